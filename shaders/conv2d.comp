@@ -1,0 +1,125 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// 2D convolution (cross-correlation, as PyTorch and ONNX define it) with optional fused stages:
+//   [upsample (resize-convolution)] -> pad -> conv -> bias -> activation -> [pixel shuffle (sub-pixel conv)]
+//
+// Memory layout: every tensor is planar float32, element (c, y, x) at (c * H + y) * W + x.
+//   binding 0: input,  inC x inH x inW (before the fused upsample)
+//   binding 1: output, outC x outH x outW, or with SHUFFLE (outC / r^2) x (outH * r) x (outW * r)
+//   binding 2: parameters: weights [outC][inC / groups][KH][KW], then bias [outC], then, for ACT == 3,
+//              one PReLU slope per output channel [outC]
+// Invocation (x, y, z) computes output pixel (x, y) of output channels z * OC_BLOCK .. + OC_BLOCK - 1.
+// The host picks OC_BLOCK so that a block never straddles two groups; the block then shares every input
+// load across OC_BLOCK accumulators.
+layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+
+layout(constant_id = 0) const int KH = 3;
+layout(constant_id = 1) const int KW = 3;
+layout(constant_id = 2) const int SY = 1;
+layout(constant_id = 3) const int SX = 1;
+layout(constant_id = 4) const int PAD_MODE = 0;      // 0 zeros, 1 replicate (edge), 2 reflect
+layout(constant_id = 5) const int OC_BLOCK = 1;
+layout(constant_id = 6) const int ACT = 0;
+layout(constant_id = 7) const float ACT_A = 0.0;
+layout(constant_id = 8) const float ACT_B = 0.0;
+layout(constant_id = 9) const int UPSAMPLE = 0;      // 0 none, 1 nearest, 2 bilinear, 3 bicubic
+layout(constant_id = 10) const int ALIGN_CORNERS = 0;
+layout(constant_id = 11) const int SHUFFLE = 0;      // 0 none, 1 CRD (PyTorch pixel_shuffle), 2 DCR (ONNX default)
+layout(constant_id = 12) const int SHUFFLE_R = 1;
+layout(constant_id = 13) const int DY = 1;           // dilation
+layout(constant_id = 14) const int DX = 1;
+
+layout(std430, binding = 0) readonly buffer Input { float inData[]; };
+layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 2) readonly buffer Params { float params[]; };
+
+layout(push_constant) uniform Push
+{
+    int inC, inH, inW;   // stored input
+    int upH, upW;        // convolution input: the upsampled size, or inH, inW without upsampling
+    int outC, outH, outW;
+    int padTop, padLeft;
+    int groups;
+    float scaleY, scaleX; // upsample: source pixels per upsampled pixel (see resample.glsl)
+} pc;
+
+#define SRC(i) inData[i]
+#include "include/activation.glsl"
+#include "include/resample.glsl"
+
+// Maps a padded coordinate to a stored one; returns -1 for a zero pad.
+int padIndex(int i, int n)
+{
+    if (i >= 0 && i < n) return i;
+    if (PAD_MODE == 0) return -1;
+    if (PAD_MODE == 1) return clamp(i, 0, n - 1);
+    // reflect without repeating the edge: -1 -> 1, n -> n - 2 (the host checks pad < n)
+    i = i < 0 ? -i : i;
+    return i >= n ? 2 * (n - 1) - i : i;
+}
+
+float inputAt(int c, int y, int x)
+{
+    if (UPSAMPLE == 0) return inData[(c * pc.inH + y) * pc.inW + x];
+    return resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX);
+}
+
+void main()
+{
+    int ox = int(gl_GlobalInvocationID.x);
+    int oy = int(gl_GlobalInvocationID.y);
+    int oc0 = int(gl_GlobalInvocationID.z) * OC_BLOCK;
+    if (ox >= pc.outW || oy >= pc.outH || oc0 >= pc.outC) return;
+
+    int icPerGroup = pc.inC / pc.groups;
+    int ocPerGroup = pc.outC / pc.groups;
+    int icBase = (oc0 / ocPerGroup) * icPerGroup;
+    int wPerOc = icPerGroup * KH * KW;
+
+    float acc[OC_BLOCK];
+    for (int b = 0; b < OC_BLOCK; b++) acc[b] = 0.0;
+
+    for (int ky = 0; ky < KH; ky++)
+    {
+        int iy = padIndex(oy * SY - pc.padTop + ky * DY, pc.upH);
+        if (iy < 0) continue;
+        for (int kx = 0; kx < KW; kx++)
+        {
+            int ix = padIndex(ox * SX - pc.padLeft + kx * DX, pc.upW);
+            if (ix < 0) continue;
+            for (int icg = 0; icg < icPerGroup; icg++)
+            {
+                float v = inputAt(icBase + icg, iy, ix);
+                int w = (icg * KH + ky) * KW + kx;
+                for (int b = 0; b < OC_BLOCK; b++)
+                {
+                    acc[b] += v * params[(oc0 + b) * wPerOc + w];
+                }
+            }
+        }
+    }
+
+    int biasBase = pc.outC * wPerOc;
+    for (int b = 0; b < OC_BLOCK; b++)
+    {
+        int oc = oc0 + b;
+        if (oc >= pc.outC) break;
+        float slope = ACT == 3 ? params[biasBase + pc.outC + oc] : 0.0;
+        float v = activate(acc[b] + params[biasBase + oc], slope);
+        if (SHUFFLE == 0)
+        {
+            outData[(oc * pc.outH + oy) * pc.outW + ox] = v;
+        }
+        else
+        {
+            // Conv channel oc becomes sub-pixel (i, j) of channel c in an r-times larger image.
+            int rr = SHUFFLE_R * SHUFFLE_R;
+            int c, ij;
+            if (SHUFFLE == 1) { c = oc / rr; ij = oc % rr; }              // CRD: oc = c * r^2 + i * r + j
+            else { c = oc % (pc.outC / rr); ij = oc / (pc.outC / rr); }   // DCR: oc = (i * r + j) * C + c
+            int y = oy * SHUFFLE_R + ij / SHUFFLE_R;
+            int x = ox * SHUFFLE_R + ij % SHUFFLE_R;
+            outData[(c * pc.outH * SHUFFLE_R + y) * (pc.outW * SHUFFLE_R) + x] = v;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Transposed 2D convolution (deconvolution), PyTorch's conv_transpose2d / ONNX ConvTranspose, computed by
+// gathering: each output pixel sums its own contributions, so no two invocations write the same element
+// and no atomics are needed.
+//
+// Output (oy, ox) receives input (iy, ix) through kernel tap (ky, kx) when oy + padTop = iy * SY + ky,
+// i.e. ky runs over the taps congruent to (oy + padTop) mod SY, and iy = (oy + padTop - ky) / SY.
+// When the kernel is not a multiple of the stride, neighbouring outputs get different tap counts: that
+// uneven overlap is the checkerboard pattern of Odena et al. (2016).
+//
+//   binding 0: input  inC x inH x inW
+//   binding 1: output outC x outH x outW, outH = (inH - 1) * SY - padTop - padBottom + KH + outputPadding
+//   binding 2: parameters: weights [inC][outC / groups][KH][KW] (PyTorch's layout), then bias [outC],
+//              then, for ACT == 3, one PReLU slope per output channel [outC]
+// Invocation (x, y, z) computes output channels z * OC_BLOCK .. + OC_BLOCK - 1 (never across groups).
+layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+
+layout(constant_id = 0) const int KH = 3;
+layout(constant_id = 1) const int KW = 3;
+layout(constant_id = 2) const int SY = 1;
+layout(constant_id = 3) const int SX = 1;
+layout(constant_id = 4) const int OC_BLOCK = 1;
+layout(constant_id = 5) const int ACT = 0;
+layout(constant_id = 6) const float ACT_A = 0.0;
+layout(constant_id = 7) const float ACT_B = 0.0;
+
+layout(std430, binding = 0) readonly buffer Input { float inData[]; };
+layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 2) readonly buffer Params { float params[]; };
+
+layout(push_constant) uniform Push
+{
+    int inC, inH, inW;
+    int outC, outH, outW;
+    int padTop, padLeft;
+    int groups;
+} pc;
+
+#include "include/activation.glsl"
+
+void main()
+{
+    int ox = int(gl_GlobalInvocationID.x);
+    int oy = int(gl_GlobalInvocationID.y);
+    int oc0 = int(gl_GlobalInvocationID.z) * OC_BLOCK;
+    if (ox >= pc.outW || oy >= pc.outH || oc0 >= pc.outC) return;
+
+    int icPerGroup = pc.inC / pc.groups;
+    int ocPerGroup = pc.outC / pc.groups;
+    int g = oc0 / ocPerGroup;
+    int ocg0 = oc0 - g * ocPerGroup;
+
+    float acc[OC_BLOCK];
+    for (int b = 0; b < OC_BLOCK; b++) acc[b] = 0.0;
+
+    int ty = oy + pc.padTop;
+    int tx = ox + pc.padLeft;
+    for (int ky = ty % SY; ky < KH; ky += SY)
+    {
+        int iy = (ty - ky) / SY;
+        if (ty < ky || iy >= pc.inH) continue;
+        for (int kx = tx % SX; kx < KW; kx += SX)
+        {
+            int ix = (tx - kx) / SX;
+            if (tx < kx || ix >= pc.inW) continue;
+            for (int icg = 0; icg < icPerGroup; icg++)
+            {
+                int ic = g * icPerGroup + icg;
+                float v = inData[(ic * pc.inH + iy) * pc.inW + ix];
+                int w = ((ic * ocPerGroup + ocg0) * KH + ky) * KW + kx;
+                for (int b = 0; b < OC_BLOCK; b++)
+                {
+                    acc[b] += v * params[w + b * KH * KW];
+                }
+            }
+        }
+    }
+
+    int biasBase = pc.inC * ocPerGroup * KH * KW;
+    for (int b = 0; b < OC_BLOCK; b++)
+    {
+        int oc = oc0 + b;
+        if (oc >= pc.outC) break;
+        float slope = ACT == 3 ? params[biasBase + pc.outC + oc] : 0.0;
+        outData[(oc * pc.outH + oy) * pc.outW + ox] = activate(acc[b] + params[biasBase + oc], slope);
+    }
+}

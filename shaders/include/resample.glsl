@@ -1,0 +1,68 @@
+// Reads one channel plane of the source tensor at a coordinate of its upsampled version, with PyTorch's
+// definitions of F.interpolate (which ONNX Resize shares for the modes used here).
+//
+// The including shader defines SRC(i) (the source element at flat index i), the specialization constants
+//   UPSAMPLE      : 1 nearest, 2 bilinear, 3 bicubic (cubic convolution, A = -0.75)
+//   ALIGN_CORNERS : 0 or 1 (ignored by nearest)
+// and passes, per axis, `scale`: source pixels per output pixel. For align_corners = 0 that is
+// 1 / scale_factor (or in/out when a size was given); for align_corners = 1 it is (in - 1) / (out - 1).
+//
+// Source coordinate of output index d:
+//   nearest                : floor(d * scale), at most in - 1
+//   bilinear, align 0      : max((d + 0.5) * scale - 0.5, 0)
+//   bicubic,  align 0      : (d + 0.5) * scale - 0.5            (no clamp; taps are clamped instead)
+//   bilinear/bicubic, align 1 : d * scale
+// Bilinear blends taps i and min(i + 1, in - 1); bicubic blends i - 1 .. i + 2, each clamped to [0, in - 1].
+
+const float CUBIC_A = -0.75;
+
+float cubicNear(float t) { return ((CUBIC_A + 2.0) * t - (CUBIC_A + 3.0)) * t * t + 1.0; }             // |t| <= 1
+float cubicFar(float t)  { return ((CUBIC_A * t - 5.0 * CUBIC_A) * t + 8.0 * CUBIC_A) * t - 4.0 * CUBIC_A; } // 1 < |t| < 2
+
+float sourceCoordinate(int d, float scale)
+{
+    if (ALIGN_CORNERS == 1) return float(d) * scale;
+    float s = (float(d) + 0.5) * scale - 0.5;
+    return UPSAMPLE == 2 ? max(s, 0.0) : s;
+}
+
+float resampleAt(int planeBase, int srcH, int srcW, int y, int x, float scaleY, float scaleX)
+{
+    if (UPSAMPLE == 1)
+    {
+        int sy = min(int(floor(float(y) * scaleY)), srcH - 1);
+        int sx = min(int(floor(float(x) * scaleX)), srcW - 1);
+        return SRC(planeBase + sy * srcW + sx);
+    }
+    float fy = sourceCoordinate(y, scaleY);
+    float fx = sourceCoordinate(x, scaleX);
+    int iy = int(floor(fy));
+    int ix = int(floor(fx));
+    float ty = fy - float(iy);
+    float tx = fx - float(ix);
+    if (UPSAMPLE == 2)
+    {
+        int y1 = min(iy + 1, srcH - 1);
+        int x1 = min(ix + 1, srcW - 1);
+        float a = SRC(planeBase + iy * srcW + ix);
+        float b = SRC(planeBase + iy * srcW + x1);
+        float c = SRC(planeBase + y1 * srcW + ix);
+        float d = SRC(planeBase + y1 * srcW + x1);
+        return (1.0 - ty) * ((1.0 - tx) * a + tx * b) + ty * ((1.0 - tx) * c + tx * d);
+    }
+    float wy[4] = float[4](cubicFar(ty + 1.0), cubicNear(ty), cubicNear(1.0 - ty), cubicFar(2.0 - ty));
+    float wx[4] = float[4](cubicFar(tx + 1.0), cubicNear(tx), cubicNear(1.0 - tx), cubicFar(2.0 - tx));
+    float sum = 0.0;
+    for (int j = 0; j < 4; j++)
+    {
+        int sy = clamp(iy - 1 + j, 0, srcH - 1);
+        float row = 0.0;
+        for (int i = 0; i < 4; i++)
+        {
+            int sx = clamp(ix - 1 + i, 0, srcW - 1);
+            row += wx[i] * SRC(planeBase + sy * srcW + sx);
+        }
+        sum += wy[j] * row;
+    }
+    return sum;
+}

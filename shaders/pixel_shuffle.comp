@@ -1,0 +1,28 @@
+#version 450
+// Depth to space (pixel shuffle): C * r^2 channels of H x W become C channels of (H * r) x (W * r).
+// Output (c, y, x) with i = y mod r, j = x mod r reads input (ic, y / r, x / r) where
+//   ORDER 0, CRD (PyTorch pixel_shuffle, ONNX mode "CRD"): ic = c * r^2 + i * r + j
+//   ORDER 1, DCR (ONNX DepthToSpace default):              ic = (i * r + j) * C + c
+// Layout: planar float32, element (c, y, x) at (c * H + y) * W + x.
+layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+
+layout(constant_id = 0) const int R = 2;
+layout(constant_id = 1) const int ORDER = 0;
+
+layout(std430, binding = 0) readonly buffer Input { float inData[]; };
+layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+
+layout(push_constant) uniform Push { int outC, inH, inW; } pc;
+
+void main()
+{
+    int x = int(gl_GlobalInvocationID.x);
+    int y = int(gl_GlobalInvocationID.y);
+    int c = int(gl_GlobalInvocationID.z);
+    int outH = pc.inH * R;
+    int outW = pc.inW * R;
+    if (x >= outW || y >= outH || c >= pc.outC) return;
+    int ij = (y % R) * R + (x % R);
+    int ic = ORDER == 0 ? c * R * R + ij : ij * pc.outC + c;
+    outData[(c * outH + y) * outW + x] = inData[(ic * pc.inH + y / R) * pc.inW + x / R];
+}

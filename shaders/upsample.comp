@@ -1,0 +1,30 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Upsampling (F.interpolate) of every channel plane: nearest, bilinear or bicubic; definitions in
+// include/resample.glsl. Layout: planar float32, element (c, y, x) at (c * H + y) * W + x.
+layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+
+layout(constant_id = 0) const int UPSAMPLE = 1;      // 1 nearest, 2 bilinear, 3 bicubic
+layout(constant_id = 1) const int ALIGN_CORNERS = 0;
+
+layout(std430, binding = 0) readonly buffer Input { float inData[]; };
+layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+
+layout(push_constant) uniform Push
+{
+    int channels, inH, inW, outH, outW;
+    float scaleY, scaleX;
+} pc;
+
+#define SRC(i) inData[i]
+#include "include/resample.glsl"
+
+void main()
+{
+    int x = int(gl_GlobalInvocationID.x);
+    int y = int(gl_GlobalInvocationID.y);
+    int c = int(gl_GlobalInvocationID.z);
+    if (x >= pc.outW || y >= pc.outH || c >= pc.channels) return;
+    outData[(c * pc.outH + y) * pc.outW + x] =
+        resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX);
+}

@@ -1,0 +1,155 @@
+using RealtimeUpscale.Runtime;
+
+namespace RealtimeUpscale.Network.Layers;
+
+/// <summary>
+/// A layer on the GPU. Every layer has the same lifecycle: it is created from a validated spec (weights are
+/// uploaded and its pipeline built once), bound to its input and output tensors (a
+/// <see cref="ComputeDispatch"/> per binding, reusable across frames), recorded with a
+/// <see cref="CommandRecorder"/>, and disposed (its weight buffer released; the pipeline belongs to the
+/// context's library).
+/// </summary>
+public abstract class GpuLayer : IDisposable
+{
+    private bool _disposed;
+
+    /// <summary>Creates the layer on <paramref name="context"/>.</summary>
+    protected GpuLayer(GpuContext context, LayerSpec spec, string name)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(spec);
+        Context = context;
+        Spec = spec;
+        Name = name;
+        try
+        {
+            spec.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Layer '{name}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>The context the layer lives on.</summary>
+    protected GpuContext Context { get; }
+
+    /// <summary>The spec the layer runs.</summary>
+    public LayerSpec Spec { get; }
+
+    /// <summary>Names the layer in timings and errors.</summary>
+    public string Name { get; }
+
+    /// <summary>Creates the GPU layer for any spec.</summary>
+    public static GpuLayer Create(GpuContext context, LayerSpec spec, string? name = null)
+    {
+        name ??= spec.GetType().Name.Replace("Spec", "", StringComparison.Ordinal);
+        try
+        {
+            return spec switch
+            {
+                Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec => new Conv2dLayer(context, spec, name),
+                ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name),
+                PixelShuffleSpec p => new PixelShuffleLayer(context, p, name),
+                UpsampleSpec u => new UpsampleLayer(context, u, name),
+                AddSpec or ScaleBiasSpec => new ElementwiseLayer(context, spec, name),
+                CropSpec c => new CropLayer(context, c, name),
+                _ => throw new NotSupportedException($"Layer '{name}': no GPU implementation for {spec.GetType().Name}."),
+            };
+        }
+        catch (VulkanException e) when (e.Layer is null)
+        {
+            throw e.InLayer(name);
+        }
+    }
+
+    /// <summary>The output shape for the given inputs.</summary>
+    public TensorShape OutputShape(params TensorShape[] inputs) => Spec.OutputShape(inputs);
+
+    /// <summary>Binds a single-input layer. See <see cref="Bind(IReadOnlyList{GpuTensor}, GpuTensor)"/>.</summary>
+    public ComputeDispatch Bind(GpuTensor input, GpuTensor output) => Bind(new[] { input }, output);
+
+    /// <summary>
+    /// Creates the dispatch that reads <paramref name="inputs"/> and writes <paramref name="output"/>, whose
+    /// shape must be <see cref="OutputShape"/> of the inputs'. The caller owns the returned dispatch and
+    /// disposes it before the layer or the tensors. The tensors must stay alive while recorded work runs.
+    /// </summary>
+    public ComputeDispatch Bind(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(output);
+        if (inputs.Count != Spec.InputCount)
+        {
+            throw new ArgumentException($"Layer '{Name}' takes {Spec.InputCount} input(s), got {inputs.Count}.");
+        }
+        TensorShape expected;
+        try
+        {
+            expected = Spec.OutputShape(inputs.Select(t => t.Shape).ToArray());
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Layer '{Name}': {e.Message}", e);
+        }
+        if (output.Shape != expected)
+        {
+            throw new ArgumentException($"Layer '{Name}' produces {expected} from {string.Join(", ", inputs.Select(t => t.Shape))}, " +
+                                        $"but the output tensor is {output.Shape}.");
+        }
+        try
+        {
+            return CreateDispatch(inputs, output);
+        }
+        catch (VulkanException e) when (e.Layer is null)
+        {
+            throw e.InLayer(Name);
+        }
+    }
+
+    /// <summary>Builds the dispatch; shapes are already checked.</summary>
+    protected abstract ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output);
+
+    /// <summary>Releases what the layer owns.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases owned resources.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    /// <summary>Largest of 8, 4, 2, 1 dividing <paramref name="channelsPerGroup"/>: output channels per invocation.</summary>
+    protected static int ChannelBlock(int channelsPerGroup)
+    {
+        foreach (int b in new[] { 8, 4, 2 })
+        {
+            if (channelsPerGroup % b == 0)
+            {
+                return b;
+            }
+        }
+        return 1;
+    }
+
+    /// <summary>Uploads weights, bias (zeros when null) and per-channel slopes into one storage buffer.</summary>
+    protected GpuBuffer UploadParameters(params float[]?[] parts)
+    {
+        var all = parts.Where(p => p is not null).SelectMany(p => p!).ToArray();
+        if (all.Length == 0)
+        {
+            all = new float[1]; // a binding needs a buffer even when the shader reads nothing from it
+        }
+        var buffer = new GpuBuffer(Context, (ulong)all.Length * sizeof(float));
+        buffer.Write<float>(all);
+        return buffer;
+    }
+}

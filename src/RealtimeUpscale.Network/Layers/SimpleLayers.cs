@@ -1,0 +1,172 @@
+using System.Runtime.InteropServices;
+using RealtimeUpscale.Runtime;
+
+namespace RealtimeUpscale.Network.Layers;
+
+/// <summary>Runs shaders/pixel_shuffle.comp (depth to space, CRD or DCR).</summary>
+public sealed class PixelShuffleLayer : GpuLayer
+{
+    private static readonly PipelineLayoutDescription Layout = new(
+        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer }, 12);
+
+    private readonly ComputePipeline _pipeline;
+
+    internal PixelShuffleLayer(GpuContext context, PixelShuffleSpec spec, string name) : base(context, spec, name)
+    {
+        _pipeline = context.Pipelines.Get(Shaders.Get("pixel_shuffle"), new[] { (uint)spec.Scale, (uint)spec.Order }, Layout);
+    }
+
+    /// <inheritdoc />
+    protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
+    {
+        var i = inputs[0].Shape;
+        var o = output.Shape;
+        return new ComputeDispatch(Context, _pipeline, Name)
+            .Buffer(0, inputs[0].Buffer, write: false)
+            .Buffer(1, output.Buffer, write: true)
+            .Push(new Int3(o.Channels, i.Height, i.Width))
+            .Cover(o.Width, o.Height, o.Channels, 8, 8, 1);
+    }
+}
+
+/// <summary>Runs shaders/upsample.comp (nearest, bilinear or bicubic, PyTorch's definitions).</summary>
+public sealed class UpsampleLayer : GpuLayer
+{
+    private static readonly PipelineLayoutDescription Layout = new(
+        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer }, (uint)Marshal.SizeOf<Push>());
+
+    private readonly UpsampleSpec _spec;
+    private readonly ComputePipeline _pipeline;
+
+    internal UpsampleLayer(GpuContext context, UpsampleSpec spec, string name) : base(context, spec, name)
+    {
+        _spec = spec;
+        _pipeline = context.Pipelines.Get(Shaders.Get("upsample"),
+            new[] { (uint)spec.Mode + 1, Shaders.Bits(spec.AlignCorners) }, Layout);
+    }
+
+    /// <inheritdoc />
+    protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
+    {
+        var i = inputs[0].Shape;
+        var o = output.Shape;
+        var (sy, sx) = _spec.ShaderScales(i, o);
+        var push = new Push
+        {
+            Channels = i.Channels, InH = i.Height, InW = i.Width, OutH = o.Height, OutW = o.Width, ScaleY = sy, ScaleX = sx,
+        };
+        return new ComputeDispatch(Context, _pipeline, Name)
+            .Buffer(0, inputs[0].Buffer, write: false)
+            .Buffer(1, output.Buffer, write: true)
+            .Push(push)
+            .Cover(o.Width, o.Height, o.Channels, 8, 8, 1);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Push
+    {
+        public int Channels, InH, InW, OutH, OutW;
+        public float ScaleY, ScaleX;
+    }
+}
+
+/// <summary>Runs shaders/elementwise.comp for <see cref="AddSpec"/> and <see cref="ScaleBiasSpec"/>.</summary>
+public sealed class ElementwiseLayer : GpuLayer
+{
+    private static readonly PipelineLayoutDescription Layout = new(
+        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer }, 12);
+
+    private readonly GpuBuffer _params;
+    private readonly ComputePipeline _pipeline;
+    private readonly int _slopeBase;
+    private readonly bool _isAdd;
+
+    internal ElementwiseLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
+    {
+        Activation act;
+        if (spec is AddSpec add)
+        {
+            _isAdd = true;
+            act = add.Activation;
+            _params = UploadParameters(act.Slopes);
+            _slopeBase = 0;
+        }
+        else
+        {
+            var sb = (ScaleBiasSpec)spec;
+            act = sb.Activation;
+            _params = UploadParameters(sb.Scale, sb.Bias, act.Slopes);
+            _slopeBase = 2 * sb.Channels;
+        }
+        try
+        {
+            _pipeline = context.Pipelines.Get(Shaders.Get("elementwise"),
+                new[] { _isAdd ? 0u : 1u, (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B) }, Layout);
+        }
+        catch
+        {
+            _params.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
+    {
+        var s = output.Shape;
+        var b = _isAdd ? inputs[1].Buffer : inputs[0].Buffer; // scale-bias does not read binding 1
+        return new ComputeDispatch(Context, _pipeline, Name)
+            .Buffer(0, inputs[0].Buffer, write: false)
+            .Buffer(1, b, write: false)
+            .Buffer(2, _params, write: false)
+            .Buffer(3, output.Buffer, write: true)
+            .Push(new Int3(s.Channels, s.Height * s.Width, _slopeBase))
+            .Cover(s.ElementCount, 1, 1, 64, 1, 1);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing) => _params.Dispose();
+}
+
+/// <summary>Runs shaders/crop.comp.</summary>
+public sealed class CropLayer : GpuLayer
+{
+    private static readonly PipelineLayoutDescription Layout = new(
+        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer }, (uint)Marshal.SizeOf<Push>());
+
+    private readonly CropSpec _spec;
+    private readonly ComputePipeline _pipeline;
+
+    internal CropLayer(GpuContext context, CropSpec spec, string name) : base(context, spec, name)
+    {
+        _spec = spec;
+        _pipeline = context.Pipelines.Get(Shaders.Get("crop"), ReadOnlySpan<uint>.Empty, Layout);
+    }
+
+    /// <inheritdoc />
+    protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
+    {
+        var i = inputs[0].Shape;
+        var o = output.Shape;
+        var push = new Push
+        {
+            InH = i.Height, InW = i.Width, C0 = _spec.ChannelStart, Y0 = _spec.Top, X0 = _spec.Left,
+            OutC = o.Channels, OutH = o.Height, OutW = o.Width,
+        };
+        return new ComputeDispatch(Context, _pipeline, Name)
+            .Buffer(0, inputs[0].Buffer, write: false)
+            .Buffer(1, output.Buffer, write: true)
+            .Push(push)
+            .Cover(o.Width, o.Height, o.Channels, 8, 8, 1);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Push
+    {
+        public int InH, InW, C0, Y0, X0, OutC, OutH, OutW;
+    }
+}
+
+/// <summary>Three ints of push constants, in order (ValueTuple's layout is not guaranteed).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal readonly record struct Int3(int A, int B, int C);

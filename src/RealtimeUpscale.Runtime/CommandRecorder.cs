@@ -1,0 +1,174 @@
+using Silk.NET.Vulkan;
+using Buffer = Silk.NET.Vulkan.Buffer;
+
+namespace RealtimeUpscale.Runtime;
+
+/// <summary>
+/// Records compute passes and copies into a command buffer it does not own, and inserts the barriers
+/// between them itself.
+/// </summary>
+/// <remarks>
+/// The recorder remembers, per buffer and image, whether it was read or written since the last barrier it
+/// recorded. A pass that reads something written earlier (read after write), or writes something read or
+/// written earlier (write after read, write after write), gets one memory barrier before it, which orders
+/// every earlier shader and transfer write before every later shader and transfer access. Independent
+/// passes get none and may overlap. Work recorded before the recorder existed (by the engine) is the
+/// caller's to synchronise: the recorder assumes the resources it is given are ready when recording begins.
+/// </remarks>
+public sealed unsafe class CommandRecorder
+{
+    private const PipelineStageFlags Stages = PipelineStageFlags.ComputeShaderBit | PipelineStageFlags.TransferBit;
+    private readonly GpuContext _context;
+    private readonly Dictionary<ulong, bool> _touched = new(); // resource -> written since last barrier
+    private GpuTimer? _timer;
+
+    /// <summary>
+    /// Wraps <paramref name="commandBuffer"/>, which must be in the recording state, come from a pool of
+    /// <see cref="GpuContext.QueueFamilyIndex"/>, and be outside a render pass.
+    /// </summary>
+    public CommandRecorder(GpuContext context, CommandBuffer commandBuffer)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _context = context;
+        CommandBuffer = commandBuffer;
+    }
+
+    /// <summary>The command buffer being recorded into.</summary>
+    public CommandBuffer CommandBuffer { get; }
+
+    /// <summary>Barriers recorded so far.</summary>
+    public int BarrierCount { get; private set; }
+
+    /// <summary>Passes recorded so far.</summary>
+    public int DispatchCount { get; private set; }
+
+    /// <summary>
+    /// Starts timing: resets <paramref name="timer"/> and writes its first timestamp; each later
+    /// <see cref="Dispatch"/> writes one more. Read the results with <see cref="GpuTimer.Read"/> after the
+    /// command buffer has completed.
+    /// </summary>
+    public void BeginTiming(GpuTimer timer)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        _timer = timer;
+        timer.Begin(this);
+    }
+
+    /// <summary>Stops adding timestamps.</summary>
+    public void EndTiming() => _timer = null;
+
+    /// <summary>Records one compute pass, preceded by a barrier when it depends on earlier work.</summary>
+    public void Dispatch(ComputeDispatch pass)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
+        pass.EnsureComplete();
+        Access(pass.Accesses);
+        var vk = _context.Vk;
+        vk.CmdBindPipeline(CommandBuffer, PipelineBindPoint.Compute, pass.Pipeline.Pipeline);
+        var set = pass.Set;
+        vk.CmdBindDescriptorSets(CommandBuffer, PipelineBindPoint.Compute, pass.Pipeline.Layout, 0, 1, &set, 0, null);
+        var push = pass.PushConstants;
+        if (push.Length > 0)
+        {
+            fixed (byte* p = push)
+            {
+                vk.CmdPushConstants(CommandBuffer, pass.Pipeline.Layout, ShaderStageFlags.ComputeBit, 0, (uint)push.Length, p);
+            }
+        }
+        vk.CmdDispatch(CommandBuffer, pass.Groups.X, pass.Groups.Y, pass.Groups.Z);
+        DispatchCount++;
+        _timer?.Mark(this, pass.Label);
+    }
+
+    /// <summary>Copies <paramref name="size"/> bytes between buffers.</summary>
+    public void CopyBuffer(GpuBuffer source, GpuBuffer destination, ulong size, ulong sourceOffset = 0, ulong destinationOffset = 0)
+    {
+        Access(new[] { (source.Handle.Handle, false), (destination.Handle.Handle, true) });
+        var region = new BufferCopy(sourceOffset, destinationOffset, size);
+        _context.Vk.CmdCopyBuffer(CommandBuffer, source.Handle, destination.Handle, 1, in region);
+    }
+
+    /// <summary>Fills a buffer with a repeated 32-bit value.</summary>
+    public void FillBuffer(GpuBuffer destination, uint value)
+    {
+        Access(new[] { (destination.Handle.Handle, true) });
+        _context.Vk.CmdFillBuffer(CommandBuffer, destination.Handle, 0, Vk.WholeSize, value);
+    }
+
+    /// <summary>Copies tightly packed texels from a buffer into an image in General layout.</summary>
+    public void CopyBufferToImage(GpuBuffer source, GpuImage destination)
+    {
+        Access(new[] { (source.Handle.Handle, false), (destination.Image.Handle, true) });
+        var region = Region(destination.Width, destination.Height);
+        _context.Vk.CmdCopyBufferToImage(CommandBuffer, source.Handle, destination.Image, ImageLayout.General, 1, in region);
+    }
+
+    /// <summary>Copies an image in General layout into a buffer, tightly packed.</summary>
+    public void CopyImageToBuffer(GpuImage source, GpuBuffer destination)
+    {
+        Access(new[] { (source.Image.Handle, false), (destination.Handle.Handle, true) });
+        var region = Region(source.Width, source.Height);
+        _context.Vk.CmdCopyImageToBuffer(CommandBuffer, source.Image, ImageLayout.General, destination.Handle, 1, in region);
+    }
+
+    /// <summary>
+    /// Transitions a colour image between layouts, making all earlier work's writes visible to all later
+    /// work. For images the library owns this happens once, at creation.
+    /// </summary>
+    public void TransitionImage(Image image, ImageLayout from, ImageLayout to)
+    {
+        var barrier = new ImageMemoryBarrier(
+            srcAccessMask: AccessFlags.MemoryWriteBit, dstAccessMask: AccessFlags.MemoryReadBit | AccessFlags.MemoryWriteBit,
+            oldLayout: from, newLayout: to, srcQueueFamilyIndex: Vk.QueueFamilyIgnored, dstQueueFamilyIndex: Vk.QueueFamilyIgnored,
+            image: image, subresourceRange: new ImageSubresourceRange(ImageAspectFlags.ColorBit, 0, 1, 0, 1));
+        _context.Vk.CmdPipelineBarrier(CommandBuffer, PipelineStageFlags.AllCommandsBit, PipelineStageFlags.AllCommandsBit,
+            0, 0, null, 0, null, 1, &barrier);
+        BarrierCount++;
+        _touched.Clear();
+    }
+
+    /// <summary>Records a barrier now, whatever was tracked (e.g. before handing resources back to an engine).</summary>
+    public void Barrier()
+    {
+        var barrier = new MemoryBarrier(
+            srcAccessMask: AccessFlags.ShaderWriteBit | AccessFlags.TransferWriteBit,
+            dstAccessMask: AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit | AccessFlags.TransferReadBit |
+                           AccessFlags.TransferWriteBit);
+        _context.Vk.CmdPipelineBarrier(CommandBuffer, Stages, Stages, 0, 1, &barrier, 0, null, 0, null);
+        BarrierCount++;
+        _touched.Clear();
+    }
+
+    internal void WriteTimestamp(QueryPool pool, uint query) =>
+        _context.Vk.CmdWriteTimestamp(CommandBuffer, PipelineStageFlags.BottomOfPipeBit, pool, query);
+
+    internal void ResetQueries(QueryPool pool, uint count) =>
+        _context.Vk.CmdResetQueryPool(CommandBuffer, pool, 0, count);
+
+    private void Access(IEnumerable<(ulong Resource, bool Write)> accesses)
+    {
+        var list = accesses as IReadOnlyCollection<(ulong, bool)> ?? accesses.ToList();
+        bool hazard = false;
+        foreach (var (resource, write) in list)
+        {
+            if (_touched.TryGetValue(resource, out bool written) && (written || write))
+            {
+                hazard = true;
+                break;
+            }
+        }
+        if (hazard)
+        {
+            Barrier();
+        }
+        foreach (var (resource, write) in list)
+        {
+            _touched[resource] = write || (_touched.TryGetValue(resource, out bool w) && w);
+        }
+    }
+
+    private static BufferImageCopy Region(int width, int height) => new(
+        bufferOffset: 0, bufferRowLength: 0, bufferImageHeight: 0,
+        imageSubresource: new ImageSubresourceLayers(ImageAspectFlags.ColorBit, 0, 0, 1),
+        imageOffset: default, imageExtent: new Extent3D((uint)width, (uint)height, 1));
+}

@@ -1,0 +1,168 @@
+using System.Runtime.InteropServices;
+using Silk.NET.Vulkan;
+
+namespace RealtimeUpscale.Runtime;
+
+/// <summary>
+/// One compute pass ready to record: a pipeline, its descriptor set with the resources bound, the push
+/// constants and the workgroup count. Built once (when a layer is bound to its tensors) and recorded any
+/// number of times with <see cref="CommandRecorder.Dispatch"/>. Owns its descriptor set.
+/// </summary>
+/// <remarks>
+/// Rebinding a resource rewrites the descriptor set, so it must not happen while a submitted command buffer
+/// that records this dispatch is still pending: an engine with several frames in flight keeps one
+/// dispatch per frame in flight.
+/// </remarks>
+public sealed unsafe class ComputeDispatch : IDisposable
+{
+    private readonly GpuContext _context;
+    private readonly DescriptorSet _set;
+    private readonly DescriptorPool _pool;
+    private readonly byte[] _push;
+    private readonly ulong[] _resources;
+    private readonly bool[] _writes;
+    private readonly bool[] _bound;
+    private bool _disposed;
+
+    /// <summary>Creates the dispatch; every binding must be bound before recording.</summary>
+    public ComputeDispatch(GpuContext context, ComputePipeline pipeline, string label)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        _context = context;
+        Pipeline = pipeline;
+        Label = label;
+        int n = pipeline.Description.Bindings.Length;
+        _resources = new ulong[n];
+        _writes = new bool[n];
+        _bound = new bool[n];
+        _push = new byte[pipeline.Description.PushConstantSize];
+        (_set, _pool) = context.Descriptors.Allocate(pipeline.SetLayout);
+    }
+
+    /// <summary>The pipeline.</summary>
+    public ComputePipeline Pipeline { get; }
+
+    /// <summary>Names the pass in timings and errors (usually the layer name).</summary>
+    public string Label { get; }
+
+    /// <summary>Workgroups in x, y, z.</summary>
+    public (uint X, uint Y, uint Z) Groups { get; private set; }
+
+    internal DescriptorSet Set => _set;
+    internal ReadOnlySpan<byte> PushConstants => _push;
+
+    internal IEnumerable<(ulong Resource, bool Write)> Accesses
+    {
+        get
+        {
+            for (int i = 0; i < _resources.Length; i++)
+            {
+                yield return (_resources[i], _writes[i]);
+            }
+        }
+    }
+
+    /// <summary>Binds a whole buffer to storage-buffer binding <paramref name="binding"/>.</summary>
+    public ComputeDispatch Buffer(uint binding, GpuBuffer buffer, bool write)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        Expect(binding, BindingKind.StorageBuffer);
+        var info = new DescriptorBufferInfo(buffer.Handle, 0, Vk.WholeSize);
+        var w = new WriteDescriptorSet(dstSet: _set, dstBinding: binding, descriptorCount: 1,
+            descriptorType: DescriptorType.StorageBuffer, pBufferInfo: &info);
+        _context.Vk.UpdateDescriptorSets(_context.Device, 1, in w, 0, null);
+        Mark(binding, buffer.Handle.Handle, write);
+        return this;
+    }
+
+    /// <summary>Binds an image to a sampled-image (read) or storage-image (write) binding.</summary>
+    public ComputeDispatch Image(uint binding, ImageBinding image)
+    {
+        var kind = Pipeline.Description.Bindings[(int)binding];
+        if (kind == BindingKind.StorageBuffer)
+        {
+            throw new ArgumentException($"Binding {binding} of '{Pipeline.Name}' is a storage buffer, not an image.");
+        }
+        if (kind == BindingKind.StorageImage && image.Layout != ImageLayout.General)
+        {
+            throw new ArgumentException($"An image written by a shader must be in General layout, not {image.Layout}.");
+        }
+        var info = new DescriptorImageInfo(default, image.View, image.Layout);
+        var w = new WriteDescriptorSet(dstSet: _set, dstBinding: binding, descriptorCount: 1,
+            descriptorType: PipelineLibrary.ToDescriptorType(kind), pImageInfo: &info);
+        _context.Vk.UpdateDescriptorSets(_context.Device, 1, in w, 0, null);
+        Mark(binding, image.Image.Handle, kind == BindingKind.StorageImage);
+        return this;
+    }
+
+    /// <summary>Sets the push constants from an unmanaged struct of exactly the pipeline's push size.</summary>
+    public ComputeDispatch Push<T>(in T constants) where T : unmanaged
+    {
+        if (sizeof(T) != _push.Length)
+        {
+            throw new ArgumentException($"'{Pipeline.Name}' takes {_push.Length} bytes of push constants, got {sizeof(T)}.");
+        }
+        MemoryMarshal.Write(_push, in constants);
+        return this;
+    }
+
+    /// <summary>Sets the workgroup count to cover <paramref name="x"/> x <paramref name="y"/> x
+    /// <paramref name="z"/> invocations with workgroups of the given size.</summary>
+    public ComputeDispatch Cover(long x, long y, long z, uint localX, uint localY, uint localZ)
+    {
+        var limits = _context.Properties.Limits;
+        uint gx = checked((uint)((x + localX - 1) / localX));
+        uint gy = checked((uint)((y + localY - 1) / localY));
+        uint gz = checked((uint)((z + localZ - 1) / localZ));
+        if (gx > limits.MaxComputeWorkGroupCount[0] || gy > limits.MaxComputeWorkGroupCount[1] ||
+            gz > limits.MaxComputeWorkGroupCount[2])
+        {
+            throw new ArgumentOutOfRangeException(nameof(x),
+                $"'{Label}' needs {gx}x{gy}x{gz} workgroups, more than the device allows.");
+        }
+        Groups = (gx, gy, gz);
+        return this;
+    }
+
+    internal void EnsureComplete()
+    {
+        for (int i = 0; i < _bound.Length; i++)
+        {
+            if (!_bound[i])
+            {
+                throw new InvalidOperationException($"Binding {i} of '{Label}' ({Pipeline.Name}) was never bound.");
+            }
+        }
+        if (Groups.X == 0 || Groups.Y == 0 || Groups.Z == 0)
+        {
+            throw new InvalidOperationException($"'{Label}' has no workgroup count.");
+        }
+    }
+
+    /// <summary>Returns the descriptor set to its pool.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _context.Descriptors.Free(_set, _pool);
+    }
+
+    private void Expect(uint binding, BindingKind kind)
+    {
+        if (binding >= _bound.Length || Pipeline.Description.Bindings[binding] != kind)
+        {
+            throw new ArgumentException($"Binding {binding} of '{Pipeline.Name}' is not a {kind}.");
+        }
+    }
+
+    private void Mark(uint binding, ulong handle, bool write)
+    {
+        _resources[binding] = handle;
+        _writes[binding] = write;
+        _bound[binding] = true;
+    }
+}
