@@ -95,20 +95,27 @@ public sealed unsafe class CommandRecorder
         _context.Vk.CmdFillBuffer(CommandBuffer, destination.Handle, 0, Vk.WholeSize, value);
     }
 
-    /// <summary>Copies tightly packed texels from a buffer into an image in General layout.</summary>
+    /// <summary>
+    /// Copies tightly packed texels from a buffer into an image kept in General layout; the image is moved
+    /// to the transfer layout for the copy and back.
+    /// </summary>
     public void CopyBufferToImage(GpuBuffer source, GpuImage destination)
     {
         Access(new[] { (source.Handle.Handle, false), (destination.Image.Handle, true) });
         var region = Region(destination.Width, destination.Height);
-        _context.Vk.CmdCopyBufferToImage(CommandBuffer, source.Handle, destination.Image, ImageLayout.General, 1, in region);
+        TransitionImage(destination.Image, ImageLayout.General, ImageLayout.TransferDstOptimal);
+        _context.Vk.CmdCopyBufferToImage(CommandBuffer, source.Handle, destination.Image, ImageLayout.TransferDstOptimal, 1, in region);
+        TransitionImage(destination.Image, ImageLayout.TransferDstOptimal, ImageLayout.General);
     }
 
-    /// <summary>Copies an image in General layout into a buffer, tightly packed.</summary>
+    /// <summary>Copies an image kept in General layout into a buffer, tightly packed (through the transfer layout).</summary>
     public void CopyImageToBuffer(GpuImage source, GpuBuffer destination)
     {
         Access(new[] { (source.Image.Handle, false), (destination.Handle.Handle, true) });
         var region = Region(source.Width, source.Height);
-        _context.Vk.CmdCopyImageToBuffer(CommandBuffer, source.Image, ImageLayout.General, destination.Handle, 1, in region);
+        TransitionImage(source.Image, ImageLayout.General, ImageLayout.TransferSrcOptimal);
+        _context.Vk.CmdCopyImageToBuffer(CommandBuffer, source.Image, ImageLayout.TransferSrcOptimal, destination.Handle, 1, in region);
+        TransitionImage(source.Image, ImageLayout.TransferSrcOptimal, ImageLayout.General);
     }
 
     /// <summary>
