@@ -5,4 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 dotnet build RealtimeUpscale.sln -c Release -nologo -v q
-dotnet test RealtimeUpscale.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test RealtimeUpscale.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -E '^[[:space:]]+Passed: [0-9]+$' "$log" | awk '{s += $2} END {print s + 0}')
+failed=$(grep -E '^[[:space:]]+Failed: [0-9]+$' "$log" | awk '{s += $2} END {print s + 0}')
+echo "$passed passed, $failed failed"
+exit "$status"

@@ -68,7 +68,7 @@ public sealed unsafe class GpuContext : IDisposable
             queueFamilyIndex: queueFamily);
         vk.CreateCommandPool(device, in poolInfo, null, out _commandPool).Check("vkCreateCommandPool");
 
-        Memory = new MemoryAllocator(this, options.MemoryBlockSize);
+        Memory = new MemoryAllocator(this, options.MemoryBlockSize, options.MapDeviceMemory);
         Descriptors = new DescriptorAllocator(this);
         Pipelines = new PipelineLibrary(this, LoadPipelineCacheData(options.PipelineCachePath));
     }

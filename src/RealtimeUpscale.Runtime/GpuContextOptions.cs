@@ -28,6 +28,13 @@ public sealed record GpuContextOptions
     /// <summary>Size of each device-memory block that buffers and images are sub-allocated from.</summary>
     public ulong MemoryBlockSize { get; init; } = 64UL << 20;
 
+    /// <summary>
+    /// When true (the default), device-local memory that is also host-visible (CPU and integrated devices)
+    /// is mapped and read and written directly. When false, every upload and download goes through a
+    /// staging buffer and a copy, as on a discrete GPU.
+    /// </summary>
+    public bool MapDeviceMemory { get; init; } = true;
+
     /// <summary>The application name given to the driver.</summary>
     public string ApplicationName { get; init; } = "RealtimeUpscale";
 }

@@ -53,8 +53,10 @@ internal sealed unsafe class MemoryBlock
     // Free ranges sorted by offset, never adjacent (adjacent ones are merged on free).
     private readonly List<(ulong Offset, ulong Size)> _free = new();
 
-    public MemoryBlock(DeviceMemory memory, ulong size, uint typeIndex, bool forImages, bool dedicated, byte* mapped)
+    public MemoryBlock(DeviceMemory memory, ulong size, uint typeIndex, bool forImages, bool dedicated, byte* mapped,
+        MemoryUsage usage)
     {
+        Usage = usage;
         Memory = memory;
         Size = size;
         TypeIndex = typeIndex;
@@ -70,6 +72,7 @@ internal sealed unsafe class MemoryBlock
     public bool ForImages { get; }
     public bool Dedicated { get; }
     public byte* Mapped { get; }
+    public MemoryUsage Usage { get; }
     public int LiveCount { get; private set; }
 
     public bool TryAllocate(ulong size, ulong alignment, out ulong offset)
@@ -128,7 +131,7 @@ internal sealed unsafe class MemoryBlock
 /// <summary>
 /// Sub-allocates buffers and images from large blocks instead of one vkAllocateMemory per tensor (drivers
 /// limit the number of allocations, and each one is slow). Buffers and images get separate blocks, so the
-/// device's bufferImageGranularity never applies. Requests larger than a block get a dedicated block,
+/// device's bufferImageGranularity never applies, and so do the three <see cref="MemoryUsage"/>s. Requests larger than a block get a dedicated block,
 /// released as soon as it is empty. Host-visible, host-coherent blocks stay mapped for their lifetime.
 /// Thread-safe.
 /// </summary>
@@ -139,12 +142,14 @@ public sealed unsafe class MemoryAllocator : IDisposable
     private readonly List<MemoryBlock> _blocks = new();
     private readonly PhysicalDeviceMemoryProperties _props;
     private readonly bool _unified;
+    private readonly bool _mapDevice;
     private readonly object _lock = new();
 
-    internal MemoryAllocator(GpuContext context, ulong blockSize)
+    internal MemoryAllocator(GpuContext context, ulong blockSize, bool mapDeviceMemory)
     {
         _context = context;
         _blockSize = blockSize;
+        _mapDevice = mapDeviceMemory;
         context.Vk.GetPhysicalDeviceMemoryProperties(context.PhysicalDevice, out _props);
         _unified = context.Properties.DeviceType is PhysicalDeviceType.Cpu or PhysicalDeviceType.IntegratedGpu;
     }
@@ -183,8 +188,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
     {
         get
         {
-            uint type = ChooseType(uint.MaxValue, MemoryUsage.Device);
-            return IsMappable(type);
+            return _mapDevice && IsMappable(ChooseType(uint.MaxValue, MemoryUsage.Device));
         }
     }
 
@@ -201,6 +205,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
                 foreach (var block in _blocks)
                 {
                     if (block.TypeIndex == type && block.ForImages == forImage && !block.Dedicated &&
+                        block.Usage == usage &&
                         block.TryAllocate(requirements.Size, alignment, out ulong offset))
                     {
                         return new MemoryAllocation(block, offset, requirements.Size);
@@ -208,7 +213,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
                 }
             }
             bool dedicated = requirements.Size > _blockSize;
-            var fresh = NewBlock(dedicated ? requirements.Size : _blockSize, type, forImage, dedicated);
+            var fresh = NewBlock(dedicated ? requirements.Size : _blockSize, type, forImage, dedicated, usage);
             if (!fresh.TryAllocate(requirements.Size, alignment, out ulong at))
             {
                 throw new InvalidOperationException("A fresh memory block could not hold the allocation it was made for.");
@@ -229,7 +234,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
                 return;
             }
             bool another = _blocks.Any(b => b != block && b.IsEmpty && b.TypeIndex == block.TypeIndex &&
-                                            b.ForImages == block.ForImages && !b.Dedicated);
+                                            b.ForImages == block.ForImages && b.Usage == block.Usage && !b.Dedicated);
             if (block.Dedicated || another)
             {
                 _blocks.Remove(block);
@@ -251,12 +256,12 @@ public sealed unsafe class MemoryAllocator : IDisposable
         }
     }
 
-    private MemoryBlock NewBlock(ulong size, uint type, bool forImages, bool dedicated)
+    private MemoryBlock NewBlock(ulong size, uint type, bool forImages, bool dedicated, MemoryUsage usage)
     {
         var info = new MemoryAllocateInfo(allocationSize: size, memoryTypeIndex: type);
         _context.Vk.AllocateMemory(_context.Device, in info, null, out var memory).Check("vkAllocateMemory");
         byte* mapped = null;
-        if (IsMappable(type))
+        if (IsMappable(type) && (usage != MemoryUsage.Device || _mapDevice))
         {
             void* p;
             var r = _context.Vk.MapMemory(_context.Device, memory, 0, Vk.WholeSize, 0, &p);
@@ -267,7 +272,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
             }
             mapped = (byte*)p;
         }
-        var block = new MemoryBlock(memory, size, type, forImages, dedicated, mapped);
+        var block = new MemoryBlock(memory, size, type, forImages, dedicated, mapped, usage);
         _blocks.Add(block);
         return block;
     }

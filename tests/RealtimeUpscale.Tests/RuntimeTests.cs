@@ -328,4 +328,51 @@ public sealed unsafe class RuntimeTests : GpuTest
         var e = Assert.Throws<ArgumentException>(() => layer.Bind(input, output));
         Assert.Contains("reflect", e.Message);
     }
+
+    [Fact]
+    public void StagingPathMatchesDirectMapping()
+    {
+        // Discrete GPUs have no host-visible device memory; this forces their upload/download path here.
+        using var staged = GpuContext.Create(new GpuContextOptions { EnableValidation = true, MapDeviceMemory = false });
+        Assert.False(staged.Memory.DeviceMemoryIsMapped);
+        var rng = new Random(8);
+        var x = HostTensor.Random(rng, 3, 13, 7);
+        var spec = new Conv2dSpec
+        {
+            InChannels = 3, OutChannels = 4, KernelH = 3, KernelW = 3, Padding = Padding.All(1),
+            Weights = HostTensor.RandomFloats(rng, 4 * 27), Bias = HostTensor.RandomFloats(rng, 4),
+        };
+        using (var layer = GpuLayer.Create(staged, spec))
+        using (var input = new GpuTensor(staged, x.Shape, x.ToFloat()))
+        using (var output = new GpuTensor(staged, layer.OutputShape(x.Shape)))
+        using (var dispatch = layer.Bind(input, output))
+        {
+            Assert.False(input.Buffer.IsMapped);
+            staged.Execute(r => r.Dispatch(dispatch));
+            Compare.Close(CpuReference.Conv2d(x, spec), HostTensor.FromFloat(output.Shape, output.Download()));
+            var partial = new float[5];
+            input.Buffer.Read<float>(partial, byteOffset: 8);
+            Assert.Equal(x.ToFloat().Skip(2).Take(5), partial);
+        }
+        Assert.Empty(staged.Validation!.Drain());
+    }
+
+    [Fact]
+    public void EnvironmentVariableChoosesTheDevice()
+    {
+        string? before = Environment.GetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable, "no-such-device-by-env");
+            var e = Assert.Throws<GpuUnavailableException>(() => GpuContext.Create());
+            Assert.Contains("no-such-device-by-env", e.Message);
+            Environment.SetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable, Context.DeviceName);
+            using var chosen = GpuContext.Create();
+            Assert.Equal(Context.DeviceName, chosen.DeviceName);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable, before);
+        }
+    }
 }
