@@ -8,9 +8,11 @@
 // i.e. ky runs over the taps congruent to (oy + padTop) mod SY, and iy = (oy + padTop - ky) / SY.
 // When the kernel is not a multiple of the stride, neighbouring outputs get different tap counts: that
 // uneven overlap is the checkerboard pattern of Odena et al. (2016).
+// A pad of the input (an ONNX Pad before the ConvTranspose, as in the FSRCNN release) is fused: iy and ix
+// index the padded input, inPadH x inPadW, and are mapped to the stored one by IN_PAD_MODE.
 //
 //   binding 0: input  inC x inH x inW
-//   binding 1: output outC x outH x outW, outH = (inH - 1) * SY - padTop - padBottom + KH + outputPadding
+//   binding 1: output outC x outH x outW, outH = (inPadH - 1) * SY - padTop - padBottom + KH + outputPadding
 //   binding 2: parameters: weights [inC][outC / groups][KH][KW] (PyTorch's layout), then bias [outC],
 //              then, for ACT == 3, one PReLU slope per output channel [outC]
 // Invocation (x, y, z) computes output channels z * OC_BLOCK .. + OC_BLOCK - 1 (never across groups).
@@ -24,6 +26,7 @@ layout(constant_id = 4) const int OC_BLOCK = 1;
 layout(constant_id = 5) const int ACT = 0;
 layout(constant_id = 6) const float ACT_A = 0.0;
 layout(constant_id = 7) const float ACT_B = 0.0;
+layout(constant_id = 8) const int IN_PAD_MODE = 0;   // 0 zeros, 1 replicate (edge), 2 reflect
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -35,9 +38,20 @@ layout(push_constant) uniform Push
     int outC, outH, outW;
     int padTop, padLeft;
     int groups;
+    int inPadTop, inPadLeft, inPadH, inPadW;
 } pc;
 
 #include "include/activation.glsl"
+
+// Maps a coordinate of the padded input to the stored one; -1 for a zero pad.
+int padIndex(int i, int n)
+{
+    if (i >= 0 && i < n) return i;
+    if (IN_PAD_MODE == 0) return -1;
+    if (IN_PAD_MODE == 1) return clamp(i, 0, n - 1);
+    i = i < 0 ? -i : i;
+    return i >= n ? 2 * (n - 1) - i : i;
+}
 
 void main()
 {
@@ -58,12 +72,16 @@ void main()
     int tx = ox + pc.padLeft;
     for (int ky = ty % SY; ky < KH; ky += SY)
     {
-        int iy = (ty - ky) / SY;
-        if (ty < ky || iy >= pc.inH) continue;
+        int py = (ty - ky) / SY;
+        if (ty < ky || py >= pc.inPadH) continue;
+        int iy = padIndex(py - pc.inPadTop, pc.inH);
+        if (iy < 0) continue;
         for (int kx = tx % SX; kx < KW; kx += SX)
         {
-            int ix = (tx - kx) / SX;
-            if (tx < kx || ix >= pc.inW) continue;
+            int px = (tx - kx) / SX;
+            if (tx < kx || px >= pc.inPadW) continue;
+            int ix = padIndex(px - pc.inPadLeft, pc.inW);
+            if (ix < 0) continue;
             for (int icg = 0; icg < icPerGroup; icg++)
             {
                 int ic = g * icPerGroup + icg;

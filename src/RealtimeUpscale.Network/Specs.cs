@@ -212,6 +212,15 @@ public sealed record ConvTranspose2dSpec : LayerSpec
     /// <summary>Rows and columns removed from each side of the full output (ONNX pads, PyTorch padding).</summary>
     public Padding Padding { get; init; }
 
+    /// <summary>
+    /// Padding applied to the input before the transposed convolution (an ONNX Pad fused into it, as in the
+    /// FSRCNN release: edge padding by one pixel, then a crop of the output).
+    /// </summary>
+    public Padding InputPadding { get; init; }
+
+    /// <summary>What <see cref="InputPadding"/> reads.</summary>
+    public PaddingMode InputPaddingMode { get; init; } = PaddingMode.Zeros;
+
     /// <summary>Extra rows added at the bottom (smaller than the stride).</summary>
     public int OutputPaddingY { get; init; }
 
@@ -242,6 +251,7 @@ public sealed record ConvTranspose2dSpec : LayerSpec
             throw new ArgumentException($"{L}: {InChannels} in and {OutChannels} out channels do not divide into {Groups} groups.");
         }
         Padding.Validate(L);
+        InputPadding.Validate(L);
         if (OutputPaddingY < 0 || OutputPaddingX < 0 || OutputPaddingY >= StrideY || OutputPaddingX >= StrideX)
         {
             throw new ArgumentException($"{L}: output padding ({OutputPaddingY}, {OutputPaddingX}) must be non-negative " +
@@ -273,8 +283,15 @@ public sealed record ConvTranspose2dSpec : LayerSpec
         {
             throw new ArgumentException($"ConvTranspose2d: expects {InChannels} input channels, got {input}.");
         }
-        int h = (input.Height - 1) * StrideY - Padding.Top - Padding.Bottom + KernelH + OutputPaddingY;
-        int w = (input.Width - 1) * StrideX - Padding.Left - Padding.Right + KernelW + OutputPaddingX;
+        if (InputPaddingMode == PaddingMode.Reflect &&
+            (Math.Max(InputPadding.Top, InputPadding.Bottom) >= input.Height || Math.Max(InputPadding.Left, InputPadding.Right) >= input.Width))
+        {
+            throw new ArgumentException($"ConvTranspose2d: reflect input padding {InputPadding} needs an input larger than the padding, got {input}.");
+        }
+        int ph = input.Height + InputPadding.Top + InputPadding.Bottom;
+        int pw = input.Width + InputPadding.Left + InputPadding.Right;
+        int h = (ph - 1) * StrideY - Padding.Top - Padding.Bottom + KernelH + OutputPaddingY;
+        int w = (pw - 1) * StrideX - Padding.Left - Padding.Right + KernelW + OutputPaddingX;
         if (h <= 0 || w <= 0)
         {
             throw new ArgumentException($"ConvTranspose2d: padding {Padding} removes the whole output of input {input}.");
@@ -612,5 +629,27 @@ public sealed record CropSpec(int Top, int Left, int Bottom, int Right, int Chan
             throw new ArgumentException($"Crop: {this} does not fit input {input}.");
         }
         return new TensorShape(c, h, w);
+    }
+}
+
+/// <summary>Concatenation of two tensors of one height and width along the channel axis.</summary>
+public sealed record ConcatSpec : LayerSpec
+{
+    /// <inheritdoc />
+    public override int InputCount => 2;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+    }
+
+    /// <inheritdoc />
+    public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs)
+    {
+        if (inputs.Count != 2 || inputs[0].Height != inputs[1].Height || inputs[0].Width != inputs[1].Width)
+        {
+            throw new ArgumentException($"Concat takes two inputs of one height and width, got {string.Join(", ", inputs)}.");
+        }
+        return new TensorShape(inputs[0].Channels + inputs[1].Channels, inputs[0].Height, inputs[0].Width);
     }
 }

@@ -88,8 +88,9 @@ public static class CpuReference
     }
 
     /// <summary>Scatters every input pixel times the kernel into the full output, then crops the padding.</summary>
-    public static HostTensor ConvTranspose2d(HostTensor x, ConvTranspose2dSpec s)
+    public static HostTensor ConvTranspose2d(HostTensor input, ConvTranspose2dSpec s)
     {
+        var x = Pad(input, s.InputPadding, s.InputPaddingMode);
         int fullH = (x.H - 1) * s.StrideY + s.KernelH + s.OutputPaddingY;
         int fullW = (x.W - 1) * s.StrideX + s.KernelW + s.OutputPaddingX;
         int icg = s.InChannels / s.Groups, ocg = s.OutChannels / s.Groups;

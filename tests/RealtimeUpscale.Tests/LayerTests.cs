@@ -321,4 +321,33 @@ public sealed class LayerTests : GpuTest
         var expected = CpuReference.Crop(x, spec);
         Assert.Equal(expected.Data, Gpu.Run(spec, x).Data);
     }
+
+    [Theory]
+    [InlineData(PaddingMode.Replicate, 2, 1)]
+    [InlineData(PaddingMode.Reflect, 3, 2)]
+    [InlineData(PaddingMode.Zeros, 2, 2)]
+    public void ConvTranspose2dWithFusedInputPadding(PaddingMode mode, int stride, int inputPad)
+    {
+        // FSRCNN's release: edge-pad the input by one, transposed conv 9x9, then crop the output.
+        var rng = new Random(stride * 7 + inputPad + (int)mode);
+        var x = HostTensor.Random(rng, 5, 7, 9);
+        var spec = new ConvTranspose2dSpec
+        {
+            InChannels = 5, OutChannels = 2, KernelH = 9, KernelW = 9, StrideY = stride, StrideX = stride,
+            InputPadding = Padding.All(inputPad), InputPaddingMode = mode, Padding = new Padding(6, 5, 4, 6),
+            Weights = HostTensor.RandomFloats(rng, 5 * 2 * 81), Bias = HostTensor.RandomFloats(rng, 2),
+        };
+        Compare.Close(CpuReference.ConvTranspose2d(x, spec), Gpu.Run(spec, x), what: $"deconv input pad {mode}");
+    }
+
+    [Fact]
+    public void ConcatStacksChannels()
+    {
+        var rng = new Random(12);
+        var a = HostTensor.Random(rng, 2, 5, 7);
+        var b = HostTensor.Random(rng, 3, 5, 7);
+        var y = Gpu.Run(new ConcatSpec(), a, b);
+        Assert.Equal(new Runtime.TensorShape(5, 5, 7), y.Shape);
+        Assert.Equal(a.Data.Concat(b.Data), y.Data);
+    }
 }

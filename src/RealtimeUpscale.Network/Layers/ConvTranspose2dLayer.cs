@@ -26,7 +26,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
             uint[] constants =
             {
                 (uint)spec.KernelH, (uint)spec.KernelW, (uint)spec.StrideY, (uint)spec.StrideX, (uint)_block,
-                (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B),
+                (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B), (uint)spec.InputPaddingMode,
             };
             _pipeline = context.Pipelines.Get(Shaders.Get("deconv2d"), constants, Layout);
         }
@@ -46,6 +46,9 @@ public sealed class ConvTranspose2dLayer : GpuLayer
         {
             InC = i.Channels, InH = i.Height, InW = i.Width, OutC = o.Channels, OutH = o.Height, OutW = o.Width,
             PadTop = _spec.Padding.Top, PadLeft = _spec.Padding.Left, Groups = _spec.Groups,
+            InPadTop = _spec.InputPadding.Top, InPadLeft = _spec.InputPadding.Left,
+            InPadH = i.Height + _spec.InputPadding.Top + _spec.InputPadding.Bottom,
+            InPadW = i.Width + _spec.InputPadding.Left + _spec.InputPadding.Right,
         };
         return new ComputeDispatch(Context, _pipeline, Name)
             .Buffer(0, inputs[0].Buffer, write: false)
@@ -61,6 +64,6 @@ public sealed class ConvTranspose2dLayer : GpuLayer
     [StructLayout(LayoutKind.Sequential)]
     private struct Push
     {
-        public int InC, InH, InW, OutC, OutH, OutW, PadTop, PadLeft, Groups;
+        public int InC, InH, InW, OutC, OutH, OutW, PadTop, PadLeft, Groups, InPadTop, InPadLeft, InPadH, InPadW;
     }
 }

@@ -54,6 +54,7 @@ public abstract class GpuLayer : IDisposable
                 UpsampleSpec u => new UpsampleLayer(context, u, name),
                 AddSpec or ScaleBiasSpec => new ElementwiseLayer(context, spec, name),
                 CropSpec c => new CropLayer(context, c, name),
+                ConcatSpec c => new ConcatLayer(context, c, name),
                 _ => throw new NotSupportedException($"Layer '{name}': no GPU implementation for {spec.GetType().Name}."),
             };
         }

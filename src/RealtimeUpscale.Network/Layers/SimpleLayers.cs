@@ -167,6 +167,32 @@ public sealed class CropLayer : GpuLayer
     }
 }
 
+/// <summary>Runs shaders/concat.comp.</summary>
+public sealed class ConcatLayer : GpuLayer
+{
+    private static readonly PipelineLayoutDescription Layout = new(
+        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer }, 12);
+
+    private readonly ComputePipeline _pipeline;
+
+    internal ConcatLayer(GpuContext context, ConcatSpec spec, string name) : base(context, spec, name)
+    {
+        _pipeline = context.Pipelines.Get(Shaders.Get("concat"), ReadOnlySpan<uint>.Empty, Layout);
+    }
+
+    /// <inheritdoc />
+    protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
+    {
+        var a = inputs[0].Shape;
+        return new ComputeDispatch(Context, _pipeline, Name)
+            .Buffer(0, inputs[0].Buffer, write: false)
+            .Buffer(1, inputs[1].Buffer, write: false)
+            .Buffer(2, output.Buffer, write: true)
+            .Push(new Int3(a.Channels, inputs[1].Shape.Channels, a.Height * a.Width))
+            .Cover(output.Shape.ElementCount, 1, 1, 64, 1, 1);
+    }
+}
+
 /// <summary>Three ints of push constants, in order (ValueTuple's layout is not guaranteed).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal readonly record struct Int3(int A, int B, int C);

@@ -1,0 +1,18 @@
+#version 450
+// Channel concatenation of two planar float32 tensors of one height and width:
+// output channels [0, aC) are a's, [aC, aC + bC) are b's. Longer concatenations chain this.
+layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
+
+layout(std430, binding = 0) readonly buffer A { float aData[]; };
+layout(std430, binding = 1) readonly buffer B { float bData[]; };
+layout(std430, binding = 2) writeonly buffer Output { float outData[]; };
+
+layout(push_constant) uniform Push { int aC, bC, planeSize; } pc;
+
+void main()
+{
+    int i = int(gl_GlobalInvocationID.x);
+    int aCount = pc.aC * pc.planeSize;
+    if (i >= aCount + pc.bC * pc.planeSize) return;
+    outData[i] = i < aCount ? aData[i] : bData[i - aCount];
+}
