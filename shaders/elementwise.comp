@@ -3,6 +3,7 @@
 // Elementwise operations on planar float32 tensors (C x H x W), followed by the activation epilogue:
 //   OP 0, add:        out = act(a + b)                  (residual connections; a and b of one shape)
 //   OP 1, scale-bias: out = act(a * p[c] + p[C + c])     (per-channel affine; b is not read)
+//   OP 2, 3, 4:       out = act(a - b), act(a * b), act(a / b)
 // binding 2 holds the parameters p: for OP 1, C scales then C biases; for ACT == 3, C PReLU slopes
 // starting at slopeBase. Element i of a tensor is channel i / planeSize.
 layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
@@ -26,7 +27,12 @@ void main()
     int i = int(gl_GlobalInvocationID.x);
     if (i >= pc.channels * pc.planeSize) return;
     int c = i / pc.planeSize;
-    float v = OP == 0 ? aData[i] + bData[i] : aData[i] * params[c] + params[pc.channels + c];
+    float v;
+    if (OP == 0) v = aData[i] + bData[i];
+    else if (OP == 1) v = aData[i] * params[c] + params[pc.channels + c];
+    else if (OP == 2) v = aData[i] - bData[i];
+    else if (OP == 3) v = aData[i] * bData[i];
+    else v = aData[i] / bData[i];
     float slope = ACT == 3 ? params[pc.slopeBase + c] : 0.0;
     outData[i] = activate(v, slope);
 }

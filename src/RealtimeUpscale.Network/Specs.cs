@@ -538,11 +538,27 @@ public sealed record BlurPoolSpec(int Channels, int FilterSize = 3, int Stride =
         ToConv2d().OutputShape(Single(inputs, "BlurPool"), "BlurPool");
 }
 
-/// <summary>Elementwise sum of two tensors of one shape (a residual connection), then an activation.</summary>
-public sealed record AddSpec(Activation Activation) : LayerSpec
+/// <summary>An elementwise operation on two tensors of one shape.</summary>
+public enum BinaryOperator
 {
-    /// <summary>A plain sum.</summary>
-    public AddSpec() : this(Activation.None)
+    /// <summary>a + b (residual connections).</summary>
+    Add,
+
+    /// <summary>a - b.</summary>
+    Sub,
+
+    /// <summary>a * b (gating).</summary>
+    Mul,
+
+    /// <summary>a / b.</summary>
+    Div,
+}
+
+/// <summary>Elementwise <see cref="Operator"/> of two tensors of one shape, then an activation.</summary>
+public sealed record BinarySpec(BinaryOperator Operator, Activation Activation) : LayerSpec
+{
+    /// <summary>A plain operation.</summary>
+    public BinarySpec(BinaryOperator op = BinaryOperator.Add) : this(op, Activation.None)
     {
     }
 
@@ -550,18 +566,18 @@ public sealed record AddSpec(Activation Activation) : LayerSpec
     public override int InputCount => 2;
 
     /// <inheritdoc />
-    public override void Validate() => Activation.Validate(null, "Add");
+    public override void Validate() => Activation.Validate(null, Operator.ToString());
 
     /// <inheritdoc />
     public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs)
     {
         if (inputs.Count != 2 || inputs[0] != inputs[1])
         {
-            throw new ArgumentException($"Add takes two inputs of one shape, got {string.Join(", ", inputs)}.");
+            throw new ArgumentException($"{Operator} takes two inputs of one shape, got {string.Join(", ", inputs)}.");
         }
         if (Activation.Slopes is not null && Activation.Slopes.Length != inputs[0].Channels)
         {
-            throw new ArgumentException($"Add: {Activation.Slopes.Length} PReLU slopes for {inputs[0].Channels} channels.");
+            throw new ArgumentException($"{Operator}: {Activation.Slopes.Length} PReLU slopes for {inputs[0].Channels} channels.");
         }
         return inputs[0];
     }

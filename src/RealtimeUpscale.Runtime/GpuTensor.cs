@@ -1,10 +1,14 @@
 namespace RealtimeUpscale.Runtime;
 
 /// <summary>
-/// A planar float32 tensor in a storage buffer (layout in <see cref="TensorShape"/>). Owns its buffer.
+/// A planar float32 tensor in a storage buffer (layout in <see cref="TensorShape"/>). A tensor made with a
+/// shape owns its buffer; one made over an existing buffer (<see cref="GpuTensor(GpuBuffer, TensorShape)"/>)
+/// borrows it, and the buffer must outlive the tensor.
 /// </summary>
 public sealed class GpuTensor : IDisposable
 {
+    private readonly bool _ownsBuffer;
+
     /// <summary>Allocates an uninitialised tensor.</summary>
     public GpuTensor(GpuContext context, TensorShape shape)
     {
@@ -18,6 +22,19 @@ public sealed class GpuTensor : IDisposable
         }
         Shape = shape;
         Buffer = new GpuBuffer(context, shape.ByteSize);
+        _ownsBuffer = true;
+    }
+
+    /// <summary>A tensor over the start of <paramref name="buffer"/>, which it does not own.</summary>
+    public GpuTensor(GpuBuffer buffer, TensorShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (shape.ByteSize > buffer.Size)
+        {
+            throw new ArgumentException($"A {shape} tensor needs {shape.ByteSize} bytes; the buffer has {buffer.Size}.", nameof(shape));
+        }
+        Shape = shape;
+        Buffer = buffer;
     }
 
     /// <summary>Allocates a tensor and uploads <paramref name="data"/> (length must match the shape).</summary>
@@ -50,6 +67,12 @@ public sealed class GpuTensor : IDisposable
         return data;
     }
 
-    /// <summary>Releases the buffer.</summary>
-    public void Dispose() => Buffer.Dispose();
+    /// <summary>Releases the buffer if the tensor owns it.</summary>
+    public void Dispose()
+    {
+        if (_ownsBuffer)
+        {
+            Buffer.Dispose();
+        }
+    }
 }

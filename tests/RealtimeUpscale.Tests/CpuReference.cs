@@ -290,12 +290,19 @@ public static class CpuReference
         }
     }
 
-    public static HostTensor Add(HostTensor a, HostTensor b, Activation act)
+    public static HostTensor Binary(BinaryOperator op, HostTensor a, HostTensor b, Activation act)
     {
         var o = new HostTensor(a.C, a.H, a.W);
         for (int i = 0; i < o.Data.Length; i++)
         {
-            o.Data[i] = Activate(act, a.Data[i] + b.Data[i], i / (a.H * a.W));
+            double v = op switch
+            {
+                BinaryOperator.Add => a.Data[i] + b.Data[i],
+                BinaryOperator.Sub => a.Data[i] - b.Data[i],
+                BinaryOperator.Mul => a.Data[i] * b.Data[i],
+                _ => a.Data[i] / b.Data[i],
+            };
+            o.Data[i] = Activate(act, v, i / (a.H * a.W));
         }
         return o;
     }

@@ -65,7 +65,7 @@ public sealed class GoldenTests : GpuTest
                 p.GetProperty("stride").GetInt32(), Mode(p.GetProperty("padding_mode"))), input),
             "resize_conv" => Gpu.Run(new ResizeConvSpec(Upsample(p.GetProperty("upsample")), Conv(p.GetProperty("conv"), c, input.C)), input),
             "subpixel_conv" => Gpu.Run(new SubPixelConvSpec(Conv(p.GetProperty("conv"), c, input.C), Shuffle(p.GetProperty("shuffle"))), input),
-            "add" => Gpu.Run(new AddSpec(Act(p, input.C)), input, Tensor(c.GetProperty("input2"))),
+            "add" => Gpu.Run(new BinarySpec(BinaryOperator.Add, Act(p, input.C)), input, Tensor(c.GetProperty("input2"))),
             "scale_bias" => Gpu.Run(new ScaleBiasSpec(Floats(c.GetProperty("scale")), Floats(c.GetProperty("bias")), Act(p, input.C)), input),
             var op => throw new InvalidDataException($"Unknown op '{op}' in the fixture."),
         };

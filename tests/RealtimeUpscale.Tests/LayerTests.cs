@@ -287,16 +287,19 @@ public sealed class LayerTests : GpuTest
     }
 
     [Theory]
-    [InlineData("none")]
-    [InlineData("relu")]
-    [InlineData("prelu-channel")]
-    public void AddMatchesReference(string activation)
+    [InlineData(BinaryOperator.Add, "none")]
+    [InlineData(BinaryOperator.Add, "relu")]
+    [InlineData(BinaryOperator.Add, "prelu-channel")]
+    [InlineData(BinaryOperator.Sub, "none")]
+    [InlineData(BinaryOperator.Mul, "tanh")]
+    [InlineData(BinaryOperator.Div, "none")]
+    public void BinaryMatchesReference(BinaryOperator op, string activation)
     {
-        var rng = new Random(activation.Length);
+        var rng = new Random(activation.Length + (int)op * 10);
         var a = HostTensor.Random(rng, 5, 7, 3);
-        var b = HostTensor.Random(rng, 5, 7, 3);
+        var b = HostTensor.Random(rng, 5, 7, 3, 0.5, 2); // away from zero, for Div
         var act = ActivationFor(activation, 5, rng);
-        Compare.Close(CpuReference.Add(a, b, act), Gpu.Run(new AddSpec(act), a, b), what: "add");
+        Compare.Close(CpuReference.Binary(op, a, b, act), Gpu.Run(new BinarySpec(op, act), a, b), what: $"{op}");
     }
 
     [Fact]

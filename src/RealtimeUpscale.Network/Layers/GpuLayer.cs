@@ -52,7 +52,7 @@ public abstract class GpuLayer : IDisposable
                 ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name),
                 PixelShuffleSpec p => new PixelShuffleLayer(context, p, name),
                 UpsampleSpec u => new UpsampleLayer(context, u, name),
-                AddSpec or ScaleBiasSpec => new ElementwiseLayer(context, spec, name),
+                BinarySpec or ScaleBiasSpec => new ElementwiseLayer(context, spec, name),
                 CropSpec c => new CropLayer(context, c, name),
                 ConcatSpec c => new ConcatLayer(context, c, name),
                 _ => throw new NotSupportedException($"Layer '{name}': no GPU implementation for {spec.GetType().Name}."),

@@ -70,7 +70,7 @@ public sealed class UpsampleLayer : GpuLayer
     }
 }
 
-/// <summary>Runs shaders/elementwise.comp for <see cref="AddSpec"/> and <see cref="ScaleBiasSpec"/>.</summary>
+/// <summary>Runs shaders/elementwise.comp for <see cref="BinarySpec"/> and <see cref="ScaleBiasSpec"/>.</summary>
 public sealed class ElementwiseLayer : GpuLayer
 {
     private static readonly PipelineLayoutDescription Layout = new(
@@ -79,15 +79,23 @@ public sealed class ElementwiseLayer : GpuLayer
     private readonly GpuBuffer _params;
     private readonly ComputePipeline _pipeline;
     private readonly int _slopeBase;
-    private readonly bool _isAdd;
+    private readonly bool _isBinary;
 
     internal ElementwiseLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
     {
         Activation act;
-        if (spec is AddSpec add)
+        uint op = 1;
+        if (spec is BinarySpec binary)
         {
-            _isAdd = true;
-            act = add.Activation;
+            _isBinary = true;
+            op = binary.Operator switch
+            {
+                BinaryOperator.Add => 0u,
+                BinaryOperator.Sub => 2u,
+                BinaryOperator.Mul => 3u,
+                _ => 4u,
+            };
+            act = binary.Activation;
             _params = UploadParameters(act.Slopes);
             _slopeBase = 0;
         }
@@ -101,7 +109,7 @@ public sealed class ElementwiseLayer : GpuLayer
         try
         {
             _pipeline = context.Pipelines.Get(Shaders.Get("elementwise"),
-                new[] { _isAdd ? 0u : 1u, (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B) }, Layout);
+                new[] { op, (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B) }, Layout);
         }
         catch
         {
@@ -114,7 +122,7 @@ public sealed class ElementwiseLayer : GpuLayer
     protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
     {
         var s = output.Shape;
-        var b = _isAdd ? inputs[1].Buffer : inputs[0].Buffer; // scale-bias does not read binding 1
+        var b = _isBinary ? inputs[1].Buffer : inputs[0].Buffer; // scale-bias does not read binding 1
         return new ComputeDispatch(Context, _pipeline, Name)
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, b, write: false)

@@ -1,0 +1,84 @@
+using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Runtime;
+
+namespace RealtimeUpscale.Network;
+
+/// <summary>What the network's input and output channels hold.</summary>
+public enum ColorSpace
+{
+    /// <summary>One channel: BT.601 studio-range luma / 255 (the convention of SRCNN, FSRCNN and ESPCN).</summary>
+    Y,
+
+    /// <summary>Three channels: R, G, B in [0, 1].</summary>
+    Rgb,
+}
+
+/// <summary>Facts about a model, from its metadata_props or inferred.</summary>
+/// <param name="Source">Where the model was loaded from.</param>
+/// <param name="ColorSpace">What the channels hold (metadata "colorspace"; else 1 channel means luma).</param>
+/// <param name="InputChannels">Input channels.</param>
+/// <param name="Scale">Upscaling factor (metadata "scale"; else measured from the graph's shapes).</param>
+/// <param name="InputRange">Value range the model expects (metadata "input_range"; default "0-1").</param>
+/// <param name="Metadata">Every metadata_props entry.</param>
+public sealed record ModelInfo(
+    string Source, ColorSpace ColorSpace, int InputChannels, double Scale, string InputRange,
+    IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>One layer of a model: a typed spec, the values it reads and the value it writes.</summary>
+/// <param name="Name">The layer name (from the ONNX node).</param>
+/// <param name="Spec">What it computes.</param>
+/// <param name="Inputs">Names of the values it reads, in order.</param>
+/// <param name="Output">Name of the value it writes.</param>
+public sealed record ModelNode(string Name, LayerSpec Spec, IReadOnlyList<string> Inputs, string Output);
+
+/// <summary>
+/// A whole network as typed layer specs in execution order, with fusion done: what
+/// <see cref="OnnxImporter"/> makes of an ONNX file. Immutable; shape-agnostic in height and width.
+/// </summary>
+public sealed class ModelDefinition
+{
+    /// <summary>Creates a definition; nodes must be in an order where every input is produced before use.</summary>
+    public ModelDefinition(ModelInfo info, string input, string output, IReadOnlyList<ModelNode> nodes)
+    {
+        Info = info;
+        Input = input;
+        Output = output;
+        Nodes = nodes;
+    }
+
+    /// <summary>Model facts.</summary>
+    public ModelInfo Info { get; }
+
+    /// <summary>Name of the input value.</summary>
+    public string Input { get; }
+
+    /// <summary>Name of the output value.</summary>
+    public string Output { get; }
+
+    /// <summary>The layers in execution order.</summary>
+    public IReadOnlyList<ModelNode> Nodes { get; }
+
+    /// <summary>Loads and lowers an ONNX file; throws <see cref="ModelFormatException"/> naming what cannot be run.</summary>
+    public static ModelDefinition Load(string path) => OnnxImporter.Import(OnnxModel.Load(path));
+
+    /// <summary>Shapes of every value for an input shape; throws when the input does not fit a layer.</summary>
+    public IReadOnlyDictionary<string, TensorShape> InferShapes(TensorShape input)
+    {
+        var shapes = new Dictionary<string, TensorShape> { [Input] = input };
+        foreach (var node in Nodes)
+        {
+            try
+            {
+                shapes[node.Output] = node.Spec.OutputShape(node.Inputs.Select(i => shapes[i]).ToArray());
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{Info.Source}: layer '{node.Name}' cannot take input {input}: {e.Message}", e);
+            }
+        }
+        return shapes;
+    }
+
+    /// <summary>Output shape for an input shape.</summary>
+    public TensorShape OutputShape(TensorShape input) => InferShapes(input)[Output];
+}
