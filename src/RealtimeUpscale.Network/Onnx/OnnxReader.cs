@@ -262,7 +262,7 @@ internal static class OnnxReader
                 default: input.SkipLastField(); break;
             }
         }
-        string label = name.Length > 0 ? $"tensor '{name}'" : where;
+        string label = (name.Length > 0 ? $"tensor '{name}'" : where) + $" [{string.Join(",", dims)}]";
         if (external)
         {
             throw new ModelFormatException($"{source}: {label} stores its data in an external file, which is not supported; " +
@@ -345,8 +345,8 @@ internal static class OnnxReader
         var span = raw.Span;
         if (span.Length != (long)count * size)
         {
-            throw new ModelFormatException($"{source}: {label} has {span.Length} bytes of raw data, but {count} elements " +
-                                           $"of {size} bytes are {(long)count * size} (truncated or inconsistent tensor).");
+            throw new ModelFormatException($"{source}: {label} has {span.Length} bytes of raw data, but its {count} elements " +
+                                           $"of {size} bytes need {(long)count * size} (truncated or inconsistent tensor).");
         }
         var result = new T[count];
         for (int i = 0; i < count; i++)
