@@ -4,7 +4,7 @@
 // serves rgba8, rgba16f and rgba32f; unorm formats clamp to [0, 1] on store).
 // Tensor pixel (x, y) of width x height goes to texel (dstX + x, dstY + y). COLOR reads:
 //   0 RGB (3; alpha 1), 1 RGBA (4), 2 grey (1; written to r, g, b; alpha 1), 3 YCbCr (3, studio range / 255,
-//   converted to RGB; alpha 1), 4 YCbCr + alpha (4)
+//   converted to RGB; alpha 1), 4 YCbCr + alpha (4), 5 grey + alpha (2)
 layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 
 layout(constant_id = 0) const int COLOR = 0;
@@ -24,9 +24,9 @@ void main()
     int plane = pc.width * pc.height;
     int i = y * pc.width + x;
     vec4 v;
-    if (COLOR == 2)
+    if (COLOR == 2 || COLOR == 5)
     {
-        v = vec4(vec3(inData[i]), 1.0);
+        v = vec4(vec3(inData[i]), COLOR == 5 ? inData[plane + i] : 1.0);
     }
     else
     {

@@ -26,6 +26,9 @@ public enum ChannelLayout
 
     /// <summary>One grey plane: the red channel of an image stored with r = g = b; written back to r, g and b.</summary>
     Grey,
+
+    /// <summary>Grey, then alpha. Tensor to image only.</summary>
+    GreyAlpha,
 }
 
 /// <summary>
@@ -71,6 +74,7 @@ public sealed class ImageToTensor
     {
         ChannelLayout.Rgb or ChannelLayout.YCbCr => 3,
         ChannelLayout.Rgba or ChannelLayout.YCbCrAlpha => 4,
+        ChannelLayout.GreyAlpha => 2,
         _ => 1,
     };
 
@@ -123,6 +127,7 @@ public sealed class TensorToImage
             ChannelLayout.Grey or ChannelLayout.Y => 2,
             ChannelLayout.YCbCr => 3,
             ChannelLayout.YCbCrAlpha => 4,
+            ChannelLayout.GreyAlpha => 5,
             _ => throw new ArgumentException($"Tensor to image cannot read {layout}.", nameof(layout)),
         };
         _context = context;
