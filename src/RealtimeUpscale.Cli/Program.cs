@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Runtime;
+
+namespace RealtimeUpscale.Cli;
+
+/// <summary>The rtup command line.</summary>
+public static class Program
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Entry point.</summary>
+    public static int Main(string[] args)
+    {
+        var device = new Option<string?>("--device")
+        {
+            Description = $"Vulkan device by index or name substring (default: ${GpuContextOptions.DeviceEnvironmentVariable}, else the best)",
+            Recursive = true,
+        };
+        var validate = new Option<bool>("--validate") { Description = "Enable the Vulkan validation layer", Recursive = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object", Recursive = true };
+        var root = new RootCommand("RealtimeUpscale: learned super-resolution on Vulkan compute shaders") { device, validate, json };
+
+        var dataset = new Argument<string>("dataset") { Description = "Folder of HR images (e.g. ../shared/datasets/Set5)" };
+        var model = new Option<string>("--model") { Description = "ONNX model file", Required = true };
+        var scale = new Option<int>("--scale") { Description = "Upscaling factor", Required = true };
+        var eval = new Command("eval", "PSNR/SSIM on a dataset by the SR papers' protocol (../shared/EVAL.md), with bicubic for reference")
+        {
+            dataset, model, scale,
+        };
+        eval.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
+        {
+            var definition = ModelDefinition.Load(r.GetValue(model)!);
+            bool asJson = r.GetValue(json);
+            var result = new Evaluator(gpu).Evaluate(r.GetValue(dataset)!, definition, r.GetValue(scale), s =>
+            {
+                if (!asJson)
+                {
+                    Console.WriteLine($"{s.Name,-28} PSNR {s.PsnrY,7:F2} dB  SSIM {s.SsimY:F4}   bicubic {s.BicubicPsnrY,7:F2} dB  {s.BicubicSsimY:F4}");
+                }
+            });
+            if (asJson)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(result, Json));
+            }
+            else
+            {
+                Console.WriteLine($"{"mean",-28} PSNR {result.PsnrY,7:F2} dB  SSIM {result.SsimY:F4}   bicubic {result.BicubicPsnrY,7:F2} dB  {result.BicubicSsimY:F4}");
+                Console.WriteLine($"({result.Images.Count} images, x{result.Scale}, {gpu.DeviceName})");
+            }
+        }));
+        root.Subcommands.Add(eval);
+
+        var size = new Option<string>("--size") { Description = "Input size WxH", Required = true };
+        var runs = new Option<int>("--runs") { Description = "Timed runs (after 3 warm-up runs)", DefaultValueFactory = _ => 15 };
+        var bench = new Command("bench", "Median GPU time (timestamp queries) against ONNX Runtime's CPU provider in the same run")
+        {
+            model, size, runs,
+        };
+        bench.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
+        {
+            var (w, h) = ParseSize(r.GetValue(size)!);
+            var result = new Benchmark(gpu).Run(r.GetValue(model)!, w, h, runs: Math.Max(1, r.GetValue(runs)));
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(result, Json));
+                return;
+            }
+            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up");
+            Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms");
+            Console.WriteLine($"  ONNX Runtime CPU:  {result.OnnxRuntimeCpuMs,9:F2} ms");
+            Console.WriteLine($"  ratio GPU / ONNX Runtime: {result.Ratio:F2} ({(result.Ratio < 1 ? "faster" : "slower")})");
+            Console.WriteLine("  GPU ms per layer:");
+            foreach (var l in result.Layers)
+            {
+                Console.WriteLine($"    {l.Name,-24} {l.GpuMs,9:F2}");
+            }
+        }));
+        root.Subcommands.Add(bench);
+
+        var devices = new Command("devices", "List the Vulkan devices, which one is chosen, and why");
+        devices.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
+        {
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(gpu.Candidates, Json));
+                return;
+            }
+            foreach (var c in gpu.Candidates)
+            {
+                Console.WriteLine(c);
+            }
+        }));
+        root.Subcommands.Add(devices);
+
+        return root.Parse(args).Invoke();
+    }
+
+    /// <summary>Runs <paramref name="body"/> on a context; turns expected failures into one-line errors and exit code 1.</summary>
+    private static int Run(string? device, bool validate, Action<GpuContext> body)
+    {
+        try
+        {
+            using var gpu = GpuContext.Create(new GpuContextOptions { Device = device, EnableValidation = validate });
+            body(gpu);
+            if (gpu.Validation is { Count: > 0 } log)
+            {
+                foreach (var m in log.Messages)
+                {
+                    Console.Error.WriteLine($"validation: {m}");
+                }
+                return 1;
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is ModelFormatException or GpuUnavailableException or VulkanException or ArgumentException
+                                       or IOException or InvalidDataException or UnauthorizedAccessException
+                                       or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            Console.Error.WriteLine($"rtup: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static (int W, int H) ParseSize(string text)
+    {
+        var parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w) &&
+            int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h) && w > 0 && h > 0)
+        {
+            return (w, h);
+        }
+        throw new ArgumentException($"--size '{text}' is not WxH (e.g. 960x540).");
+    }
+}
