@@ -6,8 +6,9 @@
 // Memory layout: every tensor is planar float32, element (c, y, x) at (c * H + y) * W + x.
 //   binding 0: input,  inC x inH x inW (before the fused upsample)
 //   binding 1: output, outC x outH x outW, or with SHUFFLE (outC / r^2) x (outH * r) x (outW * r)
-//   binding 2: parameters: weights [outC][inC / groups][KH][KW], then bias [outC], then, for ACT == 3,
-//              one PReLU slope per output channel [outC]
+//   bindings 2 and 3: parameters (include/params.glsl): weights [ocStride][inC / groups][KH][KW], then bias
+//              [ocStride], then, for ACT == 3, one PReLU slope per output channel [ocStride]. ocStride is outC
+//              rounded up to a multiple of OC_BLOCK; the padding channels hold zeros and are never stored.
 // Invocation (x, y, z) computes output pixel (x, y) of output channels z * OC_BLOCK .. + OC_BLOCK - 1.
 // The host picks OC_BLOCK so that a block never straddles two groups; the block then shares every input
 // load across OC_BLOCK accumulators.
@@ -28,10 +29,10 @@ layout(constant_id = 11) const int SHUFFLE = 0;      // 0 none, 1 CRD (PyTorch p
 layout(constant_id = 12) const int SHUFFLE_R = 1;
 layout(constant_id = 13) const int DY = 1;           // dilation
 layout(constant_id = 14) const int DX = 1;
+layout(constant_id = 15) const int PARAMS_IN_UBO = 0;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
-layout(std430, binding = 2) readonly buffer Params { float params[]; };
 
 layout(push_constant) uniform Push
 {
@@ -41,11 +42,13 @@ layout(push_constant) uniform Push
     int padTop, padLeft;
     int groups;
     float scaleY, scaleX; // upsample: source pixels per upsampled pixel (see resample.glsl)
+    int ocStride;
 } pc;
 
 #define SRC(i) inData[i]
 #include "include/activation.glsl"
 #include "include/resample.glsl"
+#include "include/params.glsl"
 
 // Maps a padded coordinate to a stored one; returns -1 for a zero pad.
 int padIndex(int i, int n)
@@ -93,19 +96,19 @@ void main()
                 int w = (icg * KH + ky) * KW + kx;
                 for (int b = 0; b < OC_BLOCK; b++)
                 {
-                    acc[b] += v * params[(oc0 + b) * wPerOc + w];
+                    acc[b] += v * param((oc0 + b) * wPerOc + w);
                 }
             }
         }
     }
 
-    int biasBase = pc.outC * wPerOc;
+    int biasBase = pc.ocStride * wPerOc;
     for (int b = 0; b < OC_BLOCK; b++)
     {
         int oc = oc0 + b;
         if (oc >= pc.outC) break;
-        float slope = ACT == 3 ? params[biasBase + pc.outC + oc] : 0.0;
-        float v = activate(acc[b] + params[biasBase + oc], slope);
+        float slope = ACT == 3 ? param(biasBase + pc.ocStride + oc) : 0.0;
+        float v = activate(acc[b] + param(biasBase + oc), slope);
         if (SHUFFLE == 0)
         {
             outData[(oc * pc.outH + oy) * pc.outW + ox] = v;

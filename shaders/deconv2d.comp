@@ -13,9 +13,13 @@
 //
 //   binding 0: input  inC x inH x inW
 //   binding 1: output outC x outH x outW, outH = (inPadH - 1) * SY - padTop - padBottom + KH + outputPadding
-//   binding 2: parameters: weights [inC][outC / groups][KH][KW] (PyTorch's layout), then bias [outC],
-//              then, for ACT == 3, one PReLU slope per output channel [outC]
-// Invocation (x, y, z) computes output channels z * OC_BLOCK .. + OC_BLOCK - 1 (never across groups).
+//   bindings 2 and 3: parameters (include/params.glsl): weights [inC][ocStride][KH][KW] (PyTorch's layout
+//              with the per-group output channels padded with zeros to ocStride, a multiple of OC_BLOCK),
+//              then bias [outC], then, for ACT == 3, one PReLU slope per output channel [outC]
+// Invocations are laid out phase-major: z = ocBlock * SY * SX + ry * SX + rx, and invocation (x, y, z) computes
+// output pixel (x * SX + rx, y * SY + ry) of output channels ocBlock * OC_BLOCK .. + OC_BLOCK - 1 (never across
+// groups). Every invocation of a workgroup then uses the same kernel taps, so the weight reads are uniform
+// and the tap loops do not diverge.
 layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 
 layout(constant_id = 0) const int KH = 3;
@@ -27,10 +31,10 @@ layout(constant_id = 5) const int ACT = 0;
 layout(constant_id = 6) const float ACT_A = 0.0;
 layout(constant_id = 7) const float ACT_B = 0.0;
 layout(constant_id = 8) const int IN_PAD_MODE = 0;   // 0 zeros, 1 replicate (edge), 2 reflect
+layout(constant_id = 9) const int PARAMS_IN_UBO = 0;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
-layout(std430, binding = 2) readonly buffer Params { float params[]; };
 
 layout(push_constant) uniform Push
 {
@@ -39,9 +43,11 @@ layout(push_constant) uniform Push
     int padTop, padLeft;
     int groups;
     int inPadTop, inPadLeft, inPadH, inPadW;
+    int ocStride;
 } pc;
 
 #include "include/activation.glsl"
+#include "include/params.glsl"
 
 // Maps a coordinate of the padded input to the stored one; -1 for a zero pad.
 int padIndex(int i, int n)
@@ -55,9 +61,12 @@ int padIndex(int i, int n)
 
 void main()
 {
-    int ox = int(gl_GlobalInvocationID.x);
-    int oy = int(gl_GlobalInvocationID.y);
-    int oc0 = int(gl_GlobalInvocationID.z) * OC_BLOCK;
+    int z = int(gl_GlobalInvocationID.z);
+    int ocBlock = z / (SY * SX);
+    int phase = z - ocBlock * SY * SX;
+    int ox = int(gl_GlobalInvocationID.x) * SX + phase % SX;
+    int oy = int(gl_GlobalInvocationID.y) * SY + phase / SX;
+    int oc0 = ocBlock * OC_BLOCK;
     if (ox >= pc.outW || oy >= pc.outH || oc0 >= pc.outC) return;
 
     int icPerGroup = pc.inC / pc.groups;
@@ -86,21 +95,21 @@ void main()
             {
                 int ic = g * icPerGroup + icg;
                 float v = inData[(ic * pc.inH + iy) * pc.inW + ix];
-                int w = ((ic * ocPerGroup + ocg0) * KH + ky) * KW + kx;
+                int w = ((ic * pc.ocStride + ocg0) * KH + ky) * KW + kx;
                 for (int b = 0; b < OC_BLOCK; b++)
                 {
-                    acc[b] += v * params[w + b * KH * KW];
+                    acc[b] += v * param(w + b * KH * KW);
                 }
             }
         }
     }
 
-    int biasBase = pc.inC * ocPerGroup * KH * KW;
+    int biasBase = pc.inC * pc.ocStride * KH * KW;
     for (int b = 0; b < OC_BLOCK; b++)
     {
         int oc = oc0 + b;
         if (oc >= pc.outC) break;
-        float slope = ACT == 3 ? params[biasBase + pc.outC + oc] : 0.0;
-        outData[(oc * pc.outH + oy) * pc.outW + ox] = activate(acc[b] + params[biasBase + oc], slope);
+        float slope = ACT == 3 ? param(biasBase + pc.outC + oc) : 0.0;
+        outData[(oc * pc.outH + oy) * pc.outW + ox] = activate(acc[b] + param(biasBase + oc), slope);
     }
 }

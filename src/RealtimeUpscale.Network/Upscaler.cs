@@ -45,8 +45,10 @@ public sealed class Upscaler : IDisposable
     // Luma models: _ycc (input YCbCr) -> Y into the network, CbCr -> _chroma -> bicubic -> _chromaUp;
     // network output + _chromaUp -> _yccUp (+ _alphaUp -> _yccaUp). RGB models and grey images:
     // network output (+ _alphaUp -> _withAlpha).
-    private readonly GpuTensor _ycc, _chroma, _chromaUp, _alpha, _alphaUp, _yccUp, _yccaUp, _withAlpha;
-    private readonly ComputeDispatch _takeY, _takeChroma, _upChroma, _upAlpha, _joinYcc, _joinYcca, _joinAlpha;
+    private readonly GpuTensor? _ycc, _chroma, _chromaUp, _yccUp, _yccaUp;
+    private readonly GpuTensor _alpha, _alphaUp, _withAlpha;
+    private readonly ComputeDispatch? _takeY, _takeChroma, _upChroma, _joinYcc, _joinYcca;
+    private readonly ComputeDispatch _upAlpha, _joinAlpha;
     private GpuTimer? _timer;
     private bool _disposed;
 
@@ -81,22 +83,25 @@ public sealed class Upscaler : IDisposable
             var inShape1 = new TensorShape(1, inputHeight, inputWidth);
             var out1 = new TensorShape(1, OutputHeight, OutputWidth);
             var bicubic = new UpsampleSpec { Mode = UpsampleMode.Bicubic, OutputHeight = OutputHeight, OutputWidth = OutputWidth };
-            _ycc = Tensor(new TensorShape(3, inputHeight, inputWidth));
-            _chroma = Tensor(new TensorShape(2, inputHeight, inputWidth));
-            _chromaUp = Tensor(new TensorShape(2, OutputHeight, OutputWidth));
             _alpha = Tensor(inShape1);
             _alphaUp = Tensor(out1);
-            _yccUp = Tensor(new TensorShape(3, OutputHeight, OutputWidth));
-            _yccaUp = Tensor(new TensorShape(4, OutputHeight, OutputWidth));
             _withAlpha = Tensor(new TensorShape(c + 1, OutputHeight, OutputWidth));
-            _takeY = Inner(Layer(new CropSpec(0, 0, 0, 0, 0, 1), "take Y").Bind(_ycc, _binding.Input));
-            _takeChroma = Inner(Layer(new CropSpec(0, 0, 0, 0, 1, 2), "take CbCr").Bind(_ycc, _chroma));
             var up = Layer(bicubic, "bicubic");
-            _upChroma = Inner(up.Bind(_chroma, _chromaUp));
-            _upAlpha = Inner(up.Bind(_alpha, _alphaUp));
             var concat = Layer(new ConcatSpec(), "join");
-            _joinYcc = Inner(concat.Bind(new[] { _binding.Output, _chromaUp }, _yccUp));
-            _joinYcca = Inner(concat.Bind(new[] { _yccUp, _alphaUp }, _yccaUp));
+            if (model.Info.ColorSpace == ColorSpace.Y)
+            {
+                _ycc = Tensor(new TensorShape(3, inputHeight, inputWidth));
+                _chroma = Tensor(new TensorShape(2, inputHeight, inputWidth));
+                _chromaUp = Tensor(new TensorShape(2, OutputHeight, OutputWidth));
+                _yccUp = Tensor(new TensorShape(3, OutputHeight, OutputWidth));
+                _yccaUp = Tensor(new TensorShape(4, OutputHeight, OutputWidth));
+                _takeY = Inner(Layer(new CropSpec(0, 0, 0, 0, 0, 1), "take Y").Bind(_ycc, _binding.Input));
+                _takeChroma = Inner(Layer(new CropSpec(0, 0, 0, 0, 1, 2), "take CbCr").Bind(_ycc, _chroma));
+                _upChroma = Inner(up.Bind(_chroma, _chromaUp));
+                _joinYcc = Inner(concat.Bind(new[] { _binding.Output, _chromaUp }, _yccUp));
+                _joinYcca = Inner(concat.Bind(new[] { _yccUp, _alphaUp }, _yccaUp));
+            }
+            _upAlpha = Inner(up.Bind(_alpha, _alphaUp));
             _joinAlpha = Inner(concat.Bind(new[] { _binding.Output, _alphaUp }, _withAlpha));
         }
         catch
@@ -164,9 +169,9 @@ public sealed class Upscaler : IDisposable
         }
         if (luma && !grey)
         {
-            recorder.Dispatch(_takeY);
-            recorder.Dispatch(_takeChroma);
-            recorder.Dispatch(_upChroma);
+            recorder.Dispatch(_takeY!);
+            recorder.Dispatch(_takeChroma!);
+            recorder.Dispatch(_upChroma!);
         }
         if (keepAlpha)
         {
@@ -175,10 +180,10 @@ public sealed class Upscaler : IDisposable
         _binding.Record(recorder);
         if (luma && !grey)
         {
-            recorder.Dispatch(_joinYcc);
+            recorder.Dispatch(_joinYcc!);
             if (keepAlpha)
             {
-                recorder.Dispatch(_joinYcca);
+                recorder.Dispatch(_joinYcca!);
             }
         }
         else if (keepAlpha)
@@ -354,7 +359,7 @@ public sealed class Upscaler : IDisposable
         {
             if (luma && !grey)
             {
-                before.Add(new ImageToTensor(_context, ChannelLayout.YCbCr).Bind(input, _ycc));
+                before.Add(new ImageToTensor(_context, ChannelLayout.YCbCr).Bind(input, _ycc!));
             }
             else if (luma)
             {
@@ -370,8 +375,8 @@ public sealed class Upscaler : IDisposable
             }
             (ChannelLayout layout, GpuTensor source) = (luma, grey, keepAlpha) switch
             {
-                (true, false, true) => (ChannelLayout.YCbCrAlpha, _yccaUp),
-                (true, false, false) => (ChannelLayout.YCbCr, _yccUp),
+                (true, false, true) => (ChannelLayout.YCbCrAlpha, _yccaUp!),
+                (true, false, false) => (ChannelLayout.YCbCr, _yccUp!),
                 (true, true, true) => (ChannelLayout.GreyAlpha, _withAlpha),
                 (true, true, false) => (ChannelLayout.Grey, _binding.Output),
                 (false, _, true) => (ChannelLayout.Rgba, _withAlpha),

@@ -63,14 +63,26 @@ public sealed unsafe class ComputeDispatch : IDisposable
         }
     }
 
-    /// <summary>Binds a whole buffer to storage-buffer binding <paramref name="binding"/>.</summary>
+    /// <summary>
+    /// Binds a buffer to a storage-buffer binding (the whole buffer) or a uniform-buffer binding (its first
+    /// <c>maxUniformBufferRange</c> bytes; uniform bindings are never written).
+    /// </summary>
     public ComputeDispatch Buffer(uint binding, GpuBuffer buffer, bool write)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        Expect(binding, BindingKind.StorageBuffer);
-        var info = new DescriptorBufferInfo(buffer.Handle, 0, Vk.WholeSize);
+        if (binding >= _bound.Length || Pipeline.Description.Bindings[binding] is not (BindingKind.StorageBuffer or BindingKind.UniformBuffer))
+        {
+            throw new ArgumentException($"Binding {binding} of '{Pipeline.Name}' is not a buffer.");
+        }
+        bool uniform = Pipeline.Description.Bindings[binding] == BindingKind.UniformBuffer;
+        if (uniform && write)
+        {
+            throw new ArgumentException($"Binding {binding} of '{Pipeline.Name}' is a uniform buffer, which shaders cannot write.");
+        }
+        ulong range = uniform ? Math.Min(buffer.Size, _context.Properties.Limits.MaxUniformBufferRange) : Vk.WholeSize;
+        var info = new DescriptorBufferInfo(buffer.Handle, 0, range);
         var w = new WriteDescriptorSet(dstSet: _set, dstBinding: binding, descriptorCount: 1,
-            descriptorType: DescriptorType.StorageBuffer, pBufferInfo: &info);
+            descriptorType: uniform ? DescriptorType.UniformBuffer : DescriptorType.StorageBuffer, pBufferInfo: &info);
         _context.Vk.UpdateDescriptorSets(_context.Device, 1, in w, 0, null);
         Mark(binding, buffer.Handle.Handle, write);
         return this;
@@ -151,13 +163,6 @@ public sealed unsafe class ComputeDispatch : IDisposable
         _context.Descriptors.Free(_set, _pool);
     }
 
-    private void Expect(uint binding, BindingKind kind)
-    {
-        if (binding >= _bound.Length || Pipeline.Description.Bindings[binding] != kind)
-        {
-            throw new ArgumentException($"Binding {binding} of '{Pipeline.Name}' is not a {kind}.");
-        }
-    }
 
     private void Mark(uint binding, ulong handle, bool write)
     {

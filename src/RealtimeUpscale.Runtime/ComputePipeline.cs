@@ -8,6 +8,12 @@ public enum BindingKind
     /// <summary><c>buffer { float data[]; }</c>: a tensor or weights.</summary>
     StorageBuffer,
 
+    /// <summary>
+    /// <c>uniform</c> block: small read-only data every invocation reads alike (layer weights). At most the
+    /// first 64 KiB of the buffer is bound.
+    /// </summary>
+    UniformBuffer,
+
     /// <summary><c>sampler2D</c> read with texelFetch (the library's nearest sampler is built in).</summary>
     SampledImage,
 

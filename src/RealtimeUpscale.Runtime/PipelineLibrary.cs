@@ -204,6 +204,7 @@ public sealed unsafe class PipelineLibrary : IDisposable
     internal static DescriptorType ToDescriptorType(BindingKind kind) => kind switch
     {
         BindingKind.StorageBuffer => DescriptorType.StorageBuffer,
+        BindingKind.UniformBuffer => DescriptorType.UniformBuffer,
         BindingKind.SampledImage => DescriptorType.CombinedImageSampler,
         _ => DescriptorType.StorageImage,
     };

@@ -11,7 +11,7 @@ namespace RealtimeUpscale.Network.Layers;
 public sealed class Conv2dLayer : GpuLayer
 {
     private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer },
+        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer },
         (uint)Marshal.SizeOf<Push>());
 
     private readonly Conv2dSpec _conv;
@@ -19,6 +19,7 @@ public sealed class Conv2dLayer : GpuLayer
     private readonly GpuBuffer _params;
     private readonly ComputePipeline _pipeline;
     private readonly int _block;
+    private readonly int _stride;
 
     internal Conv2dLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
     {
@@ -30,9 +31,13 @@ public sealed class Conv2dLayer : GpuLayer
             BlurPoolSpec b => (b.ToConv2d(), null, null),
             _ => throw new ArgumentException($"Layer '{name}': {spec.GetType().Name} is not a convolution."),
         };
-        _block = ChannelBlock(_conv.OutChannels / _conv.Groups);
+        (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups);
         var act = _conv.Activation;
-        _params = UploadParameters(_conv.Weights, _conv.Bias ?? new float[_conv.OutChannels], act.Slopes);
+        int perChannel = _conv.Weights.Length / _conv.OutChannels;
+        var values = PadTo(_conv.Weights, _stride * perChannel)
+            .Concat(PadTo(_conv.Bias, _stride))
+            .Concat(act.Slopes is null ? Array.Empty<float>() : PadTo(act.Slopes, _stride)).ToArray();
+        _params = UploadParameterBlock(values, out bool uniform);
         try
         {
             uint[] constants =
@@ -41,7 +46,7 @@ public sealed class Conv2dLayer : GpuLayer
                 (uint)_conv.PaddingMode, (uint)_block, (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B),
                 _upsample is null ? 0u : (uint)_upsample.Mode + 1, Shaders.Bits(_upsample?.AlignCorners ?? false),
                 shuffle is null ? 0u : (uint)shuffle.Order + 1, (uint)(shuffle?.Scale ?? 1),
-                (uint)_conv.DilationY, (uint)_conv.DilationX,
+                (uint)_conv.DilationY, (uint)_conv.DilationX, Shaders.Bits(uniform),
             };
             _pipeline = context.Pipelines.Get(Shaders.Get("conv2d"), constants, Layout);
         }
@@ -64,15 +69,16 @@ public sealed class Conv2dLayer : GpuLayer
             InC = input.Channels, InH = input.Height, InW = input.Width, UpH = up.Height, UpW = up.Width,
             OutC = conv.Channels, OutH = conv.Height, OutW = conv.Width,
             PadTop = _conv.Padding.Top, PadLeft = _conv.Padding.Left, Groups = _conv.Groups,
-            ScaleY = scales.Item1, ScaleX = scales.Item2,
+            ScaleY = scales.Item1, ScaleX = scales.Item2, OcStride = _stride,
         };
         var dispatch = new ComputeDispatch(Context, _pipeline, Name);
         return dispatch
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, output.Buffer, write: true)
             .Buffer(2, _params, write: false)
+            .Buffer(3, _params, write: false)
             .Push(push)
-            .Cover(conv.Width, conv.Height, conv.Channels / _block, 8, 8, 1);
+            .Cover(conv.Width, conv.Height, _stride / _block, 8, 8, 1);
     }
 
     /// <inheritdoc />
@@ -83,5 +89,6 @@ public sealed class Conv2dLayer : GpuLayer
     {
         public int InC, InH, InW, UpH, UpW, OutC, OutH, OutW, PadTop, PadLeft, Groups;
         public float ScaleY, ScaleX;
+        public int OcStride;
     }
 }

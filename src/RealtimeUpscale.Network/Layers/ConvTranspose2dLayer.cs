@@ -7,26 +7,38 @@ namespace RealtimeUpscale.Network.Layers;
 public sealed class ConvTranspose2dLayer : GpuLayer
 {
     private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer },
+        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer },
         (uint)Marshal.SizeOf<Push>());
 
     private readonly ConvTranspose2dSpec _spec;
     private readonly GpuBuffer _params;
     private readonly ComputePipeline _pipeline;
     private readonly int _block;
+    private readonly int _stride;
 
     internal ConvTranspose2dLayer(GpuContext context, ConvTranspose2dSpec spec, string name) : base(context, spec, name)
     {
         _spec = spec;
-        _block = ChannelBlock(spec.OutChannels / spec.Groups);
+        var (block, stride) = ChannelBlocking(spec.OutChannels, spec.Groups);
+        _block = block;
+        _stride = spec.Groups == 1 ? stride : spec.OutChannels / spec.Groups; // padded channels per group
         var act = spec.Activation;
-        _params = UploadParameters(spec.Weights, spec.Bias ?? new float[spec.OutChannels], act.Slopes);
+        int k = spec.KernelH * spec.KernelW, perGroup = spec.OutChannels / spec.Groups;
+        var weights = new float[spec.InChannels * _stride * k];
+        for (int ic = 0; ic < spec.InChannels; ic++)
+        {
+            Array.Copy(spec.Weights, ic * perGroup * k, weights, ic * _stride * k, perGroup * k);
+        }
+        var values = weights.Concat(PadTo(spec.Bias, spec.OutChannels))
+            .Concat(act.Slopes ?? Array.Empty<float>()).ToArray();
+        _params = UploadParameterBlock(values, out bool uniform);
         try
         {
             uint[] constants =
             {
                 (uint)spec.KernelH, (uint)spec.KernelW, (uint)spec.StrideY, (uint)spec.StrideX, (uint)_block,
                 (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B), (uint)spec.InputPaddingMode,
+                Shaders.Bits(uniform),
             };
             _pipeline = context.Pipelines.Get(Shaders.Get("deconv2d"), constants, Layout);
         }
@@ -48,14 +60,17 @@ public sealed class ConvTranspose2dLayer : GpuLayer
             PadTop = _spec.Padding.Top, PadLeft = _spec.Padding.Left, Groups = _spec.Groups,
             InPadTop = _spec.InputPadding.Top, InPadLeft = _spec.InputPadding.Left,
             InPadH = i.Height + _spec.InputPadding.Top + _spec.InputPadding.Bottom,
-            InPadW = i.Width + _spec.InputPadding.Left + _spec.InputPadding.Right,
+            InPadW = i.Width + _spec.InputPadding.Left + _spec.InputPadding.Right, OcStride = _stride,
         };
         return new ComputeDispatch(Context, _pipeline, Name)
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, output.Buffer, write: true)
             .Buffer(2, _params, write: false)
+            .Buffer(3, _params, write: false)
             .Push(push)
-            .Cover(o.Width, o.Height, o.Channels / _block, 8, 8, 1);
+            // Phase-major: one z slice per (channel block, output phase); x and y step over phase positions.
+            .Cover((o.Width + _spec.StrideX - 1) / _spec.StrideX, (o.Height + _spec.StrideY - 1) / _spec.StrideY,
+                (long)(_spec.Groups == 1 ? _stride / _block : o.Channels / _block) * _spec.StrideY * _spec.StrideX, 8, 8, 1);
     }
 
     /// <inheritdoc />
@@ -64,6 +79,6 @@ public sealed class ConvTranspose2dLayer : GpuLayer
     [StructLayout(LayoutKind.Sequential)]
     private struct Push
     {
-        public int InC, InH, InW, OutC, OutH, OutW, PadTop, PadLeft, Groups, InPadTop, InPadLeft, InPadH, InPadW;
+        public int InC, InH, InW, OutC, OutH, OutW, PadTop, PadLeft, Groups, InPadTop, InPadLeft, InPadH, InPadW, OcStride;
     }
 }

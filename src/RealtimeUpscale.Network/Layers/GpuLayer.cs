@@ -128,17 +128,65 @@ public abstract class GpuLayer : IDisposable
     {
     }
 
-    /// <summary>Largest of 8, 4, 2, 1 dividing <paramref name="channelsPerGroup"/>: output channels per invocation.</summary>
-    protected static int ChannelBlock(int channelsPerGroup)
+    /// <summary>
+    /// Output channels per invocation and the padded output-channel count of the weights. Without groups, the
+    /// channels split into the fewest blocks of at most 32 (56 becomes two blocks of 28), padding the last
+    /// block with zero weights; with groups a block divides the channels of a group and nothing is padded.
+    /// </summary>
+    protected static (int Block, int Stride) ChannelBlocking(int outChannels, int groups)
     {
-        foreach (int b in new[] { 8, 4, 2 })
+        if (groups == 1)
         {
-            if (channelsPerGroup % b == 0)
+            int blocks = (outChannels + 31) / 32;
+            int block = (outChannels + blocks - 1) / blocks;
+            return (block, block * blocks);
+        }
+        int perGroup = outChannels / groups;
+        foreach (int b in new[] { 16, 8, 4, 2 })
+        {
+            if (perGroup % b == 0)
             {
-                return b;
+                return (b, outChannels);
             }
         }
-        return 1;
+        return (1, outChannels);
+    }
+
+    /// <summary>Binding 3 of convolutions reads parameters as a 64 KiB uniform block (include/params.glsl).</summary>
+    private const int UniformBlockBytes = 65536;
+
+    /// <summary>
+    /// Uploads parameters into one buffer bound as both storage and uniform buffer, and says which one the
+    /// shader should read: the uniform block when they fit in it (the buffer is then the block's full size).
+    /// </summary>
+    protected GpuBuffer UploadParameterBlock(float[] values, out bool uniform)
+    {
+        uniform = values.Length * sizeof(float) <= UniformBlockBytes &&
+                  Context.Properties.Limits.MaxUniformBufferRange >= UniformBlockBytes;
+        ulong size = uniform ? UniformBlockBytes : (ulong)Math.Max(values.Length, 1) * sizeof(float);
+        var buffer = new GpuBuffer(Context, size, MemoryUsage.Device,
+            Silk.NET.Vulkan.BufferUsageFlags.StorageBufferBit | Silk.NET.Vulkan.BufferUsageFlags.UniformBufferBit |
+            Silk.NET.Vulkan.BufferUsageFlags.TransferDstBit);
+        try
+        {
+            var padded = new float[size / sizeof(float)];
+            values.CopyTo(padded, 0);
+            buffer.Write<float>(padded);
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+        return buffer;
+    }
+
+    /// <summary><paramref name="values"/> (one per channel, or null for zeros) padded with zeros to <paramref name="length"/>.</summary>
+    protected static float[] PadTo(float[]? values, int length)
+    {
+        var result = new float[length];
+        values?.CopyTo(result, 0);
+        return result;
     }
 
     /// <summary>Uploads weights, bias (zeros when null) and per-channel slopes into one storage buffer.</summary>

@@ -1,0 +1,169 @@
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Runtime;
+using Silk.NET.Vulkan;
+using Xunit;
+
+namespace RealtimeUpscale.Tests;
+
+/// <summary>
+/// The Upscaler against a composition of outside references: ONNX Runtime for the network, the float64
+/// reference for bicubic interpolation of chroma and alpha, and the EVAL.md colour formulas. 8-bit outputs
+/// may differ by one level where fp32 rounding lands on the other side of a half.
+/// </summary>
+public sealed class UpscalerTests : GpuTest
+{
+    private const int W = 13, H = 9;
+
+    public UpscalerTests(GpuFixture gpu) : base(gpu)
+    {
+    }
+
+    private static byte[] RandomPixels(int n, int seed)
+    {
+        var b = new byte[n];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+
+    private static HostTensor Bicubic(HostTensor x, int outH, int outW) =>
+        CpuReference.Upsample(x, new UpsampleSpec { Mode = UpsampleMode.Bicubic, OutputHeight = outH, OutputWidth = outW });
+
+    private static byte ToByte(double v) => (byte)Math.Clamp(Math.Round(v * 255), 0, 255);
+
+    private static void AssertWithinOneLevel(byte[] expected, byte[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        int maxDiff = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(maxDiff <= 1, $"8-bit outputs differ by up to {maxDiff} levels.");
+    }
+
+    [Fact]
+    public void LumaModelUpscalesYAndBicubicChromaAndKeepsAlpha()
+    {
+        string path = SharedData.FsrcnnModel("FSRCNN_x2.onnx");
+        var model = ModelDefinition.Load(path);
+        var rgba = RandomPixels(W * H * 4, 1);
+        using var upscaler = new Upscaler(Context, model, W, H);
+        Assert.Equal((2 * W, 2 * H), (upscaler.OutputWidth, upscaler.OutputHeight));
+        var actual = upscaler.Upscale(rgba, PixelFormat.Rgba);
+
+        var ycc = new HostTensor(3, H, W);
+        var alpha = new HostTensor(1, H, W);
+        for (int i = 0; i < W * H; i++)
+        {
+            var (y, cb, cr) = CpuReference.RgbToYcbcr(rgba[i * 4] / 255.0, rgba[i * 4 + 1] / 255.0, rgba[i * 4 + 2] / 255.0);
+            ycc.Data[i] = (float)y;
+            ycc.Data[W * H + i] = cb;
+            ycc.Data[2 * W * H + i] = cr;
+            alpha.Data[i] = rgba[i * 4 + 3] / 255.0;
+        }
+        var yUp = OnnxRuntimeOracle.Run(path, new HostTensor(new TensorShape(1, H, W), ycc.Data.Take(W * H).ToArray()));
+        var chroma = Bicubic(new HostTensor(new TensorShape(2, H, W), ycc.Data.Skip(W * H).ToArray()), 2 * H, 2 * W);
+        var alphaUp = Bicubic(alpha, 2 * H, 2 * W);
+        int n = 4 * W * H;
+        var expected = new byte[n * 4];
+        for (int i = 0; i < n; i++)
+        {
+            // ycbcr2rgb: the inverse of rgb2ycbcr's matrix, applied to (Y - 16, Cb - 128, Cr - 128) / 255.
+            double y = yUp.Data[i] * 255 - 16, cb = chroma.Data[i] * 255 - 128, cr = chroma.Data[n + i] * 255 - 128;
+            expected[i * 4] = ToByte((1.164383561643836 * y + 1.596026887335704 * cr) / 255);
+            expected[i * 4 + 1] = ToByte((1.164383561643836 * y - 0.39176253994145 * cb - 0.8129682921622053 * cr) / 255);
+            expected[i * 4 + 2] = ToByte((1.164383561643836 * y + 2.017232639556459 * cb) / 255);
+            expected[i * 4 + 3] = ToByte(alphaUp.Data[i]);
+        }
+        AssertWithinOneLevel(expected, actual);
+        Assert.Contains(upscaler.LastTimings, t => t.Label == "deconv");
+    }
+
+    [Fact]
+    public void GreyImagesGoThroughALumaModelDirectly()
+    {
+        string path = SharedData.FsrcnnModel("FSRCNN_x3.onnx");
+        var grey = RandomPixels(W * H, 2);
+        using var upscaler = new Upscaler(Context, ModelDefinition.Load(path), W, H);
+        var actual = upscaler.Upscale(grey, PixelFormat.Grey);
+        var x = new HostTensor(new TensorShape(1, H, W), grey.Select(v => v / 255.0).ToArray());
+        var expected = OnnxRuntimeOracle.Run(path, HostTensor.FromFloat(x.Shape, x.ToFloat())).Data.Select(ToByte).ToArray();
+        AssertWithinOneLevel(expected, actual);
+    }
+
+    [Fact]
+    public void RgbModelSeesRgbAndFloatPixelsAreNotClamped()
+    {
+        string path = System.IO.Path.Combine(AppContext.BaseDirectory, "Models", "residual_rgb_x2.onnx");
+        var rng = new Random(3);
+        var rgb = Enumerable.Range(0, W * H * 3).Select(_ => (float)rng.NextDouble()).ToArray();
+        using var upscaler = new Upscaler(Context, ModelDefinition.Load(path), W, H);
+        var actual = upscaler.Upscale(rgb, PixelFormat.Rgb);
+
+        var planar = new HostTensor(3, H, W);
+        for (int i = 0; i < W * H; i++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                planar.Data[c * W * H + i] = rgb[i * 3 + c];
+            }
+        }
+        var net = OnnxRuntimeOracle.Run(path, planar);
+        var interleaved = new HostTensor(new TensorShape(3, 2 * H, 2 * W), new double[net.Data.Length]);
+        int n = 4 * W * H;
+        for (int i = 0; i < n; i++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                interleaved.Data[i * 3 + c] = net.Data[c * n + i];
+            }
+        }
+        Compare.Close(interleaved, HostTensor.FromFloat(interleaved.Shape, actual), 1e-4, "rgb upscaler");
+    }
+
+    [Fact]
+    public unsafe void EngineCallRecordsIntoTheCallersCommandBufferAndImages()
+    {
+        var model = ModelDefinition.Load(SharedData.FsrcnnModel("FSRCNN-s_x2.onnx"));
+        var rgba = RandomPixels(W * H * 4, 4);
+        using var upscaler = new Upscaler(Context, model, W, H);
+        var hostResult = upscaler.Upscale(rgba, PixelFormat.Rgba);
+
+        // The "engine": its own images, its own command pool and buffer, its own submission.
+        using var input = new GpuImage(Context, W, H, Format.R8G8B8A8Unorm);
+        using var output = new GpuImage(Context, 2 * W, 2 * H, Format.R8G8B8A8Unorm);
+        input.Upload(rgba);
+        var vk = Context.Vk;
+        var poolInfo = new CommandPoolCreateInfo(flags: CommandPoolCreateFlags.ResetCommandBufferBit, queueFamilyIndex: Context.QueueFamilyIndex);
+        Assert.Equal(Result.Success, vk.CreateCommandPool(Context.Device, in poolInfo, null, out var pool));
+        try
+        {
+            var alloc = new CommandBufferAllocateInfo(commandPool: pool, level: CommandBufferLevel.Primary, commandBufferCount: 1);
+            Assert.Equal(Result.Success, vk.AllocateCommandBuffers(Context.Device, in alloc, out var cmd));
+            for (int frame = 0; frame < 3; frame++)
+            {
+                var begin = new CommandBufferBeginInfo(flags: CommandBufferUsageFlags.OneTimeSubmitBit);
+                Assert.Equal(Result.Success, vk.BeginCommandBuffer(cmd, in begin));
+                upscaler.Record(new CommandRecorder(Context, cmd), input.Binding, output.Binding);
+                Assert.Equal(Result.Success, vk.EndCommandBuffer(cmd));
+                var submit = new SubmitInfo(commandBufferCount: 1, pCommandBuffers: &cmd);
+                Assert.Equal(Result.Success, vk.QueueSubmit(Context.Queue, 1, in submit, default));
+                Assert.Equal(Result.Success, vk.QueueWaitIdle(Context.Queue));
+                Assert.Equal(Result.Success, vk.ResetCommandBuffer(cmd, 0));
+            }
+        }
+        finally
+        {
+            vk.DestroyCommandPool(Context.Device, pool, null);
+        }
+        Assert.Equal(hostResult, output.Download());
+    }
+
+    [Fact]
+    public void WrongImageSizesAreRefused()
+    {
+        var model = ModelDefinition.Load(SharedData.FsrcnnModel("FSRCNN-s_x2.onnx"));
+        using var upscaler = new Upscaler(Context, model, W, H);
+        Assert.Throws<ArgumentException>(() => upscaler.Upscale(new byte[10], PixelFormat.Rgb));
+        using var small = new GpuImage(Context, W - 1, H, Format.R8G8B8A8Unorm);
+        using var output = new GpuImage(Context, 2 * W, 2 * H, Format.R8G8B8A8Unorm);
+        var e = Assert.Throws<ArgumentException>(() => Context.Execute(r => upscaler.Record(r, small.Binding, output.Binding)));
+        Assert.Contains($"{W}x{H}", e.Message);
+    }
+}
