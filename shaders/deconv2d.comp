@@ -17,9 +17,9 @@
 //              with the per-group output channels padded with zeros to ocStride, a multiple of OC_BLOCK),
 //              then bias [outC], then, for ACT == 3, one PReLU slope per output channel [outC]
 // Invocations are laid out phase-major: z = ocBlock * SY * SX + ry * SX + rx, and invocation (x, y, z) computes
-// output pixel (x * SX + rx, y * SY + ry) of output channels ocBlock * OC_BLOCK .. + OC_BLOCK - 1 (never across
-// groups). Every invocation of a workgroup then uses the same kernel taps, so the weight reads are uniform
-// and the tap loops do not diverge.
+// the PX output pixels ((x * PX + j) * SX + rx, y * SY + ry), j < PX, of output channels
+// ocBlock * OC_BLOCK .. + OC_BLOCK - 1 (never across groups). Every invocation of a workgroup then uses the same
+// kernel taps, so the weight reads are uniform and the tap loops do not diverge.
 layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 
 layout(constant_id = 0) const int KH = 3;
@@ -32,6 +32,10 @@ layout(constant_id = 6) const float ACT_A = 0.0;
 layout(constant_id = 7) const float ACT_B = 0.0;
 layout(constant_id = 8) const int IN_PAD_MODE = 0;   // 0 zeros, 1 replicate (edge), 2 reflect
 layout(constant_id = 9) const int PARAMS_IN_UBO = 0;
+layout(constant_id = 10) const int PX = 4;          // output pixels per invocation along x, at most 8
+
+// Input columns one invocation reads per row: PX + ceil(KW / SX) - 1 <= 8 + 16 - 1.
+const int MAX_WINDOW = 24;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -64,41 +68,62 @@ void main()
     int z = int(gl_GlobalInvocationID.z);
     int ocBlock = z / (SY * SX);
     int phase = z - ocBlock * SY * SX;
-    int ox = int(gl_GlobalInvocationID.x) * SX + phase % SX;
+    int rx = phase % SX;
+    int qx0 = int(gl_GlobalInvocationID.x) * PX;
     int oy = int(gl_GlobalInvocationID.y) * SY + phase / SX;
+    int ox0 = qx0 * SX + rx;
     int oc0 = ocBlock * OC_BLOCK;
-    if (ox >= pc.outW || oy >= pc.outH || oc0 >= pc.outC) return;
+    if (ox0 >= pc.outW || oy >= pc.outH || oc0 >= pc.outC) return;
 
     int icPerGroup = pc.inC / pc.groups;
     int ocPerGroup = pc.outC / pc.groups;
     int g = oc0 / ocPerGroup;
     int ocg0 = oc0 - g * ocPerGroup;
 
-    float acc[OC_BLOCK];
-    for (int b = 0; b < OC_BLOCK; b++) acc[b] = 0.0;
+    float acc[OC_BLOCK * PX];
+    for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = 0.0;
+
+    // Along x the taps are kx = kx0 + t * SX for t < ntx, and output j of this invocation (phase column
+    // qx0 + j) reads padded input column qx0 + j + dx0 - t. The PX outputs therefore share one window of
+    // PX + ntx - 1 input columns starting at qx0 + dx0 - (ntx - 1), loaded once per input row and channel.
+    int txr = rx + pc.padLeft;
+    int kx0 = txr % SX;
+    int ntx = (KW - kx0 + SX - 1) / SX;
+    int start = qx0 + (txr - kx0) / SX - (ntx - 1);
+    int width = PX + ntx - 1;
+    int cols[MAX_WINDOW];
+    for (int m = 0; m < width; m++)
+    {
+        int px = start + m;
+        cols[m] = px >= 0 && px < pc.inPadW ? padIndex(px - pc.inPadLeft, pc.inW) : -1;
+    }
 
     int ty = oy + pc.padTop;
-    int tx = ox + pc.padLeft;
     for (int ky = ty % SY; ky < KH; ky += SY)
     {
         int py = (ty - ky) / SY;
         if (ty < ky || py >= pc.inPadH) continue;
         int iy = padIndex(py - pc.inPadTop, pc.inH);
         if (iy < 0) continue;
-        for (int kx = tx % SX; kx < KW; kx += SX)
+        for (int icg = 0; icg < icPerGroup; icg++)
         {
-            int px = (tx - kx) / SX;
-            if (tx < kx || px >= pc.inPadW) continue;
-            int ix = padIndex(px - pc.inPadLeft, pc.inW);
-            if (ix < 0) continue;
-            for (int icg = 0; icg < icPerGroup; icg++)
+            int ic = g * icPerGroup + icg;
+            int row = (ic * pc.inH + iy) * pc.inW;
+            float win[MAX_WINDOW];
+            for (int m = 0; m < width; m++)
             {
-                int ic = g * icPerGroup + icg;
-                float v = inData[(ic * pc.inH + iy) * pc.inW + ix];
-                int w = ((ic * pc.ocStride + ocg0) * KH + ky) * KW + kx;
+                win[m] = cols[m] >= 0 ? inData[row + cols[m]] : 0.0;
+            }
+            int wBase = ((ic * pc.ocStride + ocg0) * KH + ky) * KW + kx0;
+            for (int t = 0; t < ntx; t++)
+            {
                 for (int b = 0; b < OC_BLOCK; b++)
                 {
-                    acc[b] += v * param(w + b * KH * KW);
+                    float w = param(wBase + b * KH * KW + t * SX);
+                    for (int j = 0; j < PX; j++)
+                    {
+                        acc[b * PX + j] += win[j + ntx - 1 - t] * w;
+                    }
                 }
             }
         }
@@ -109,7 +134,13 @@ void main()
     {
         int oc = oc0 + b;
         if (oc >= pc.outC) break;
+        float bias = param(biasBase + oc);
         float slope = ACT == 3 ? param(biasBase + pc.outC + oc) : 0.0;
-        outData[(oc * pc.outH + oy) * pc.outW + ox] = activate(acc[b] + param(biasBase + oc), slope);
+        for (int j = 0; j < PX; j++)
+        {
+            int ox = ox0 + j * SX;
+            if (ox >= pc.outW) break;
+            outData[(oc * pc.outH + oy) * pc.outW + ox] = activate(acc[b * PX + j] + bias, slope);
+        }
     }
 }

@@ -10,6 +10,9 @@ public sealed class ConvTranspose2dLayer : GpuLayer
         new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer },
         (uint)Marshal.SizeOf<Push>());
 
+    /// <summary>Output pixels each invocation computes along x (the shader's PX).</summary>
+    private const int PixelsPerInvocation = 4;
+
     private readonly ConvTranspose2dSpec _spec;
     private readonly GpuBuffer _params;
     private readonly ComputePipeline _pipeline;
@@ -19,7 +22,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
     internal ConvTranspose2dLayer(GpuContext context, ConvTranspose2dSpec spec, string name) : base(context, spec, name)
     {
         _spec = spec;
-        var (block, stride) = ChannelBlocking(spec.OutChannels, spec.Groups);
+        var (block, stride) = ChannelBlocking(spec.OutChannels, spec.Groups, maxBlock: 8);
         _block = block;
         _stride = spec.Groups == 1 ? stride : spec.OutChannels / spec.Groups; // padded channels per group
         var act = spec.Activation;
@@ -38,7 +41,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
             {
                 (uint)spec.KernelH, (uint)spec.KernelW, (uint)spec.StrideY, (uint)spec.StrideX, (uint)_block,
                 (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B), (uint)spec.InputPaddingMode,
-                Shaders.Bits(uniform),
+                Shaders.Bits(uniform), PixelsPerInvocation,
             };
             _pipeline = context.Pipelines.Get(Shaders.Get("deconv2d"), constants, Layout);
         }
@@ -69,7 +72,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
             .Buffer(3, _params, write: false)
             .Push(push)
             // Phase-major: one z slice per (channel block, output phase); x and y step over phase positions.
-            .Cover((o.Width + _spec.StrideX - 1) / _spec.StrideX, (o.Height + _spec.StrideY - 1) / _spec.StrideY,
+            .Cover(((o.Width + _spec.StrideX - 1) / _spec.StrideX + PixelsPerInvocation - 1) / PixelsPerInvocation, (o.Height + _spec.StrideY - 1) / _spec.StrideY,
                 (long)(_spec.Groups == 1 ? _stride / _block : o.Channels / _block) * _spec.StrideY * _spec.StrideX, 8, 8, 1);
     }
 

@@ -130,21 +130,21 @@ public abstract class GpuLayer : IDisposable
 
     /// <summary>
     /// Output channels per invocation and the padded output-channel count of the weights. Without groups, the
-    /// channels split into the fewest blocks of at most 32 (56 becomes two blocks of 28), padding the last
+    /// channels split into the fewest blocks of at most <paramref name="maxBlock"/> (56 becomes two blocks of 28), padding the last
     /// block with zero weights; with groups a block divides the channels of a group and nothing is padded.
     /// </summary>
-    protected static (int Block, int Stride) ChannelBlocking(int outChannels, int groups)
+    protected static (int Block, int Stride) ChannelBlocking(int outChannels, int groups, int maxBlock = 32)
     {
         if (groups == 1)
         {
-            int blocks = (outChannels + 31) / 32;
+            int blocks = (outChannels + maxBlock - 1) / maxBlock;
             int block = (outChannels + blocks - 1) / blocks;
             return (block, block * blocks);
         }
         int perGroup = outChannels / groups;
         foreach (int b in new[] { 16, 8, 4, 2 })
         {
-            if (perGroup % b == 0)
+            if (b <= maxBlock && perGroup % b == 0)
             {
                 return (b, outChannels);
             }
