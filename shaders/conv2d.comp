@@ -9,7 +9,8 @@
 //   bindings 2 and 3: parameters (include/params.glsl): weights [ocStride][inC / groups][KH][KW], then bias
 //              [ocStride], then, for ACT == 3, one PReLU slope per output channel [ocStride]. ocStride is outC
 //              rounded up to a multiple of OC_BLOCK; the padding channels hold zeros and are never stored.
-// Invocation (x, y, z) computes output pixel (x, y) of output channels z * OC_BLOCK .. + OC_BLOCK - 1.
+// Invocation (x, y, z) computes output pixels (x * PX + j, y), j < PX, of output channels
+// z * OC_BLOCK .. + OC_BLOCK - 1.
 // The host picks OC_BLOCK so that a block never straddles two groups; the block then shares every input
 // load across OC_BLOCK accumulators.
 layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
@@ -30,6 +31,10 @@ layout(constant_id = 12) const int SHUFFLE_R = 1;
 layout(constant_id = 13) const int DY = 1;           // dilation
 layout(constant_id = 14) const int DX = 1;
 layout(constant_id = 15) const int PARAMS_IN_UBO = 0;
+layout(constant_id = 16) const int PX = 1;            // output pixels per invocation along x; > 1 only if SX = DX = 1
+
+// Input columns one invocation reads per row: PX + KW - 1 <= 8 + 9 - 1.
+const int MAX_WINDOW = 16;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -69,34 +74,50 @@ float inputAt(int c, int y, int x)
 
 void main()
 {
-    int ox = int(gl_GlobalInvocationID.x);
+    int ox0 = int(gl_GlobalInvocationID.x) * PX;
     int oy = int(gl_GlobalInvocationID.y);
     int oc0 = int(gl_GlobalInvocationID.z) * OC_BLOCK;
-    if (ox >= pc.outW || oy >= pc.outH || oc0 >= pc.outC) return;
+    if (ox0 >= pc.outW || oy >= pc.outH || oc0 >= pc.outC) return;
 
     int icPerGroup = pc.inC / pc.groups;
     int ocPerGroup = pc.outC / pc.groups;
     int icBase = (oc0 / ocPerGroup) * icPerGroup;
     int wPerOc = icPerGroup * KH * KW;
 
-    float acc[OC_BLOCK];
-    for (int b = 0; b < OC_BLOCK; b++) acc[b] = 0.0;
+    float acc[OC_BLOCK * PX];
+    for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = 0.0;
+
+    // Padded input columns this invocation reads: col(m) = ox0 * SX - padLeft + m * DX. Output j (column
+    // ox0 + j) reads column m = j + kx through tap kx; with PX > 1 the host guarantees SX = DX = 1, so the PX
+    // outputs share one window of PX + KW - 1 columns, loaded once per row and input channel.
+    int width = PX + KW - 1;
+    int cols[MAX_WINDOW];
+    for (int m = 0; m < width; m++)
+    {
+        cols[m] = padIndex(ox0 * SX - pc.padLeft + m * DX, pc.upW);
+    }
 
     for (int ky = 0; ky < KH; ky++)
     {
         int iy = padIndex(oy * SY - pc.padTop + ky * DY, pc.upH);
         if (iy < 0) continue;
-        for (int kx = 0; kx < KW; kx++)
+        for (int icg = 0; icg < icPerGroup; icg++)
         {
-            int ix = padIndex(ox * SX - pc.padLeft + kx * DX, pc.upW);
-            if (ix < 0) continue;
-            for (int icg = 0; icg < icPerGroup; icg++)
+            float win[MAX_WINDOW];
+            for (int m = 0; m < width; m++)
             {
-                float v = inputAt(icBase + icg, iy, ix);
-                int w = (icg * KH + ky) * KW + kx;
+                win[m] = cols[m] >= 0 ? inputAt(icBase + icg, iy, cols[m]) : 0.0;
+            }
+            int w = (icg * KH + ky) * KW;
+            for (int kx = 0; kx < KW; kx++)
+            {
                 for (int b = 0; b < OC_BLOCK; b++)
                 {
-                    acc[b] += v * param((oc0 + b) * wPerOc + w);
+                    float weight = param((oc0 + b) * wPerOc + w + kx);
+                    for (int j = 0; j < PX; j++)
+                    {
+                        acc[b * PX + j] += win[j + kx] * weight;
+                    }
                 }
             }
         }
@@ -107,22 +128,28 @@ void main()
     {
         int oc = oc0 + b;
         if (oc >= pc.outC) break;
+        float bias = param(biasBase + oc);
         float slope = ACT == 3 ? param(biasBase + pc.ocStride + oc) : 0.0;
-        float v = activate(acc[b] + param(biasBase + oc), slope);
-        if (SHUFFLE == 0)
+        for (int j = 0; j < PX; j++)
         {
-            outData[(oc * pc.outH + oy) * pc.outW + ox] = v;
-        }
-        else
-        {
-            // Conv channel oc becomes sub-pixel (i, j) of channel c in an r-times larger image.
-            int rr = SHUFFLE_R * SHUFFLE_R;
-            int c, ij;
-            if (SHUFFLE == 1) { c = oc / rr; ij = oc % rr; }              // CRD: oc = c * r^2 + i * r + j
-            else { c = oc % (pc.outC / rr); ij = oc / (pc.outC / rr); }   // DCR: oc = (i * r + j) * C + c
-            int y = oy * SHUFFLE_R + ij / SHUFFLE_R;
-            int x = ox * SHUFFLE_R + ij % SHUFFLE_R;
-            outData[(c * pc.outH * SHUFFLE_R + y) * (pc.outW * SHUFFLE_R) + x] = v;
+            int ox = ox0 + j;
+            if (ox >= pc.outW) break;
+            float v = activate(acc[b * PX + j] + bias, slope);
+            if (SHUFFLE == 0)
+            {
+                outData[(oc * pc.outH + oy) * pc.outW + ox] = v;
+            }
+            else
+            {
+                // Conv channel oc becomes sub-pixel (i, j) of channel c in an r-times larger image.
+                int rr = SHUFFLE_R * SHUFFLE_R;
+                int c, ij;
+                if (SHUFFLE == 1) { c = oc / rr; ij = oc % rr; }              // CRD: oc = c * r^2 + i * r + j
+                else { c = oc % (pc.outC / rr); ij = oc / (pc.outC / rr); }   // DCR: oc = (i * r + j) * C + c
+                int y = oy * SHUFFLE_R + ij / SHUFFLE_R;
+                int x = ox * SHUFFLE_R + ij % SHUFFLE_R;
+                outData[(c * pc.outH * SHUFFLE_R + y) * (pc.outW * SHUFFLE_R) + x] = v;
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ public sealed class Conv2dLayer : GpuLayer
     private readonly ComputePipeline _pipeline;
     private readonly int _block;
     private readonly int _stride;
+    private readonly int _pixels;
 
     internal Conv2dLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
     {
@@ -38,6 +39,8 @@ public sealed class Conv2dLayer : GpuLayer
             .Concat(PadTo(_conv.Bias, _stride))
             .Concat(act.Slopes is null ? Array.Empty<float>() : PadTo(act.Slopes, _stride)).ToArray();
         _params = UploadParameterBlock(values, out bool uniform);
+        // Several output pixels per invocation share their input loads; keep the accumulators within 64.
+        _pixels = _conv.StrideX == 1 && _conv.DilationX == 1 && _conv.KernelW >= 5 ? (_block <= 16 ? 4 : _block <= 32 ? 2 : 1) : 1;
         try
         {
             uint[] constants =
@@ -46,7 +49,7 @@ public sealed class Conv2dLayer : GpuLayer
                 (uint)_conv.PaddingMode, (uint)_block, (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B),
                 _upsample is null ? 0u : (uint)_upsample.Mode + 1, Shaders.Bits(_upsample?.AlignCorners ?? false),
                 shuffle is null ? 0u : (uint)shuffle.Order + 1, (uint)(shuffle?.Scale ?? 1),
-                (uint)_conv.DilationY, (uint)_conv.DilationX, Shaders.Bits(uniform),
+                (uint)_conv.DilationY, (uint)_conv.DilationX, Shaders.Bits(uniform), (uint)_pixels,
             };
             _pipeline = context.Pipelines.Get(Shaders.Get("conv2d"), constants, Layout);
         }
@@ -78,7 +81,7 @@ public sealed class Conv2dLayer : GpuLayer
             .Buffer(2, _params, write: false)
             .Buffer(3, _params, write: false)
             .Push(push)
-            .Cover(conv.Width, conv.Height, _stride / _block, 8, 8, 1);
+            .Cover((conv.Width + _pixels - 1) / _pixels, conv.Height, _stride / _block, 8, 8, 1);
     }
 
     /// <inheritdoc />
