@@ -85,6 +85,38 @@ public static class Program
         }));
         root.Subcommands.Add(bench);
 
+        var set5 = new Option<string>("--set5")
+        {
+            Description = "Set5 folder for the natural-image inputs",
+            DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "shared", "datasets", "Set5"),
+        };
+        var analyze = new Command("analyze", "Checkerboard energy (relative to bicubic) and shift consistency of a model")
+        {
+            model, set5,
+        };
+        analyze.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
+        {
+            var definition = ModelDefinition.Load(r.GetValue(model)!);
+            var report = new Analyzer(gpu).Analyze(definition, Path.GetFullPath(r.GetValue(set5)!));
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    model = report.Model, scale = report.Scale, checkerboard_db = report.CheckerboardDb,
+                    shift_consistency_db = report.ShiftConsistencyDb,
+                    inputs = report.Inputs.Select(i => new { name = i.Name, checkerboard_db = i.CheckerboardDb }),
+                }, Json));
+                return;
+            }
+            foreach (var (name, db) in report.Inputs)
+            {
+                Console.WriteLine($"  {name,-20} checkerboard {db,7:F2} dB");
+            }
+            Console.WriteLine($"checkerboard energy vs bicubic: {report.CheckerboardDb:F2} dB");
+            Console.WriteLine($"shift consistency:              {report.ShiftConsistencyDb:F2} dB");
+        }));
+        root.Subcommands.Add(analyze);
+
         var devices = new Command("devices", "List the Vulkan devices, which one is chosen, and why");
         devices.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
         {
