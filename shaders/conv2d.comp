@@ -48,6 +48,7 @@ layout(push_constant) uniform Push
     int groups;
     float scaleY, scaleX; // upsample: source pixels per upsampled pixel (see resample.glsl)
     int ocStride;
+    int periodY, periodX; // upsample: the integer factor, or 0 (see resample.glsl)
 } pc;
 
 #define SRC(i) inData[i]
@@ -69,7 +70,7 @@ int padIndex(int i, int n)
 float inputAt(int c, int y, int x)
 {
     if (UPSAMPLE == 0) return inData[(c * pc.inH + y) * pc.inW + x];
-    return resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX);
+    return resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX, pc.periodY, pc.periodX);
 }
 
 void main()

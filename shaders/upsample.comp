@@ -14,6 +14,7 @@ layout(push_constant) uniform Push
 {
     int channels, inH, inW, outH, outW;
     float scaleY, scaleX;
+    int periodY, periodX;
 } pc;
 
 #define SRC(i) inData[i]
@@ -26,5 +27,5 @@ void main()
     int c = int(gl_GlobalInvocationID.z);
     if (x >= pc.outW || y >= pc.outH || c >= pc.channels) return;
     outData[(c * pc.outH + y) * pc.outW + x] =
-        resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX);
+        resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX, pc.periodY, pc.periodX);
 }

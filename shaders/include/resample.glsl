@@ -6,6 +6,9 @@
 //   ALIGN_CORNERS : 0 or 1 (ignored by nearest)
 // and passes, per axis, `scale`: source pixels per output pixel. For align_corners = 0 that is
 // 1 / scale_factor (or in/out when a size was given); for align_corners = 1 it is (in - 1) / (out - 1).
+// When the output is exactly an integer factor P of the input, the host also passes `period` = P (else 0):
+// output d = q * P + r then maps to source q plus a fraction that depends on r alone, so a pixel's weights do
+// not depend on where it lies in the image (tiles and whole images agree to the bit).
 //
 // Source coordinate of output index d:
 //   nearest                : floor(d * scale), at most in - 1
@@ -19,27 +22,43 @@ const float CUBIC_A = -0.75;
 float cubicNear(float t) { return ((CUBIC_A + 2.0) * t - (CUBIC_A + 3.0)) * t * t + 1.0; }             // |t| <= 1
 float cubicFar(float t)  { return ((CUBIC_A * t - 5.0 * CUBIC_A) * t + 8.0 * CUBIC_A) * t - 4.0 * CUBIC_A; } // 1 < |t| < 2
 
-float sourceCoordinate(int d, float scale)
+// Source index i and fraction t (in [0, 1)) of output index d.
+void sourcePosition(int d, float scale, int period, out int i, out float t)
 {
-    if (ALIGN_CORNERS == 1) return float(d) * scale;
-    float s = (float(d) + 0.5) * scale - 0.5;
-    return UPSAMPLE == 2 ? max(s, 0.0) : s;
+    float s;
+    int base = 0;
+    if (ALIGN_CORNERS == 1)
+    {
+        s = float(d) * scale;
+    }
+    else if (period > 0)
+    {
+        base = d / period;
+        s = (float(d - base * period) + 0.5) * scale - 0.5;
+        if (UPSAMPLE == 2 && base == 0) s = max(s, 0.0);
+    }
+    else
+    {
+        s = (float(d) + 0.5) * scale - 0.5;
+        if (UPSAMPLE == 2) s = max(s, 0.0);
+    }
+    float f = floor(s);
+    i = base + int(f);
+    t = s - f;
 }
 
-float resampleAt(int planeBase, int srcH, int srcW, int y, int x, float scaleY, float scaleX)
+float resampleAt(int planeBase, int srcH, int srcW, int y, int x, float scaleY, float scaleX, int periodY, int periodX)
 {
     if (UPSAMPLE == 1)
     {
-        int sy = min(int(floor(float(y) * scaleY)), srcH - 1);
-        int sx = min(int(floor(float(x) * scaleX)), srcW - 1);
+        int sy = min(periodY > 0 ? y / periodY : int(floor(float(y) * scaleY)), srcH - 1);
+        int sx = min(periodX > 0 ? x / periodX : int(floor(float(x) * scaleX)), srcW - 1);
         return SRC(planeBase + sy * srcW + sx);
     }
-    float fy = sourceCoordinate(y, scaleY);
-    float fx = sourceCoordinate(x, scaleX);
-    int iy = int(floor(fy));
-    int ix = int(floor(fx));
-    float ty = fy - float(iy);
-    float tx = fx - float(ix);
+    int iy, ix;
+    float ty, tx;
+    sourcePosition(y, scaleY, periodY, iy, ty);
+    sourcePosition(x, scaleX, periodX, ix, tx);
     if (UPSAMPLE == 2)
     {
         int y1 = min(iy + 1, srcH - 1);

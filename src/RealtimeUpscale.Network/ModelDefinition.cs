@@ -79,6 +79,46 @@ public sealed class ModelDefinition
         return shapes;
     }
 
+    /// <summary>
+    /// How many input pixels on each side can influence an output pixel, rounded up: a tile whose input
+    /// overlaps its neighbours by this much computes exactly the pixels an untiled run computes. Conservative:
+    /// the radii of all layers are summed, each converted to input pixels by the scale at that layer.
+    /// </summary>
+    public int ReceptiveRadius()
+    {
+        var scaleAt = new Dictionary<string, double> { [Input] = 1 };
+        double radius = 0;
+        foreach (var node in Nodes)
+        {
+            double scale = node.Inputs.Select(i => scaleAt[i]).Min();
+            (double r, double factor) = node.Spec switch
+            {
+                Conv2dSpec c => (ConvRadius(c), 1.0 / c.StrideY),
+                ResizeConvSpec rc => (UpsampleRadius(rc.Upsample) + ConvRadius(rc.Conv) / rc.Upsample.ScaleY, rc.Upsample.ScaleY / rc.Conv.StrideY),
+                SubPixelConvSpec sp => (ConvRadius(sp.Conv), (double)sp.Shuffle.Scale / sp.Conv.StrideY),
+                BlurPoolSpec b => (b.FilterSize / 2.0, 1.0 / b.Stride),
+                ConvTranspose2dSpec t => (Math.Ceiling((double)Math.Max(t.KernelH, t.KernelW) / Math.Min(t.StrideY, t.StrideX)) + 1, t.StrideY),
+                UpsampleSpec u => (UpsampleRadius(u), u.ScaleY),
+                PixelShuffleSpec p => (0, p.Scale),
+                _ => (0, 1),
+            };
+            radius += r / scale;
+            scaleAt[node.Output] = scale * factor;
+        }
+        return (int)Math.Ceiling(radius) + 1;
+
+        static double ConvRadius(Conv2dSpec c) =>
+            Math.Max(Math.Max(c.KernelH - 1, c.KernelW - 1) * Math.Max(c.DilationY, c.DilationX),
+                     2 * Math.Max(Math.Max(c.Padding.Top, c.Padding.Bottom), Math.Max(c.Padding.Left, c.Padding.Right))) / 2.0 + 1;
+
+        static double UpsampleRadius(UpsampleSpec u) => u.Mode switch
+        {
+            UpsampleMode.Nearest => 1,
+            UpsampleMode.Bilinear => 2,
+            _ => 3,
+        };
+    }
+
     /// <summary>Output shape for an input shape.</summary>
     public TensorShape OutputShape(TensorShape input) => InferShapes(input)[Output];
 }

@@ -406,6 +406,26 @@ public sealed record UpsampleSpec : LayerSpec
         return new TensorShape(input.Channels, h, w);
     }
 
+    /// <summary>
+    /// Per axis, the integer factor P when the output is exactly P times the input and the coordinate mapping
+    /// is 1 / P (so output d = q * P + r maps like r shifted by q); else 0. Never for align_corners.
+    /// </summary>
+    internal (int Y, int X) Periods(TensorShape input, TensorShape output)
+    {
+        if (AlignCorners)
+        {
+            return (0, 0);
+        }
+        var (sy, sx) = ShaderScales(input, output);
+        return (Axis(input.Height, output.Height, sy), Axis(input.Width, output.Width, sx));
+
+        static int Axis(int inSize, int outSize, float scale)
+        {
+            int p = outSize / inSize;
+            return outSize % inSize == 0 && scale == 1f / p ? p : 0;
+        }
+    }
+
     /// <summary>Source pixels per output pixel as the shader uses it, per axis (see resample.glsl).</summary>
     internal (float Y, float X) ShaderScales(TensorShape input, TensorShape output)
     {

@@ -67,12 +67,13 @@ public sealed class Conv2dLayer : GpuLayer
         var up = _upsample?.OutputShape(input) ?? input;
         var conv = _conv.OutputShape(up, Name);
         var scales = _upsample?.ShaderScales(input, up) ?? (1f, 1f);
+        var periods = _upsample?.Periods(input, up) ?? (0, 0);
         var push = new Push
         {
             InC = input.Channels, InH = input.Height, InW = input.Width, UpH = up.Height, UpW = up.Width,
             OutC = conv.Channels, OutH = conv.Height, OutW = conv.Width,
             PadTop = _conv.Padding.Top, PadLeft = _conv.Padding.Left, Groups = _conv.Groups,
-            ScaleY = scales.Item1, ScaleX = scales.Item2, OcStride = _stride,
+            ScaleY = scales.Item1, ScaleX = scales.Item2, OcStride = _stride, PeriodY = periods.Item1, PeriodX = periods.Item2,
         };
         var dispatch = new ComputeDispatch(Context, _pipeline, Name);
         return dispatch
@@ -93,5 +94,6 @@ public sealed class Conv2dLayer : GpuLayer
         public int InC, InH, InW, UpH, UpW, OutC, OutH, OutW, PadTop, PadLeft, Groups;
         public float ScaleY, ScaleX;
         public int OcStride;
+        public int PeriodY, PeriodX;
     }
 }

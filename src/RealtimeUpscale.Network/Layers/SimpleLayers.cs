@@ -51,9 +51,11 @@ public sealed class UpsampleLayer : GpuLayer
         var i = inputs[0].Shape;
         var o = output.Shape;
         var (sy, sx) = _spec.ShaderScales(i, o);
+        var (py, px) = _spec.Periods(i, o);
         var push = new Push
         {
             Channels = i.Channels, InH = i.Height, InW = i.Width, OutH = o.Height, OutW = o.Width, ScaleY = sy, ScaleX = sx,
+            PeriodY = py, PeriodX = px,
         };
         return new ComputeDispatch(Context, _pipeline, Name)
             .Buffer(0, inputs[0].Buffer, write: false)
@@ -67,6 +69,7 @@ public sealed class UpsampleLayer : GpuLayer
     {
         public int Channels, InH, InW, OutH, OutW;
         public float ScaleY, ScaleX;
+        public int PeriodY, PeriodX;
     }
 }
 

@@ -1,0 +1,131 @@
+using RealtimeUpscale.Runtime;
+
+namespace RealtimeUpscale.Network;
+
+/// <summary>
+/// Upscales host images of any size in tiles. Each tile's input overlaps its neighbours by the model's
+/// receptive radius (<see cref="ModelDefinition.ReceptiveRadius"/>, at least the 2 pixels bicubic chroma and
+/// alpha need), and only the tile's own region of the output is kept, so the result equals an untiled run
+/// byte for byte (tile inputs start at multiples of 8 columns, so every pixel is computed by the same
+/// instructions as untiled). Keeps one <see cref="Upscaler"/> per distinct tile size it meets; owns them.
+/// </summary>
+public sealed class TiledUpscaler : IDisposable
+{
+    private const int AlignX = 8;
+    private readonly GpuContext _context;
+    private readonly Dictionary<(int, int), Upscaler> _upscalers = new();
+
+    /// <summary>Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels.</summary>
+    public TiledUpscaler(GpuContext context, ModelDefinition model, int tileSize)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
+        if (tileSize < 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tileSize), $"Tiles must be at least 8 pixels, got {tileSize}.");
+        }
+        double s = model.Info.Scale;
+        if (s < 1 || Math.Abs(s - Math.Round(s)) > 1e-9)
+        {
+            throw new ArgumentException($"{model.Info.Source}: tiling needs an integer upscaling factor, not {s}.");
+        }
+        _context = context;
+        Model = model;
+        Scale = (int)Math.Round(s);
+        TileSize = tileSize;
+        Overlap = Math.Max(model.ReceptiveRadius(), 3);
+    }
+
+    /// <summary>The model.</summary>
+    public ModelDefinition Model { get; }
+
+    /// <summary>The integer upscaling factor.</summary>
+    public int Scale { get; }
+
+    /// <summary>Side of each tile's own region, in input pixels.</summary>
+    public int TileSize { get; private set; }
+
+    /// <summary>Input pixels of context added on each side of a tile.</summary>
+    public int Overlap { get; }
+
+    /// <summary>
+    /// Upscales interleaved 8-bit pixels of any size. On running out of GPU memory the tile side halves and the
+    /// image is redone (down to 16 pixels). <paramref name="progress"/> sees the fraction done.
+    /// </summary>
+    public byte[] Upscale(ReadOnlySpan<byte> pixels, int width, int height, PixelFormat format, Action<double>? progress = null)
+    {
+        int channels = format switch { PixelFormat.Grey => 1, PixelFormat.GreyAlpha => 2, PixelFormat.Rgb => 3, _ => 4 };
+        if ((long)width * height * channels != pixels.Length)
+        {
+            throw new ArgumentException($"{width}x{height} {format} pixels are {(long)width * height * channels} bytes, got {pixels.Length}.");
+        }
+        var source = pixels.ToArray();
+        while (true)
+        {
+            try
+            {
+                return Run(source, width, height, format, channels, progress);
+            }
+            catch (VulkanException e) when (e.IsOutOfMemory && TileSize > 16)
+            {
+                TileSize /= 2;
+                Release();
+            }
+        }
+    }
+
+    /// <summary>Releases every upscaler.</summary>
+    public void Dispose() => Release();
+
+    private void Release()
+    {
+        foreach (var u in _upscalers.Values)
+        {
+            u.Dispose();
+        }
+        _upscalers.Clear();
+    }
+
+    private byte[] Run(byte[] source, int width, int height, PixelFormat format, int channels, Action<double>? progress)
+    {
+        int s = Scale, outW = width * s;
+        var output = new byte[checked((long)width * s * height * s * channels)];
+        int tilesX = (width + TileSize - 1) / TileSize, tilesY = (height + TileSize - 1) / TileSize;
+        int done = 0;
+        for (int ty = 0; ty < tilesY; ty++)
+        {
+            for (int tx = 0; tx < tilesX; tx++)
+            {
+                // The tile's own region [x0, x1) x [y0, y1), and the input it reads, widened by the overlap.
+                int x0 = tx * TileSize, y0 = ty * TileSize;
+                int x1 = Math.Min(width, x0 + TileSize), y1 = Math.Min(height, y0 + TileSize);
+                // Input origins are aligned to 8 columns: shaders compute up to 8 neighbouring pixels per
+                // invocation, and the same pixel must land in the same slot as in an untiled run, or the
+                // compiler's choice of fused multiply-adds per slot could change its last bit.
+                int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, y0 - Overlap);
+                int ix1 = Math.Min(width, x1 + Overlap), iy1 = Math.Min(height, y1 + Overlap);
+                int iw = ix1 - ix0, ih = iy1 - iy0;
+                var tile = new byte[iw * ih * channels];
+                for (int y = 0; y < ih; y++)
+                {
+                    Array.Copy(source, ((long)(iy0 + y) * width + ix0) * channels, tile, (long)y * iw * channels, iw * channels);
+                }
+                if (!_upscalers.TryGetValue((iw, ih), out var upscaler))
+                {
+                    upscaler = new Upscaler(_context, Model, iw, ih);
+                    _upscalers[(iw, ih)] = upscaler;
+                }
+                var result = upscaler.Upscale(tile, format);
+                int ow = iw * s;
+                int keepX = (x0 - ix0) * s, keepY = (y0 - iy0) * s, keepW = (x1 - x0) * s, keepH = (y1 - y0) * s;
+                for (int y = 0; y < keepH; y++)
+                {
+                    Array.Copy(result, ((long)(keepY + y) * ow + keepX) * channels, output,
+                        ((long)(y0 * s + y) * outW + x0 * s) * channels, (long)keepW * channels);
+                }
+                progress?.Invoke(++done / (double)(tilesX * tilesY));
+            }
+        }
+        return output;
+    }
+}
