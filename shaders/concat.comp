@@ -11,7 +11,8 @@ layout(push_constant) uniform Push { int aC, bC, planeSize; } pc;
 
 void main()
 {
-    int i = int(gl_GlobalInvocationID.x);
+    // Flat index; large tensors spill into y (see ComputeDispatch.CoverLinear).
+    int i = int(gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x);
     int aCount = pc.aC * pc.planeSize;
     if (i >= aCount + pc.bC * pc.planeSize) return;
     outData[i] = i < aCount ? aData[i] : bData[i - aCount];

@@ -24,7 +24,8 @@ layout(push_constant) uniform Push { int channels, planeSize, slopeBase; } pc;
 
 void main()
 {
-    int i = int(gl_GlobalInvocationID.x);
+    // Flat index; large tensors spill into y (see ComputeDispatch.CoverLinear).
+    int i = int(gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x);
     if (i >= pc.channels * pc.planeSize) return;
     int c = i / pc.planeSize;
     float v;

@@ -117,6 +117,43 @@ public static class Program
         }));
         root.Subcommands.Add(analyze);
 
+        var inputs = new Argument<string[]>("inputs") { Description = "Image files and folders (recursive)", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--output", "-o") { Description = "Output folder, or a file name for one input", Required = true };
+        var upModel = new Option<string?>("--model") { Description = "Bundled model name or ONNX path (default: the best bundled x2)" };
+        var upScale = new Option<double?>("--scale") { Description = "Target scale factor" };
+        var width = new Option<int?>("--width") { Description = "Target width (height keeps the aspect ratio)" };
+        var height = new Option<int?>("--height") { Description = "Target height (width keeps the aspect ratio)" };
+        var upSize = new Option<string?>("--size") { Description = "Target size WxH" };
+        var tile = new Option<string>("--tile") { Description = "Tile side in input pixels, or auto", DefaultValueFactory = _ => "auto" };
+        var format = new Option<string?>("--format") { Description = "png, jpg, bmp or tga (default: as the input)" };
+        var quality = new Option<int>("--quality") { Description = "JPEG quality 1-100", DefaultValueFactory = _ => 92 };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing outputs" };
+        var dropAlpha = new Option<bool>("--drop-alpha") { Description = "Allow writing images with alpha to jpg or bmp" };
+        var upscale = new Command("upscale", "Upscale image files and folders")
+        {
+            inputs, output, upModel, upScale, width, height, upSize, tile, format, quality, overwrite, dropAlpha,
+        };
+        upscale.SetAction(r => RunCode(r.GetValue(device), r.GetValue(validate), gpu =>
+        {
+            int? w = r.GetValue(width), h = r.GetValue(height);
+            if (r.GetValue(upSize) is { } sz)
+            {
+                (w, h) = ParseSize(sz);
+            }
+            string t = r.GetValue(tile)!;
+            int? tileSide = t == "auto" ? null
+                : int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 8 ? n
+                : throw new ArgumentException($"--tile '{t}' is not a number of pixels (8 or more) or auto.");
+            var request = new UpscaleRequest
+            {
+                Inputs = r.GetValue(inputs)!, Output = r.GetValue(output)!, Model = r.GetValue(upModel), Scale = r.GetValue(upScale),
+                Width = w, Height = h, Tile = tileSide, Format = r.GetValue(format)?.ToLowerInvariant(), Quality = r.GetValue(quality),
+                Overwrite = r.GetValue(overwrite), DropAlpha = r.GetValue(dropAlpha), Json = r.GetValue(json),
+            };
+            return new BatchUpscaler(gpu, Console.Out, Console.Error).Run(request);
+        }));
+        root.Subcommands.Add(upscale);
+
         var devices = new Command("devices", "List the Vulkan devices, which one is chosen, and why");
         devices.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
         {
@@ -136,12 +173,19 @@ public static class Program
     }
 
     /// <summary>Runs <paramref name="body"/> on a context; turns expected failures into one-line errors and exit code 1.</summary>
-    private static int Run(string? device, bool validate, Action<GpuContext> body)
+    private static int Run(string? device, bool validate, Action<GpuContext> body) => RunCode(device, validate, gpu =>
+    {
+        body(gpu);
+        return 0;
+    });
+
+    /// <summary>As <see cref="Run"/>, for a body that returns its own exit code.</summary>
+    private static int RunCode(string? device, bool validate, Func<GpuContext, int> body)
     {
         try
         {
             using var gpu = GpuContext.Create(new GpuContextOptions { Device = device, EnableValidation = validate });
-            body(gpu);
+            int code = body(gpu);
             if (gpu.Validation is { Count: > 0 } log)
             {
                 foreach (var m in log.Messages)
@@ -150,7 +194,7 @@ public static class Program
                 }
                 return 1;
             }
-            return 0;
+            return code;
         }
         catch (Exception e) when (e is ModelFormatException or GpuUnavailableException or VulkanException or ArgumentException
                                        or IOException or InvalidDataException or UnauthorizedAccessException

@@ -137,6 +137,21 @@ public sealed unsafe class ComputeDispatch : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Sets the workgroup count to cover <paramref name="count"/> invocations laid out in one dimension with
+    /// workgroups of <paramref name="local"/>. Large counts spill into y (the device caps each dimension), so the
+    /// shader's flat index is <c>gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * local</c>.
+    /// </summary>
+    public ComputeDispatch CoverLinear(long count, uint local)
+    {
+        long groups = (count + local - 1) / local;
+        var limits = _context.Properties.Limits;
+        long maxX = limits.MaxComputeWorkGroupCount[0];
+        long gx = Math.Min(groups, maxX);
+        long gy = (groups + gx - 1) / gx;
+        return Cover(gx * local, gy, 1, local, 1, 1);
+    }
+
     internal void EnsureComplete()
     {
         for (int i = 0; i < _bound.Length; i++)

@@ -132,7 +132,7 @@ public sealed class ElementwiseLayer : GpuLayer
             .Buffer(2, _params, write: false)
             .Buffer(3, output.Buffer, write: true)
             .Push(new Int3(s.Channels, s.Height * s.Width, _slopeBase))
-            .Cover(s.ElementCount, 1, 1, 64, 1, 1);
+            .CoverLinear(s.ElementCount, 64);
     }
 
     /// <inheritdoc />
@@ -200,7 +200,7 @@ public sealed class ConcatLayer : GpuLayer
             .Buffer(1, inputs[1].Buffer, write: false)
             .Buffer(2, output.Buffer, write: true)
             .Push(new Int3(a.Channels, inputs[1].Shape.Channels, a.Height * a.Width))
-            .Cover(output.Shape.ElementCount, 1, 1, 64, 1, 1);
+            .CoverLinear(output.Shape.ElementCount, 64);
     }
 }
 

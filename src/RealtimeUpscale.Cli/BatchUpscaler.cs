@@ -1,0 +1,450 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+using RealtimeUpscale.Imaging;
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Runtime;
+using StbImageWriteSharp;
+
+namespace RealtimeUpscale.Cli;
+
+/// <summary>What <c>rtup upscale</c> was asked to do.</summary>
+public sealed record UpscaleRequest
+{
+    /// <summary>Files and folders (folders recursively).</summary>
+    public required IReadOnlyList<string> Inputs { get; init; }
+
+    /// <summary>The output folder, or a file name when there is one input file.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>A bundled model name or an ONNX path; null for the bundled default.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Target scale factor, or null.</summary>
+    public double? Scale { get; init; }
+
+    /// <summary>Target width, or null.</summary>
+    public int? Width { get; init; }
+
+    /// <summary>Target height, or null.</summary>
+    public int? Height { get; init; }
+
+    /// <summary>Tile side in input pixels, or null for automatic.</summary>
+    public int? Tile { get; init; }
+
+    /// <summary>Output format (png, jpg, bmp, tga), or null to keep the input's (gif becomes png).</summary>
+    public string? Format { get; init; }
+
+    /// <summary>JPEG quality.</summary>
+    public int Quality { get; init; } = 92;
+
+    /// <summary>Replace existing outputs.</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>Write images with alpha to formats without alpha, dropping it.</summary>
+    public bool DropAlpha { get; init; }
+
+    /// <summary>One JSON line per file and a summary line.</summary>
+    public bool Json { get; init; }
+}
+
+/// <summary>
+/// Upscales files and folders: decoding, GPU work and encoding run as three overlapping stages, so a batch
+/// runs at the speed of its slowest stage. A file that fails is reported with its reason and the batch goes
+/// on; outputs are written to a temporary file and renamed, so an interrupted run leaves no partial file;
+/// inputs are never overwritten, existing outputs only when asked.
+/// </summary>
+public sealed class BatchUpscaler
+{
+    private static readonly string[] Readable = { ".png", ".jpg", ".jpeg", ".bmp", ".tga", ".gif" };
+    private static readonly string[] Writable = { "png", "jpg", "bmp", "tga" };
+    private readonly GpuContext _context;
+    private readonly TextWriter _out;
+    private readonly TextWriter _err;
+
+    /// <summary>Runs on <paramref name="context"/>, reporting to the given writers.</summary>
+    public BatchUpscaler(GpuContext context, TextWriter output, TextWriter error)
+    {
+        _context = context;
+        _out = output;
+        _err = error;
+    }
+
+    private sealed record Job(string Input, string Output);
+
+    private sealed record Decoded(Job Job, HostImage? Image, string? Error, double Seconds);
+
+    private sealed record Encoded(Job Job, byte[]? Pixels, int Width, int Height, int Channels, int InWidth, int InHeight, string? Error, double GpuSeconds);
+
+    /// <summary>Runs the request; returns the process exit code (0 only when every file succeeded).</summary>
+    public int Run(UpscaleRequest request)
+    {
+        var model = ResolveModel(request.Model);
+        var jobs = PlanJobs(request, out var planErrors);
+        foreach (var (path, reason) in planErrors)
+        {
+            Report(new Job(path, ""), "error", reason, 0, 0, 0, 0, 0, request.Json);
+        }
+        var clock = Stopwatch.StartNew();
+        double load = 0, gpu = 0, save = 0;
+        int ok = 0, failed = planErrors.Count;
+
+        var decoded = Channel.CreateBounded<Decoded>(2);
+        var encoded = Channel.CreateBounded<Encoded>(2);
+        var reader = Task.Run(async () =>
+        {
+            foreach (var job in jobs)
+            {
+                var sw = Stopwatch.StartNew();
+                try
+                {
+                    var image = ImageFile.Load(job.Input);
+                    string? problem = image.SourceBitsPerChannel > 8
+                        ? $"{image.SourceBitsPerChannel}-bit images are not upscaled at full depth yet; convert it to 8 bits first"
+                        : image.HasAlpha && !KeepsAlpha(job.Output) && !request.DropAlpha
+                            ? $"it has alpha, which {Path.GetExtension(job.Output)} cannot store; choose --format png or tga, or pass --drop-alpha"
+                            : null;
+                    await decoded.Writer.WriteAsync(new Decoded(job, problem is null ? image : null, problem, sw.Elapsed.TotalSeconds));
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                {
+                    await decoded.Writer.WriteAsync(new Decoded(job, null, e.Message, sw.Elapsed.TotalSeconds));
+                }
+            }
+            decoded.Writer.Complete();
+        });
+        var writer = Task.Run(async () =>
+        {
+            await foreach (var item in encoded.Reader.ReadAllAsync())
+            {
+                var sw = Stopwatch.StartNew();
+                string? error = item.Error;
+                if (error is null)
+                {
+                    try
+                    {
+                        WriteAtomically(item, request);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+                    {
+                        error = e.Message;
+                    }
+                }
+                save += sw.Elapsed.TotalSeconds;
+                if (error is null)
+                {
+                    ok++;
+                    Report(item.Job, "ok", null, item.InWidth, item.InHeight, item.Width, item.Height, item.GpuSeconds, request.Json);
+                }
+                else
+                {
+                    failed++;
+                    Report(item.Job, "error", error, item.InWidth, item.InHeight, 0, 0, item.GpuSeconds, request.Json);
+                }
+            }
+        });
+
+        // The GPU stage runs here: one thread owns the queue.
+        foreach (var item in decoded.Reader.ReadAllAsync().ToBlockingEnumerable())
+        {
+            load += item.Seconds;
+            if (item.Image is null)
+            {
+                encoded.Writer.WriteAsync(new Encoded(item.Job, null, 0, 0, 0, 0, 0, item.Error, 0)).AsTask().Wait();
+                continue;
+            }
+            var sw = Stopwatch.StartNew();
+            Encoded result;
+            try
+            {
+                var (pixels, w, h) = Upscale(item.Image, model, request);
+                if (pixels.All(b => b == 0) && !item.Image.Pixels.ToArray().All(b => b == 0))
+                {
+                    throw new InvalidOperationException("the GPU produced an all-black image from a non-black input; nothing was written");
+                }
+                result = new Encoded(item.Job, pixels, w, h, item.Image.Channels, item.Image.Width, item.Image.Height, null, sw.Elapsed.TotalSeconds);
+            }
+            catch (Exception e) when (e is VulkanException or ArgumentException or InvalidOperationException)
+            {
+                result = new Encoded(item.Job, null, 0, 0, 0, item.Image.Width, item.Image.Height, e.Message, sw.Elapsed.TotalSeconds);
+            }
+            gpu += result.GpuSeconds;
+            encoded.Writer.WriteAsync(result).AsTask().Wait();
+        }
+        encoded.Writer.Complete();
+        reader.Wait();
+        writer.Wait();
+
+        double seconds = clock.Elapsed.TotalSeconds;
+        if (request.Json)
+        {
+            _out.WriteLine(JsonSerializer.Serialize(new
+            {
+                summary = new
+                {
+                    total = ok + failed, ok, failed, seconds, images_per_second = ok / Math.Max(seconds, 1e-9),
+                    load_seconds = load, gpu_seconds = gpu, save_seconds = save, device = _context.DeviceName,
+                    model = model.Info.Source,
+                },
+            }));
+        }
+        else
+        {
+            _out.WriteLine($"{ok} of {ok + failed} images upscaled in {seconds:F1} s ({ok / Math.Max(seconds, 1e-9):F2} images/s; " +
+                           $"stages: load {load:F1} s, GPU {gpu:F1} s, save {save:F1} s) on {_context.DeviceName}");
+            if (failed > 0)
+            {
+                _err.WriteLine($"rtup: {failed} file(s) failed (see the errors above)");
+            }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>The bundled models (models/*.onnx beside the tool), or empty.</summary>
+    public static IReadOnlyList<string> BundledModels()
+    {
+        string dir = Path.Combine(AppContext.BaseDirectory, "models");
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "*.onnx").OrderBy(f => f, StringComparer.Ordinal).ToList() : Array.Empty<string>();
+    }
+
+    /// <summary>A bundled model by name, a path, or (null) the bundled default: the x2 model with the best Set5 PSNR.</summary>
+    public static ModelDefinition ResolveModel(string? nameOrPath)
+    {
+        var bundled = BundledModels();
+        if (nameOrPath is null)
+        {
+            var best = bundled.Select(ModelDefinition.Load)
+                .Where(m => Math.Abs(m.Info.Scale - 2) < 1e-9 && m.Info.Metadata.ContainsKey("val_psnr_set5") &&
+                            m.Info.Metadata.GetValueOrDefault("trained") != "false")
+                .OrderByDescending(m => double.Parse(m.Info.Metadata["val_psnr_set5"], System.Globalization.CultureInfo.InvariantCulture))
+                .FirstOrDefault();
+            return best ?? throw new ModelFormatException(
+                "No bundled model is installed (models/*.onnx with val_psnr_set5 metadata); pass --model PATH.onnx.");
+        }
+        if (File.Exists(nameOrPath))
+        {
+            return ModelDefinition.Load(nameOrPath);
+        }
+        var match = bundled.FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == nameOrPath);
+        return match is not null ? ModelDefinition.Load(match) : throw new ModelFormatException(
+            $"'{nameOrPath}' is neither a file nor a bundled model (bundled: {string.Join(", ", bundled.Select(Path.GetFileNameWithoutExtension))}).");
+    }
+
+    private List<Job> PlanJobs(UpscaleRequest request, out List<(string, string)> errors)
+    {
+        errors = new List<(string, string)>();
+        var found = new List<(string Path, string Relative)>();
+        foreach (var input in request.Inputs)
+        {
+            if (File.Exists(input))
+            {
+                found.Add((Path.GetFullPath(input), Path.GetFileName(input)));
+            }
+            else if (Directory.Exists(input))
+            {
+                foreach (var f in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                             .Where(f => Readable.Contains(Path.GetExtension(f).ToLowerInvariant())).OrderBy(f => f, StringComparer.Ordinal))
+                {
+                    found.Add((Path.GetFullPath(f), Path.GetRelativePath(input, f)));
+                }
+            }
+            else
+            {
+                errors.Add((input, "no such file or folder"));
+            }
+        }
+        if (request.Format is not null && !Writable.Contains(request.Format))
+        {
+            throw new ArgumentException($"--format {request.Format} is not one of {string.Join(", ", Writable)}.");
+        }
+        bool singleFile = found.Count == 1 && request.Inputs.Count == 1 && File.Exists(request.Inputs[0]) &&
+                          Writable.Contains(Path.GetExtension(request.Output).TrimStart('.').ToLowerInvariant()) &&
+                          !Directory.Exists(request.Output);
+        var inputs = found.Select(f => f.Path).ToHashSet();
+        var claimed = new Dictionary<string, string>();
+        var jobs = new List<Job>();
+        foreach (var (path, relative) in found)
+        {
+            string output;
+            if (singleFile)
+            {
+                output = Path.GetFullPath(request.Output);
+            }
+            else
+            {
+                string ext = request.Format ?? Path.GetExtension(relative).TrimStart('.').ToLowerInvariant() switch
+                {
+                    "jpeg" => "jpg",
+                    "gif" => "png",
+                    var e => e,
+                };
+                output = Path.GetFullPath(Path.Combine(request.Output, Path.ChangeExtension(relative, ext)));
+            }
+            if (inputs.Contains(output))
+            {
+                errors.Add((path, $"its output {output} is an input; inputs are never overwritten"));
+            }
+            else if (claimed.TryGetValue(output, out var other))
+            {
+                errors.Add((path, $"its output {output} is already the output of {other}; rename one or use another --format"));
+            }
+            else if (File.Exists(output) && !request.Overwrite)
+            {
+                errors.Add((path, $"{output} exists; pass --overwrite to replace it"));
+            }
+            else
+            {
+                claimed[output] = path;
+                jobs.Add(new Job(path, output));
+            }
+        }
+        return jobs;
+    }
+
+    private static bool KeepsAlpha(string output) => Path.GetExtension(output).ToLowerInvariant() is ".png" or ".tga";
+
+    private (byte[] Pixels, int Width, int Height) Upscale(HostImage image, ModelDefinition model, UpscaleRequest request)
+    {
+        int w = image.Width, h = image.Height, channels = image.Channels;
+        var format = channels switch { 1 => PixelFormat.Grey, 2 => PixelFormat.GreyAlpha, 3 => PixelFormat.Rgb, _ => PixelFormat.Rgba };
+        double s = model.Info.Scale;
+        var (tw, th) = TargetSize(w, h, s, request);
+        // Upscale with the model until the image reaches the target, then shrink to it exactly.
+        int passes = 1;
+        while (Math.Pow(s, passes) * w < tw - 1e-9 || Math.Pow(s, passes) * h < th - 1e-9)
+        {
+            passes++;
+        }
+        var pixels = image.Pixels.ToArray();
+        for (int p = 0; p < passes; p++)
+        {
+            using var tiler = new TiledUpscaler(_context, model, request.Tile ?? AutoTile(model));
+            pixels = tiler.Upscale(pixels, w, h, format);
+            w *= tiler.Scale;
+            h *= tiler.Scale;
+        }
+        if (w != tw || h != th)
+        {
+            pixels = Resampler.Resize(_context, pixels, w, h, channels, tw, th);
+            (w, h) = (tw, th);
+        }
+        return (pixels, w, h);
+    }
+
+    private static (int W, int H) TargetSize(int w, int h, double modelScale, UpscaleRequest r)
+    {
+        if (r.Width is { } tw && r.Height is { } th)
+        {
+            return (tw, th);
+        }
+        if (r.Width is { } ww)
+        {
+            return (ww, Math.Max(1, (int)Math.Round(h * (double)ww / w)));
+        }
+        if (r.Height is { } hh)
+        {
+            return (Math.Max(1, (int)Math.Round(w * (double)hh / h)), hh);
+        }
+        double s = r.Scale ?? modelScale;
+        return (Math.Max(1, (int)Math.Round(w * s)), Math.Max(1, (int)Math.Round(h * s)));
+    }
+
+    /// <summary>
+    /// A tile side that keeps one tile's tensors within a quarter of the device's memory budget (at most 512 MiB)
+    /// and every tensor within one storage-buffer binding.
+    /// </summary>
+    private int AutoTile(ModelDefinition model)
+    {
+        const int probe = 64;
+        var shapes = model.InferShapes(new TensorShape(model.Info.InputChannels, probe, probe));
+        double perPixel = shapes.Values.Sum(t => (double)t.ByteSize) / (probe * probe) + 64 * model.Info.Scale * model.Info.Scale;
+        double largest = shapes.Values.Max(t => (double)t.ByteSize) / (probe * probe);
+        double budget = 512.0 * 1024 * 1024;
+        double limit = _context.Properties.Limits.MaxStorageBufferRange;
+        int side = (int)Math.Sqrt(Math.Min(budget / perPixel, limit / largest * 0.9));
+        return Math.Clamp(side / 8 * 8, 32, 2048);
+    }
+
+    private static void WriteAtomically(Encoded item, UpscaleRequest request)
+    {
+        string output = item.Job.Output;
+        string? dir = Path.GetDirectoryName(output);
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+        string temp = Path.Combine(dir ?? ".", $".{Path.GetFileName(output)}.{Environment.ProcessId}.partial");
+        try
+        {
+            using (var stream = File.Create(temp))
+            {
+                var (pixels, components) = ForWriter(item, Path.GetExtension(output).ToLowerInvariant());
+                var writer = new ImageWriter();
+                switch (Path.GetExtension(output).ToLowerInvariant())
+                {
+                    case ".png": writer.WritePng(pixels, item.Width, item.Height, components, stream); break;
+                    case ".jpg" or ".jpeg": writer.WriteJpg(pixels, item.Width, item.Height, components, stream, request.Quality); break;
+                    case ".bmp": writer.WriteBmp(pixels, item.Width, item.Height, components, stream); break;
+                    case ".tga": writer.WriteTga(pixels, item.Width, item.Height, components, stream); break;
+                    default: throw new ArgumentException($"cannot write {Path.GetExtension(output)} files (png, jpg, bmp, tga)");
+                }
+            }
+            File.Move(temp, output, overwrite: request.Overwrite);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>The pixels as the writer takes them; alpha dropped for formats without it (only when asked).</summary>
+    private static (byte[] Pixels, ColorComponents Components) ForWriter(Encoded item, string ext)
+    {
+        bool alphaOk = ext is ".png" or ".tga";
+        int c = item.Channels;
+        if (alphaOk || c is 1 or 3)
+        {
+            return (item.Pixels!, c switch
+            {
+                1 => ColorComponents.Grey,
+                2 => ColorComponents.GreyAlpha,
+                3 => ColorComponents.RedGreenBlue,
+                _ => ColorComponents.RedGreenBlueAlpha,
+            });
+        }
+        int n = item.Width * item.Height, keep = c - 1;
+        var stripped = new byte[n * keep];
+        for (int i = 0; i < n; i++)
+        {
+            for (int k = 0; k < keep; k++)
+            {
+                stripped[i * keep + k] = item.Pixels![i * c + k];
+            }
+        }
+        return (stripped, keep == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
+    }
+
+    private void Report(Job job, string status, string? error, int inW, int inH, int outW, int outH, double gpuSeconds, bool json)
+    {
+        if (json)
+        {
+            _out.WriteLine(JsonSerializer.Serialize(new
+            {
+                input = job.Input, output = job.Output, status, error, width = inW, height = inH, out_width = outW, out_height = outH,
+                gpu_seconds = gpuSeconds,
+            }));
+        }
+        else if (error is null)
+        {
+            _out.WriteLine($"ok     {job.Input} -> {job.Output} ({inW}x{inH} -> {outW}x{outH}, GPU {gpuSeconds * 1000:F0} ms)");
+        }
+        else
+        {
+            _err.WriteLine($"error  {job.Input}: {error}");
+        }
+    }
+}

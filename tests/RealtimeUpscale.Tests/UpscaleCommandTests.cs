@@ -1,0 +1,153 @@
+using System.Text.Json;
+using RealtimeUpscale.Cli;
+using RealtimeUpscale.Imaging;
+using StbImageWriteSharp;
+using Xunit;
+
+namespace RealtimeUpscale.Tests;
+
+/// <summary>rtup upscale on generated images: formats, channels, folders, clashes, failures, JSON, sizes.</summary>
+public sealed class UpscaleCommandTests : GpuTest, IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "rtup-upscale-" + Guid.NewGuid().ToString("N"));
+    private readonly string _model = SharedData.FsrcnnModel("FSRCNN-s_x2.onnx");
+
+    public UpscaleCommandTests(GpuFixture gpu) : base(gpu) => Directory.CreateDirectory(_dir);
+
+    void IDisposable.Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        Dispose();
+    }
+
+    private string WriteImage(string relative, int w, int h, ColorComponents components, int seed)
+    {
+        string path = Path.Combine(_dir, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        int c = (int)components;
+        var pixels = new byte[w * h * c];
+        var rng = new Random(seed);
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (byte)(128 + 100 * Math.Sin(i * 0.01 + seed) + rng.Next(-20, 20));
+        }
+        using var stream = File.Create(path);
+        new ImageWriter().WritePng(pixels, w, h, components, stream);
+        return path;
+    }
+
+    private (int Code, string Out, string Err) Run(UpscaleRequest request)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = new BatchUpscaler(Context, output, error).Run(request);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void FolderKeepsRelativePathsChannelsAndAlpha()
+    {
+        WriteImage("in/grey.png", 23, 17, ColorComponents.Grey, 1);
+        WriteImage("in/sub/rgb.png", 19, 21, ColorComponents.RedGreenBlue, 2);
+        WriteImage("in/sub/deeper/rgba.png", 17, 13, ColorComponents.RedGreenBlueAlpha, 3);
+        var (code, _, err) = Run(new UpscaleRequest { Inputs = new[] { Path.Combine(_dir, "in") }, Output = Path.Combine(_dir, "out"), Model = _model });
+        Assert.True(code == 0, err);
+        var grey = ImageFile.Load(Path.Combine(_dir, "out/grey.png"));
+        var rgb = ImageFile.Load(Path.Combine(_dir, "out/sub/rgb.png"));
+        var rgba = ImageFile.Load(Path.Combine(_dir, "out/sub/deeper/rgba.png"));
+        Assert.Equal((46, 34, 1), (grey.Width, grey.Height, grey.Channels));
+        Assert.Equal((38, 42, 3), (rgb.Width, rgb.Height, rgb.Channels));
+        Assert.Equal((34, 26, 4), (rgba.Width, rgba.Height, rgba.Channels));
+    }
+
+    [Fact]
+    public void CorruptFileInTheMiddleFailsAloneAndTheExitCodeSaysSo()
+    {
+        WriteImage("in/a.png", 16, 16, ColorComponents.RedGreenBlue, 1);
+        File.WriteAllText(Path.Combine(_dir, "in/b.png"), "not an image");
+        WriteImage("in/c.png", 16, 16, ColorComponents.RedGreenBlue, 2);
+        var (code, _, err) = Run(new UpscaleRequest { Inputs = new[] { Path.Combine(_dir, "in") }, Output = Path.Combine(_dir, "out"), Model = _model });
+        Assert.Equal(1, code);
+        Assert.Contains("b.png", err);
+        Assert.True(File.Exists(Path.Combine(_dir, "out/a.png")));
+        Assert.True(File.Exists(Path.Combine(_dir, "out/c.png")));
+        Assert.False(File.Exists(Path.Combine(_dir, "out/b.png")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dir, "out"), "*.partial"));
+    }
+
+    [Fact]
+    public void ExistingOutputsAndInputsAreNeverOverwrittenUnlessAsked()
+    {
+        string input = WriteImage("in/a.png", 16, 16, ColorComponents.RedGreenBlue, 1);
+        string output = Path.Combine(_dir, "out.png");
+        File.WriteAllText(output, "keep me");
+        var (code, _, err) = Run(new UpscaleRequest { Inputs = new[] { input }, Output = output, Model = _model });
+        Assert.Equal(1, code);
+        Assert.Contains("--overwrite", err);
+        Assert.Equal("keep me", File.ReadAllText(output));
+
+        var self = Run(new UpscaleRequest { Inputs = new[] { input }, Output = input, Model = _model, Overwrite = true });
+        Assert.Equal(1, self.Code);
+        Assert.Contains("never overwritten", self.Err);
+
+        Assert.Equal(0, Run(new UpscaleRequest { Inputs = new[] { input }, Output = output, Model = _model, Overwrite = true }).Code);
+        Assert.Equal(32, ImageFile.Load(output).Width);
+    }
+
+    [Fact]
+    public void NameClashesAreReported()
+    {
+        WriteImage("in/a.png", 16, 16, ColorComponents.RedGreenBlue, 1);
+        string other = WriteImage("in2/a.png", 16, 16, ColorComponents.RedGreenBlue, 2);
+        var (code, _, err) = Run(new UpscaleRequest
+        {
+            Inputs = new[] { Path.Combine(_dir, "in/a.png"), other }, Output = Path.Combine(_dir, "out"), Model = _model,
+        });
+        Assert.Equal(1, code);
+        Assert.Contains("already the output of", err);
+    }
+
+    [Fact]
+    public void AlphaIsRefusedForJpegUnlessDropped()
+    {
+        string input = WriteImage("in/a.png", 16, 16, ColorComponents.RedGreenBlueAlpha, 1);
+        var refused = Run(new UpscaleRequest { Inputs = new[] { input }, Output = Path.Combine(_dir, "a.jpg"), Model = _model });
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("alpha", refused.Err);
+        Assert.False(File.Exists(Path.Combine(_dir, "a.jpg")));
+        Assert.Equal(0, Run(new UpscaleRequest { Inputs = new[] { input }, Output = Path.Combine(_dir, "a.jpg"), Model = _model, DropAlpha = true }).Code);
+        Assert.Equal(3, ImageFile.Load(Path.Combine(_dir, "a.jpg")).Channels);
+    }
+
+    [Fact]
+    public void ExactSizeAndTiledOutputs()
+    {
+        string input = WriteImage("in/a.png", 37, 23, ColorComponents.RedGreenBlue, 4);
+        Assert.Equal(0, Run(new UpscaleRequest { Inputs = new[] { input }, Output = Path.Combine(_dir, "sized.png"), Model = _model, Width = 101, Height = 50 }).Code);
+        var sized = ImageFile.Load(Path.Combine(_dir, "sized.png"));
+        Assert.Equal((101, 50), (sized.Width, sized.Height));
+
+        Assert.Equal(0, Run(new UpscaleRequest { Inputs = new[] { input }, Output = Path.Combine(_dir, "whole.png"), Model = _model, Tile = 64 }).Code);
+        Assert.Equal(0, Run(new UpscaleRequest { Inputs = new[] { input }, Output = Path.Combine(_dir, "tiled.png"), Model = _model, Tile = 9 }).Code);
+        Assert.Equal(ImageFile.Load(Path.Combine(_dir, "whole.png")).Pixels.ToArray(), ImageFile.Load(Path.Combine(_dir, "tiled.png")).Pixels.ToArray());
+    }
+
+    [Fact]
+    public void JsonGivesOneLinePerFileAndASummary()
+    {
+        WriteImage("in/a.png", 16, 16, ColorComponents.RedGreenBlue, 1);
+        File.WriteAllText(Path.Combine(_dir, "in/b.png"), "broken");
+        var (code, output, _) = Run(new UpscaleRequest
+        {
+            Inputs = new[] { Path.Combine(_dir, "in") }, Output = Path.Combine(_dir, "out"), Model = _model, Json = true,
+        });
+        Assert.Equal(1, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3, lines.Count);
+        Assert.Contains(lines, l => l.TryGetProperty("status", out var s) && s.GetString() == "ok" && l.GetProperty("out_width").GetInt32() == 32);
+        Assert.Contains(lines, l => l.TryGetProperty("status", out var s) && s.GetString() == "error");
+        var summary = lines.Last().GetProperty("summary");
+        Assert.Equal(1, summary.GetProperty("ok").GetInt32());
+        Assert.Equal(1, summary.GetProperty("failed").GetInt32());
+    }
+}
