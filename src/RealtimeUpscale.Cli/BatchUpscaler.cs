@@ -81,6 +81,32 @@ public sealed class BatchUpscaler
     public int Run(UpscaleRequest request)
     {
         var model = ResolveModel(request.Model);
+        return Process(request, image => Upscale(image, model, request), model.Info.Source);
+    }
+
+    /// <summary>
+    /// Shrinks the request's images by an integer <paramref name="factor"/> with BlurPool (binomial filter
+    /// <paramref name="filter"/>, 1 being the naive strided subsample); same staging, safety and reporting.
+    /// </summary>
+    public int Downscale(UpscaleRequest request, int factor, int filter)
+    {
+        if (factor < 2 || filter is < 1 or > 7)
+        {
+            throw new ArgumentException($"--factor must be 2 or more and --filter 1 to 7 (or naive), got {factor} and {filter}.");
+        }
+        return Process(request, image =>
+        {
+            if (image.Width < factor || image.Height < factor)
+            {
+                throw new ArgumentException($"a {image.Width}x{image.Height} image is smaller than the factor {factor}");
+            }
+            var pixels = Resampler.Downscale(_context, image.Pixels.ToArray(), image.Width, image.Height, image.Channels, factor, filter);
+            return (pixels, (image.Width + factor - 1) / factor, (image.Height + factor - 1) / factor);
+        }, $"blur-pool /{factor}, filter {filter}");
+    }
+
+    private int Process(UpscaleRequest request, Func<HostImage, (byte[] Pixels, int Width, int Height)> transform, string what)
+    {
         var jobs = PlanJobs(request, out var planErrors);
         foreach (var (path, reason) in planErrors)
         {
@@ -158,7 +184,7 @@ public sealed class BatchUpscaler
             Encoded result;
             try
             {
-                var (pixels, w, h) = Upscale(item.Image, model, request);
+                var (pixels, w, h) = transform(item.Image);
                 if (pixels.All(b => b == 0) && !item.Image.Pixels.ToArray().All(b => b == 0))
                 {
                     throw new InvalidOperationException("the GPU produced an all-black image from a non-black input; nothing was written");
@@ -185,13 +211,13 @@ public sealed class BatchUpscaler
                 {
                     total = ok + failed, ok, failed, seconds, images_per_second = ok / Math.Max(seconds, 1e-9),
                     load_seconds = load, gpu_seconds = gpu, save_seconds = save, device = _context.DeviceName,
-                    model = model.Info.Source,
+                    model = what,
                 },
             }));
         }
         else
         {
-            _out.WriteLine($"{ok} of {ok + failed} images upscaled in {seconds:F1} s ({ok / Math.Max(seconds, 1e-9):F2} images/s; " +
+            _out.WriteLine($"{ok} of {ok + failed} images processed in {seconds:F1} s ({ok / Math.Max(seconds, 1e-9):F2} images/s; " +
                            $"stages: load {load:F1} s, GPU {gpu:F1} s, save {save:F1} s) on {_context.DeviceName}");
             if (failed > 0)
             {

@@ -154,6 +154,45 @@ public static class Program
         }));
         root.Subcommands.Add(upscale);
 
+        var factor = new Option<int>("--factor") { Description = "Integer shrink factor", Required = true };
+        var filter = new Option<string>("--filter") { Description = "Binomial filter size 1..7, or naive (= 1)", DefaultValueFactory = _ => "3" };
+        var downscale = new Command("downscale", "Shrink images with blur-before-downsample (Zhang 2019's BlurPool)")
+        {
+            inputs, output, factor, filter, format, quality, overwrite, dropAlpha,
+        };
+        downscale.SetAction(r => RunCode(r.GetValue(device), r.GetValue(validate), gpu =>
+        {
+            string f = r.GetValue(filter)!;
+            int size = f == "naive" ? 1 : int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out int k) ? k
+                : throw new ArgumentException($"--filter '{f}' is not 1 to 7 or naive.");
+            var request = new UpscaleRequest
+            {
+                Inputs = r.GetValue(inputs)!, Output = r.GetValue(output)!, Format = r.GetValue(format)?.ToLowerInvariant(),
+                Quality = r.GetValue(quality), Overwrite = r.GetValue(overwrite), DropAlpha = r.GetValue(dropAlpha), Json = r.GetValue(json),
+            };
+            return new BatchUpscaler(gpu, Console.Out, Console.Error).Downscale(request, r.GetValue(factor), size);
+        }));
+        root.Subcommands.Add(downscale);
+
+        var models = new Command("models", "List the bundled models: scale, family, Set5 PSNR");
+        models.SetAction(r =>
+        {
+            var list = BatchUpscaler.BundledModels();
+            if (list.Count == 0)
+            {
+                Console.WriteLine("No bundled models are installed (models/*.onnx).");
+                return 0;
+            }
+            foreach (var path in list)
+            {
+                var m = ModelDefinition.Load(path);
+                Console.WriteLine($"{Path.GetFileNameWithoutExtension(path),-24} x{m.Info.Scale:0.##}  {m.Info.ColorSpace,-3}  " +
+                                  $"{m.Info.Metadata.GetValueOrDefault("family", "?"),-10}  Set5 {m.Info.Metadata.GetValueOrDefault("val_psnr_set5", "?")} dB");
+            }
+            return 0;
+        });
+        root.Subcommands.Add(models);
+
         var devices = new Command("devices", "List the Vulkan devices, which one is chosen, and why");
         devices.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
         {

@@ -150,4 +150,30 @@ public sealed class UpscaleCommandTests : GpuTest, IDisposable
         Assert.Equal(1, summary.GetProperty("ok").GetInt32());
         Assert.Equal(1, summary.GetProperty("failed").GetInt32());
     }
+
+    [Fact]
+    public void DownscaleNaiveTakesEveryFactorPixelAndBlurPoolSmooths()
+    {
+        string input = WriteImage("in/a.png", 31, 20, ColorComponents.RedGreenBlue, 5);
+        var source = ImageFile.Load(input);
+        var request = new UpscaleRequest { Inputs = new[] { input }, Output = Path.Combine(_dir, "naive.png") };
+        Assert.Equal(0, new BatchUpscaler(Context, TextWriter.Null, TextWriter.Null).Downscale(request, 3, 1));
+        var naive = ImageFile.Load(Path.Combine(_dir, "naive.png"));
+        Assert.Equal((11, 7), (naive.Width, naive.Height));
+        for (int y = 0; y < 7; y++)
+        {
+            for (int x = 0; x < 11; x++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    Assert.Equal(source.Pixels[((y * 3) * 31 + x * 3) * 3 + c], naive.Pixels[(y * 11 + x) * 3 + c]);
+                }
+            }
+        }
+        var blurred = request with { Output = Path.Combine(_dir, "blur.png") };
+        Assert.Equal(0, new BatchUpscaler(Context, TextWriter.Null, TextWriter.Null).Downscale(blurred, 3, 5));
+        var blur = ImageFile.Load(Path.Combine(_dir, "blur.png"));
+        Assert.Equal((11, 7), (blur.Width, blur.Height));
+        Assert.NotEqual(naive.Pixels.ToArray(), blur.Pixels.ToArray());
+    }
 }
