@@ -5,6 +5,7 @@ using RealtimeUpscale.Imaging;
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Network.Onnx;
 using RealtimeUpscale.Runtime;
+using Spectre.Console;
 using StbImageWriteSharp;
 
 namespace RealtimeUpscale.Cli;
@@ -62,6 +63,7 @@ public sealed class BatchUpscaler
     private readonly GpuContext _context;
     private readonly TextWriter _out;
     private readonly TextWriter _err;
+    private bool _live;
 
     /// <summary>Runs on <paramref name="context"/>, reporting to the given writers.</summary>
     public BatchUpscaler(GpuContext context, TextWriter output, TextWriter error)
@@ -81,7 +83,7 @@ public sealed class BatchUpscaler
     public int Run(UpscaleRequest request)
     {
         var model = ResolveModel(request.Model);
-        return Process(request, image => Upscale(image, model, request), model.Info.Source);
+        return Process(request, (image, progress) => Upscale(image, model, request, progress), model.Info.Source);
     }
 
     /// <summary>
@@ -94,7 +96,7 @@ public sealed class BatchUpscaler
         {
             throw new ArgumentException($"--factor must be 2 or more and --filter 1 to 7 (or naive), got {factor} and {filter}.");
         }
-        return Process(request, image =>
+        return Process(request, (image, _) =>
         {
             if (image.Width < factor || image.Height < factor)
             {
@@ -105,7 +107,7 @@ public sealed class BatchUpscaler
         }, $"blur-pool /{factor}, filter {filter}");
     }
 
-    private int Process(UpscaleRequest request, Func<HostImage, (byte[] Pixels, int Width, int Height)> transform, string what)
+    private int Process(UpscaleRequest request, Func<HostImage, Action<double>, (byte[] Pixels, int Width, int Height)> transform, string what)
     {
         var jobs = PlanJobs(request, out var planErrors);
         foreach (var (path, reason) in planErrors)
@@ -171,32 +173,69 @@ public sealed class BatchUpscaler
             }
         });
 
-        // The GPU stage runs here: one thread owns the queue.
-        foreach (var item in decoded.Reader.ReadAllAsync().ToBlockingEnumerable())
+        // The GPU stage runs here: one thread owns the queue. A terminal gets a live progress display (overall,
+        // current file, images per second, time left); anything else gets the plain lines of Report.
+        void GpuStage(Action<string, double>? fileProgress, Action<int>? fileDone)
         {
-            load += item.Seconds;
-            if (item.Image is null)
+            int index = 0;
+            foreach (var item in decoded.Reader.ReadAllAsync().ToBlockingEnumerable())
             {
-                encoded.Writer.WriteAsync(new Encoded(item.Job, null, 0, 0, 0, 0, 0, item.Error, 0)).AsTask().Wait();
-                continue;
-            }
-            var sw = Stopwatch.StartNew();
-            Encoded result;
-            try
-            {
-                var (pixels, w, h) = transform(item.Image);
-                if (pixels.All(b => b == 0) && !item.Image.Pixels.ToArray().All(b => b == 0))
+                load += item.Seconds;
+                Encoded result;
+                if (item.Image is null)
                 {
-                    throw new InvalidOperationException("the GPU produced an all-black image from a non-black input; nothing was written");
+                    result = new Encoded(item.Job, null, 0, 0, 0, 0, 0, item.Error, 0);
                 }
-                result = new Encoded(item.Job, pixels, w, h, item.Image.Channels, item.Image.Width, item.Image.Height, null, sw.Elapsed.TotalSeconds);
+                else
+                {
+                    var sw = Stopwatch.StartNew();
+                    string name = Path.GetFileName(item.Job.Input);
+                    try
+                    {
+                        var (pixels, w, h) = transform(item.Image, f => fileProgress?.Invoke(name, f));
+                        if (pixels.All(b => b == 0) && !item.Image.Pixels.ToArray().All(b => b == 0))
+                        {
+                            throw new InvalidOperationException("the GPU produced an all-black image from a non-black input; nothing was written");
+                        }
+                        result = new Encoded(item.Job, pixels, w, h, item.Image.Channels, item.Image.Width, item.Image.Height, null, sw.Elapsed.TotalSeconds);
+                    }
+                    catch (Exception e) when (e is VulkanException or ArgumentException or InvalidOperationException)
+                    {
+                        result = new Encoded(item.Job, null, 0, 0, 0, item.Image.Width, item.Image.Height, e.Message, sw.Elapsed.TotalSeconds);
+                    }
+                    gpu += result.GpuSeconds;
+                }
+                encoded.Writer.WriteAsync(result).AsTask().Wait();
+                fileDone?.Invoke(++index);
             }
-            catch (Exception e) when (e is VulkanException or ArgumentException or InvalidOperationException)
-            {
-                result = new Encoded(item.Job, null, 0, 0, 0, item.Image.Width, item.Image.Height, e.Message, sw.Elapsed.TotalSeconds);
-            }
-            gpu += result.GpuSeconds;
-            encoded.Writer.WriteAsync(result).AsTask().Wait();
+        }
+
+        bool live = !request.Json && ReferenceEquals(_out, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        _live = live;
+        if (live)
+        {
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var overall = ctx.AddTask("all images", maxValue: Math.Max(jobs.Count, 1));
+                    var current = ctx.AddTask("current", maxValue: 1);
+                    GpuStage((name, fraction) =>
+                    {
+                        current.Description = Markup.Escape(name);
+                        current.Value = fraction;
+                    }, done =>
+                    {
+                        overall.Value = done;
+                        overall.Description = $"all images ({done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F2}/s)";
+                        current.Value = 1;
+                    });
+                    overall.Value = overall.MaxValue;
+                });
+        }
+        else
+        {
+            GpuStage(null, null);
         }
         encoded.Writer.Complete();
         reader.Wait();
@@ -330,7 +369,7 @@ public sealed class BatchUpscaler
 
     private static bool KeepsAlpha(string output) => Path.GetExtension(output).ToLowerInvariant() is ".png" or ".tga";
 
-    private (byte[] Pixels, int Width, int Height) Upscale(HostImage image, ModelDefinition model, UpscaleRequest request)
+    private (byte[] Pixels, int Width, int Height) Upscale(HostImage image, ModelDefinition model, UpscaleRequest request, Action<double> progress)
     {
         int w = image.Width, h = image.Height, channels = image.Channels;
         var format = channels switch { 1 => PixelFormat.Grey, 2 => PixelFormat.GreyAlpha, 3 => PixelFormat.Rgb, _ => PixelFormat.Rgba };
@@ -346,7 +385,8 @@ public sealed class BatchUpscaler
         for (int p = 0; p < passes; p++)
         {
             using var tiler = new TiledUpscaler(_context, model, request.Tile ?? AutoTile(model));
-            pixels = tiler.Upscale(pixels, w, h, format);
+            int pass = p;
+            pixels = tiler.Upscale(pixels, w, h, format, f => progress((pass + f) / passes));
             w *= tiler.Scale;
             h *= tiler.Scale;
         }
@@ -466,6 +506,10 @@ public sealed class BatchUpscaler
         }
         else if (error is null)
         {
+            if (_live)
+            {
+                return; // the live display shows progress; only errors interrupt it
+            }
             _out.WriteLine($"ok     {job.Input} -> {job.Output} ({inW}x{inH} -> {outW}x{outH}, GPU {gpuSeconds * 1000:F0} ms)");
         }
         else
