@@ -83,6 +83,11 @@ public sealed class BatchUpscaler
     public int Run(UpscaleRequest request)
     {
         var model = ResolveModel(request.Model);
+        double s = model.Info.Scale;
+        if (s < 2 || Math.Abs(s - Math.Round(s)) > 1e-9)
+        {
+            throw new ArgumentException($"{model.Info.Source}: upscaling needs a model with an integer factor of 2 or more, not {s}.");
+        }
         return Process(request, (image, progress) => Upscale(image, model, request, progress), model.Info.Source);
     }
 
@@ -122,25 +127,32 @@ public sealed class BatchUpscaler
         var encoded = Channel.CreateBounded<Encoded>(2);
         var reader = Task.Run(async () =>
         {
-            foreach (var job in jobs)
+            try
             {
-                var sw = Stopwatch.StartNew();
-                try
+                foreach (var job in jobs)
                 {
-                    var image = ImageFile.Load(job.Input);
-                    string? problem = image.SourceBitsPerChannel > 8
-                        ? $"{image.SourceBitsPerChannel}-bit images are not upscaled at full depth yet; convert it to 8 bits first"
-                        : image.HasAlpha && !KeepsAlpha(job.Output) && !request.DropAlpha
-                            ? $"it has alpha, which {Path.GetExtension(job.Output)} cannot store; choose --format png or tga, or pass --drop-alpha"
-                            : null;
-                    await decoded.Writer.WriteAsync(new Decoded(job, problem is null ? image : null, problem, sw.Elapsed.TotalSeconds));
-                }
-                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-                {
-                    await decoded.Writer.WriteAsync(new Decoded(job, null, e.Message, sw.Elapsed.TotalSeconds));
+                    var sw = Stopwatch.StartNew();
+                    try
+                    {
+                        var image = ImageFile.Load(job.Input);
+                        string? problem = image.SourceBitsPerChannel > 8
+                            ? $"{image.SourceBitsPerChannel}-bit images are not upscaled at full depth yet; convert it to 8 bits first"
+                            : image.HasAlpha && !KeepsAlpha(job.Output) && !request.DropAlpha
+                                ? $"it has alpha, which {Path.GetExtension(job.Output)} cannot store; choose --format png or tga, or pass --drop-alpha"
+                                : null;
+                        await decoded.Writer.WriteAsync(new Decoded(job, problem is null ? image : null, problem, sw.Elapsed.TotalSeconds));
+                    }
+                    catch (Exception e)
+                    {
+                        // Any failure to read one file (including running out of memory on a huge one) fails that file only.
+                        await decoded.Writer.WriteAsync(new Decoded(job, null, e.Message, sw.Elapsed.TotalSeconds));
+                    }
                 }
             }
-            decoded.Writer.Complete();
+            finally
+            {
+                decoded.Writer.Complete();
+            }
         });
         var writer = Task.Run(async () =>
         {
@@ -154,7 +166,7 @@ public sealed class BatchUpscaler
                     {
                         WriteAtomically(item, request);
                     }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+                    catch (Exception e)
                     {
                         error = e.Message;
                     }
@@ -199,7 +211,7 @@ public sealed class BatchUpscaler
                         }
                         result = new Encoded(item.Job, pixels, w, h, item.Image.Channels, item.Image.Width, item.Image.Height, null, sw.Elapsed.TotalSeconds);
                     }
-                    catch (Exception e) when (e is VulkanException or ArgumentException or InvalidOperationException)
+                    catch (Exception e) when (e is not GpuUnavailableException)
                     {
                         result = new Encoded(item.Job, null, 0, 0, 0, item.Image.Width, item.Image.Height, e.Message, sw.Elapsed.TotalSeconds);
                     }
@@ -210,34 +222,40 @@ public sealed class BatchUpscaler
             }
         }
 
-        bool live = !request.Json && ReferenceEquals(_out, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-        _live = live;
-        if (live)
+        try
         {
-            AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
-                {
-                    var overall = ctx.AddTask("all images", maxValue: Math.Max(jobs.Count, 1));
-                    var current = ctx.AddTask("current", maxValue: 1);
-                    GpuStage((name, fraction) =>
+            bool live = !request.Json && ReferenceEquals(_out, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            _live = live;
+            if (live)
+            {
+                AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .Start(ctx =>
                     {
-                        current.Description = Markup.Escape(name);
-                        current.Value = fraction;
-                    }, done =>
-                    {
-                        overall.Value = done;
-                        overall.Description = $"all images ({done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F2}/s)";
-                        current.Value = 1;
+                        var overall = ctx.AddTask("all images", maxValue: Math.Max(jobs.Count, 1));
+                        var current = ctx.AddTask("current", maxValue: 1);
+                        GpuStage((name, fraction) =>
+                        {
+                            current.Description = Markup.Escape(name);
+                            current.Value = fraction;
+                        }, done =>
+                        {
+                            overall.Value = done;
+                            overall.Description = $"all images ({done / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F2}/s)";
+                            current.Value = 1;
+                        });
+                        overall.Value = overall.MaxValue;
                     });
-                    overall.Value = overall.MaxValue;
-                });
+            }
+            else
+            {
+                GpuStage(null, null);
+            }
         }
-        else
+        finally
         {
-            GpuStage(null, null);
+            encoded.Writer.Complete();
         }
-        encoded.Writer.Complete();
         reader.Wait();
         writer.Wait();
 

@@ -119,6 +119,27 @@ public sealed class ModelDefinition
         };
     }
 
+    /// <summary>
+    /// The product of the strides of every downsampling layer (strided convolutions, blur-pools): tile origins
+    /// that are multiples of it sample the same phase as an untiled run.
+    /// </summary>
+    public int DownsamplingStride()
+    {
+        long product = 1;
+        foreach (var node in Nodes)
+        {
+            product *= node.Spec switch
+            {
+                Conv2dSpec c => Math.Max(c.StrideY, c.StrideX),
+                ResizeConvSpec r => Math.Max(r.Conv.StrideY, r.Conv.StrideX),
+                SubPixelConvSpec s => Math.Max(s.Conv.StrideY, s.Conv.StrideX),
+                BlurPoolSpec b => b.Stride,
+                _ => 1,
+            };
+        }
+        return (int)Math.Min(product, 64);
+    }
+
     /// <summary>Output shape for an input shape.</summary>
     public TensorShape OutputShape(TensorShape input) => InferShapes(input)[Output];
 }

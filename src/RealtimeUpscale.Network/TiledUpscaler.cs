@@ -11,7 +11,6 @@ namespace RealtimeUpscale.Network;
 /// </summary>
 public sealed class TiledUpscaler : IDisposable
 {
-    private const int AlignX = 8;
     private readonly GpuContext _context;
     private readonly Dictionary<(int, int), Upscaler> _upscalers = new();
 
@@ -24,6 +23,8 @@ public sealed class TiledUpscaler : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(tileSize), $"Tiles must be at least 8 pixels, got {tileSize}.");
         }
+        int downsampling = model.DownsamplingStride();
+        tileSize = (tileSize + downsampling - 1) / downsampling * downsampling;
         double s = model.Info.Scale;
         if (s < 1 || Math.Abs(s - Math.Round(s)) > 1e-9)
         {
@@ -34,6 +35,25 @@ public sealed class TiledUpscaler : IDisposable
         Scale = (int)Math.Round(s);
         TileSize = tileSize;
         Overlap = Math.Max(model.ReceptiveRadius(), 3);
+        // Tile origins must keep every strided layer's sampling phase and every shader's pixel slots (up to 8
+        // columns per invocation) as in an untiled run.
+        int stride = model.DownsamplingStride();
+        AlignX = Lcm(8, stride);
+        AlignY = stride;
+    }
+
+    private int AlignX { get; }
+
+    private int AlignY { get; }
+
+    private static int Lcm(int a, int b)
+    {
+        int x = a, y = b;
+        while (y != 0)
+        {
+            (x, y) = (y, x % y);
+        }
+        return a / x * b;
     }
 
     /// <summary>The model.</summary>
@@ -102,7 +122,7 @@ public sealed class TiledUpscaler : IDisposable
                 // Input origins are aligned to 8 columns: shaders compute up to 8 neighbouring pixels per
                 // invocation, and the same pixel must land in the same slot as in an untiled run, or the
                 // compiler's choice of fused multiply-adds per slot could change its last bit.
-                int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, y0 - Overlap);
+                int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, (y0 - Overlap) / AlignY * AlignY);
                 int ix1 = Math.Min(width, x1 + Overlap), iy1 = Math.Min(height, y1 + Overlap);
                 int iw = ix1 - ix0, ih = iy1 - iy0;
                 var tile = new byte[iw * ih * channels];

@@ -162,6 +162,9 @@ public sealed class Upscaler : IDisposable
         {
             recorder.BeginTiming(timer);
         }
+        // The upscaler's tensors are reused every frame: order this frame's work after any earlier recording
+        // (another frame in flight on the same queue may still be reading them).
+        recorder.Barrier();
         bool luma = Model.Info.ColorSpace == ColorSpace.Y;
         foreach (var d in edges.Before)
         {
@@ -198,6 +201,23 @@ public sealed class Upscaler : IDisposable
         {
             recorder.EndTiming();
         }
+    }
+
+    /// <summary>
+    /// Drops the dispatches cached for the caller's image views. Call it before destroying or recreating views
+    /// that were passed to <see cref="Record"/> (a new view may reuse an old handle value), once no submitted
+    /// work that used them is pending.
+    /// </summary>
+    public void ClearBindings()
+    {
+        foreach (var (before, after) in _edges.Values)
+        {
+            foreach (var d in before.Concat(after))
+            {
+                d.Dispose();
+            }
+        }
+        _edges.Clear();
     }
 
     /// <summary>Reads the timings of a recording made with a timer, after it completed.</summary>
@@ -299,14 +319,7 @@ public sealed class Upscaler : IDisposable
             return;
         }
         _disposed = true;
-        foreach (var (before, after) in _edges.Values)
-        {
-            foreach (var d in before.Concat(after))
-            {
-                d.Dispose();
-            }
-        }
-        _edges.Clear();
+        ClearBindings();
         _inner.ForEach(d => d.Dispose());
         _tensors.ForEach(t => t.Dispose());
         _layers.ForEach(l => l.Dispose());
@@ -329,11 +342,14 @@ public sealed class Upscaler : IDisposable
         using var input = new GpuImage(_context, InputWidth, InputHeight, format);
         using var output = new GpuImage(_context, OutputWidth, OutputHeight, format);
         input.Upload(texels);
-        using var timer = new GpuTimer(_context);
+        using var timer = _context.TimestampValidBits > 0 ? new GpuTimer(_context, Model.Nodes.Count + 16) : null;
         try
         {
             _context.Execute(r => Record(r, input.Binding, output.Binding, alpha, grey, timer));
-            ReadTimings(timer);
+            if (timer is not null)
+            {
+                ReadTimings(timer);
+            }
             return output.Download();
         }
         finally

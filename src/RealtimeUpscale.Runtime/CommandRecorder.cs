@@ -128,8 +128,12 @@ public sealed unsafe class CommandRecorder
             srcAccessMask: AccessFlags.MemoryWriteBit, dstAccessMask: AccessFlags.MemoryReadBit | AccessFlags.MemoryWriteBit,
             oldLayout: from, newLayout: to, srcQueueFamilyIndex: Vk.QueueFamilyIgnored, dstQueueFamilyIndex: Vk.QueueFamilyIgnored,
             image: image, subresourceRange: new ImageSubresourceRange(ImageAspectFlags.ColorBit, 0, 1, 0, 1));
+        // A global memory barrier in the same call orders every other tracked write too, so forgetting all
+        // tracked accesses afterwards is safe.
+        var memory = new MemoryBarrier(srcAccessMask: AccessFlags.MemoryWriteBit,
+            dstAccessMask: AccessFlags.MemoryReadBit | AccessFlags.MemoryWriteBit);
         _context.Vk.CmdPipelineBarrier(CommandBuffer, PipelineStageFlags.AllCommandsBit, PipelineStageFlags.AllCommandsBit,
-            0, 0, null, 0, null, 1, &barrier);
+            0, 1, &memory, 0, null, 1, &barrier);
         BarrierCount++;
         _touched.Clear();
     }
@@ -139,11 +143,20 @@ public sealed unsafe class CommandRecorder
     {
         var barrier = new MemoryBarrier(
             srcAccessMask: AccessFlags.ShaderWriteBit | AccessFlags.TransferWriteBit,
-            dstAccessMask: AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit | AccessFlags.TransferReadBit |
-                           AccessFlags.TransferWriteBit);
+            dstAccessMask: AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit | AccessFlags.UniformReadBit |
+                           AccessFlags.TransferReadBit | AccessFlags.TransferWriteBit);
         _context.Vk.CmdPipelineBarrier(CommandBuffer, Stages, Stages, 0, 1, &barrier, 0, null, 0, null);
         BarrierCount++;
         _touched.Clear();
+    }
+
+    /// <summary>Makes every earlier write visible to the host (before the host reads results after the fence).</summary>
+    public void BarrierToHost()
+    {
+        var barrier = new MemoryBarrier(srcAccessMask: AccessFlags.MemoryWriteBit, dstAccessMask: AccessFlags.HostReadBit);
+        _context.Vk.CmdPipelineBarrier(CommandBuffer, PipelineStageFlags.AllCommandsBit, PipelineStageFlags.HostBit,
+            0, 1, &barrier, 0, null, 0, null);
+        BarrierCount++;
     }
 
     internal void WriteTimestamp(QueryPool pool, uint query) =>

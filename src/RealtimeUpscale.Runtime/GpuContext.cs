@@ -148,9 +148,17 @@ public sealed unsafe class GpuContext : IDisposable
         {
             var candidates = SelectDevice(vk, instance, options.Device, out var chosen, out uint family);
             var device = CreateDevice(vk, chosen, family);
-            vk.GetDeviceQueue(device, family, 0, out var queue);
-            return new GpuContext(vk, instance, chosen, device, queue, family, ownsDevice: true, candidates,
-                options, log, handle, messenger);
+            try
+            {
+                vk.GetDeviceQueue(device, family, 0, out var queue);
+                return new GpuContext(vk, instance, chosen, device, queue, family, ownsDevice: true, candidates,
+                    options, log, handle, messenger);
+            }
+            catch
+            {
+                vk.DestroyDevice(device, null);
+                throw;
+            }
         }
         catch
         {
@@ -192,36 +200,32 @@ public sealed unsafe class GpuContext : IDisposable
         ThrowIfDisposed();
         var allocInfo = new CommandBufferAllocateInfo(
             commandPool: _commandPool, level: CommandBufferLevel.Primary, commandBufferCount: 1);
-        CommandBuffer cmd;
+        // The command pool and the queue need external synchronisation: one Execute at a time records and submits.
         lock (_queueLock)
         {
-            Vk.AllocateCommandBuffers(Device, in allocInfo, out cmd).Check("vkAllocateCommandBuffers");
-        }
-        Fence fence = default;
-        try
-        {
-            var begin = new CommandBufferBeginInfo(flags: CommandBufferUsageFlags.OneTimeSubmitBit);
-            Vk.BeginCommandBuffer(cmd, in begin).Check("vkBeginCommandBuffer");
-            record(new CommandRecorder(this, cmd));
-            Vk.EndCommandBuffer(cmd).Check("vkEndCommandBuffer");
+            Vk.AllocateCommandBuffers(Device, in allocInfo, out CommandBuffer cmd).Check("vkAllocateCommandBuffers");
+            Fence fence = default;
+            try
+            {
+                var begin = new CommandBufferBeginInfo(flags: CommandBufferUsageFlags.OneTimeSubmitBit);
+                Vk.BeginCommandBuffer(cmd, in begin).Check("vkBeginCommandBuffer");
+                var recorder = new CommandRecorder(this, cmd);
+                record(recorder);
+                recorder.BarrierToHost();
+                Vk.EndCommandBuffer(cmd).Check("vkEndCommandBuffer");
 
-            var fenceInfo = new FenceCreateInfo(flags: FenceCreateFlags.None);
-            Vk.CreateFence(Device, in fenceInfo, null, out fence).Check("vkCreateFence");
-            var submit = new SubmitInfo(commandBufferCount: 1, pCommandBuffers: &cmd);
-            lock (_queueLock)
-            {
+                var fenceInfo = new FenceCreateInfo(flags: FenceCreateFlags.None);
+                Vk.CreateFence(Device, in fenceInfo, null, out fence).Check("vkCreateFence");
+                var submit = new SubmitInfo(commandBufferCount: 1, pCommandBuffers: &cmd);
                 Vk.QueueSubmit(Queue, 1, in submit, fence).Check("vkQueueSubmit");
+                Vk.WaitForFences(Device, 1, in fence, true, ulong.MaxValue).Check("vkWaitForFences");
             }
-            Vk.WaitForFences(Device, 1, in fence, true, ulong.MaxValue).Check("vkWaitForFences");
-        }
-        finally
-        {
-            if (fence.Handle != 0)
+            finally
             {
-                Vk.DestroyFence(Device, fence, null);
-            }
-            lock (_queueLock)
-            {
+                if (fence.Handle != 0)
+                {
+                    Vk.DestroyFence(Device, fence, null);
+                }
                 Vk.FreeCommandBuffers(Device, _commandPool, 1, in cmd);
             }
         }
@@ -241,10 +245,18 @@ public sealed unsafe class GpuContext : IDisposable
             return;
         }
         _disposed = true;
-        Vk.DeviceWaitIdle(Device);
-        if (_pipelineCachePath is not null)
+        // Teardown goes on whatever this returns (a lost device still has objects to destroy).
+        var idle = Vk.DeviceWaitIdle(Device);
+        if (_pipelineCachePath is not null && idle == Result.Success)
         {
-            Pipelines.SaveCache(_pipelineCachePath);
+            try
+            {
+                Pipelines.SaveCache(_pipelineCachePath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or VulkanException)
+            {
+                // The cache only saves compile time; an unwritable path must not leak the device.
+            }
         }
         Pipelines.Dispose();
         Descriptors.Dispose();

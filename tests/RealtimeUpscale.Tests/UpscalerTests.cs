@@ -166,4 +166,34 @@ public sealed class UpscalerTests : GpuTest
         var e = Assert.Throws<ArgumentException>(() => Context.Execute(r => upscaler.Record(r, small.Binding, output.Binding)));
         Assert.Contains($"{W}x{H}", e.Message);
     }
+
+    [Fact]
+    public void DeepModelsAreTimedWithoutRunningOutOfTimestamps()
+    {
+        // 300 passes: more than a fixed-size timer would hold.
+        var nodes = new List<ModelNode>();
+        string last = "x";
+        for (int i = 0; i < 299; i++)
+        {
+            nodes.Add(new ModelNode($"affine{i}", new ScaleBiasSpec(new[] { 1f, 1f, 1f }, new[] { 0.001f, 0f, -0.001f }), new[] { last }, $"v{i}"));
+            last = $"v{i}";
+        }
+        nodes.Add(new ModelNode("up", UpsampleSpec.By(UpsampleMode.Nearest, 2), new[] { last }, "y"));
+        var info = new ModelInfo("deep", ColorSpace.Rgb, 3, 2, "0-1", new Dictionary<string, string>());
+        using var upscaler = new Upscaler(Context, new ModelDefinition(info, "x", "y", nodes), W, H);
+        var rgb = RandomPixels(W * H * 3, 9);
+        var output = upscaler.Upscale(rgb, PixelFormat.Rgb);
+        Assert.True(upscaler.LastTimings.Count > 300);
+        // Nearest x2 of the input shifted by +0.299, 0, -0.299 levels: rounds back to the input's values within one level.
+        for (int y = 0; y < 2 * H; y++)
+        {
+            for (int x = 0; x < 2 * W; x++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    Assert.InRange(output[(y * 2 * W + x) * 3 + c] - rgb[((y / 2) * W + x / 2) * 3 + c], -1, 1);
+                }
+            }
+        }
+    }
 }

@@ -403,7 +403,7 @@ public static class OnnxImporter
             var strides = IntsAttr("strides", 2, 1);
             var dil = IntsAttr("dilations", 2, 1);
             var pads = IntsAttr("pads", 4, 0);
-            CheckAutoPad(kh, kw, strides[0], strides[1], ref pads);
+            CheckAutoPad((kh - 1) * dil[0] + 1, (kw - 1) * dil[1] + 1, strides[0], strides[1], ref pads);
             if (b is not null && b.ElementCount != oc)
             {
                 throw Error($"has bias {b} for {oc} output channels");
@@ -560,16 +560,8 @@ public static class OnnxImporter
                     return Activation.LeakyRelu(_node.Attributes.TryGetValue("alpha", out var a) ? a.Float ?? 0.01f : 0.01f);
                 case "PRelu":
                 {
-                    var slope = RequireConst(1, "slope").AsFloats();
-                    if (slope.Length == 1)
-                    {
-                        return Activation.PRelu(slope[0]);
-                    }
-                    if (slope.Length == channels)
-                    {
-                        return Activation.PRelu(slope);
-                    }
-                    throw Error($"has {slope.Length} slopes for {channels} channels; one or one per channel is supported");
+                    var slope = RequireConst(1, "slope");
+                    return slope.ElementCount == 1 ? Activation.PRelu(slope.AsFloats()[0]) : Activation.PRelu(PerChannel(slope, channels));
                 }
                 default:
                 {
@@ -820,7 +812,9 @@ public static class OnnxImporter
             {
                 transform = "asymmetric";
                 nearestMode = "floor";
-                scales = _opset < 9 ? _node.Attributes.GetValueOrDefault("scales")?.Floats.ToArray() : RequireConst(1, "scales").AsFloats();
+                scales = _opset < 9
+                    ? _node.Attributes.GetValueOrDefault("scales")?.Floats.ToArray() ?? throw Error("has no scales attribute")
+                    : RequireConst(1, "scales").AsFloats();
             }
             else if (_opset < 11)
             {
