@@ -175,7 +175,7 @@ public sealed class UpscalerTests : GpuTest
         string last = "x";
         for (int i = 0; i < 299; i++)
         {
-            nodes.Add(new ModelNode($"affine{i}", new ScaleBiasSpec(new[] { 1f, 1f, 1f }, new[] { 0.001f, 0f, -0.001f }), new[] { last }, $"v{i}"));
+            nodes.Add(new ModelNode($"affine{i}", new ScaleBiasSpec(new[] { 1f, 1f, 1f }, new[] { 1e-5f, 0f, -1e-5f }), new[] { last }, $"v{i}"));
             last = $"v{i}";
         }
         nodes.Add(new ModelNode("up", UpsampleSpec.By(UpsampleMode.Nearest, 2), new[] { last }, "y"));
@@ -184,7 +184,7 @@ public sealed class UpscalerTests : GpuTest
         var rgb = RandomPixels(W * H * 3, 9);
         var output = upscaler.Upscale(rgb, PixelFormat.Rgb);
         Assert.True(upscaler.LastTimings.Count > 300);
-        // Nearest x2 of the input shifted by +0.299, 0, -0.299 levels: rounds back to the input's values within one level.
+        // Nearest x2 of the input shifted by +0.00299, 0, -0.00299 (under one 8-bit level): within one level of the input.
         for (int y = 0; y < 2 * H; y++)
         {
             for (int x = 0; x < 2 * W; x++)
