@@ -2,6 +2,8 @@
 # Installs what building and running RealtimeUpscale needs on Debian or Ubuntu, when it is missing:
 # the .NET SDK is assumed (https://dot.net); this adds the Vulkan loader, Mesa's lavapipe CPU driver
 # (a conformant Vulkan device for machines without a GPU), the Khronos validation layer and glslc.
+# Extra package names given as arguments are installed too (scripts/test.sh adds PyTorch for the
+# training smoke test).
 # Elsewhere, or without root, it prints what to install and exits non-zero.
 set -euo pipefail
 

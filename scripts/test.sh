@@ -3,7 +3,8 @@
 # (lavapipe on a machine without a GPU) with the validation layer on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+# The training smoke test runs the PyTorch trainer with Debian's python3-torch.
+./scripts/setup.sh python3-torch python3-onnx python3-numpy python3-scipy python3-pil
 dotnet build RealtimeUpscale.sln -c Release -nologo -v q
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
