@@ -59,6 +59,16 @@ public sealed class Analyzer
         return sums.Select(v => v / per - mean).Sum(d => d * d) / (s * s);
     }
 
+    /// <summary>PyTorch-style bicubic upscaling by <paramref name="factor"/> as a one-layer luma model, the reference row.</summary>
+    public static ModelDefinition Bicubic(int factor)
+    {
+        var info = new ModelInfo($"bicubic x{factor}", ColorSpace.Y, 1, factor, "0-1", new Dictionary<string, string>());
+        return new ModelDefinition(info, "x", "y", new[]
+        {
+            new ModelNode("bicubic", UpsampleSpec.By(UpsampleMode.Bicubic, factor), new[] { "x" }, "y"),
+        });
+    }
+
     /// <summary>10 log10 of the floored ratio of two checkerboard energies.</summary>
     public static double RelativeDb(double model, double reference) =>
         10 * Math.Log10((model + EnergyFloor) / (reference + EnergyFloor));

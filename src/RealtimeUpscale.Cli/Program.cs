@@ -90,13 +90,16 @@ public static class Program
             Description = "Set5 folder for the natural-image inputs",
             DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "shared", "datasets", "Set5"),
         };
-        var analyze = new Command("analyze", "Checkerboard energy (relative to bicubic) and shift consistency of a model")
+        var analyze = new Command("analyze", "Checkerboard energy (relative to bicubic) and shift consistency of a model (or of bicubic:S)")
         {
             model, set5,
         };
         analyze.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
         {
-            var definition = ModelDefinition.Load(r.GetValue(model)!);
+            string modelArg = r.GetValue(model)!;
+            var definition = modelArg.StartsWith("bicubic:", StringComparison.Ordinal) && int.TryParse(modelArg[8..], out int bicubicFactor)
+                ? Analyzer.Bicubic(bicubicFactor)
+                : ModelDefinition.Load(modelArg);
             var report = new Analyzer(gpu).Analyze(definition, Path.GetFullPath(r.GetValue(set5)!));
             if (r.GetValue(json))
             {
