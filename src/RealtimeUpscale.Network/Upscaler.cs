@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RealtimeUpscale.Network.Layers;
 using RealtimeUpscale.Runtime;
 using Silk.NET.Vulkan;
@@ -233,69 +234,52 @@ public sealed class Upscaler : IDisposable
     /// </summary>
     public byte[] Upscale(ReadOnlySpan<byte> pixels, PixelFormat format)
     {
-        int channels = Channels(format);
-        if (pixels.Length != InputWidth * InputHeight * channels)
-        {
-            throw new ArgumentException($"{InputWidth}x{InputHeight} {format} pixels are {InputWidth * InputHeight * channels} bytes, got {pixels.Length}.");
-        }
-        var rgba = new byte[InputWidth * InputHeight * 4];
-        for (int i = 0; i < InputWidth * InputHeight; i++)
-        {
-            for (int k = 0; k < 4; k++)
-            {
-                rgba[i * 4 + k] = format switch
-                {
-                    PixelFormat.Grey => k < 3 ? pixels[i] : (byte)255,
-                    PixelFormat.GreyAlpha => k < 3 ? pixels[i * 2] : pixels[i * 2 + 1],
-                    PixelFormat.Rgb => k < 3 ? pixels[i * 3 + k] : (byte)255,
-                    _ => pixels[i * 4 + k],
-                };
-            }
-        }
+        var rgba = ToRgba(pixels, format, (byte)255);
         var result = RunHost(rgba, Format.R8G8B8A8Unorm, format);
-        var output = new byte[OutputWidth * OutputHeight * channels];
-        for (int i = 0; i < OutputWidth * OutputHeight; i++)
-        {
-            for (int k = 0; k < channels; k++)
-            {
-                int source = format switch
-                {
-                    PixelFormat.Grey => 0,
-                    PixelFormat.GreyAlpha => k == 0 ? 0 : 3,
-                    _ => k,
-                };
-                output[i * channels + k] = result[i * 4 + source];
-            }
-        }
-        return output;
+        return FromRgba<byte>(result, format);
     }
 
     /// <summary>Upscales interleaved float pixels in [0, 1]; the output is not clamped.</summary>
     public float[] Upscale(ReadOnlySpan<float> pixels, PixelFormat format)
     {
+        var rgba = ToRgba(pixels, format, 1f);
+        var result = RunHost(MemoryMarshal.AsBytes(rgba.AsSpan()).ToArray(), Format.R32G32B32A32Sfloat, format);
+        return FromRgba(MemoryMarshal.Cast<byte, float>(result), format);
+    }
+
+    /// <summary>Expands interleaved pixels of <paramref name="format"/> to RGBA (grey to r = g = b, alpha <paramref name="opaque"/> when absent).</summary>
+    private T[] ToRgba<T>(ReadOnlySpan<T> pixels, PixelFormat format, T opaque) where T : unmanaged
+    {
         int channels = Channels(format);
-        if (pixels.Length != InputWidth * InputHeight * channels)
+        int n = InputWidth * InputHeight;
+        if (pixels.Length != n * channels)
         {
-            throw new ArgumentException($"{InputWidth}x{InputHeight} {format} pixels are {InputWidth * InputHeight * channels} floats, got {pixels.Length}.");
+            throw new ArgumentException($"{InputWidth}x{InputHeight} {format} pixels are {n * channels} values, got {pixels.Length}.");
         }
-        var rgba = new float[InputWidth * InputHeight * 4];
-        for (int i = 0; i < InputWidth * InputHeight; i++)
+        var rgba = new T[n * 4];
+        for (int i = 0; i < n; i++)
         {
             for (int k = 0; k < 4; k++)
             {
                 rgba[i * 4 + k] = format switch
                 {
-                    PixelFormat.Grey => k < 3 ? pixels[i] : 1f,
+                    PixelFormat.Grey => k < 3 ? pixels[i] : opaque,
                     PixelFormat.GreyAlpha => k < 3 ? pixels[i * 2] : pixels[i * 2 + 1],
-                    PixelFormat.Rgb => k < 3 ? pixels[i * 3 + k] : 1f,
+                    PixelFormat.Rgb => k < 3 ? pixels[i * 3 + k] : opaque,
                     _ => pixels[i * 4 + k],
                 };
             }
         }
-        var bytes = RunHost(System.Runtime.InteropServices.MemoryMarshal.AsBytes(rgba.AsSpan()).ToArray(), Format.R32G32B32A32Sfloat, format);
-        var all = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes);
-        var output = new float[OutputWidth * OutputHeight * channels];
-        for (int i = 0; i < OutputWidth * OutputHeight; i++)
+        return rgba;
+    }
+
+    /// <summary>Picks the channels of <paramref name="format"/> out of RGBA output texels.</summary>
+    private T[] FromRgba<T>(ReadOnlySpan<T> rgba, PixelFormat format) where T : unmanaged
+    {
+        int channels = Channels(format);
+        int n = OutputWidth * OutputHeight;
+        var output = new T[n * channels];
+        for (int i = 0; i < n; i++)
         {
             for (int k = 0; k < channels; k++)
             {
@@ -305,7 +289,7 @@ public sealed class Upscaler : IDisposable
                     PixelFormat.GreyAlpha => k == 0 ? 0 : 3,
                     _ => k,
                 };
-                output[i * channels + k] = all[i * 4 + source];
+                output[i * channels + k] = rgba[i * 4 + source];
             }
         }
         return output;
