@@ -450,6 +450,18 @@ public sealed class BatchUpscaler
         return Math.Clamp(side / 8 * 8, 32, 2048);
     }
 
+    /// <summary>The temporary file being written, deleted by <see cref="DeletePartialOutput"/> on SIGINT/SIGTERM.</summary>
+    private static volatile string? s_writing;
+
+    /// <summary>Deletes the output being written, if any (called when the process is interrupted).</summary>
+    public static void DeletePartialOutput()
+    {
+        if (s_writing is { } path && File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
     private static void WriteAtomically(Encoded item, UpscaleRequest request)
     {
         string output = item.Job.Output;
@@ -458,7 +470,13 @@ public sealed class BatchUpscaler
         {
             Directory.CreateDirectory(dir);
         }
+        // Leftovers of a killed earlier run (SIGKILL cannot be caught) are removed before writing again.
+        foreach (var stale in Directory.GetFiles(dir ?? ".", $".{Path.GetFileName(output)}.*.partial"))
+        {
+            File.Delete(stale);
+        }
         string temp = Path.Combine(dir ?? ".", $".{Path.GetFileName(output)}.{Environment.ProcessId}.partial");
+        s_writing = temp;
         try
         {
             using (var stream = File.Create(temp))
@@ -478,6 +496,7 @@ public sealed class BatchUpscaler
         }
         finally
         {
+            s_writing = null;
             if (File.Exists(temp))
             {
                 File.Delete(temp);

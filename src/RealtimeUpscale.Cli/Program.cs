@@ -19,6 +19,17 @@ public static class Program
     /// <summary>Entry point.</summary>
     public static int Main(string[] args)
     {
+        // Ctrl+C and kill (SIGTERM) stop at once, taking the half-written output with them.
+        foreach (var signal in new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM })
+        {
+            System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, context =>
+            {
+                BatchUpscaler.DeletePartialOutput();
+                Console.Error.WriteLine($"rtup: interrupted ({context.Signal}); finished files are complete, no partial file was left");
+                Environment.Exit(130);
+            });
+        }
+
         var device = new Option<string?>("--device")
         {
             Description = $"Vulkan device by index or name substring (default: ${GpuContextOptions.DeviceEnvironmentVariable}, else the best)",

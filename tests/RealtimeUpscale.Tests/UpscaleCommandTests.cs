@@ -176,4 +176,39 @@ public sealed class UpscaleCommandTests : GpuTest, IDisposable
         Assert.Equal((11, 7), (blur.Width, blur.Height));
         Assert.NotEqual(naive.Pixels.ToArray(), blur.Pixels.ToArray());
     }
+
+    [Fact]
+    public void KilledRunLeavesNoPartialFiles()
+    {
+        for (int i = 0; i < 6; i++)
+        {
+            WriteImage($"in/img{i}.png", 400, 300, ColorComponents.RedGreenBlue, i);
+        }
+        string output = Path.Combine(_dir, "out");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "rtup.dll"), "upscale", Path.Combine(_dir, "in"), "-o", output, "--model", _model })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        // Stop it (SIGTERM, as kill does) once the first image is written: later ones are being computed or encoded.
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline && !(Directory.Exists(output) && Directory.GetFiles(output, "*.png").Length > 0))
+        {
+            Thread.Sleep(20);
+        }
+        using (var kill = System.Diagnostics.Process.Start("kill", new[] { "-TERM", process.Id.ToString() }))
+        {
+            kill.WaitForExit();
+        }
+        Assert.True(process.WaitForExit(30_000), "rtup did not stop on SIGTERM");
+        Assert.Equal(130, process.ExitCode);
+        Assert.True(Directory.GetFiles(output, "*.png").Length is > 0 and < 6, "the run should have been stopped part way");
+        Assert.Empty(Directory.GetFiles(output, "*.partial"));
+        foreach (var file in Directory.GetFiles(output, "*.png"))
+        {
+            var image = ImageFile.Load(file); // every file present is complete
+            Assert.Equal((800, 600), (image.Width, image.Height));
+        }
+    }
 }
