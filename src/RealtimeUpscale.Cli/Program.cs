@@ -16,18 +16,21 @@ public static class Program
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    private static readonly List<System.Runtime.InteropServices.PosixSignalRegistration> SignalHandlers = new();
+
     /// <summary>Entry point.</summary>
     public static int Main(string[] args)
     {
         // Ctrl+C and kill (SIGTERM) stop at once, taking the half-written output with them.
         foreach (var signal in new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM })
         {
-            System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, context =>
+            // Kept referenced: a collected registration stops handling the signal.
+            SignalHandlers.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, context =>
             {
                 BatchUpscaler.DeletePartialOutput();
                 Console.Error.WriteLine($"rtup: interrupted ({context.Signal}); finished files are complete, no partial file was left");
                 Environment.Exit(130);
-            });
+            }));
         }
 
         var device = new Option<string?>("--device")
