@@ -162,3 +162,37 @@ def run_graph(proto, x):
             raise ValueError(f"the check has no interpreter for {op}")
         env[node.output[0]] = out
     return env[proto.graph.output[0].name]
+
+
+def load_body(path, model):
+    """Copies the body of the network exported at `path` into `model.body`; returns the tensor count.
+
+    Conv weights and biases are found by their exported names (body.N.weight, body.N.bias); PReLU slopes
+    (exported under generated names) by the order of the PRelu nodes, of which the body holds all. The
+    colour space and the body shape (d, s, m) must match; scale, family and head may differ.
+    """
+    try:
+        proto = onnx.load(path)
+    except Exception as error:  # noqa: BLE001 - any unreadable file is reported the same way
+        raise SystemExit(f"--init-from {path}: not a readable ONNX file ({error})")
+    tensors = {t.name: numpy_helper.to_array(t) for t in proto.graph.initializer}
+    slopes = [tensors[n.input[1]] for n in proto.graph.node if n.op_type == "PRelu" and n.input[1] in tensors]
+    state = model.body.state_dict()
+    prelu_keys = [k for k in state if k.endswith(".weight") and state[k].dim() == 1]
+    if len(slopes) != len(prelu_keys):
+        raise SystemExit(f"--init-from {path}: {len(slopes)} PReLU layers, this body has {len(prelu_keys)}")
+    loaded = {}
+    for key, value in state.items():
+        if key in prelu_keys:
+            source = slopes[prelu_keys.index(key)].reshape(-1)
+        else:
+            name = "body." + key
+            if name not in tensors:
+                raise SystemExit(f"--init-from {path}: no tensor {name}")
+            source = tensors[name]
+        if tuple(source.shape) != tuple(value.shape):
+            raise SystemExit(f"--init-from {path}: {key} has shape {tuple(source.shape)}, this body "
+                             f"needs {tuple(value.shape)} (colour space and d, s, m must match)")
+        loaded[key] = torch.from_numpy(np.array(source, dtype=np.float32))
+    model.body.load_state_dict(loaded)
+    return len(loaded)

@@ -3,7 +3,7 @@
     /usr/bin/python3 training/train.py --family deconv|subpixel|resizeconv --scale 2|3|4 [--color y|rgb]
         [--budget-minutes M] [--iterations N] [--out DIR] [--export PATH] [--resume] [--seed N]
         [--smoke] [--init-only] [-d 56] [-s 12] [-m 4] [--head-kernel K] [--batch 32] [--patch P]
-        [--lr 1e-3] [--loss l1|mse] [--val-every N] [--log-every N] [--threads 2]
+        [--lr 1e-3] [--loss l1|mse] [--val-every N] [--log-every N] [--threads 2] [--init-from MODEL.onnx]
 
 The network (training/networks.py): FSRCNN's body (d, s, m) and a deconv, subpixel or resizeconv head.
 Data (training/data.py): T91 + General100 from ../shared/datasets, random downscales in [0.6, 1.0], flips
@@ -29,6 +29,11 @@ for RGB, relative to the repository root), checked as training/onnx_export.py de
 --smoke: 200 iterations on small patches (batch 4, 16x16 LR) of four T91 images, validation on the two
 smallest Set5 images, export (default {out}/smoke.onnx, {out} defaulting to
 training/runs/{family}_{color}_x{s}_smoke/); about 3 s on two cores.
+
+--init-from MODEL.onnx: start the body (every layer before the head) from an exported model of the same
+colour space and body shape (d, s, m), at any scale and of any family; the head starts from its own
+initialisation. This is FSRCNN's transfer between scales (Dong et al. 2016, section 3.3: the convolution
+layers are shared, only the deconvolution layer differs), here also between heads.
 
 --init-only: no training; exports the randomly initialised network (metadata trained = "false"; default
 {out}/init.onnx), to measure what a head does before any learning.
@@ -67,7 +72,7 @@ DEFAULT_BUDGET_MINUTES = 60
 CHECKPOINT_FORMAT = 1
 # Settings a resumed run must share with the checkpoint; the others (budget, logging) may change.
 RESUME_KEYS = ("family", "scale", "color", "d", "s", "m", "head_kernel", "patch", "batch", "lr", "loss",
-               "seed", "smoke", "refresh_every", "warmup")
+               "seed", "smoke", "refresh_every", "warmup", "init_from")
 
 
 def parse_args(argv):
@@ -99,7 +104,10 @@ def parse_args(argv):
     p.add_argument("--val-every", type=int, default=500, help="validate (and checkpoint) every N iterations")
     p.add_argument("--log-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--init-from", help="ONNX model whose body (all layers before the head) starts this run")
     args = p.parse_args(argv)
+    if args.init_from is not None:
+        args.init_from = os.path.abspath(args.init_from)
     if args.init_only and (args.smoke or args.resume):
         p.error("--init-only trains nothing: it takes neither --smoke nor --resume")
     for name in ("budget_minutes", "iterations", "d", "s", "batch", "patch", "lr", "val_every", "log_every",
@@ -175,6 +183,9 @@ class Run:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=a.lr)
         self.log(f"{a.family} x{a.scale} {a.color}: {self.model.architecture()}, {self.params} parameters, "
                  f"{self.macs} multiply-adds per input pixel")
+        if a.init_from:
+            loaded = onnx_export.load_body(a.init_from, self.model)
+            self.log(f"body from {a.init_from}: {loaded} tensors")
 
     def load_validation(self):
         paths = list_images(os.path.join(DATASETS, VALIDATION_SET))
@@ -358,6 +369,8 @@ class Run:
             "iterations": self.iteration, "seed": a.seed, "trained": "true" if trained else "false",
             "architecture": self.model.architecture(), "loss": a.loss, "validation": self.val_set,
         }
+        if a.init_from:
+            metadata["body_init"] = os.path.basename(a.init_from)
         onnx_export.export(self.model, a.export, metadata)
         shown = os.path.relpath(a.export)
         shown = a.export if shown.startswith("..") else shown

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The runs that made the shipped models (models/README.md), in order, on two CPU cores.
+# subpixel_x2 was trained first, from scratch:
+#   /usr/bin/python3 training/train.py --family subpixel --scale 2 --budget-minutes 34
+# Every other luma model starts its body from it (--init-from, FSRCNN's transfer between scales) and
+# trains the whole network; the RGB model trains from scratch. A run that is stopped resumes with the
+# same command plus --resume.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+train() { nice -n 5 /usr/bin/python3 training/train.py "$@"; }
+base=models/subpixel_x2.onnx
+train --family deconv     --scale 2 --budget-minutes 15 --init-from "$base"
+train --family resizeconv --scale 2 --budget-minutes 15 --init-from "$base"
+train --family subpixel   --scale 2 --budget-minutes 14 --color rgb
+train --family subpixel   --scale 3 --budget-minutes 12 --init-from "$base"
+train --family subpixel   --scale 4 --budget-minutes 12 --init-from "$base"
+train --family deconv     --scale 3 --budget-minutes 9 --init-from "$base"
+train --family resizeconv --scale 3 --budget-minutes 9 --init-from "$base"
+train --family deconv     --scale 4 --budget-minutes 9 --init-from "$base"
+train --family resizeconv --scale 4 --budget-minutes 9 --init-from "$base"
