@@ -224,6 +224,7 @@ public static class Program
             }
         }));
         root.Subcommands.Add(devices);
+        root.Subcommands.Add(DemoCommand.Create(device, validate, json));
 
         return root.Parse(args).Invoke();
     }

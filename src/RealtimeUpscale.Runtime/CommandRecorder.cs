@@ -42,6 +42,9 @@ public sealed unsafe class CommandRecorder
     /// <summary>Passes recorded so far.</summary>
     public int DispatchCount { get; private set; }
 
+    /// <summary>Timestamps written so far after <see cref="BeginTiming"/> (dispatches and <see cref="MarkTiming"/> calls).</summary>
+    public int TimedPasses { get; private set; }
+
     /// <summary>
     /// Starts timing: resets <paramref name="timer"/> and writes its first timestamp; each later
     /// <see cref="Dispatch"/> writes one more. Read the results with <see cref="GpuTimer.Read"/> after the
@@ -77,7 +80,20 @@ public sealed unsafe class CommandRecorder
         }
         vk.CmdDispatch(CommandBuffer, pass.Groups.X, pass.Groups.Y, pass.Groups.Z);
         DispatchCount++;
-        _timer?.Mark(this, pass.Label);
+        MarkTiming(pass.Label);
+    }
+
+    /// <summary>
+    /// While timing, writes a timestamp that closes a pass named <paramref name="label"/>: the GPU time since
+    /// the previous timestamp. Engines use it to time their own commands (copies, blits) recorded in between.
+    /// </summary>
+    public void MarkTiming(string label)
+    {
+        if (_timer is not null)
+        {
+            _timer.Mark(this, label);
+            TimedPasses++;
+        }
     }
 
     /// <summary>Copies <paramref name="size"/> bytes between buffers.</summary>

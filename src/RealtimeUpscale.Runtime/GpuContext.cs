@@ -337,16 +337,7 @@ public sealed unsafe class GpuContext : IDisposable
             if (options.EnableValidation)
             {
                 log = new ValidationLog();
-                handle = GCHandle.Alloc(log);
-                messengerInfo = new DebugUtilsMessengerCreateInfoEXT(
-                    messageSeverity: ValidationLog.Severities,
-                    messageType: ValidationLog.Types,
-                    pfnUserCallback: new PfnDebugUtilsMessengerCallbackEXT(
-                        (delegate* unmanaged[Cdecl]<DebugUtilsMessageSeverityFlagsEXT, DebugUtilsMessageTypeFlagsEXT,
-                            DebugUtilsMessengerCallbackDataEXT*, void*, Silk.NET.Core.Bool32>)
-                        (delegate* unmanaged[Cdecl]<DebugUtilsMessageSeverityFlagsEXT, DebugUtilsMessageTypeFlagsEXT,
-                            DebugUtilsMessengerCallbackDataEXT*, void*, uint>)&ValidationLog.Callback),
-                    pUserData: (void*)GCHandle.ToIntPtr(handle));
+                messengerInfo = log.CreateMessengerInfo(out handle);
                 // Chained into the instance create-info, the messenger also reports on instance creation
                 // and destruction.
                 info.PNext = &messengerInfo;

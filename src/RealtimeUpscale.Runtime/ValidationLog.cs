@@ -43,6 +43,26 @@ public sealed class ValidationLog
 
     internal void Add(ValidationMessage message) => _messages.Enqueue(message);
 
+    /// <summary>
+    /// A messenger create-info that routes warnings and errors into this log: chain it into
+    /// <c>VkInstanceCreateInfo.pNext</c> and pass it to <c>vkCreateDebugUtilsMessengerEXT</c>. For engines that
+    /// create their own instance. <paramref name="handle"/> keeps the log reachable from native code; free it
+    /// after the messenger and the instance are destroyed.
+    /// </summary>
+    public unsafe DebugUtilsMessengerCreateInfoEXT CreateMessengerInfo(out GCHandle handle)
+    {
+        handle = GCHandle.Alloc(this);
+        return new DebugUtilsMessengerCreateInfoEXT(
+            messageSeverity: Severities,
+            messageType: Types,
+            pfnUserCallback: new PfnDebugUtilsMessengerCallbackEXT(
+                (delegate* unmanaged[Cdecl]<DebugUtilsMessageSeverityFlagsEXT, DebugUtilsMessageTypeFlagsEXT,
+                    DebugUtilsMessengerCallbackDataEXT*, void*, Silk.NET.Core.Bool32>)
+                (delegate* unmanaged[Cdecl]<DebugUtilsMessageSeverityFlagsEXT, DebugUtilsMessageTypeFlagsEXT,
+                    DebugUtilsMessengerCallbackDataEXT*, void*, uint>)&Callback),
+            pUserData: (void*)GCHandle.ToIntPtr(handle));
+    }
+
     internal static DebugUtilsMessageSeverityFlagsEXT Severities =>
         DebugUtilsMessageSeverityFlagsEXT.WarningBitExt | DebugUtilsMessageSeverityFlagsEXT.ErrorBitExt;
 

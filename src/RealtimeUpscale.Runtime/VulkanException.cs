@@ -45,7 +45,7 @@ public sealed class VulkanException : Exception
 }
 
 /// <summary>Checks every <see cref="Result"/>; active in every build configuration.</summary>
-internal static class VkCheck
+public static class VkCheck
 {
     /// <summary>Throws <see cref="VulkanException"/> unless <paramref name="result"/> is Success.</summary>
     public static void Check(
