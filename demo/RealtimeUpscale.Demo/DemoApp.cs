@@ -256,15 +256,7 @@ internal sealed unsafe class DemoSession : IDisposable
             var f = _frames[frame % FramesInFlight];
             var fence = f.Fence;
             vk.WaitForFences(_host.Device, 1, in fence, true, ulong.MaxValue).Check("vkWaitForFences");
-            if (f.Submitted && f.PlanVersion == _planVersion)
-            {
-                _gpuMs = f.Groups.Sum(f.Timer.Read());
-                foreach (var (name, ms) in _gpuMs)
-                {
-                    _gpuTotals[name] = _gpuTotals.TryGetValue(name, out var t) ? (t.Sum + ms, t.Count + 1) : (ms, 1);
-                }
-                _plan!.ReadResults(frame % FramesInFlight);
-            }
+            Collect(f, frame % FramesInFlight);
 
             uint imageIndex = 0;
             if (_swap is not null && !_swap.Acquire(f.ImageAvailable, out imageIndex))
@@ -315,11 +307,32 @@ internal sealed unsafe class DemoSession : IDisposable
         }
         vk.DeviceWaitIdle(_host.Device).Check("vkDeviceWaitIdle");
         double seconds = clock.Elapsed.TotalSeconds;
+        for (int i = 0; i < FramesInFlight; i++)
+        {
+            // The frames still in flight at the end, oldest first.
+            Collect(_frames[(frame + i) % FramesInFlight], (frame + i) % FramesInFlight);
+        }
         if (_o.Screenshot is not null)
         {
             SaveScreenshot(_o.Screenshot);
         }
         return Summarize(frame, seconds);
+    }
+
+    /// <summary>Reads the GPU times and view results of a completed frame, once, if it ran the current view.</summary>
+    private void Collect(Frame f, int slot)
+    {
+        if (!f.Submitted || f.PlanVersion != _planVersion)
+        {
+            return;
+        }
+        f.Submitted = false;
+        _gpuMs = f.Groups.Sum(f.Timer.Read());
+        foreach (var (name, ms) in _gpuMs)
+        {
+            _gpuTotals[name] = _gpuTotals.TryGetValue(name, out var t) ? (t.Sum + ms, t.Count + 1) : (ms, 1);
+        }
+        _plan!.ReadResults(slot);
     }
 
     /// <summary>Applies queued key presses; returns true to quit.</summary>
