@@ -19,7 +19,7 @@ layout(constant_id = 0) const int KH = 3;
 layout(constant_id = 1) const int KW = 3;
 layout(constant_id = 2) const int SY = 1;
 layout(constant_id = 3) const int SX = 1;
-layout(constant_id = 4) const int PAD_MODE = 0;      // 0 zeros, 1 replicate (edge), 2 reflect
+layout(constant_id = 4) const int PAD_MODE = 0;      // 0 zeros, 1 replicate (edge), 2 reflect, 3 edge within BORDER, zeros beyond
 layout(constant_id = 5) const int OC_BLOCK = 1;
 layout(constant_id = 6) const int ACT = 0;
 layout(constant_id = 7) const float ACT_A = 0.0;
@@ -32,6 +32,7 @@ layout(constant_id = 13) const int DY = 1;           // dilation
 layout(constant_id = 14) const int DX = 1;
 layout(constant_id = 15) const int PARAMS_IN_UBO = 0;
 layout(constant_id = 16) const int PX = 1;            // output pixels per invocation along x; > 1 only if SX = DX = 1
+layout(constant_id = 17) const int BORDER = 0;        // PAD_MODE 3: how far outside the input the edge repeats
 
 // Input columns one invocation reads per row: PX + KW - 1 <= 8 + 9 - 1.
 const int MAX_WINDOW = 16;
@@ -62,6 +63,7 @@ int padIndex(int i, int n)
     if (i >= 0 && i < n) return i;
     if (PAD_MODE == 0) return -1;
     if (PAD_MODE == 1) return clamp(i, 0, n - 1);
+    if (PAD_MODE == 3) return i >= -BORDER && i < n + BORDER ? clamp(i, 0, n - 1) : -1;
     // reflect without repeating the edge: -1 -> 1, n -> n - 2 (the host checks pad < n)
     i = i < 0 ? -i : i;
     return i >= n ? 2 * (n - 1) - i : i;

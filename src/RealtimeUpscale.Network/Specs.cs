@@ -116,6 +116,13 @@ public sealed record Conv2dSpec : LayerSpec
     /// <summary>Channel groups; InChannels and OutChannels must both divide by it (depthwise: Groups = InChannels).</summary>
     public int Groups { get; init; } = 1;
 
+    /// <summary>
+    /// With <see cref="PaddingMode.Replicate"/>: positions more than this many pixels outside the input read
+    /// zero instead of the edge (0: no limit). A transposed convolution lowered to a convolution uses it for
+    /// an edge-padded input, whose own implicit padding beyond that border is zero.
+    /// </summary>
+    internal int ReplicateBorder { get; init; }
+
     /// <summary>The activation applied to each output.</summary>
     public Activation Activation { get; init; } = Activation.None;
 

@@ -56,7 +56,12 @@ public static class CpuReference
 
     public static HostTensor Conv2d(HostTensor input, Conv2dSpec s)
     {
-        var x = Pad(input, s.Padding, s.PaddingMode);
+        // ReplicateBorder b: the edge repeats for b pixels, zeros beyond (a lowered, edge-padded transposed conv).
+        int b = s.ReplicateBorder;
+        var x = b > 0
+            ? Pad(Pad(input, Padding.All(b), PaddingMode.Replicate),
+                new Padding(s.Padding.Top - b, s.Padding.Left - b, s.Padding.Bottom - b, s.Padding.Right - b), PaddingMode.Zeros)
+            : Pad(input, s.Padding, s.PaddingMode);
         int oh = (x.H - s.DilationY * (s.KernelH - 1) - 1) / s.StrideY + 1;
         int ow = (x.W - s.DilationX * (s.KernelW - 1) - 1) / s.StrideX + 1;
         int icg = s.InChannels / s.Groups, ocg = s.OutChannels / s.Groups;

@@ -46,10 +46,11 @@ public sealed class Conv2dLayer : GpuLayer
             uint[] constants =
             {
                 (uint)_conv.KernelH, (uint)_conv.KernelW, (uint)_conv.StrideY, (uint)_conv.StrideX,
-                (uint)_conv.PaddingMode, (uint)_block, (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B),
+                _conv.ReplicateBorder > 0 ? 3u : (uint)_conv.PaddingMode, (uint)_block, (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B),
                 _upsample is null ? 0u : (uint)_upsample.Mode + 1, Shaders.Bits(_upsample?.AlignCorners ?? false),
                 shuffle is null ? 0u : (uint)shuffle.Order + 1, (uint)(shuffle?.Scale ?? 1),
                 (uint)_conv.DilationY, (uint)_conv.DilationX, Shaders.Bits(uniform), (uint)_pixels,
+                (uint)_conv.ReplicateBorder,
             };
             _pipeline = context.Pipelines.Get(Shaders.Get("conv2d"), constants, Layout);
         }

@@ -49,6 +49,7 @@ public abstract class GpuLayer : IDisposable
             return spec switch
             {
                 Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec => new Conv2dLayer(context, spec, name),
+                ConvTranspose2dSpec t when DeconvLowering.TryLower(t) is { } lowered => new Conv2dLayer(context, lowered, name),
                 ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name),
                 PixelShuffleSpec p => new PixelShuffleLayer(context, p, name),
                 UpsampleSpec u => new UpsampleLayer(context, u, name),
