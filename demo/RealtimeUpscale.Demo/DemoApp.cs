@@ -286,6 +286,10 @@ internal sealed unsafe class DemoSession : IDisposable
             {
                 RecreateSwapchain(_screen.Width, _screen.Height);
             }
+            if (frame == 0 && _swap is not null)
+            {
+                _log.WriteLine($"window open: {_swap.Width}x{_swap.Height} on {_host.DeviceName} ({_swap.PresentMode}); H for help, Esc to quit");
+            }
             if (screenshotNow)
             {
                 string name = $"rtup-demo-{DateTime.Now:yyyyMMdd-HHmmss}-{frame}.png";

@@ -43,7 +43,8 @@ internal static class DemoCommand
                     ModelDirectory = Path.Combine(AppContext.BaseDirectory, "models"),
                     DefaultImage = Path.Combine(AppContext.BaseDirectory, "samples", "sample.png"),
                 };
-                var summary = DemoApp.Run(options, Console.Out);
+                // With --json, stdout carries only the summary object.
+                var summary = DemoApp.Run(options, r.GetValue(json) ? Console.Error : Console.Out);
                 Print(summary, r.GetValue(json));
                 if (summary.ValidationMessages.Count > 0)
                 {

@@ -12,7 +12,7 @@ namespace RealtimeUpscale.Tests;
 /// carries a stride-periodic (checkerboard) pattern that the resize-convolution panel does not; blur
 /// before downsampling is more shift-consistent than naive subsampling; and the validation layer stays silent.
 /// </summary>
-public sealed class DemoTests : IDisposable
+public sealed partial class DemoTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "rtup-demo-" + Guid.NewGuid().ToString("N"));
 
@@ -213,6 +213,101 @@ public sealed class DemoTests : IDisposable
             p.GetProperty("label").GetString()!, p.GetProperty("x").GetInt32(), p.GetProperty("y").GetInt32(),
             p.GetProperty("width").GetInt32(), p.GetProperty("height").GetInt32())).ToList();
         CheckUpsamplerPanels(ImageFile.Load(shot), panels);
+    }
+
+    /// <summary>
+    /// Keys reach the window: with the demo running (no frame limit), XTEST presses 2 (downsampling view),
+    /// S (scale x3), F (filter 3 -> 4), then Esc, which must end the run cleanly with the validation layer silent.
+    /// </summary>
+    [Fact]
+    public async Task Window_keys_switch_view_scale_and_filter_and_Escape_quits()
+    {
+        using var display = XvfbDisplay.Start();
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "rtup.dll"), "demo", "--size", "320x200",
+                     "--render-scale", "1", "--validate", "--json" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment["DISPLAY"] = display.Name;
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        // The demo says on stderr when its first frame is on screen.
+        string? line;
+        while ((line = await process.StandardError.ReadLineAsync(timeout.Token)) is not null && !line.StartsWith("window open", StringComparison.Ordinal))
+        {
+        }
+        Assert.NotNull(line);
+        var stderr = process.StandardError.ReadToEndAsync();
+        using (var keyboard = new XTestKeyboard(display.Name))
+        {
+            keyboard.MovePointer(100, 100);
+            foreach (uint key in new uint[] { '2', 's', 'f' })
+            {
+                keyboard.Press(key);
+                await Task.Delay(300);
+            }
+            await Task.Delay(1500);
+            keyboard.Press(0xff1b); // Escape
+        }
+        await process.WaitForExitAsync(timeout.Token);
+        string output = await stdout, errors = await stderr;
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {errors} {output}");
+        using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("view").GetInt32());
+        Assert.Equal(3, root.GetProperty("scale").GetInt32());
+        Assert.Equal(4, root.GetProperty("filter").GetInt32());
+        Assert.Equal(0, root.GetProperty("validation_messages").GetInt32());
+        Assert.True(root.GetProperty("frames").GetInt32() >= 2);
+    }
+
+    /// <summary>Fake key presses and pointer motion through XTEST on its own X connection.</summary>
+    private sealed partial class XTestKeyboard : IDisposable
+    {
+        private readonly nint _display;
+
+        public XTestKeyboard(string name)
+        {
+            _display = XOpenDisplay(name);
+            Assert.True(_display != 0, $"cannot connect to X display {name}");
+        }
+
+        public void MovePointer(int x, int y)
+        {
+            XTestFakeMotionEvent(_display, -1, x, y, 0);
+            XFlush(_display);
+        }
+
+        public void Press(uint keysym)
+        {
+            byte code = XKeysymToKeycode(_display, keysym);
+            Assert.True(code != 0, $"no keycode for keysym 0x{keysym:X}");
+            XTestFakeKeyEvent(_display, code, 1, 0);
+            XTestFakeKeyEvent(_display, code, 0, 0);
+            XFlush(_display);
+        }
+
+        public void Dispose() => XCloseDisplay(_display);
+
+        [System.Runtime.InteropServices.LibraryImport("libX11.so.6", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+        private static partial nint XOpenDisplay(string name);
+
+        [System.Runtime.InteropServices.LibraryImport("libX11.so.6")]
+        private static partial int XCloseDisplay(nint display);
+
+        [System.Runtime.InteropServices.LibraryImport("libX11.so.6")]
+        private static partial int XFlush(nint display);
+
+        [System.Runtime.InteropServices.LibraryImport("libX11.so.6")]
+        private static partial byte XKeysymToKeycode(nint display, nuint keysym);
+
+        [System.Runtime.InteropServices.LibraryImport("libXtst.so.6")]
+        private static partial int XTestFakeKeyEvent(nint display, uint keycode, int isPress, nuint delay);
+
+        [System.Runtime.InteropServices.LibraryImport("libXtst.so.6")]
+        private static partial int XTestFakeMotionEvent(nint display, int screen, int x, int y, nuint delay);
     }
 
     /// <summary>An Xvfb server on a free display number, killed on dispose.</summary>
