@@ -48,6 +48,12 @@ public sealed record UpscaleRequest
 
     /// <summary>One JSON line per file and a summary line.</summary>
     public bool Json { get; init; }
+
+    /// <summary>
+    /// PNG outputs larger than this many bytes of pixels are written band by band as the GPU makes them, never
+    /// held whole (default 1 GiB; outputs over 2 GB cannot be held at all).
+    /// </summary>
+    public long StreamAboveBytes { get; init; } = 1L << 30;
 }
 
 /// <summary>
@@ -77,6 +83,7 @@ public sealed class BatchUpscaler
 
     private sealed record Decoded(Job Job, HostImage? Image, string? Error, double Seconds);
 
+    /// <summary>A finished image for the writer stage; <c>Pixels</c> is null when the GPU stage already streamed the file.</summary>
     private sealed record Encoded(Job Job, byte[]? Pixels, int Width, int Height, int Channels, int InWidth, int InHeight, string? Error, double GpuSeconds);
 
     /// <summary>Runs the request; returns the process exit code (0 only when every file succeeded).</summary>
@@ -88,7 +95,7 @@ public sealed class BatchUpscaler
         {
             throw new ArgumentException($"{model.Info.Source}: upscaling needs a model with an integer factor of 2 or more, not {s}.");
         }
-        return Process(request, (image, progress) => Upscale(image, model, request, progress), model.Info.Source);
+        return Process(request, (image, job, progress) => Upscale(image, job, model, request, progress), model.Info.Source);
     }
 
     /// <summary>
@@ -101,18 +108,18 @@ public sealed class BatchUpscaler
         {
             throw new ArgumentException($"--factor must be 2 or more and --filter 1 to 7 (or naive), got {factor} and {filter}.");
         }
-        return Process(request, (image, _) =>
+        return Process(request, (image, _, _) =>
         {
             if (image.Width < factor || image.Height < factor)
             {
                 throw new ArgumentException($"a {image.Width}x{image.Height} image is smaller than the factor {factor}");
             }
             var pixels = Resampler.Downscale(_context, image.Pixels.ToArray(), image.Width, image.Height, image.Channels, factor, filter);
-            return (pixels, (image.Width + factor - 1) / factor, (image.Height + factor - 1) / factor);
+            return ((byte[]?)pixels, (image.Width + factor - 1) / factor, (image.Height + factor - 1) / factor);
         }, $"blur-pool /{factor}, filter {filter}");
     }
 
-    private int Process(UpscaleRequest request, Func<HostImage, Action<double>, (byte[] Pixels, int Width, int Height)> transform, string what)
+    private int Process(UpscaleRequest request, Func<HostImage, Job, Action<double>, (byte[]? Pixels, int Width, int Height)> transform, string what)
     {
         var jobs = PlanJobs(request, out var planErrors);
         foreach (var (path, reason) in planErrors)
@@ -160,7 +167,7 @@ public sealed class BatchUpscaler
             {
                 var sw = Stopwatch.StartNew();
                 string? error = item.Error;
-                if (error is null)
+                if (error is null && item.Pixels is not null)
                 {
                     try
                     {
@@ -204,8 +211,8 @@ public sealed class BatchUpscaler
                     string name = Path.GetFileName(item.Job.Input);
                     try
                     {
-                        var (pixels, w, h) = transform(item.Image, f => fileProgress?.Invoke(name, f));
-                        if (pixels.All(b => b == 0) && !item.Image.Pixels.ToArray().All(b => b == 0))
+                        var (pixels, w, h) = transform(item.Image, item.Job, f => fileProgress?.Invoke(name, f));
+                        if (pixels is not null && !pixels.AsSpan().ContainsAnyExcept((byte)0) && item.Image.Pixels.ContainsAnyExcept((byte)0))
                         {
                             throw new InvalidOperationException("the GPU produced an all-black image from a non-black input; nothing was written");
                         }
@@ -387,7 +394,7 @@ public sealed class BatchUpscaler
 
     private static bool KeepsAlpha(string output) => Path.GetExtension(output).ToLowerInvariant() is ".png" or ".tga";
 
-    private (byte[] Pixels, int Width, int Height) Upscale(HostImage image, ModelDefinition model, UpscaleRequest request, Action<double> progress)
+    private (byte[]? Pixels, int Width, int Height) Upscale(HostImage image, Job job, ModelDefinition model, UpscaleRequest request, Action<double> progress)
     {
         int w = image.Width, h = image.Height, channels = image.Channels;
         var format = channels switch { 1 => PixelFormat.Grey, 2 => PixelFormat.GreyAlpha, 3 => PixelFormat.Rgb, _ => PixelFormat.Rgba };
@@ -398,6 +405,21 @@ public sealed class BatchUpscaler
         while (Math.Pow(s, passes) * w < tw - 1e-9 || Math.Pow(s, passes) * h < th - 1e-9)
         {
             passes++;
+        }
+        long outBytes = (long)tw * th * channels;
+        if (outBytes > request.StreamAboveBytes)
+        {
+            bool oneExactPass = passes == 1 && tw == (int)Math.Round(w * s) && th == (int)Math.Round(h * s);
+            if (oneExactPass && Path.GetExtension(job.Output).Equals(".png", StringComparison.OrdinalIgnoreCase))
+            {
+                StreamPng(image, job, model, request, format, progress);
+                return (null, tw, th);
+            }
+            if (outBytes > Array.MaxLength)
+            {
+                throw new ArgumentException($"a {tw}x{th} output ({outBytes / (double)(1L << 30):F1} GiB of pixels) is too large to hold in memory; " +
+                    $"it can be written only as PNG at the model's own scale (x{s:0.##}), which is streamed to the file as it is made");
+            }
         }
         var pixels = image.Pixels.ToArray();
         for (int p = 0; p < passes; p++)
@@ -414,6 +436,31 @@ public sealed class BatchUpscaler
             (w, h) = (tw, th);
         }
         return (pixels, w, h);
+    }
+
+    /// <summary>
+    /// Upscales a large image band by band straight into its PNG file (temporary name, then rename), so the
+    /// output is never held whole. An all-black result from a non-black input is an error, as elsewhere.
+    /// </summary>
+    private void StreamPng(HostImage image, Job job, ModelDefinition model, UpscaleRequest request, PixelFormat format, Action<double> progress)
+    {
+        using var tiler = new TiledUpscaler(_context, model, request.Tile ?? AutoTile(model));
+        int ow = image.Width * tiler.Scale, oh = image.Height * tiler.Scale;
+        bool anyInk = false;
+        WriteAtomically(job.Output, request.Overwrite, stream =>
+        {
+            using var png = new PngStreamWriter(stream, ow, oh, image.Channels);
+            tiler.UpscaleBands(image.Pixels, image.Width, image.Height, format, (_, rows) =>
+            {
+                anyInk |= rows.ContainsAnyExcept((byte)0);
+                png.WriteRows(rows);
+            }, progress);
+            if (!anyInk && image.Pixels.ContainsAnyExcept((byte)0))
+            {
+                throw new InvalidOperationException("the GPU produced an all-black image from a non-black input; nothing was written");
+            }
+            png.Finish();
+        });
     }
 
     private static (int W, int H) TargetSize(int w, int h, double modelScale, UpscaleRequest r)
@@ -450,21 +497,60 @@ public sealed class BatchUpscaler
         return Math.Clamp(side / 8 * 8, 32, 2048);
     }
 
-    /// <summary>The temporary file being written, deleted by <see cref="DeletePartialOutput"/> on SIGINT/SIGTERM.</summary>
-    private static volatile string? s_writing;
+    /// <summary>
+    /// The temporary files being written (by the writer stage, and by the GPU stage when it streams a large
+    /// PNG), deleted by <see cref="DeletePartialOutput"/> on SIGINT/SIGTERM.
+    /// </summary>
+    private static readonly HashSet<string> s_writing = new();
 
-    /// <summary>Deletes the output being written, if any (called when the process is interrupted).</summary>
+    // Guards s_writing and s_stopping: once DeletePartialOutput has run, no new temporary file is created, so
+    // none can appear after the deletion while the process exits.
+    private static readonly object s_gate = new();
+    private static bool s_stopping;
+
+    /// <summary>
+    /// Deletes the outputs being written, if any, and stops new ones from being started (called when the
+    /// process is interrupted, just before it exits).
+    /// </summary>
     public static void DeletePartialOutput()
     {
-        if (s_writing is { } path && File.Exists(path))
+        lock (s_gate)
         {
-            File.Delete(path);
+            s_stopping = true;
+            foreach (var path in s_writing)
+            {
+                if (File.Exists(path))
+                {
+                    File.Delete(path);
+                }
+            }
         }
     }
 
     private static void WriteAtomically(Encoded item, UpscaleRequest request)
     {
-        string output = item.Job.Output;
+        string ext = Path.GetExtension(item.Job.Output).ToLowerInvariant();
+        WriteAtomically(item.Job.Output, request.Overwrite, stream =>
+        {
+            var (pixels, components) = ForWriter(item, ext);
+            var writer = new ImageWriter();
+            switch (ext)
+            {
+                case ".png": writer.WritePng(pixels, item.Width, item.Height, components, stream); break;
+                case ".jpg" or ".jpeg": writer.WriteJpg(pixels, item.Width, item.Height, components, stream, request.Quality); break;
+                case ".bmp": writer.WriteBmp(pixels, item.Width, item.Height, components, stream); break;
+                case ".tga": writer.WriteTga(pixels, item.Width, item.Height, components, stream); break;
+                default: throw new ArgumentException($"cannot write {ext} files (png, jpg, bmp, tga)");
+            }
+        });
+    }
+
+    /// <summary>
+    /// Writes <paramref name="output"/> through a hidden temporary file in the same folder, renamed over it only
+    /// when <paramref name="write"/> has finished: an interrupted or failed write leaves no partial file.
+    /// </summary>
+    private static void WriteAtomically(string output, bool overwrite, Action<Stream> write)
+    {
         string? dir = Path.GetDirectoryName(output);
         if (dir is not null)
         {
@@ -476,27 +562,30 @@ public sealed class BatchUpscaler
             File.Delete(stale);
         }
         string temp = Path.Combine(dir ?? ".", $".{Path.GetFileName(output)}.{Environment.ProcessId}.partial");
-        s_writing = temp;
+        FileStream created;
+        lock (s_gate)
+        {
+            if (s_stopping)
+            {
+                throw new OperationCanceledException("interrupted");
+            }
+            created = File.Create(temp);
+            s_writing.Add(temp);
+        }
         try
         {
-            using (var stream = File.Create(temp))
+            using (var stream = created)
             {
-                var (pixels, components) = ForWriter(item, Path.GetExtension(output).ToLowerInvariant());
-                var writer = new ImageWriter();
-                switch (Path.GetExtension(output).ToLowerInvariant())
-                {
-                    case ".png": writer.WritePng(pixels, item.Width, item.Height, components, stream); break;
-                    case ".jpg" or ".jpeg": writer.WriteJpg(pixels, item.Width, item.Height, components, stream, request.Quality); break;
-                    case ".bmp": writer.WriteBmp(pixels, item.Width, item.Height, components, stream); break;
-                    case ".tga": writer.WriteTga(pixels, item.Width, item.Height, components, stream); break;
-                    default: throw new ArgumentException($"cannot write {Path.GetExtension(output)} files (png, jpg, bmp, tga)");
-                }
+                write(stream);
             }
-            File.Move(temp, output, overwrite: request.Overwrite);
+            File.Move(temp, output, overwrite: overwrite);
         }
         finally
         {
-            s_writing = null;
+            lock (s_gate)
+            {
+                s_writing.Remove(temp);
+            }
             if (File.Exists(temp))
             {
                 File.Delete(temp);

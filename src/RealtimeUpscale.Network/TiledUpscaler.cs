@@ -70,29 +70,63 @@ public sealed class TiledUpscaler : IDisposable
 
     /// <summary>
     /// Upscales interleaved 8-bit pixels of any size. On running out of GPU memory the tile side halves and the
-    /// image is redone (down to 16 pixels). <paramref name="progress"/> sees the fraction done.
+    /// band of tiles is redone (down to 16 pixels). <paramref name="progress"/> sees the fraction done.
     /// </summary>
     public byte[] Upscale(ReadOnlySpan<byte> pixels, int width, int height, PixelFormat format, Action<double>? progress = null)
     {
-        int channels = format switch { PixelFormat.Grey => 1, PixelFormat.GreyAlpha => 2, PixelFormat.Rgb => 3, _ => 4 };
+        int channels = Channels(format);
+        var output = new byte[checked((long)width * Scale * height * Scale * channels)];
+        long rowBytes = (long)width * Scale * channels;
+        UpscaleBands(pixels, width, height, format, (firstRow, rows) => rows.CopyTo(output.AsSpan(checked((int)(firstRow * rowBytes)))), progress);
+        return output;
+    }
+
+    /// <summary>
+    /// Upscales band by band, top to bottom, without holding the whole output: <paramref name="band"/> gets the
+    /// first output row of each band and its rows (width x scale x channels bytes each; the span is valid only
+    /// during the call). The bytes equal those of <see cref="Upscale"/>. On running out of GPU memory the
+    /// tile side halves and the current band is redone; bands already delivered stay valid.
+    /// </summary>
+    public void UpscaleBands(ReadOnlySpan<byte> pixels, int width, int height, PixelFormat format, BandSink band, Action<double>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(band);
+        int channels = Channels(format);
         if ((long)width * height * channels != pixels.Length)
         {
             throw new ArgumentException($"{width}x{height} {format} pixels are {(long)width * height * channels} bytes, got {pixels.Length}.");
         }
         var source = pixels.ToArray();
-        while (true)
+        int y0 = 0;
+        while (y0 < height)
         {
+            int y1 = Math.Min(height, y0 + TileSize);
+            byte[] rows;
             try
             {
-                return Run(source, width, height, format, channels, progress);
+                rows = RunBand(source, width, height, y0, y1, format, channels);
             }
             catch (VulkanException e) when (e.IsOutOfMemory && TileSize > 16)
             {
                 TileSize /= 2;
                 Release();
+                continue;
             }
+            band(y0 * Scale, rows);
+            y0 = y1;
+            progress?.Invoke(y0 / (double)height);
         }
     }
+
+    /// <summary>Receives one band of output rows (see <see cref="UpscaleBands"/>).</summary>
+    public delegate void BandSink(int firstRow, ReadOnlySpan<byte> rows);
+
+    private static int Channels(PixelFormat format) => format switch
+    {
+        PixelFormat.Grey => 1,
+        PixelFormat.GreyAlpha => 2,
+        PixelFormat.Rgb => 3,
+        _ => 4,
+    };
 
     /// <summary>Releases every upscaler.</summary>
     public void Dispose() => Release();
@@ -106,44 +140,40 @@ public sealed class TiledUpscaler : IDisposable
         _upscalers.Clear();
     }
 
-    private byte[] Run(byte[] source, int width, int height, PixelFormat format, int channels, Action<double>? progress)
+    /// <summary>The output rows of input rows [<paramref name="y0"/>, <paramref name="y1"/>), in tiles along x.</summary>
+    private byte[] RunBand(byte[] source, int width, int height, int y0, int y1, PixelFormat format, int channels)
     {
         int s = Scale, outW = width * s;
-        var output = new byte[checked((long)width * s * height * s * channels)];
-        int tilesX = (width + TileSize - 1) / TileSize, tilesY = (height + TileSize - 1) / TileSize;
-        int done = 0;
-        for (int ty = 0; ty < tilesY; ty++)
+        var output = new byte[checked((long)outW * (y1 - y0) * s * channels)];
+        int tilesX = (width + TileSize - 1) / TileSize;
+        for (int tx = 0; tx < tilesX; tx++)
         {
-            for (int tx = 0; tx < tilesX; tx++)
+            // The tile's own region [x0, x1) x [y0, y1), and the input it reads, widened by the overlap.
+            int x0 = tx * TileSize;
+            int x1 = Math.Min(width, x0 + TileSize);
+            // Input origins are aligned to 8 columns: shaders compute up to 8 neighbouring pixels per
+            // invocation, and the same pixel must land in the same slot as in an untiled run, or the
+            // compiler's choice of fused multiply-adds per slot could change its last bit.
+            int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, (y0 - Overlap) / AlignY * AlignY);
+            int ix1 = Math.Min(width, x1 + Overlap), iy1 = Math.Min(height, y1 + Overlap);
+            int iw = ix1 - ix0, ih = iy1 - iy0;
+            var tile = new byte[iw * ih * channels];
+            for (int y = 0; y < ih; y++)
             {
-                // The tile's own region [x0, x1) x [y0, y1), and the input it reads, widened by the overlap.
-                int x0 = tx * TileSize, y0 = ty * TileSize;
-                int x1 = Math.Min(width, x0 + TileSize), y1 = Math.Min(height, y0 + TileSize);
-                // Input origins are aligned to 8 columns: shaders compute up to 8 neighbouring pixels per
-                // invocation, and the same pixel must land in the same slot as in an untiled run, or the
-                // compiler's choice of fused multiply-adds per slot could change its last bit.
-                int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, (y0 - Overlap) / AlignY * AlignY);
-                int ix1 = Math.Min(width, x1 + Overlap), iy1 = Math.Min(height, y1 + Overlap);
-                int iw = ix1 - ix0, ih = iy1 - iy0;
-                var tile = new byte[iw * ih * channels];
-                for (int y = 0; y < ih; y++)
-                {
-                    Array.Copy(source, ((long)(iy0 + y) * width + ix0) * channels, tile, (long)y * iw * channels, iw * channels);
-                }
-                if (!_upscalers.TryGetValue((iw, ih), out var upscaler))
-                {
-                    upscaler = new Upscaler(_context, Model, iw, ih);
-                    _upscalers[(iw, ih)] = upscaler;
-                }
-                var result = upscaler.Upscale(tile, format);
-                int ow = iw * s;
-                int keepX = (x0 - ix0) * s, keepY = (y0 - iy0) * s, keepW = (x1 - x0) * s, keepH = (y1 - y0) * s;
-                for (int y = 0; y < keepH; y++)
-                {
-                    Array.Copy(result, ((long)(keepY + y) * ow + keepX) * channels, output,
-                        ((long)(y0 * s + y) * outW + x0 * s) * channels, (long)keepW * channels);
-                }
-                progress?.Invoke(++done / (double)(tilesX * tilesY));
+                Array.Copy(source, ((long)(iy0 + y) * width + ix0) * channels, tile, (long)y * iw * channels, iw * channels);
+            }
+            if (!_upscalers.TryGetValue((iw, ih), out var upscaler))
+            {
+                upscaler = new Upscaler(_context, Model, iw, ih);
+                _upscalers[(iw, ih)] = upscaler;
+            }
+            var result = upscaler.Upscale(tile, format);
+            int ow = iw * s;
+            int keepX = (x0 - ix0) * s, keepY = (y0 - iy0) * s, keepW = (x1 - x0) * s, keepH = (y1 - y0) * s;
+            for (int y = 0; y < keepH; y++)
+            {
+                Array.Copy(result, ((long)(keepY + y) * ow + keepX) * channels, output,
+                    ((long)y * outW + x0 * s) * channels, (long)keepW * channels);
             }
         }
         return output;

@@ -119,6 +119,26 @@ public sealed class UpscaleCommandTests : GpuTest, IDisposable
         Assert.Equal(3, ImageFile.Load(Path.Combine(_dir, "a.jpg")).Channels);
     }
 
+    [Theory]
+    [InlineData(ColorComponents.RedGreenBlueAlpha, 9)]
+    [InlineData(ColorComponents.Grey, 16)]
+    public void LargeOutputsStreamedBandByBandEqualTheWholeImage(ColorComponents components, int tile)
+    {
+        string input = WriteImage("big.png", 37, 29, components, 11);
+        Assert.Equal(0, Run(new UpscaleRequest { Inputs = new[] { input }, Output = Path.Combine(_dir, "whole.png"), Model = _model }).Code);
+        // Every output over 0 bytes is streamed: band by band into the PNG file, never held whole.
+        var (code, _, err) = Run(new UpscaleRequest
+        {
+            Inputs = new[] { input }, Output = Path.Combine(_dir, "streamed.png"), Model = _model, Tile = tile, StreamAboveBytes = 0,
+        });
+        Assert.True(code == 0, err);
+        var whole = ImageFile.Load(Path.Combine(_dir, "whole.png"));
+        var streamed = ImageFile.Load(Path.Combine(_dir, "streamed.png"));
+        Assert.Equal((74, 58, (int)components), (streamed.Width, streamed.Height, streamed.Channels));
+        Assert.Equal(whole.Pixels.ToArray(), streamed.Pixels.ToArray());
+        Assert.Empty(Directory.GetFiles(_dir, "*.partial"));
+    }
+
     [Fact]
     public void ExactSizeAndTiledOutputs()
     {
