@@ -397,6 +397,12 @@ internal sealed unsafe class DemoSession : IDisposable
                 case Glfw.Keys.F12:
                     screenshot = true;
                     break;
+                case Glfw.Keys.W when _window != 0:
+                    // The next of the common sizes; the swapchain follows when the framebuffer changes.
+                    var sizes = new[] { (960, 540), (1280, 720), (1920, 1080) };
+                    var (ww, wh) = sizes.FirstOrDefault(z => z.Item1 > _screen.Width, sizes[0]);
+                    Glfw.SetWindowSize(_window, ww, wh);
+                    break;
             }
         }
         if (rebuild)
@@ -585,6 +591,7 @@ internal sealed unsafe class DemoSession : IDisposable
                 .Add("P space pause      N .  step one frame")
                 .Add("R       automatic resolution on / off")
                 .Add("Tab     HUD        F12  screenshot")
+                .Add("W       window size 960x540 / 1280x720 / 1920x1080")
                 .Add("H F1    this help  Esc  quit");
             boxes.Add(help);
         }

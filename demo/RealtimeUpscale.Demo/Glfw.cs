@@ -21,7 +21,7 @@ internal static unsafe partial class Glfw
     public static class Keys
     {
         public const int Space = 32, Period = 46, D1 = 49, D2 = 50, D3 = 51;
-        public const int A = 65, B = 66, F = 70, H = 72, I = 73, M = 77, N = 78, P = 80, R = 82, S = 83;
+        public const int A = 65, B = 66, F = 70, H = 72, I = 73, M = 77, N = 78, P = 80, R = 82, S = 83, W = 87;
         public const int Escape = 256, Tab = 258, F1 = 290, F12 = 301;
     }
 
@@ -63,6 +63,9 @@ internal static unsafe partial class Glfw
 
     [LibraryImport(Library, EntryPoint = "glfwGetCursorPos")]
     public static partial void GetCursorPos(nint window, out double x, out double y);
+
+    [LibraryImport(Library, EntryPoint = "glfwSetWindowSize")]
+    public static partial void SetWindowSize(nint window, int width, int height);
 
     [LibraryImport(Library, EntryPoint = "glfwGetWindowSize")]
     public static partial void GetWindowSize(nint window, out int width, out int height);

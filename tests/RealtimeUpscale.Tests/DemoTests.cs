@@ -217,10 +217,11 @@ public sealed partial class DemoTests : IDisposable
 
     /// <summary>
     /// Keys reach the window: with the demo running (no frame limit), XTEST presses 2 (downsampling view),
-    /// S (scale x3), F (filter 3 -> 4), then Esc, which must end the run cleanly with the validation layer silent.
+    /// S (scale x3), F (filter 3 -> 4), W (window 320x200 -> 960x540: swapchain, frame and view recreated), then
+    /// Esc, which must end the run cleanly with the validation layer silent.
     /// </summary>
     [Fact]
-    public async Task Window_keys_switch_view_scale_and_filter_and_Escape_quits()
+    public async Task Window_keys_switch_view_scale_filter_and_size_and_Escape_quits()
     {
         using var display = XvfbDisplay.Start();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -243,7 +244,7 @@ public sealed partial class DemoTests : IDisposable
         using (var keyboard = new XTestKeyboard(display.Name))
         {
             keyboard.MovePointer(100, 100);
-            foreach (uint key in new uint[] { '2', 's', 'f' })
+            foreach (uint key in new uint[] { '2', 's', 'f', 'w' })
             {
                 keyboard.Press(key);
                 await Task.Delay(300);
@@ -259,6 +260,7 @@ public sealed partial class DemoTests : IDisposable
         Assert.Equal(2, root.GetProperty("view").GetInt32());
         Assert.Equal(3, root.GetProperty("scale").GetInt32());
         Assert.Equal(4, root.GetProperty("filter").GetInt32());
+        Assert.Equal(new[] { 960, 540 }, root.GetProperty("window").EnumerateArray().Select(v => v.GetInt32()));
         Assert.Equal(0, root.GetProperty("validation_messages").GetInt32());
         Assert.True(root.GetProperty("frames").GetInt32() >= 2);
     }
