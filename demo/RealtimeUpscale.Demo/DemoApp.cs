@@ -62,6 +62,7 @@ internal sealed unsafe class DemoSession : IDisposable
     private int _view, _scale, _filter;
     private bool _init, _paused, _help, _hudOn, _auto;
     private double _renderScale;
+    private (int Width, int Height) _framebuffer;
     private Method _wipeLeft = Method.Bicubic, _wipeRight = Method.Subpixel;
     private readonly double _targetFps;
 
@@ -89,6 +90,7 @@ internal sealed unsafe class DemoSession : IDisposable
     {
         _o = o;
         _log = log;
+        Keys.Clear(); // presses meant for an earlier session in this process
         _view = o.View;
         _scale = o.Scale;
         _filter = o.Filter;
@@ -119,6 +121,7 @@ internal sealed unsafe class DemoSession : IDisposable
             if (_window != 0)
             {
                 Glfw.GetFramebufferSize(_window, out width, out height);
+                _framebuffer = (width, height);
                 _swap = new Swapchain(_host, Math.Max(width, 1), Math.Max(height, 1), o.Vsync);
                 width = _swap.Width;
                 height = _swap.Height;
@@ -201,12 +204,24 @@ internal sealed unsafe class DemoSession : IDisposable
         _plan?.Dispose();
         _plan = null;
         var (w, h) = CanvasSize();
-        _plan = _view switch
+        var owned = new List<IDisposable>();
+        try
         {
-            1 => new UpsamplersView(_demo, _library, w, h, _scale, _init),
-            2 => new DownsamplingView(_demo, w, h, _scale, _filter, FramesInFlight),
-            _ => new WipeView(_demo, _library, w, h, _scale, _init, _wipeLeft, _wipeRight),
-        };
+            _plan = _view switch
+            {
+                1 => new UpsamplersView(_demo, owned, _library, w, h, _scale, _init),
+                2 => new DownsamplingView(_demo, owned, w, h, _scale, _filter, FramesInFlight),
+                _ => new WipeView(_demo, owned, _library, w, h, _scale, _init, _wipeLeft, _wipeRight),
+            };
+        }
+        catch
+        {
+            for (int i = owned.Count - 1; i >= 0; i--)
+            {
+                owned[i].Dispose();
+            }
+            throw;
+        }
         _planVersion++;
         _framesSinceRebuild = 0;
         _windowMs.Clear();
@@ -238,7 +253,7 @@ internal sealed unsafe class DemoSession : IDisposable
                     last = clock.Elapsed.TotalSeconds;
                     continue;
                 }
-                if (fbw != _screen.Width || fbh != _screen.Height)
+                if ((fbw, fbh) != _framebuffer)
                 {
                     RecreateSwapchain(fbw, fbh);
                 }
@@ -261,7 +276,7 @@ internal sealed unsafe class DemoSession : IDisposable
             uint imageIndex = 0;
             if (_swap is not null && !_swap.Acquire(f.ImageAvailable, out imageIndex))
             {
-                RecreateSwapchain(_screen.Width, _screen.Height);
+                RecreateSwapchain(_framebuffer.Width, _framebuffer.Height);
                 continue;
             }
             vk.ResetFences(_host.Device, 1, in fence).Check("vkResetFences");
@@ -284,7 +299,8 @@ internal sealed unsafe class DemoSession : IDisposable
             f.PlanVersion = _planVersion;
             if (_swap is not null && !_swap.Present(imageIndex))
             {
-                RecreateSwapchain(_screen.Width, _screen.Height);
+                Glfw.GetFramebufferSize(_window, out int pw, out int ph);
+                RecreateSwapchain(pw, ph);
             }
             if (frame == 0 && _swap is not null)
             {
@@ -293,8 +309,15 @@ internal sealed unsafe class DemoSession : IDisposable
             if (screenshotNow)
             {
                 string name = $"rtup-demo-{DateTime.Now:yyyyMMdd-HHmmss}-{frame}.png";
-                SaveScreenshot(name);
-                _log.WriteLine($"screenshot: {name}");
+                try
+                {
+                    SaveScreenshot(name);
+                    _log.WriteLine($"screenshot: {name}");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _log.WriteLine($"screenshot failed: {e.Message}");
+                }
             }
             frame++;
             _framesSinceRebuild++;
@@ -446,6 +469,11 @@ internal sealed unsafe class DemoSession : IDisposable
 
     private void RecreateSwapchain(int width, int height)
     {
+        _framebuffer = (width, height);
+        if (width <= 0 || height <= 0)
+        {
+            return; // minimised: the loop waits for the window to come back, then recreates
+        }
         _host.Vk.DeviceWaitIdle(_host.Device).Check("vkDeviceWaitIdle");
         _swap!.Recreate(width, height);
         // The acquire semaphores may have been left signalled by an acquire whose frame was dropped.
@@ -632,7 +660,14 @@ internal sealed unsafe class DemoSession : IDisposable
         }
         catch
         {
-            File.Delete(temporary);
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The write's own error is the one to report.
+            }
             throw;
         }
     }

@@ -88,9 +88,17 @@ internal sealed class PassGroups
 /// </summary>
 internal abstract class ViewPlan : IDisposable
 {
-    private readonly List<IDisposable> _owned = new();
+    private readonly List<IDisposable> _owned;
 
-    protected ViewPlan(DemoGpu gpu) => Gpu = gpu;
+    /// <summary>
+    /// <paramref name="owned"/> collects what the view creates, from its first line: if a constructor throws,
+    /// the caller disposes what was made so far.
+    /// </summary>
+    protected ViewPlan(DemoGpu gpu, List<IDisposable> owned)
+    {
+        Gpu = gpu;
+        _owned = owned;
+    }
 
     protected DemoGpu Gpu { get; }
 
@@ -137,7 +145,15 @@ internal abstract class ViewPlan : IDisposable
             }
             else if (library.Model(method, scale, init, out string? problem) is { } model)
             {
-                _upscaler = plan.Own(new Upscaler(plan.Gpu.Context, model, input.Width, input.Height));
+                try
+                {
+                    _upscaler = plan.Own(new Upscaler(plan.Gpu.Context, model, input.Width, input.Height));
+                }
+                catch (Exception e) when (e is VulkanException or ArgumentException)
+                {
+                    // The panel says why (e.g. out of memory at this resolution); the other panels still run.
+                    Problem = e.Message;
+                }
             }
             else
             {
@@ -185,7 +201,7 @@ internal sealed class UpsamplersView : ViewPlan
     private readonly SceneRender _scene;
     private readonly List<(MethodRun Run, GpuImage Image, Panel Panel)> _runs = new();
 
-    public UpsamplersView(DemoGpu gpu, ModelLibrary library, int canvasWidth, int canvasHeight, int scale, bool init) : base(gpu)
+    public UpsamplersView(DemoGpu gpu, List<IDisposable> owned, ModelLibrary library, int canvasWidth, int canvasHeight, int scale, bool init) : base(gpu, owned)
     {
         int panelW = canvasWidth / 3, panelH = canvasHeight / 2;
         int lowW = Math.Max(1, panelW / scale), lowH = Math.Max(1, panelH / scale);
@@ -237,7 +253,7 @@ internal sealed class DownsamplingView : ViewPlan
     private readonly GpuBuffer[] _sums;
     private readonly int _groupsPerSlot;
 
-    public DownsamplingView(DemoGpu gpu, int canvasWidth, int canvasHeight, int factor, int filter, int slots) : base(gpu)
+    public DownsamplingView(DemoGpu gpu, List<IDisposable> owned, int canvasWidth, int canvasHeight, int factor, int filter, int slots) : base(gpu, owned)
     {
         int outW = Math.Max(8, canvasWidth / 2), outH = Math.Max(8, canvasHeight);
         Output = (outW, outH);
@@ -334,8 +350,8 @@ internal sealed class WipeView : ViewPlan
     private readonly MethodRun _left, _right;
     private readonly ComputeDispatch _wipe;
 
-    public WipeView(DemoGpu gpu, ModelLibrary library, int canvasWidth, int canvasHeight, int scale, bool init, Method left, Method right)
-        : base(gpu)
+    public WipeView(DemoGpu gpu, List<IDisposable> owned, ModelLibrary library, int canvasWidth, int canvasHeight, int scale, bool init, Method left, Method right)
+        : base(gpu, owned)
     {
         int lowW = Math.Max(1, canvasWidth / scale), lowH = Math.Max(1, canvasHeight / scale);
         Internal = (lowW, lowH);

@@ -167,7 +167,10 @@ internal sealed unsafe class VulkanHost : IDisposable
             Vk.GetPhysicalDeviceProperties(devices[i], out var props);
             string name = SilkMarshal.PtrToString((nint)props.DeviceName) ?? "unknown";
             int family = FindFamily(devices[i]);
+            Vk.GetPhysicalDeviceFeatures(devices[i], out var features);
             string? problem = props.ApiVersion < Vk.Version11 ? "Vulkan 1.1 is required"
+                : !features.ShaderStorageImageWriteWithoutFormat ? "no shaderStorageImageWriteWithoutFormat (the upscaler writes images with it)"
+                : !props.Limits.TimestampComputeAndGraphics ? "no timestamps on graphics and compute queues (the HUD's GPU times)"
                 : family < 0 ? (Surface.Handle != 0 ? "no queue family does graphics, compute and presents to the window"
                     : "no queue family does graphics and compute")
                 : !HasSwapchainExtension(devices[i]) ? "no VK_KHR_swapchain" : null;

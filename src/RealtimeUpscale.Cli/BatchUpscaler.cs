@@ -212,7 +212,7 @@ public sealed class BatchUpscaler
                     try
                     {
                         var (pixels, w, h) = transform(item.Image, item.Job, f => fileProgress?.Invoke(name, f));
-                        if (pixels is not null && !pixels.AsSpan().ContainsAnyExcept((byte)0) && item.Image.Pixels.ContainsAnyExcept((byte)0))
+                        if (pixels is not null && !HasColour(pixels, item.Image.Channels) && HasColour(item.Image.Pixels, item.Image.Channels))
                         {
                             throw new InvalidOperationException("the GPU produced an all-black image from a non-black input; nothing was written");
                         }
@@ -452,15 +452,32 @@ public sealed class BatchUpscaler
             using var png = new PngStreamWriter(stream, ow, oh, image.Channels);
             tiler.UpscaleBands(image.Pixels, image.Width, image.Height, format, (_, rows) =>
             {
-                anyInk |= rows.ContainsAnyExcept((byte)0);
+                anyInk = anyInk || HasColour(rows, image.Channels);
                 png.WriteRows(rows);
             }, progress);
-            if (!anyInk && image.Pixels.ContainsAnyExcept((byte)0))
+            if (!anyInk && HasColour(image.Pixels, image.Channels))
             {
                 throw new InvalidOperationException("the GPU produced an all-black image from a non-black input; nothing was written");
             }
             png.Finish();
         });
+    }
+
+    /// <summary>Whether any colour (or grey) byte is non-zero; alpha does not count (an all-black image with alpha is still black).</summary>
+    private static bool HasColour(ReadOnlySpan<byte> pixels, int channels)
+    {
+        if (channels is 1 or 3)
+        {
+            return pixels.ContainsAnyExcept((byte)0);
+        }
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            if (pixels[i] != 0 && i % channels != channels - 1)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static (int W, int H) TargetSize(int w, int h, double modelScale, UpscaleRequest r)
@@ -556,10 +573,18 @@ public sealed class BatchUpscaler
         {
             Directory.CreateDirectory(dir);
         }
-        // Leftovers of a killed earlier run (SIGKILL cannot be caught) are removed before writing again.
+        // Leftovers of a killed earlier run (SIGKILL cannot be caught) are removed before writing again: exactly
+        // ".NAME.PID.partial" of a process that no longer runs.
+        var staleName = new System.Text.RegularExpressions.Regex(
+            "^" + System.Text.RegularExpressions.Regex.Escape("." + Path.GetFileName(output) + ".") + @"(\d+)\.partial$");
         foreach (var stale in Directory.GetFiles(dir ?? ".", $".{Path.GetFileName(output)}.*.partial"))
         {
-            File.Delete(stale);
+            var m = staleName.Match(Path.GetFileName(stale));
+            if (m.Success && int.TryParse(m.Groups[1].Value, out int pid) && pid != Environment.ProcessId &&
+                !Directory.Exists($"/proc/{pid}"))
+            {
+                File.Delete(stale);
+            }
         }
         string temp = Path.Combine(dir ?? ".", $".{Path.GetFileName(output)}.{Environment.ProcessId}.partial");
         FileStream created;

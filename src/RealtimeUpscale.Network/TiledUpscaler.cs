@@ -13,6 +13,7 @@ public sealed class TiledUpscaler : IDisposable
 {
     private readonly GpuContext _context;
     private readonly Dictionary<(int, int), Upscaler> _upscalers = new();
+    private readonly int _downsampling;
 
     /// <summary>Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels.</summary>
     public TiledUpscaler(GpuContext context, ModelDefinition model, int tileSize)
@@ -24,6 +25,7 @@ public sealed class TiledUpscaler : IDisposable
             throw new ArgumentOutOfRangeException(nameof(tileSize), $"Tiles must be at least 8 pixels, got {tileSize}.");
         }
         int downsampling = model.DownsamplingStride();
+        _downsampling = downsampling;
         tileSize = (tileSize + downsampling - 1) / downsampling * downsampling;
         double s = model.Info.Scale;
         if (s < 1 || Math.Abs(s - Math.Round(s)) > 1e-9)
@@ -107,7 +109,8 @@ public sealed class TiledUpscaler : IDisposable
             }
             catch (VulkanException e) when (e.IsOutOfMemory && TileSize > 16)
             {
-                TileSize /= 2;
+                // Half the side, still a multiple of the model's internal stride.
+                TileSize = Math.Max(_downsampling, TileSize / 2 / _downsampling * _downsampling);
                 Release();
                 continue;
             }
@@ -168,8 +171,15 @@ public sealed class TiledUpscaler : IDisposable
                 _upscalers[(iw, ih)] = upscaler;
             }
             var result = upscaler.Upscale(tile, format);
-            int ow = iw * s;
+            // A model that strides inside may make a tile whose size is not a multiple of its stride a little
+            // smaller than iw * s; the rows of the result are its own width.
+            int ow = upscaler.OutputWidth;
             int keepX = (x0 - ix0) * s, keepY = (y0 - iy0) * s, keepW = (x1 - x0) * s, keepH = (y1 - y0) * s;
+            if (keepX + keepW > ow || keepY + keepH > upscaler.OutputHeight)
+            {
+                throw new InvalidOperationException($"{Model.Info.Source}: a {iw}x{ih} tile gives {ow}x{upscaler.OutputHeight}, " +
+                    $"less than the {keepX + keepW}x{keepY + keepH} the tiling needs.");
+            }
             for (int y = 0; y < keepH; y++)
             {
                 Array.Copy(result, ((long)(keepY + y) * ow + keepX) * channels, output,
