@@ -63,7 +63,7 @@ internal sealed unsafe class DemoSession : IDisposable
     private bool _init, _paused, _help, _hudOn, _auto;
     private double _renderScale;
     private (int Width, int Height) _framebuffer;
-    private Method _wipeLeft = Method.Bicubic, _wipeRight = Method.Subpixel;
+    private Method _wipeLeft, _wipeRight;
     private readonly double _targetFps;
 
     // Statistics.
@@ -98,6 +98,8 @@ internal sealed unsafe class DemoSession : IDisposable
         _hudOn = o.Hud;
         _auto = o.RenderScale is null;
         _renderScale = o.RenderScale ?? 1.0;
+        _wipeLeft = Enum.Parse<Method>(o.Wipe.Left, ignoreCase: true);
+        _wipeRight = Enum.Parse<Method>(o.Wipe.Right, ignoreCase: true);
         try
         {
             if (!o.Offscreen)

@@ -54,6 +54,9 @@ public sealed record DemoOptions
     /// <summary>Show the HUD (frame rate, timings, resolution); panel labels are always shown.</summary>
     public bool Hud { get; init; } = true;
 
+    /// <summary>The two methods of view 3, left and right: reference, nearest, bicubic, deconv, subpixel or resizeconv.</summary>
+    public (string Left, string Right) Wipe { get; init; } = ("bicubic", "subpixel");
+
     /// <summary>Present with FIFO (vertical sync) instead of the fastest mode the surface offers.</summary>
     public bool Vsync { get; init; }
 
@@ -91,6 +94,13 @@ public sealed record DemoOptions
         if (TargetFps is not null && (TargetFps < 1 || TargetFps > 1000))
         {
             throw new ArgumentException($"--target-fps {TargetFps}: 1 to 1000.");
+        }
+        foreach (var name in new[] { Wipe.Left, Wipe.Right })
+        {
+            if (!Enum.TryParse<Method>(name, ignoreCase: true, out _))
+            {
+                throw new ArgumentException($"--wipe {name}: the methods are reference, nearest, bicubic, deconv, subpixel and resizeconv.");
+            }
         }
         if (Screenshot is not null && !Screenshot.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
         {

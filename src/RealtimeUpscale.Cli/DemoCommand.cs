@@ -24,22 +24,28 @@ internal static class DemoCommand
         var targetFps = new Option<double?>("--target-fps") { Description = "Frame rate the automatic resolution holds (default 60 on GPUs, 20 on CPU devices)" };
         var noHud = new Option<bool>("--no-hud") { Description = "Hide the HUD (panel labels stay)" };
         var vsync = new Option<bool>("--vsync") { Description = "Present with vertical sync (FIFO)" };
+        var wipe = new Option<string>("--wipe") { Description = "View 3's methods LEFT,RIGHT (reference, nearest, bicubic, deconv, subpixel, resizeconv)", DefaultValueFactory = _ => "bicubic,subpixel" };
         var command = new Command("demo", "Live side-by-side comparison of upsamplers and downsamplers (checkerboard, aliasing)")
         {
-            frames, screenshot, view, offscreen, image, init, scale, filter, size, renderScale, targetFps, noHud, vsync,
+            frames, screenshot, view, offscreen, image, init, scale, filter, size, renderScale, targetFps, noHud, vsync, wipe,
         };
         command.SetAction(r =>
         {
             try
             {
                 var (w, h) = ParseSize(r.GetValue(size)!);
+                var pair = r.GetValue(wipe)!.Split(',', StringSplitOptions.TrimEntries);
+                if (pair.Length != 2)
+                {
+                    throw new ArgumentException($"--wipe {r.GetValue(wipe)}: expected two methods, LEFT,RIGHT.");
+                }
                 var options = new DemoOptions
                 {
                     Device = r.GetValue(device), Validate = r.GetValue(validate), Width = w, Height = h,
                     Frames = r.GetValue(frames), Screenshot = r.GetValue(screenshot), View = r.GetValue(view),
                     Offscreen = r.GetValue(offscreen), Image = r.GetValue(image), RandomInit = r.GetValue(init),
                     Scale = r.GetValue(scale), Filter = r.GetValue(filter), RenderScale = r.GetValue(renderScale),
-                    TargetFps = r.GetValue(targetFps), Hud = !r.GetValue(noHud), Vsync = r.GetValue(vsync),
+                    TargetFps = r.GetValue(targetFps), Hud = !r.GetValue(noHud), Vsync = r.GetValue(vsync), Wipe = (pair[0], pair[1]),
                     ModelDirectory = Path.Combine(AppContext.BaseDirectory, "models"),
                     DefaultImage = Path.Combine(AppContext.BaseDirectory, "samples", "sample.png"),
                 };

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Measures every bundled model with the GPU pipeline, as the model card reports it: ./rtup eval on Set5 and
+# Set14 (the protocol of ../shared/EVAL.md) and ./rtup analyze (checkerboard energy, shift consistency),
+# for the trained models in models/ and the untrained ones in models/init/, next to bicubic.
+# Prints one markdown table row per model. Needs ../shared/datasets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=../shared/datasets
+row() { # model-or-bicubic:S  scale  label
+    local model=$1 scale=$2 label=$3 set5 set14 artifacts
+    artifacts=$(./rtup analyze --model "$model" --json)
+    if [[ $model == bicubic:* ]]; then
+        set5=$(./rtup eval "$data/Set5" --model models/subpixel_x2.onnx --scale "$scale" --json)
+        set14=$(./rtup eval "$data/Set14" --model models/subpixel_x2.onnx --scale "$scale" --json)
+    else
+        set5=$(./rtup eval "$data/Set5" --model "$model" --scale "$scale" --json)
+        set14=$(./rtup eval "$data/Set14" --model "$model" --scale "$scale" --json)
+    fi
+    /usr/bin/python3 - "$model" "$label" "$set5" "$set14" "$artifacts" <<'PY'
+import json, sys
+import onnx
+model, label, set5, set14, artifacts = sys.argv[1], sys.argv[2], *map(json.loads, sys.argv[3:])
+bicubic = model.startswith("bicubic:")
+key = "bicubic_" if bicubic else ""
+meta = {} if bicubic else {p.key: p.value for p in onnx.load(model).metadata_props}
+def cell(d): return f"{d[key + 'psnr_y']:.2f} / {d[key + 'ssim_y']:.4f}"
+print(f"| {label} | {meta.get('family', '-')} | {meta.get('scale', model.split(':')[-1])} | {meta.get('params', '-')} | "
+      f"{meta.get('macs_per_input_pixel', '-')} | {meta.get('iterations', '-')} | {cell(set5)} | {cell(set14)} | "
+      f"{artifacts['checkerboard_db']:.2f} | {artifacts['shift_consistency_db']:.2f} |")
+PY
+}
+echo "| model | family | scale | params | MACs / input pixel | iterations | Set5 PSNR / SSIM | Set14 PSNR / SSIM | checkerboard vs bicubic (dB) | shift consistency (dB) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+for s in 2 3 4; do
+    for f in models/*_x$s.onnx; do
+        row "$f" "$s" "\`$(basename "$f")\`"
+    done
+    row "bicubic:$s" "$s" "bicubic"
+    for f in models/init/*_x$s.onnx; do
+        row "$f" "$s" "\`init/$(basename "$f")\` (untrained)"
+    done
+done
