@@ -701,6 +701,7 @@ internal sealed unsafe class DemoSession : IDisposable
         _disposed = true;
         if (_host is not null && _host.Device.Handle != 0)
         {
+            // Teardown goes on whatever this returns: a lost device still has objects to destroy.
             _host.Vk.DeviceWaitIdle(_host.Device);
             _plan?.Dispose();
             _hud?.Dispose();

@@ -141,15 +141,6 @@ internal sealed unsafe class VulkanHost : IDisposable
 
     private nint Load(string name, bool needed) => needed ? GpuContext.LoadInstanceFunction(Vk, Instance, name) : 0;
 
-    private static int TypeRank(PhysicalDeviceType t) => t switch
-    {
-        PhysicalDeviceType.DiscreteGpu => 4,
-        PhysicalDeviceType.IntegratedGpu => 3,
-        PhysicalDeviceType.VirtualGpu => 2,
-        PhysicalDeviceType.Cpu => 1,
-        _ => 0,
-    };
-
     private void PickDevice(string? requested)
     {
         uint count = 0;
@@ -177,10 +168,10 @@ internal sealed unsafe class VulkanHost : IDisposable
             bool wanted = requested is null || (int.TryParse(requested, out int index) ? index == i
                 : name.Contains(requested, StringComparison.OrdinalIgnoreCase));
             seen.Add($"  {i}: {name} ({props.DeviceType}){(problem is null ? "" : ": " + problem)}");
-            if (problem is null && wanted && TypeRank(props.DeviceType) > bestRank)
+            if (problem is null && wanted && GpuContext.TypeRank(props.DeviceType) > bestRank)
             {
                 best = i;
-                bestRank = TypeRank(props.DeviceType);
+                bestRank = GpuContext.TypeRank(props.DeviceType);
                 bestFamily = (uint)family;
                 DeviceName = name;
                 DeviceType = props.DeviceType;
@@ -307,6 +298,7 @@ internal sealed unsafe class VulkanHost : IDisposable
         _disposed = true;
         if (Device.Handle != 0)
         {
+            // Teardown goes on whatever this returns: a lost device still has objects to destroy.
             Vk.DeviceWaitIdle(Device);
             Vk.DestroyDevice(Device, null);
         }

@@ -447,7 +447,8 @@ public sealed unsafe class GpuContext : IDisposable
         return false;
     }
 
-    private static int TypeRank(PhysicalDeviceType t) => t switch
+    /// <summary>How much a device type is preferred when none is requested: discrete 4, integrated 3, virtual 2, CPU 1.</summary>
+    public static int TypeRank(PhysicalDeviceType t) => t switch
     {
         PhysicalDeviceType.DiscreteGpu => 4,
         PhysicalDeviceType.IntegratedGpu => 3,
