@@ -16,7 +16,10 @@ public sealed record EvaluationResult(
 /// The evaluation protocol of the SRCNN/FSRCNN/ESPCN papers (../shared/EVAL.md), with the network on the GPU:
 /// studio-range Y of the uint8 HR image, cropped to a multiple of the scale; LR by MATLAB-exact bicubic
 /// downscaling, kept as float; SR by the network (or MATLAB bicubic for the baseline); both rounded the MATLAB
-/// way; s pixels shaved from each border; PSNR and SSIM per image, then the means.
+/// way; s pixels shaved from each border; PSNR and SSIM per image, then the means. An RGB model gets the
+/// LR of each colour plane the same way; its output is rounded to an 8-bit RGB image (as it would be shown or
+/// saved) and measured on that image's studio Y, rounded again, as the HR image's is; its bicubic baseline is
+/// bicubic on the three planes, measured alike.
 /// </summary>
 public sealed class Evaluator
 {
@@ -46,10 +49,6 @@ public sealed class Evaluator
     /// <summary>Runs the protocol on every image of <paramref name="folder"/>; <paramref name="progress"/> sees each score.</summary>
     public EvaluationResult Evaluate(string folder, ModelDefinition model, int scale, Action<ImageScore>? progress = null)
     {
-        if (model.Info.ColorSpace != ColorSpace.Y)
-        {
-            throw new ArgumentException($"{model.Info.Source}: the evaluation protocol measures luma models; this one is {model.Info.ColorSpace}.");
-        }
         if (Math.Abs(model.Info.Scale - scale) > 1e-9)
         {
             throw new ArgumentException($"{model.Info.Source}: the model upscales by {model.Info.Scale}, not {scale}.");
@@ -72,29 +71,71 @@ public sealed class Evaluator
         var image = ImageFile.Load(file);
         var y = Evaluation.StudioY(image);
         var hr = Evaluation.CropToMultiple<double>(y, image.Height, image.Width, s, out int h, out int w);
-        var hr01 = hr.Select(v => v / Evaluation.Peak).ToArray();
-        var lr = MatlabResize.Resize(hr01, h, w, 1.0 / s, out int lh, out int lw);
-
-        float[] sr;
-        var shape = new TensorShape(1, lh, lw);
-        using (var binding = network.Bind(shape))
-        {
-            var expected = new TensorShape(1, h, w);
-            if (binding.Output.Shape != expected)
-            {
-                throw new InvalidOperationException($"{network.Definition.Info.Source} maps {shape} to {binding.Output.Shape}, not {expected}.");
-            }
-            binding.Input.Upload(lr.Select(v => (float)v).ToArray());
-            _context.Execute(binding.Record);
-            sr = binding.Output.Download();
-        }
-        var bicubic = MatlabResize.Resize(lr, lh, lw, s, out _, out _);
-
         var hr8 = Evaluation.RoundMatlab(hr);
-        var sr8 = Evaluation.RoundMatlab(sr.Select(v => (double)v).ToArray(), Evaluation.Peak);
-        var bic8 = Evaluation.RoundMatlab(bicubic, Evaluation.Peak);
+        byte[] sr8, bic8;
+        if (network.Definition.Info.ColorSpace == ColorSpace.Rgb)
+        {
+            // Colour planes in [0, 1], cropped alike; grey images give three equal planes.
+            var planes = new double[3][];
+            int channels = image.Channels;
+            for (int c = 0; c < 3; c++)
+            {
+                var plane = new double[image.Height * image.Width];
+                int source = channels >= 3 ? c : 0;
+                for (int i = 0; i < plane.Length; i++)
+                {
+                    plane[i] = image.Pixels[i * channels + source] / Evaluation.Peak;
+                }
+                planes[c] = Evaluation.CropToMultiple<double>(plane, image.Height, image.Width, s, out _, out _);
+            }
+            var lrPlanes = planes.Select(p => MatlabResize.Resize(p, h, w, 1.0 / s, out _, out _)).ToArray();
+            var (lh, lw) = MatlabResize.OutputSize(h, w, 1.0 / s);
+            var sr = Run(network, lrPlanes.SelectMany(p => p).Select(v => (float)v).ToArray(), 3, lh, lw, h, w);
+            var srPlanes = Enumerable.Range(0, 3).Select(c => sr.AsSpan(c * h * w, h * w).ToArray().Select(v => (double)v).ToArray()).ToArray();
+            var bicPlanes = lrPlanes.Select(p => MatlabResize.Resize(p, lh, lw, s, out _, out _)).ToArray();
+            sr8 = RgbToY8(srPlanes, h * w);
+            bic8 = RgbToY8(bicPlanes, h * w);
+        }
+        else
+        {
+            var hr01 = hr.Select(v => v / Evaluation.Peak).ToArray();
+            var lr = MatlabResize.Resize(hr01, h, w, 1.0 / s, out int lh, out int lw);
+            var sr = Run(network, lr.Select(v => (float)v).ToArray(), 1, lh, lw, h, w);
+            var bicubic = MatlabResize.Resize(lr, lh, lw, s, out _, out _);
+            sr8 = Evaluation.RoundMatlab(sr.Select(v => (double)v).ToArray(), Evaluation.Peak);
+            bic8 = Evaluation.RoundMatlab(bicubic, Evaluation.Peak);
+        }
         return new ImageScore(Path.GetFileName(file),
             Evaluation.Psnr(hr8, sr8, h, w, s), Evaluation.Ssim(hr8, sr8, h, w, s),
             Evaluation.Psnr(hr8, bic8, h, w, s), Evaluation.Ssim(hr8, bic8, h, w, s));
+    }
+
+    /// <summary>Runs the network on planar input (channels x lh x lw) and checks it makes channels x h x w.</summary>
+    private float[] Run(Network.Network network, float[] input, int channels, int lh, int lw, int h, int w)
+    {
+        var shape = new TensorShape(channels, lh, lw);
+        using var binding = network.Bind(shape);
+        var expected = new TensorShape(channels, h, w);
+        if (binding.Output.Shape != expected)
+        {
+            throw new InvalidOperationException($"{network.Definition.Info.Source} maps {shape} to {binding.Output.Shape}, not {expected}.");
+        }
+        binding.Input.Upload(input);
+        _context.Execute(binding.Record);
+        return binding.Output.Download();
+    }
+
+    /// <summary>RGB planes in [0, 1] to the 8-bit image's studio Y, rounded: RGB rounded to 8 bits first.</summary>
+    private static byte[] RgbToY8(double[][] planes, int n)
+    {
+        var r = Evaluation.RoundMatlab(planes[0], Evaluation.Peak);
+        var g = Evaluation.RoundMatlab(planes[1], Evaluation.Peak);
+        var b = Evaluation.RoundMatlab(planes[2], Evaluation.Peak);
+        var y = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            y[i] = Evaluation.StudioY(r[i], g[i], b[i]);
+        }
+        return Evaluation.RoundMatlab(y);
     }
 }
