@@ -10,8 +10,11 @@ row() { # model-or-bicubic:S  scale  label
     local model=$1 scale=$2 label=$3 set5 set14 artifacts
     artifacts=$(./rtup analyze --model "$model" --json)
     if [[ $model == bicubic:* ]]; then
-        set5=$(./rtup eval "$data/Set5" --model models/subpixel_x2.onnx --scale "$scale" --json)
-        set14=$(./rtup eval "$data/Set14" --model models/subpixel_x2.onnx --scale "$scale" --json)
+        # Any model of this scale: eval reports bicubic's figures next to the model's.
+        local any
+        any=$(ls models/*_x"$scale".onnx | head -1)
+        set5=$(./rtup eval "$data/Set5" --model "$any" --scale "$scale" --json)
+        set14=$(./rtup eval "$data/Set14" --model "$any" --scale "$scale" --json)
     else
         set5=$(./rtup eval "$data/Set5" --model "$model" --scale "$scale" --json)
         set14=$(./rtup eval "$data/Set14" --model "$model" --scale "$scale" --json)
