@@ -109,32 +109,36 @@ public sealed class PngStreamWriter : IDisposable
     {
         byte[] row = _current, up = _previous;
         int n = _rowBytes, bpp = _bpp;
+        // One pass computes all four predicting filters; the costs are summed after. This runs over every
+        // byte of the image, so nothing is decided per byte.
+        for (int f = 0; f < 5; f++)
+        {
+            _candidates[f][0] = (byte)f;
+        }
+        Span<byte> none = _candidates[0].AsSpan(1), sub = _candidates[1].AsSpan(1), upF = _candidates[2].AsSpan(1),
+            average = _candidates[3].AsSpan(1), paeth = _candidates[4].AsSpan(1);
+        row.CopyTo(none);
+        for (int i = 0; i < n; i++)
+        {
+            int a = i >= bpp ? row[i - bpp] : 0, b = up[i], c = i >= bpp ? up[i - bpp] : 0;
+            sub[i] = (byte)(row[i] - a);
+            upF[i] = (byte)(row[i] - b);
+            average[i] = (byte)(row[i] - ((a + b) >> 1));
+            paeth[i] = (byte)(row[i] - Paeth(a, b, c));
+        }
         long bestSum = long.MaxValue;
         byte[] best = _candidates[0];
         for (int f = 0; f < 5; f++)
         {
-            var o = _candidates[f];
-            o[0] = (byte)f;
             long sum = 0;
-            for (int i = 0; i < n; i++)
+            foreach (byte v in _candidates[f].AsSpan(1))
             {
-                int a = i >= bpp ? row[i - bpp] : 0, b = up[i], c = i >= bpp ? up[i - bpp] : 0;
-                int predictor = f switch
-                {
-                    0 => 0,
-                    1 => a,
-                    2 => b,
-                    3 => (a + b) >> 1,
-                    _ => Paeth(a, b, c),
-                };
-                byte v = (byte)(row[i] - predictor);
-                o[i + 1] = v;
                 sum += v < 128 ? v : 256 - v;
             }
             if (sum < bestSum)
             {
                 bestSum = sum;
-                best = o;
+                best = _candidates[f];
             }
         }
         return best;
