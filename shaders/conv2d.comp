@@ -1,18 +1,26 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // 2D convolution (cross-correlation, as PyTorch and ONNX define it) with optional fused stages:
 //   [upsample (resize-convolution)] -> pad -> conv -> bias -> activation -> [pixel shuffle (sub-pixel conv)]
 //
 // Memory layout: every tensor is planar float32, element (c, y, x) at (c * H + y) * W + x.
 //   binding 0: input,  inC x inH x inW (before the fused upsample)
 //   binding 1: output, outC x outH x outW, or with SHUFFLE (outC / r^2) x (outH * r) x (outW * r)
-//   bindings 2 and 3: parameters (include/params.glsl): weights [ocStride][inC / groups][KH][KW], then bias
-//              [ocStride], then, for ACT == 3, one PReLU slope per output channel [ocStride]. ocStride is outC
-//              rounded up to a multiple of OC_BLOCK; the padding channels hold zeros and are never stored.
+//   bindings 2 and 3: parameters (include/params.glsl): weights, then bias [ocStride], then, for ACT == 3, one
+//              PReLU slope per output channel [ocStride]. ocStride is outC rounded up to a multiple of OC_BLOCK;
+//              the padding channels hold zeros and are never stored. Weights are [ocStride][inC / groups][KH][KW].
+//   binding 4: the input again, as R32F texels (read when TEXELS = 1)
 // Invocation (x, y, z) computes output pixels (x * PX + j, y), j < PX, of output channels
 // z * OC_BLOCK .. + OC_BLOCK - 1.
 // The host picks OC_BLOCK so that a block never straddles two groups; the block then shares every input
 // load across OC_BLOCK accumulators.
+//
+// On CPU devices the input is read through a texel buffer (TEXELS): the driver then fetches a SIMD
+// register's worth of elements with one gather, where a storage-buffer read with per-lane addresses costs a
+// loop over the lanes. GPUs read the storage buffer.
+// The loops whose indices address the accumulators and the window are unrolled, so those arrays stay in
+// registers (a dynamically indexed array lives in memory on CPU drivers).
 layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 
 layout(constant_id = 0) const int KH = 3;
@@ -33,9 +41,7 @@ layout(constant_id = 14) const int DX = 1;
 layout(constant_id = 15) const int PARAMS_IN_UBO = 0;
 layout(constant_id = 16) const int PX = 1;            // output pixels per invocation along x; > 1 only if SX = DX = 1
 layout(constant_id = 17) const int BORDER = 0;        // PAD_MODE 3: how far outside the input the edge repeats
-
-// Input columns one invocation reads per row: PX + KW - 1 <= 8 + 9 - 1.
-const int MAX_WINDOW = 16;
+layout(constant_id = 18) const int TEXELS = 0;        // 1: read the input through binding 4
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -52,7 +58,9 @@ layout(push_constant) uniform Push
     int periodY, periodX; // upsample: the integer factor, or 0 (see resample.glsl)
 } pc;
 
-#define SRC(i) inData[i]
+layout(binding = 4) uniform samplerBuffer inTexels;
+
+#define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i])
 #include "include/activation.glsl"
 #include "include/resample.glsl"
 #include "include/params.glsl"
@@ -64,14 +72,15 @@ int padIndex(int i, int n)
     if (PAD_MODE == 0) return -1;
     if (PAD_MODE == 1) return clamp(i, 0, n - 1);
     if (PAD_MODE == 3) return i >= -BORDER && i < n + BORDER ? clamp(i, 0, n - 1) : -1;
-    // reflect without repeating the edge: -1 -> 1, n -> n - 2 (the host checks pad < n)
+    // reflect without repeating the edge: -1 -> 1, n -> n - 2 (the host checks pad < n; the clamp only
+    // serves columns past the output, which are computed and never stored)
     i = i < 0 ? -i : i;
-    return i >= n ? 2 * (n - 1) - i : i;
+    return clamp(i >= n ? 2 * (n - 1) - i : i, 0, n - 1);
 }
 
 float inputAt(int c, int y, int x)
 {
-    if (UPSAMPLE == 0) return inData[(c * pc.inH + y) * pc.inW + x];
+    if (UPSAMPLE == 0) return SRC((c * pc.inH + y) * pc.inW + x);
     return resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX, pc.periodY, pc.periodX);
 }
 
@@ -79,7 +88,8 @@ void main()
 {
     int ox0 = int(gl_GlobalInvocationID.x) * PX;
     int oy = int(gl_GlobalInvocationID.y);
-    int oc0 = int(gl_GlobalInvocationID.z) * OC_BLOCK;
+    int zb = int(gl_GlobalInvocationID.z);
+    int oc0 = zb * OC_BLOCK;
     if (ox0 >= pc.outW || oy >= pc.outH || oc0 >= pc.outC) return;
 
     int icPerGroup = pc.inC / pc.groups;
@@ -88,14 +98,14 @@ void main()
     int wPerOc = icPerGroup * KH * KW;
 
     float acc[OC_BLOCK * PX];
-    for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = 0.0;
+    [[unroll]] for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = 0.0;
 
     // Padded input columns this invocation reads: col(m) = ox0 * SX - padLeft + m * DX. Output j (column
     // ox0 + j) reads column m = j + kx through tap kx; with PX > 1 the host guarantees SX = DX = 1, so the PX
     // outputs share one window of PX + KW - 1 columns, loaded once per row and input channel.
-    int width = PX + KW - 1;
-    int cols[MAX_WINDOW];
-    for (int m = 0; m < width; m++)
+    const int WIDTH = PX + KW - 1;
+    int cols[WIDTH];
+    [[unroll]] for (int m = 0; m < WIDTH; m++)
     {
         cols[m] = padIndex(ox0 * SX - pc.padLeft + m * DX, pc.upW);
     }
@@ -106,18 +116,20 @@ void main()
         if (iy < 0) continue;
         for (int icg = 0; icg < icPerGroup; icg++)
         {
-            float win[MAX_WINDOW];
-            for (int m = 0; m < width; m++)
+            float win[WIDTH];
+            [[unroll]] for (int m = 0; m < WIDTH; m++)
             {
-                win[m] = cols[m] >= 0 ? inputAt(icBase + icg, iy, cols[m]) : 0.0;
+                // No branch around the read: a zero-padding position reads column 0 and is zeroed.
+                float v = inputAt(icBase + icg, iy, max(cols[m], 0));
+                win[m] = cols[m] >= 0 ? v : 0.0;
             }
             int w = (icg * KH + ky) * KW;
-            for (int kx = 0; kx < KW; kx++)
+            [[unroll]] for (int kx = 0; kx < KW; kx++)
             {
-                for (int b = 0; b < OC_BLOCK; b++)
+                [[unroll]] for (int b = 0; b < OC_BLOCK; b++)
                 {
                     float weight = param((oc0 + b) * wPerOc + w + kx);
-                    for (int j = 0; j < PX; j++)
+                    [[unroll]] for (int j = 0; j < PX; j++)
                     {
                         acc[b * PX + j] += win[j + kx] * weight;
                     }
@@ -125,15 +137,14 @@ void main()
             }
         }
     }
-
     int biasBase = pc.ocStride * wPerOc;
-    for (int b = 0; b < OC_BLOCK; b++)
+    [[unroll]] for (int b = 0; b < OC_BLOCK; b++)
     {
         int oc = oc0 + b;
         if (oc >= pc.outC) break;
         float bias = param(biasBase + oc);
         float slope = ACT == 3 ? param(biasBase + pc.ocStride + oc) : 0.0;
-        for (int j = 0; j < PX; j++)
+        [[unroll]] for (int j = 0; j < PX; j++)
         {
             int ox = ox0 + j;
             if (ox >= pc.outW) break;

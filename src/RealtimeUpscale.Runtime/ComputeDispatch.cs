@@ -22,6 +22,7 @@ public sealed unsafe class ComputeDispatch : IDisposable
     private readonly ulong[] _resources;
     private readonly bool[] _writes;
     private readonly bool[] _bound;
+    private readonly BufferView[] _views;
     private bool _disposed;
 
     /// <summary>Creates the dispatch; every binding must be bound before recording.</summary>
@@ -36,6 +37,7 @@ public sealed unsafe class ComputeDispatch : IDisposable
         _resources = new ulong[n];
         _writes = new bool[n];
         _bound = new bool[n];
+        _views = new BufferView[n];
         _push = new byte[pipeline.Description.PushConstantSize];
         (_set, _pool) = context.Descriptors.Allocate(pipeline.SetLayout);
     }
@@ -87,6 +89,44 @@ public sealed unsafe class ComputeDispatch : IDisposable
         Mark(binding, buffer.Handle.Handle, write);
         return this;
     }
+
+    /// <summary>
+    /// Binds a buffer to a uniform-texel-buffer binding through an R32_SFLOAT view of its first
+    /// <paramref name="elements"/> floats (at most <c>maxTexelBufferElements</c>; see
+    /// <see cref="CanViewAsTexels"/>). The dispatch owns the view.
+    /// </summary>
+    public ComputeDispatch TexelBuffer(uint binding, GpuBuffer buffer, long elements)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (binding >= _bound.Length || Pipeline.Description.Bindings[binding] != BindingKind.UniformTexelBuffer)
+        {
+            throw new ArgumentException($"Binding {binding} of '{Pipeline.Name}' is not a uniform texel buffer.");
+        }
+        if (!buffer.Usage.HasFlag(BufferUsageFlags.UniformTexelBufferBit))
+        {
+            throw new ArgumentException($"'{Label}': binding {binding} needs a buffer created with UniformTexelBufferBit.");
+        }
+        if (elements <= 0 || (ulong)elements * sizeof(float) > buffer.Size || !CanViewAsTexels(_context, elements))
+        {
+            throw new ArgumentOutOfRangeException(nameof(elements),
+                $"'{Label}': {elements} floats cannot be viewed as texels of a {buffer.Size}-byte buffer " +
+                $"(maxTexelBufferElements {_context.Properties.Limits.MaxTexelBufferElements}).");
+        }
+        var info = new BufferViewCreateInfo(buffer: buffer.Handle, format: Format.R32Sfloat, offset: 0,
+            range: (ulong)elements * sizeof(float));
+        _context.Vk.CreateBufferView(_context.Device, in info, null, out var view).Check("vkCreateBufferView");
+        DestroyView(binding);
+        _views[binding] = view;
+        var w = new WriteDescriptorSet(dstSet: _set, dstBinding: binding, descriptorCount: 1,
+            descriptorType: DescriptorType.UniformTexelBuffer, pTexelBufferView: &view);
+        _context.Vk.UpdateDescriptorSets(_context.Device, 1, in w, 0, null);
+        Mark(binding, buffer.Handle.Handle, false);
+        return this;
+    }
+
+    /// <summary>Whether <paramref name="elements"/> floats fit in one texel-buffer view on this device.</summary>
+    public static bool CanViewAsTexels(GpuContext context, long elements) =>
+        elements <= context.Properties.Limits.MaxTexelBufferElements;
 
     /// <summary>Binds an image to a sampled-image (read) or storage-image (write) binding.</summary>
     public ComputeDispatch Image(uint binding, ImageBinding image)
@@ -176,6 +216,19 @@ public sealed unsafe class ComputeDispatch : IDisposable
         }
         _disposed = true;
         _context.Descriptors.Free(_set, _pool);
+        for (uint i = 0; i < _views.Length; i++)
+        {
+            DestroyView(i);
+        }
+    }
+
+    private void DestroyView(uint binding)
+    {
+        if (_views[binding].Handle != 0)
+        {
+            _context.Vk.DestroyBufferView(_context.Device, _views[binding], null);
+            _views[binding] = default;
+        }
     }
 
 

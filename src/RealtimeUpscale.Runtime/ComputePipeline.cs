@@ -19,6 +19,13 @@ public enum BindingKind
 
     /// <summary><c>writeonly image2D</c> without a format qualifier.</summary>
     StorageImage,
+
+    /// <summary>
+    /// <c>samplerBuffer</c> read with texelFetch: a buffer of floats seen through an R32_SFLOAT view. CPU
+    /// drivers fetch texels for a whole SIMD register with one gather, where a storage-buffer read with
+    /// per-lane addresses costs a loop over the lanes.
+    /// </summary>
+    UniformTexelBuffer,
 }
 
 /// <summary>

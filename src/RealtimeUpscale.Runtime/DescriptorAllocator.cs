@@ -69,13 +69,14 @@ public sealed unsafe class DescriptorAllocator : IDisposable
 
     private DescriptorPool NewPool()
     {
-        var sizes = stackalloc DescriptorPoolSize[4];
+        var sizes = stackalloc DescriptorPoolSize[5];
         sizes[0] = new DescriptorPoolSize(DescriptorType.StorageBuffer, SetsPerPool * 4);
         sizes[1] = new DescriptorPoolSize(DescriptorType.CombinedImageSampler, SetsPerPool);
         sizes[2] = new DescriptorPoolSize(DescriptorType.StorageImage, SetsPerPool);
         sizes[3] = new DescriptorPoolSize(DescriptorType.UniformBuffer, SetsPerPool);
+        sizes[4] = new DescriptorPoolSize(DescriptorType.UniformTexelBuffer, SetsPerPool * 2);
         var info = new DescriptorPoolCreateInfo(
-            flags: DescriptorPoolCreateFlags.FreeDescriptorSetBit, maxSets: SetsPerPool, poolSizeCount: 4, pPoolSizes: sizes);
+            flags: DescriptorPoolCreateFlags.FreeDescriptorSetBit, maxSets: SetsPerPool, poolSizeCount: 5, pPoolSizes: sizes);
         _context.Vk.CreateDescriptorPool(_context.Device, in info, null, out var pool).Check("vkCreateDescriptorPool");
         _pools.Add(pool);
         return pool;

@@ -16,8 +16,8 @@ public sealed unsafe class GpuBuffer : IDisposable
 
     /// <summary>Creates a buffer of <paramref name="size"/> bytes.</summary>
     public GpuBuffer(GpuContext context, ulong size, MemoryUsage usage = MemoryUsage.Device,
-        BufferUsageFlags flags = BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferSrcBit |
-                                 BufferUsageFlags.TransferDstBit)
+        BufferUsageFlags flags = BufferUsageFlags.StorageBufferBit | BufferUsageFlags.UniformTexelBufferBit |
+                                 BufferUsageFlags.TransferSrcBit | BufferUsageFlags.TransferDstBit)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (size == 0)
@@ -27,6 +27,7 @@ public sealed unsafe class GpuBuffer : IDisposable
         context.ThrowIfDisposed();
         _context = context;
         Size = size;
+        Usage = flags;
         var info = new BufferCreateInfo(size: size, usage: flags, sharingMode: SharingMode.Exclusive);
         context.Vk.CreateBuffer(context.Device, in info, null, out var buffer).Check("vkCreateBuffer");
         Handle = buffer;
@@ -50,6 +51,9 @@ public sealed unsafe class GpuBuffer : IDisposable
 
     /// <summary>The Vulkan buffer.</summary>
     public Buffer Handle { get; }
+
+    /// <summary>The usages the buffer was created for.</summary>
+    public BufferUsageFlags Usage { get; }
 
     /// <summary>Size in bytes.</summary>
     public ulong Size { get; }

@@ -112,6 +112,16 @@ public sealed unsafe class GpuContext : IDisposable
     /// <summary>Whether shaders may write storage images declared without a format qualifier.</summary>
     public bool SupportsStorageImageWriteWithoutFormat { get; }
 
+    /// <summary>
+    /// Whether shaders are configured as for a CPU device (Vulkan on SIMD lanes: texel-buffer gathers, many
+    /// outputs per invocation) rather than a GPU. Follows the device type unless a test sets
+    /// <see cref="TuneForCpuOverride"/> to run the other configuration on the same device.
+    /// </summary>
+    internal bool TuneForCpu => TuneForCpuOverride ?? Properties.DeviceType == PhysicalDeviceType.Cpu;
+
+    /// <summary>Overrides <see cref="TuneForCpu"/> (tests only); set before layers are created.</summary>
+    internal bool? TuneForCpuOverride { get; set; }
+
     /// <summary>Sub-allocates buffers and images from large device-memory blocks.</summary>
     public MemoryAllocator Memory { get; }
 

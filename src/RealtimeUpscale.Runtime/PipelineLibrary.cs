@@ -206,6 +206,7 @@ public sealed unsafe class PipelineLibrary : IDisposable
         BindingKind.StorageBuffer => DescriptorType.StorageBuffer,
         BindingKind.UniformBuffer => DescriptorType.UniformBuffer,
         BindingKind.SampledImage => DescriptorType.CombinedImageSampler,
+        BindingKind.UniformTexelBuffer => DescriptorType.UniformTexelBuffer,
         _ => DescriptorType.StorageImage,
     };
 }

@@ -1,0 +1,118 @@
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Layers;
+using RealtimeUpscale.Runtime;
+using Xunit;
+
+namespace RealtimeUpscale.Tests;
+
+/// <summary>
+/// The convolution shader is configured per device type: on CPU devices it reads its input through a texel
+/// buffer and computes up to 32 output pixels per invocation; on GPUs it reads storage buffers with at most 4.
+/// Both configurations run here on the same device (the context's tuning is overridden), against the CPU
+/// reference, on odd sizes wide enough to span several workgroups and channel counts that need several
+/// channel blocks, with every padding mode, fused upsampling and fused pixel shuffle.
+/// </summary>
+public sealed class KernelTuningTests : IDisposable
+{
+    private readonly GpuContext _cpuTuned;
+    private readonly GpuContext _gpuTuned;
+
+    public KernelTuningTests()
+    {
+        _cpuTuned = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        _cpuTuned.TuneForCpuOverride = true;
+        _gpuTuned = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        _gpuTuned.TuneForCpuOverride = false;
+    }
+
+    public static TheoryData<int, int, int, int, PaddingMode, int> Cases() => new()
+    {
+        // inC, outC, kernel, dilation, padding mode, width
+        { 1, 56, 5, 1, PaddingMode.Zeros, 301 },      // FSRCNN's first layer: 4 blocks of 14 channels
+        { 12, 12, 3, 1, PaddingMode.Replicate, 263 },  // its mapping layers
+        { 56, 4, 5, 1, PaddingMode.Reflect, 77 },      // its lowered deconvolution
+        { 12, 56, 1, 1, PaddingMode.Zeros, 129 },      // its expanding 1x1
+        { 3, 17, 9, 1, PaddingMode.Reflect, 45 },      // wide kernel: fewer pixels per invocation
+        { 5, 7, 3, 2, PaddingMode.Zeros, 67 },         // dilation along x: one pixel per invocation
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ConvolutionMatchesReferenceInBothTunings(int inC, int outC, int kernel, int dilation, PaddingMode mode, int width)
+    {
+        var rng = new Random(inC * 7919 + outC * 31 + kernel * 7 + width);
+        var x = HostTensor.Random(rng, inC, 9, width);
+        var spec = new Conv2dSpec
+        {
+            InChannels = inC, OutChannels = outC, KernelH = kernel, KernelW = kernel,
+            DilationY = dilation, DilationX = dilation, Padding = Padding.All(dilation * (kernel / 2)),
+            PaddingMode = mode, Weights = HostTensor.RandomFloats(rng, outC * inC * kernel * kernel),
+            Bias = HostTensor.RandomFloats(rng, outC), Activation = Activation.PRelu(HostTensor.RandomFloats(rng, outC, -0.5, 0.5)),
+        };
+        var expected = CpuReference.Conv2d(x, spec);
+        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        {
+            Compare.Close(expected, Run(context, spec, x), what: $"conv {inC}->{outC} k{kernel} d{dilation} {mode} w{width}, {Tuning(context)}");
+        }
+    }
+
+    [Fact]
+    public void FusedUpsampleAndShuffleMatchReferenceInBothTunings()
+    {
+        var rng = new Random(5);
+        var x = HostTensor.Random(rng, 6, 11, 53);
+        var up = UpsampleSpec.By(UpsampleMode.Bicubic, 2, false);
+        var conv = new Conv2dSpec
+        {
+            InChannels = 6, OutChannels = 20, KernelH = 3, KernelW = 3, Padding = Padding.All(1),
+            PaddingMode = PaddingMode.Replicate, Weights = HostTensor.RandomFloats(rng, 20 * 6 * 9),
+            Bias = HostTensor.RandomFloats(rng, 20), Activation = Activation.Relu,
+        };
+        var shuffle = new PixelShuffleSpec(2, DepthToSpaceOrder.Dcr);
+        var resize = CpuReference.Conv2d(CpuReference.Upsample(x, up), conv);
+        var subPixel = CpuReference.PixelShuffle(CpuReference.Conv2d(x, conv), shuffle);
+        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        {
+            Compare.Close(resize, Run(context, new ResizeConvSpec(up, conv), x), what: $"resize-conv, {Tuning(context)}");
+            Compare.Close(subPixel, Run(context, new SubPixelConvSpec(conv, shuffle), x), what: $"sub-pixel conv, {Tuning(context)}");
+        }
+    }
+
+    [Fact]
+    public void TuningsPickTheirOwnKernelShapes()
+    {
+        var spec = new Conv2dSpec
+        {
+            InChannels = 12, OutChannels = 12, KernelH = 3, KernelW = 3, Padding = Padding.All(1),
+            Weights = new float[12 * 12 * 9], Bias = new float[12],
+        };
+        Assert.Equal(8, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: true));
+        Assert.Equal(1, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: false));
+        Assert.True(Conv2dLayer.ReadsTexels(_cpuTuned, 12 * 540 * 960));
+        Assert.False(Conv2dLayer.ReadsTexels(_gpuTuned, 12 * 540 * 960));
+        // Past the device's texel-buffer limit the CPU tuning falls back to storage-buffer reads.
+        Assert.False(Conv2dLayer.ReadsTexels(_cpuTuned, (long)_cpuTuned.Properties.Limits.MaxTexelBufferElements + 1));
+    }
+
+    private static string Tuning(GpuContext context) => context.TuneForCpu ? "CPU tuning" : "GPU tuning";
+
+    private static HostTensor Run(GpuContext context, LayerSpec spec, HostTensor x)
+    {
+        using var layer = GpuLayer.Create(context, spec);
+        using var input = new GpuTensor(context, x.Shape, x.ToFloat());
+        using var output = new GpuTensor(context, layer.OutputShape(new[] { x.Shape }));
+        using var dispatch = layer.Bind(new[] { input }, output);
+        context.Execute(r => r.Dispatch(dispatch));
+        var result = HostTensor.FromFloat(output.Shape, output.Download());
+        var messages = context.Validation!.Drain();
+        Assert.True(messages.Count == 0,
+            "The Vulkan validation layer reported:" + Environment.NewLine + string.Join(Environment.NewLine, messages));
+        return result;
+    }
+
+    public void Dispose()
+    {
+        _cpuTuned.Dispose();
+        _gpuTuned.Dispose();
+    }
+}
