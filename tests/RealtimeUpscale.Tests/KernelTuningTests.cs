@@ -88,6 +88,10 @@ public sealed class KernelTuningTests : IDisposable
         };
         Assert.Equal(8, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: true));
         Assert.Equal(1, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: false));
+        // Narrow outputs take fewer pixels per invocation than the layer allows, wide ones all of them.
+        Assert.Equal(32, Conv2dLayer.PixelsForWidth(32, 1920));
+        Assert.Equal(8, Conv2dLayer.PixelsForWidth(32, 42));
+        Assert.Equal(2, Conv2dLayer.PixelsForWidth(32, 11));
         Assert.True(Conv2dLayer.ReadsTexels(_cpuTuned, 12 * 540 * 960));
         Assert.False(Conv2dLayer.ReadsTexels(_gpuTuned, 12 * 540 * 960));
         // Past the device's texel-buffer limit the CPU tuning falls back to storage-buffer reads.
