@@ -6,6 +6,7 @@ layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
 
 layout(constant_id = 0) const int UPSAMPLE = 1;      // 1 nearest, 2 bilinear, 3 bicubic
 layout(constant_id = 1) const int ALIGN_CORNERS = 0;
+layout(constant_id = 2) const int TEXELS = 0;        // 1: read the input through binding 2 (CPU devices; see conv2d.comp)
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -17,7 +18,9 @@ layout(push_constant) uniform Push
     int periodY, periodX;
 } pc;
 
-#define SRC(i) inData[i]
+layout(binding = 2) uniform samplerBuffer inTexels;
+
+#define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i])
 #include "include/resample.glsl"
 
 void main()

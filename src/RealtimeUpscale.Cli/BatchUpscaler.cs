@@ -67,6 +67,11 @@ public sealed class BatchUpscaler
     private static readonly string[] Readable = { ".png", ".jpg", ".jpeg", ".bmp", ".tga", ".gif" };
     private static readonly string[] Writable = { "png", "jpg", "bmp", "tga" };
     private readonly GpuContext _context;
+
+    // The tiler of the current batch, kept from image to image so that images of one size reuse its upscalers
+    // (pipelines, tensors and their memory); made again when the model or tile request changes.
+    private TiledUpscaler? _tiler;
+    private (ModelDefinition Model, int Tile) _tilerKey;
     private readonly TextWriter _out;
     private readonly TextWriter _err;
     private bool _live;
@@ -212,6 +217,7 @@ public sealed class BatchUpscaler
                     try
                     {
                         var (pixels, w, h) = transform(item.Image, item.Job, f => fileProgress?.Invoke(name, f));
+                        _tiler?.ReleaseUnused();
                         if (pixels is not null && !HasColour(pixels, item.Image.Channels) && HasColour(item.Image.Pixels, item.Image.Channels))
                         {
                             throw new InvalidOperationException("the GPU produced an all-black image from a non-black input; nothing was written");
@@ -220,6 +226,7 @@ public sealed class BatchUpscaler
                     }
                     catch (Exception e) when (e is not GpuUnavailableException)
                     {
+                        ReleaseTiler(); // the next image starts from a clean state
                         result = new Encoded(item.Job, null, 0, 0, 0, item.Image.Width, item.Image.Height, e.Message, sw.Elapsed.TotalSeconds);
                     }
                     gpu += result.GpuSeconds;
@@ -261,6 +268,7 @@ public sealed class BatchUpscaler
         }
         finally
         {
+            ReleaseTiler();
             encoded.Writer.Complete();
         }
         reader.Wait();
@@ -424,7 +432,7 @@ public sealed class BatchUpscaler
         var pixels = image.Pixels.ToArray();
         for (int p = 0; p < passes; p++)
         {
-            using var tiler = new TiledUpscaler(_context, model, request.Tile ?? AutoTile(model));
+            var tiler = Tiler(model, request);
             int pass = p;
             pixels = tiler.Upscale(pixels, w, h, format, f => progress((pass + f) / passes));
             w *= tiler.Scale;
@@ -444,7 +452,7 @@ public sealed class BatchUpscaler
     /// </summary>
     private void StreamPng(HostImage image, Job job, ModelDefinition model, UpscaleRequest request, PixelFormat format, Action<double> progress)
     {
-        using var tiler = new TiledUpscaler(_context, model, request.Tile ?? AutoTile(model));
+        var tiler = Tiler(model, request);
         int ow = image.Width * tiler.Scale, oh = image.Height * tiler.Scale;
         bool anyInk = false;
         WriteAtomically(job.Output, request.Overwrite, stream =>
@@ -496,6 +504,24 @@ public sealed class BatchUpscaler
         }
         double s = r.Scale ?? modelScale;
         return (Math.Max(1, (int)Math.Round(w * s)), Math.Max(1, (int)Math.Round(h * s)));
+    }
+
+    private TiledUpscaler Tiler(ModelDefinition model, UpscaleRequest request)
+    {
+        int tile = request.Tile ?? AutoTile(model);
+        if (_tiler is null || !ReferenceEquals(_tilerKey.Model, model) || _tilerKey.Tile != tile)
+        {
+            ReleaseTiler();
+            _tiler = new TiledUpscaler(_context, model, tile);
+            _tilerKey = (model, tile);
+        }
+        return _tiler;
+    }
+
+    private void ReleaseTiler()
+    {
+        _tiler?.Dispose();
+        _tiler = null;
     }
 
     /// <summary>

@@ -13,6 +13,7 @@ public sealed class TiledUpscaler : IDisposable
 {
     private readonly GpuContext _context;
     private readonly Dictionary<(int, int), Upscaler> _upscalers = new();
+    private readonly HashSet<(int, int)> _used = new();
     private readonly int _downsampling;
 
     /// <summary>Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels.</summary>
@@ -134,6 +135,24 @@ public sealed class TiledUpscaler : IDisposable
     /// <summary>Releases every upscaler.</summary>
     public void Dispose() => Release();
 
+    /// <summary>Upscalers currently held, one per tile size.</summary>
+    internal int UpscalerCount => _upscalers.Count;
+
+    /// <summary>
+    /// Releases the upscalers (and their GPU memory) of tile sizes not used since the previous call. A caller
+    /// that upscales many images calls it after each one: images of the same size then reuse the upscalers,
+    /// their pipelines and their memory, and no more than one image's tile sizes stay allocated.
+    /// </summary>
+    public void ReleaseUnused()
+    {
+        foreach (var size in _upscalers.Keys.Where(k => !_used.Contains(k)).ToList())
+        {
+            _upscalers[size].Dispose();
+            _upscalers.Remove(size);
+        }
+        _used.Clear();
+    }
+
     private void Release()
     {
         foreach (var u in _upscalers.Values)
@@ -141,6 +160,7 @@ public sealed class TiledUpscaler : IDisposable
             u.Dispose();
         }
         _upscalers.Clear();
+        _used.Clear();
     }
 
     /// <summary>The output rows of input rows [<paramref name="y0"/>, <paramref name="y1"/>), in tiles along x.</summary>
@@ -154,9 +174,10 @@ public sealed class TiledUpscaler : IDisposable
             // The tile's own region [x0, x1) x [y0, y1), and the input it reads, widened by the overlap.
             int x0 = tx * TileSize;
             int x1 = Math.Min(width, x0 + TileSize);
-            // Input origins are aligned to 8 columns: shaders compute up to 8 neighbouring pixels per
-            // invocation, and the same pixel must land in the same slot as in an untiled run, or the
-            // compiler's choice of fused multiply-adds per slot could change its last bit.
+            // Input origins are aligned to 8 columns, the width of the shaders' workgroups. Invocations compute
+            // up to 32 neighbouring pixels, how many depending on the width, so a pixel may sit in another
+            // slot than in an untiled run; every slot runs the same operations in the same order, and the
+            // tests check tiled and untiled outputs agree to the bit.
             int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, (y0 - Overlap) / AlignY * AlignY);
             int ix1 = Math.Min(width, x1 + Overlap), iy1 = Math.Min(height, y1 + Overlap);
             int iw = ix1 - ix0, ih = iy1 - iy0;
@@ -170,6 +191,7 @@ public sealed class TiledUpscaler : IDisposable
                 upscaler = new Upscaler(_context, Model, iw, ih);
                 _upscalers[(iw, ih)] = upscaler;
             }
+            _used.Add((iw, ih));
             var result = upscaler.Upscale(tile, format);
             // A model that strides inside may make a tile whose size is not a multiple of its stride a little
             // smaller than iw * s; the rows of the result are its own width.

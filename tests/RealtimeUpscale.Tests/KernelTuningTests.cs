@@ -57,7 +57,7 @@ public sealed class KernelTuningTests : IDisposable
     }
 
     [Fact]
-    public void FusedUpsampleAndShuffleMatchReferenceInBothTunings()
+    public void UpsampleAndFusedStagesMatchReferenceInBothTunings()
     {
         var rng = new Random(5);
         var x = HostTensor.Random(rng, 6, 11, 53);
@@ -73,6 +73,7 @@ public sealed class KernelTuningTests : IDisposable
         var subPixel = CpuReference.PixelShuffle(CpuReference.Conv2d(x, conv), shuffle);
         foreach (var context in new[] { _cpuTuned, _gpuTuned })
         {
+            Compare.Close(CpuReference.Upsample(x, up), Run(context, up, x), what: $"bicubic upsample, {Tuning(context)}");
             Compare.Close(resize, Run(context, new ResizeConvSpec(up, conv), x), what: $"resize-conv, {Tuning(context)}");
             Compare.Close(subPixel, Run(context, new SubPixelConvSpec(conv, shuffle), x), what: $"sub-pixel conv, {Tuning(context)}");
         }
@@ -92,10 +93,10 @@ public sealed class KernelTuningTests : IDisposable
         Assert.Equal(32, Conv2dLayer.PixelsForWidth(32, 1920));
         Assert.Equal(8, Conv2dLayer.PixelsForWidth(32, 42));
         Assert.Equal(2, Conv2dLayer.PixelsForWidth(32, 11));
-        Assert.True(Conv2dLayer.ReadsTexels(_cpuTuned, 12 * 540 * 960));
-        Assert.False(Conv2dLayer.ReadsTexels(_gpuTuned, 12 * 540 * 960));
+        Assert.True(GpuLayer.ReadsTexels(_cpuTuned, 12 * 540 * 960));
+        Assert.False(GpuLayer.ReadsTexels(_gpuTuned, 12 * 540 * 960));
         // Past the device's texel-buffer limit the CPU tuning falls back to storage-buffer reads.
-        Assert.False(Conv2dLayer.ReadsTexels(_cpuTuned, (long)_cpuTuned.Properties.Limits.MaxTexelBufferElements + 1));
+        Assert.False(GpuLayer.ReadsTexels(_cpuTuned, (long)_cpuTuned.Properties.Limits.MaxTexelBufferElements + 1));
     }
 
     private static string Tuning(GpuContext context) => context.TuneForCpu ? "CPU tuning" : "GPU tuning";

@@ -49,4 +49,39 @@ public sealed class TilingTests : GpuTest
             $"{diffs.FirstOrDefault() / channels / (w * tiled.Scale)}), max {diffs.Select(i => Math.Abs(whole[i] - result[i])).DefaultIfEmpty().Max()}; " +
             $"columns {string.Join(",", diffs.Select(i => i / channels % (w * tiled.Scale)).Distinct().OrderBy(x => x).Take(20))}");
     }
+
+    [Fact]
+    public void ReusedTilerMatchesUntiledAndReleasesUnusedTileSizes()
+    {
+        // 509 wide: the untiled run computes 32 pixels per invocation in the lowered deconvolution, the
+        // narrower last tile 16, so pixels sit in other slots than untiled.
+        var definition = ModelDefinition.Load(SharedData.FsrcnnModel("FSRCNN_x2.onnx"));
+        var rng = new Random(3);
+        var a = new byte[509 * 17 * 3];
+        var b = new byte[150 * 40 * 3];
+        rng.NextBytes(a);
+        rng.NextBytes(b);
+        using var tiled = new TiledUpscaler(Context, definition, 200);
+
+        var first = tiled.Upscale(a, 509, 17, PixelFormat.Rgb);
+        Assert.Equal(Untiled(definition, a, 509, 17), first);
+        int sizesOfA = tiled.UpscalerCount;
+        Assert.True(sizesOfA >= 2, "the image must span several tile sizes");
+        tiled.ReleaseUnused();
+        Assert.Equal(first, tiled.Upscale(a, 509, 17, PixelFormat.Rgb));
+        tiled.ReleaseUnused();
+        Assert.Equal(sizesOfA, tiled.UpscalerCount);
+
+        Assert.Equal(Untiled(definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
+        int held = tiled.UpscalerCount;
+        tiled.ReleaseUnused();
+        Assert.True(tiled.UpscalerCount < held, "the tile sizes only the first image used are released");
+        Assert.Equal(Untiled(definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
+    }
+
+    private byte[] Untiled(ModelDefinition definition, byte[] pixels, int w, int h)
+    {
+        using var upscaler = new Upscaler(Context, definition, w, h);
+        return upscaler.Upscale(pixels, PixelFormat.Rgb);
+    }
 }

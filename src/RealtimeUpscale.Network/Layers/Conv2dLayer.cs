@@ -149,13 +149,6 @@ public sealed class Conv2dLayer : GpuLayer
         return best;
     }
 
-    /// <summary>
-    /// Whether the shader reads its input through a texel buffer (its TEXELS): on CPU devices, when the input
-    /// fits in one texel-buffer view.
-    /// </summary>
-    internal static bool ReadsTexels(GpuContext context, long inputElements) =>
-        context.TuneForCpu && ComputeDispatch.CanViewAsTexels(context, inputElements);
-
     /// <inheritdoc />
     protected override void Dispose(bool disposing) => _params.Dispose();
 

@@ -33,7 +33,8 @@ public sealed class PixelShuffleLayer : GpuLayer
 public sealed class UpsampleLayer : GpuLayer
 {
     private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer }, (uint)Marshal.SizeOf<Push>());
+        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer },
+        (uint)Marshal.SizeOf<Push>());
 
     private readonly UpsampleSpec _spec;
     private readonly ComputePipeline _pipeline;
@@ -41,9 +42,11 @@ public sealed class UpsampleLayer : GpuLayer
     internal UpsampleLayer(GpuContext context, UpsampleSpec spec, string name) : base(context, spec, name)
     {
         _spec = spec;
-        _pipeline = context.Pipelines.Get(Shaders.Get("upsample"),
-            new[] { (uint)spec.Mode + 1, Shaders.Bits(spec.AlignCorners) }, Layout);
+        _pipeline = Pipeline(texels: false);
     }
+
+    private ComputePipeline Pipeline(bool texels) => Context.Pipelines.Get(Shaders.Get("upsample"),
+        new[] { (uint)_spec.Mode + 1, Shaders.Bits(_spec.AlignCorners), Shaders.Bits(texels) }, Layout);
 
     /// <inheritdoc />
     protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
@@ -57,9 +60,11 @@ public sealed class UpsampleLayer : GpuLayer
             Channels = i.Channels, InH = i.Height, InW = i.Width, OutH = o.Height, OutW = o.Width, ScaleY = sy, ScaleX = sx,
             PeriodY = py, PeriodX = px,
         };
-        return new ComputeDispatch(Context, _pipeline, Name)
+        bool texels = ReadsTexels(Context, i.ElementCount);
+        return new ComputeDispatch(Context, texels ? Pipeline(texels: true) : _pipeline, Name)
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, output.Buffer, write: true)
+            .TexelBuffer(2, inputs[0].Buffer, texels ? i.ElementCount : 1)
             .Push(push)
             .Cover(o.Width, o.Height, o.Channels, 8, 8, 1);
     }
