@@ -6,14 +6,16 @@ namespace RealtimeUpscale.Network;
 /// Upscales host images of any size in tiles. Each tile's input overlaps its neighbours by the model's
 /// receptive radius (<see cref="ModelDefinition.ReceptiveRadius"/>, at least the 2 pixels bicubic chroma and
 /// alpha need), and only the tile's own region of the output is kept, so the result equals an untiled run
-/// byte for byte (tile inputs start at multiples of 8 columns, so every pixel is computed by the same
-/// instructions as untiled). Keeps one <see cref="Upscaler"/> per distinct tile size it meets; owns them.
+/// byte for byte (tile inputs start at multiples of 8 columns; see <see cref="RunBand"/>). Keeps one
+/// <see cref="Upscaler"/> per distinct tile size it meets; owns them.
 /// </summary>
 public sealed class TiledUpscaler : IDisposable
 {
     private readonly GpuContext _context;
     private readonly Dictionary<(int, int), Upscaler> _upscalers = new();
     private readonly HashSet<(int, int)> _used = new();
+    private readonly HashSet<(int, int)> _usedThisCall = new();
+    private readonly int _requestedTileSize;
     private readonly int _downsampling;
 
     /// <summary>Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels.</summary>
@@ -37,9 +39,10 @@ public sealed class TiledUpscaler : IDisposable
         Model = model;
         Scale = (int)Math.Round(s);
         TileSize = tileSize;
+        _requestedTileSize = tileSize;
         Overlap = Math.Max(model.ReceptiveRadius(), 3);
-        // Tile origins must keep every strided layer's sampling phase and every shader's pixel slots (up to 8
-        // columns per invocation) as in an untiled run.
+        // Tile origins must keep every strided layer's sampling phase as in an untiled run, and start on the
+        // shaders' 8-column workgroup grid (see RunBand).
         int stride = model.DownsamplingStride();
         AlignX = Lcm(8, stride);
         AlignY = stride;
@@ -99,6 +102,9 @@ public sealed class TiledUpscaler : IDisposable
             throw new ArgumentException($"{width}x{height} {format} pixels are {(long)width * height * channels} bytes, got {pixels.Length}.");
         }
         var source = pixels.ToArray();
+        // Each image starts at the requested tile size, whatever an earlier one ran out of memory at.
+        TileSize = _requestedTileSize;
+        _usedThisCall.Clear();
         int y0 = 0;
         while (y0 < height)
         {
@@ -108,8 +114,14 @@ public sealed class TiledUpscaler : IDisposable
             {
                 rows = RunBand(source, width, height, y0, y1, format, channels);
             }
-            catch (VulkanException e) when (e.IsOutOfMemory && TileSize > 16)
+            catch (VulkanException e) when (e.IsOutOfMemory && (HoldsOthers() || TileSize > 16))
             {
+                if (HoldsOthers())
+                {
+                    // First give back what earlier images or passes left allocated, and retry at this size.
+                    ReleaseAllBut(_usedThisCall);
+                    continue;
+                }
                 // Half the side, still a multiple of the model's internal stride.
                 TileSize = Math.Max(_downsampling, TileSize / 2 / _downsampling * _downsampling);
                 Release();
@@ -145,12 +157,19 @@ public sealed class TiledUpscaler : IDisposable
     /// </summary>
     public void ReleaseUnused()
     {
-        foreach (var size in _upscalers.Keys.Where(k => !_used.Contains(k)).ToList())
+        ReleaseAllBut(_used);
+        _used.Clear();
+    }
+
+    private bool HoldsOthers() => _upscalers.Keys.Any(k => !_usedThisCall.Contains(k));
+
+    private void ReleaseAllBut(HashSet<(int, int)> keep)
+    {
+        foreach (var size in _upscalers.Keys.Where(k => !keep.Contains(k)).ToList())
         {
             _upscalers[size].Dispose();
             _upscalers.Remove(size);
         }
-        _used.Clear();
     }
 
     private void Release()
@@ -161,6 +180,7 @@ public sealed class TiledUpscaler : IDisposable
         }
         _upscalers.Clear();
         _used.Clear();
+        _usedThisCall.Clear();
     }
 
     /// <summary>The output rows of input rows [<paramref name="y0"/>, <paramref name="y1"/>), in tiles along x.</summary>
@@ -174,10 +194,11 @@ public sealed class TiledUpscaler : IDisposable
             // The tile's own region [x0, x1) x [y0, y1), and the input it reads, widened by the overlap.
             int x0 = tx * TileSize;
             int x1 = Math.Min(width, x0 + TileSize);
-            // Input origins are aligned to 8 columns, the width of the shaders' workgroups. Invocations compute
-            // up to 32 neighbouring pixels, how many depending on the width, so a pixel may sit in another
-            // slot than in an untiled run; every slot runs the same operations in the same order, and the
-            // tests check tiled and untiled outputs agree to the bit.
+            // Input origins are aligned to 8 columns, the width of the shaders' workgroups. On GPUs a
+            // convolution computes a fixed 1, 2 or 4 neighbouring pixels per invocation, so every pixel keeps
+            // the slot it has in an untiled run. On CPU devices the count (up to 32) follows the width, so a
+            // pixel may sit in another slot; every slot runs the same operations in the same order, and the
+            // tests check on lavapipe that tiled and untiled outputs agree to the bit.
             int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, (y0 - Overlap) / AlignY * AlignY);
             int ix1 = Math.Min(width, x1 + Overlap), iy1 = Math.Min(height, y1 + Overlap);
             int iw = ix1 - ix0, ih = iy1 - iy0;
@@ -192,6 +213,7 @@ public sealed class TiledUpscaler : IDisposable
                 _upscalers[(iw, ih)] = upscaler;
             }
             _used.Add((iw, ih));
+            _usedThisCall.Add((iw, ih));
             var result = upscaler.Upscale(tile, format);
             // A model that strides inside may make a tile whose size is not a multiple of its stride a little
             // smaller than iw * s; the rows of the result are its own width.

@@ -124,6 +124,12 @@ public sealed unsafe class ComputeDispatch : IDisposable
         return this;
     }
 
+    /// <summary>
+    /// Fills a uniform-texel-buffer binding that the shader does not read in its current configuration (it
+    /// must still be valid) with a view of a small buffer the context owns.
+    /// </summary>
+    public ComputeDispatch UnusedTexelBuffer(uint binding) => TexelBuffer(binding, _context.PlaceholderTexels, 1);
+
     /// <summary>Whether <paramref name="elements"/> floats fit in one texel-buffer view on this device.</summary>
     public static bool CanViewAsTexels(GpuContext context, long elements) =>
         elements <= context.Properties.Limits.MaxTexelBufferElements;

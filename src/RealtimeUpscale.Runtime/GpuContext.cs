@@ -122,6 +122,24 @@ public sealed unsafe class GpuContext : IDisposable
     /// <summary>Overrides <see cref="TuneForCpu"/> (tests only); set before layers are created.</summary>
     internal bool? TuneForCpuOverride { get; set; }
 
+    private GpuBuffer? _placeholderTexels;
+    private readonly object _placeholderLock = new();
+
+    /// <summary>
+    /// A small buffer for texel-buffer bindings that a shader does not read in its configuration (see
+    /// <see cref="ComputeDispatch.UnusedTexelBuffer"/>), so callers' buffers need no texel usage then.
+    /// </summary>
+    internal GpuBuffer PlaceholderTexels
+    {
+        get
+        {
+            lock (_placeholderLock)
+            {
+                return _placeholderTexels ??= new GpuBuffer(this, 16, MemoryUsage.Device, BufferUsageFlags.UniformTexelBufferBit);
+            }
+        }
+    }
+
     /// <summary>Sub-allocates buffers and images from large device-memory blocks.</summary>
     public MemoryAllocator Memory { get; }
 
@@ -270,6 +288,7 @@ public sealed unsafe class GpuContext : IDisposable
         }
         Pipelines.Dispose();
         Descriptors.Dispose();
+        _placeholderTexels?.Dispose();
         Memory.Dispose();
         Vk.DestroyCommandPool(Device, _commandPool, null);
         _commandPool = default;

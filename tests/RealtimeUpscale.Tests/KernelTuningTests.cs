@@ -1,6 +1,7 @@
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Network.Layers;
 using RealtimeUpscale.Runtime;
+using Silk.NET.Vulkan;
 using Xunit;
 
 namespace RealtimeUpscale.Tests;
@@ -10,7 +11,8 @@ namespace RealtimeUpscale.Tests;
 /// buffer and computes up to 32 output pixels per invocation; on GPUs it reads storage buffers with at most 4.
 /// Both configurations run here on the same device (the context's tuning is overridden), against the CPU
 /// reference, on odd sizes wide enough to span several workgroups and channel counts that need several
-/// channel blocks, with every padding mode, fused upsampling and fused pixel shuffle.
+/// channel blocks, with every padding mode (the lowered deconvolution's bounded edge included), fused
+/// upsampling and fused pixel shuffle.
 /// </summary>
 public sealed class KernelTuningTests : IDisposable
 {
@@ -21,7 +23,15 @@ public sealed class KernelTuningTests : IDisposable
     {
         _cpuTuned = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
         _cpuTuned.TuneForCpuOverride = true;
-        _gpuTuned = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        try
+        {
+            _gpuTuned = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        }
+        catch
+        {
+            _cpuTuned.Dispose();
+            throw;
+        }
         _gpuTuned.TuneForCpuOverride = false;
     }
 
@@ -53,6 +63,49 @@ public sealed class KernelTuningTests : IDisposable
         foreach (var context in new[] { _cpuTuned, _gpuTuned })
         {
             Compare.Close(expected, Run(context, spec, x), what: $"conv {inC}->{outC} k{kernel} d{dilation} {mode} w{width}, {Tuning(context)}");
+        }
+    }
+
+    [Theory]
+    [InlineData(DepthToSpaceOrder.Crd, 509)] // 32 pixels per invocation on CPU devices
+    [InlineData(DepthToSpaceOrder.Dcr, 263)]
+    public void LoweredDeconvolutionShapeMatchesReferenceInBothTunings(DepthToSpaceOrder order, int width)
+    {
+        // What DeconvLowering makes of FSRCNN's 9x9 stride-2 transposed convolution: a 5x5 convolution from 56
+        // channels to the 4 phases over an edge-replicated border of 2, then a pixel shuffle.
+        var rng = new Random(width);
+        var x = HostTensor.Random(rng, 56, 7, width);
+        var conv = new Conv2dSpec
+        {
+            InChannels = 56, OutChannels = 4, KernelH = 5, KernelW = 5, Padding = Padding.All(2),
+            PaddingMode = PaddingMode.Replicate, ReplicateBorder = 2, Weights = HostTensor.RandomFloats(rng, 4 * 56 * 25), Bias = HostTensor.RandomFloats(rng, 4),
+        };
+        var shuffle = new PixelShuffleSpec(2, order);
+        var expected = CpuReference.PixelShuffle(CpuReference.Conv2d(x, conv), shuffle);
+        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        {
+            Compare.Close(expected, Run(context, new SubPixelConvSpec(conv, shuffle), x), what: $"lowered deconv w{width} {order}, {Tuning(context)}");
+        }
+    }
+
+    [Fact]
+    public void ConvolutionReadsACallersBufferWithoutTexelUsage()
+    {
+        var rng = new Random(11);
+        var x = HostTensor.Random(rng, 12, 9, 131);
+        var spec = new Conv2dSpec
+        {
+            InChannels = 12, OutChannels = 12, KernelH = 3, KernelW = 3, Padding = Padding.All(1),
+            Weights = HostTensor.RandomFloats(rng, 12 * 12 * 9), Bias = HostTensor.RandomFloats(rng, 12),
+        };
+        var expected = CpuReference.Conv2d(x, spec);
+        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        {
+            using var buffer = new GpuBuffer(context, x.Shape.ByteSize, MemoryUsage.Device,
+                BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferDstBit | BufferUsageFlags.TransferSrcBit);
+            using var input = new GpuTensor(buffer, x.Shape);
+            input.Upload(x.ToFloat());
+            Compare.Close(expected, Run(context, spec, input), what: $"caller's buffer, {Tuning(context)}");
         }
     }
 
@@ -93,18 +146,28 @@ public sealed class KernelTuningTests : IDisposable
         Assert.Equal(32, Conv2dLayer.PixelsForWidth(32, 1920));
         Assert.Equal(8, Conv2dLayer.PixelsForWidth(32, 42));
         Assert.Equal(2, Conv2dLayer.PixelsForWidth(32, 11));
-        Assert.True(GpuLayer.ReadsTexels(_cpuTuned, 12 * 540 * 960));
-        Assert.False(GpuLayer.ReadsTexels(_gpuTuned, 12 * 540 * 960));
-        // Past the device's texel-buffer limit the CPU tuning falls back to storage-buffer reads.
-        Assert.False(GpuLayer.ReadsTexels(_cpuTuned, (long)_cpuTuned.Properties.Limits.MaxTexelBufferElements + 1));
+        using var tensor = new GpuBuffer(_cpuTuned, 64);
+        using var plain = new GpuBuffer(_cpuTuned, 64, MemoryUsage.Device, BufferUsageFlags.StorageBufferBit);
+        Assert.True(GpuLayer.ReadsTexels(_cpuTuned, tensor, 12 * 540 * 960));
+        Assert.False(GpuLayer.ReadsTexels(_gpuTuned, tensor, 12 * 540 * 960));
+        // Past the device's texel-buffer limit, or from a caller's buffer made without texel usage, the CPU
+        // tuning falls back to storage-buffer reads.
+        Assert.False(GpuLayer.ReadsTexels(_cpuTuned, tensor, (long)_cpuTuned.Properties.Limits.MaxTexelBufferElements + 1));
+        Assert.False(GpuLayer.ReadsTexels(_cpuTuned, plain, 12 * 540 * 960));
     }
 
     private static string Tuning(GpuContext context) => context.TuneForCpu ? "CPU tuning" : "GPU tuning";
 
     private static HostTensor Run(GpuContext context, LayerSpec spec, HostTensor x)
     {
-        using var layer = GpuLayer.Create(context, spec);
         using var input = new GpuTensor(context, x.Shape, x.ToFloat());
+        return Run(context, spec, input);
+    }
+
+    private static HostTensor Run(GpuContext context, LayerSpec spec, GpuTensor input)
+    {
+        using var layer = GpuLayer.Create(context, spec);
+        var x = input;
         using var output = new GpuTensor(context, layer.OutputShape(new[] { x.Shape }));
         using var dispatch = layer.Bind(new[] { input }, output);
         context.Execute(r => r.Dispatch(dispatch));

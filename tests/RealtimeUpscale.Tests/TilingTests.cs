@@ -1,4 +1,5 @@
 using RealtimeUpscale.Network;
+using RealtimeUpscale.Runtime;
 using Xunit;
 
 namespace RealtimeUpscale.Tests;
@@ -56,15 +57,17 @@ public sealed class TilingTests : GpuTest
         // 509 wide: the untiled run computes 32 pixels per invocation in the lowered deconvolution, the
         // narrower last tile 16, so pixels sit in other slots than untiled.
         var definition = ModelDefinition.Load(SharedData.FsrcnnModel("FSRCNN_x2.onnx"));
+        using var context = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        context.TuneForCpuOverride = true; // the width-dependent pixels per invocation, on any device
         var rng = new Random(3);
         var a = new byte[509 * 17 * 3];
         var b = new byte[150 * 40 * 3];
         rng.NextBytes(a);
         rng.NextBytes(b);
-        using var tiled = new TiledUpscaler(Context, definition, 200);
+        using var tiled = new TiledUpscaler(context, definition, 200);
 
         var first = tiled.Upscale(a, 509, 17, PixelFormat.Rgb);
-        Assert.Equal(Untiled(definition, a, 509, 17), first);
+        Assert.Equal(Untiled(context, definition, a, 509, 17), first);
         int sizesOfA = tiled.UpscalerCount;
         Assert.True(sizesOfA >= 2, "the image must span several tile sizes");
         tiled.ReleaseUnused();
@@ -72,16 +75,17 @@ public sealed class TilingTests : GpuTest
         tiled.ReleaseUnused();
         Assert.Equal(sizesOfA, tiled.UpscalerCount);
 
-        Assert.Equal(Untiled(definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
+        Assert.Equal(Untiled(context, definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
         int held = tiled.UpscalerCount;
         tiled.ReleaseUnused();
         Assert.True(tiled.UpscalerCount < held, "the tile sizes only the first image used are released");
-        Assert.Equal(Untiled(definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
+        Assert.Equal(Untiled(context, definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
+        Assert.Empty(context.Validation!.Drain());
     }
 
-    private byte[] Untiled(ModelDefinition definition, byte[] pixels, int w, int h)
+    private static byte[] Untiled(GpuContext context, ModelDefinition definition, byte[] pixels, int w, int h)
     {
-        using var upscaler = new Upscaler(Context, definition, w, h);
+        using var upscaler = new Upscaler(context, definition, w, h);
         return upscaler.Upscale(pixels, PixelFormat.Rgb);
     }
 }

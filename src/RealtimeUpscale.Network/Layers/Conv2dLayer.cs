@@ -81,8 +81,9 @@ public sealed class Conv2dLayer : GpuLayer
             PadTop = _conv.Padding.Top, PadLeft = _conv.Padding.Left, Groups = _conv.Groups,
             ScaleY = scales.Item1, ScaleX = scales.Item2, OcStride = _stride, PeriodY = periods.Item1, PeriodX = periods.Item2,
         };
-        bool texels = ReadsTexels(Context, input.ElementCount);
-        int pixels = PixelsForWidth(_maxPixels, conv.Width);
+        bool texels = ReadsTexels(Context, inputs[0].Buffer, input.ElementCount);
+        // GPUs keep the layer's own count; CPU devices fit it to the width.
+        int pixels = Context.TuneForCpu ? PixelsForWidth(_maxPixels, conv.Width) : _maxPixels;
         var pipeline = _pipeline;
         if (texels || pixels != _maxPixels)
         {
@@ -92,14 +93,22 @@ public sealed class Conv2dLayer : GpuLayer
             pipeline = Context.Pipelines.Get(Shaders.Get("conv2d"), constants, Layout);
         }
         var dispatch = new ComputeDispatch(Context, pipeline, Name);
-        return dispatch
-            .TexelBuffer(4, inputs[0].Buffer, texels ? input.ElementCount : 1)
-            .Buffer(0, inputs[0].Buffer, write: false)
-            .Buffer(1, output.Buffer, write: true)
-            .Buffer(2, _params, write: false)
-            .Buffer(3, _params, write: false)
-            .Push(push)
-            .Cover((conv.Width + pixels - 1) / pixels, conv.Height, _stride / _block, 8, 8, 1);
+        try
+        {
+            (texels ? dispatch.TexelBuffer(4, inputs[0].Buffer, input.ElementCount) : dispatch.UnusedTexelBuffer(4))
+                .Buffer(0, inputs[0].Buffer, write: false)
+                .Buffer(1, output.Buffer, write: true)
+                .Buffer(2, _params, write: false)
+                .Buffer(3, _params, write: false)
+                .Push(push)
+                .Cover((conv.Width + pixels - 1) / pixels, conv.Height, _stride / _block, 8, 8, 1);
+            return dispatch;
+        }
+        catch
+        {
+            dispatch.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -128,7 +137,7 @@ public sealed class Conv2dLayer : GpuLayer
     }
 
     /// <summary>
-    /// Pixels per invocation for an output <paramref name="width"/> wide, at most <paramref name="maxPixels"/>:
+    /// Pixels per invocation on CPU devices for an output <paramref name="width"/> wide, at most <paramref name="maxPixels"/>:
     /// a row of 8 invocations covers 8 x PX columns, and the columns past the image are wasted SIMD lanes, so
     /// narrow images take fewer. Minimises the cost per useful pixel, modelled on lavapipe measurements as
     /// (1 + 2.4 / PX) / (fraction of the covered columns inside the image).

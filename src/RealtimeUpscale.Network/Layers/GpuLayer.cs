@@ -156,10 +156,12 @@ public abstract class GpuLayer : IDisposable
     /// <summary>
     /// Whether a shader reads its input through a texel buffer (the TEXELS constant of conv2d.comp and
     /// upsample.comp): when tuned for a CPU device, where a texel fetch is one gather and a storage-buffer read
-    /// a loop over the SIMD lanes, and the input fits in one texel-buffer view.
+    /// a loop over the SIMD lanes, when the input fits in one texel-buffer view and its buffer allows one
+    /// (buffers the library makes do; a caller's own may not).
     /// </summary>
-    internal static bool ReadsTexels(GpuContext context, long inputElements) =>
-        context.TuneForCpu && ComputeDispatch.CanViewAsTexels(context, inputElements);
+    internal static bool ReadsTexels(GpuContext context, GpuBuffer input, long inputElements) =>
+        context.TuneForCpu && ComputeDispatch.CanViewAsTexels(context, inputElements) &&
+        input.Usage.HasFlag(Silk.NET.Vulkan.BufferUsageFlags.UniformTexelBufferBit);
 
     /// <summary>Binding 3 of convolutions reads parameters as a 64 KiB uniform block (include/params.glsl).</summary>
     private const int UniformBlockBytes = 65536;

@@ -60,13 +60,22 @@ public sealed class UpsampleLayer : GpuLayer
             Channels = i.Channels, InH = i.Height, InW = i.Width, OutH = o.Height, OutW = o.Width, ScaleY = sy, ScaleX = sx,
             PeriodY = py, PeriodX = px,
         };
-        bool texels = ReadsTexels(Context, i.ElementCount);
-        return new ComputeDispatch(Context, texels ? Pipeline(texels: true) : _pipeline, Name)
-            .Buffer(0, inputs[0].Buffer, write: false)
-            .Buffer(1, output.Buffer, write: true)
-            .TexelBuffer(2, inputs[0].Buffer, texels ? i.ElementCount : 1)
-            .Push(push)
-            .Cover(o.Width, o.Height, o.Channels, 8, 8, 1);
+        bool texels = ReadsTexels(Context, inputs[0].Buffer, i.ElementCount);
+        var dispatch = new ComputeDispatch(Context, texels ? Pipeline(texels: true) : _pipeline, Name);
+        try
+        {
+            (texels ? dispatch.TexelBuffer(2, inputs[0].Buffer, i.ElementCount) : dispatch.UnusedTexelBuffer(2))
+                .Buffer(0, inputs[0].Buffer, write: false)
+                .Buffer(1, output.Buffer, write: true)
+                .Push(push)
+                .Cover(o.Width, o.Height, o.Channels, 8, 8, 1);
+            return dispatch;
+        }
+        catch
+        {
+            dispatch.Dispose();
+            throw;
+        }
     }
 
     [StructLayout(LayoutKind.Sequential)]
