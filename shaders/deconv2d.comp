@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // Transposed 2D convolution (deconvolution), PyTorch's conv_transpose2d / ONNX ConvTranspose, computed by
 // gathering: each output pixel sums its own contributions, so no two invocations write the same element
 // and no atomics are needed.
@@ -16,6 +17,7 @@
 //   bindings 2 and 3: parameters (include/params.glsl): weights [inC][ocStride][KH][KW] (PyTorch's layout
 //              with the per-group output channels padded with zeros to ocStride, a multiple of OC_BLOCK),
 //              then bias [outC], then, for ACT == 3, one PReLU slope per output channel [outC]
+//   binding 4: the input again, as R32F texels (read when TEXELS = 1)
 // Invocations are laid out phase-major: z = ocBlock * SY * SX + ry * SX + rx, and invocation (x, y, z) computes
 // the PX output pixels ((x * PX + j) * SX + rx, y * SY + ry), j < PX, of output channels
 // ocBlock * OC_BLOCK .. + OC_BLOCK - 1 (never across groups). Every invocation of a workgroup then uses the same
@@ -32,10 +34,12 @@ layout(constant_id = 6) const float ACT_A = 0.0;
 layout(constant_id = 7) const float ACT_B = 0.0;
 layout(constant_id = 8) const int IN_PAD_MODE = 0;   // 0 zeros, 1 replicate (edge), 2 reflect
 layout(constant_id = 9) const int PARAMS_IN_UBO = 0;
-layout(constant_id = 10) const int PX = 4;          // output pixels per invocation along x, at most 8
+layout(constant_id = 10) const int PX = 4;          // output pixels per invocation along x
+layout(constant_id = 11) const int TEXELS = 0;      // 1: read the input through binding 4 (CPU devices; see conv2d.comp)
 
-// Input columns one invocation reads per row: PX + ceil(KW / SX) - 1 <= 8 + 16 - 1.
-const int MAX_WINDOW = 24;
+// Taps along x one output phase uses at most, and the input columns one invocation reads per row.
+const int NTX = (KW + SX - 1) / SX;
+const int WIDTH = PX + NTX - 1;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -49,6 +53,8 @@ layout(push_constant) uniform Push
     int inPadTop, inPadLeft, inPadH, inPadW;
     int ocStride;
 } pc;
+
+layout(binding = 4) uniform samplerBuffer inTexels;
 
 #include "include/activation.glsl"
 #include "include/params.glsl"
@@ -81,18 +87,19 @@ void main()
     int ocg0 = oc0 - g * ocPerGroup;
 
     float acc[OC_BLOCK * PX];
-    for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = 0.0;
+    [[unroll]] for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = 0.0;
 
-    // Along x the taps are kx = kx0 + t * SX for t < ntx, and output j of this invocation (phase column
-    // qx0 + j) reads padded input column qx0 + j + dx0 - t. The PX outputs therefore share one window of
-    // PX + ntx - 1 input columns starting at qx0 + dx0 - (ntx - 1), loaded once per input row and channel.
+    // Along x the taps are kx = kx0 + t * SX for t < ntx (ntx <= NTX), and output j of this invocation (phase
+    // column qx0 + j) reads padded input column last + j - t, last = qx0 + (txr - kx0) / SX. The PX outputs
+    // therefore share one window of WIDTH input columns ending at last + PX - 1, loaded once per input row
+    // and channel; win[m] holds column last - (NTX - 1) + m, so output j reads win[j - t + NTX - 1] (the
+    // loops are unrolled and every index is a constant: the arrays stay in registers on CPU drivers).
     int txr = rx + pc.padLeft;
     int kx0 = txr % SX;
     int ntx = (KW - kx0 + SX - 1) / SX;
-    int start = qx0 + (txr - kx0) / SX - (ntx - 1);
-    int width = PX + ntx - 1;
-    int cols[MAX_WINDOW];
-    for (int m = 0; m < width; m++)
+    int start = qx0 + (txr - kx0) / SX - (NTX - 1);
+    int cols[WIDTH];
+    [[unroll]] for (int m = 0; m < WIDTH; m++)
     {
         int px = start + m;
         cols[m] = px >= 0 && px < pc.inPadW ? padIndex(px - pc.inPadLeft, pc.inW) : -1;
@@ -109,20 +116,24 @@ void main()
         {
             int ic = g * icPerGroup + icg;
             int row = (ic * pc.inH + iy) * pc.inW;
-            float win[MAX_WINDOW];
-            for (int m = 0; m < width; m++)
+            float win[WIDTH];
+            [[unroll]] for (int m = 0; m < WIDTH; m++)
             {
-                win[m] = cols[m] >= 0 ? inData[row + cols[m]] : 0.0;
+                // No branch around the read: a zero-padding position reads column 0 and is zeroed.
+                int i = row + max(cols[m], 0);
+                float v = TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i];
+                win[m] = cols[m] >= 0 ? v : 0.0;
             }
             int wBase = ((ic * pc.ocStride + ocg0) * KH + ky) * KW + kx0;
-            for (int t = 0; t < ntx; t++)
+            [[unroll]] for (int t = 0; t < NTX; t++)
             {
-                for (int b = 0; b < OC_BLOCK; b++)
+                if (t >= ntx) break;
+                [[unroll]] for (int b = 0; b < OC_BLOCK; b++)
                 {
                     float w = param(wBase + b * KH * KW + t * SX);
-                    for (int j = 0; j < PX; j++)
+                    [[unroll]] for (int j = 0; j < PX; j++)
                     {
-                        acc[b * PX + j] += win[j + ntx - 1 - t] * w;
+                        acc[b * PX + j] += win[j - t + NTX - 1] * w;
                     }
                 }
             }
@@ -130,13 +141,13 @@ void main()
     }
 
     int biasBase = pc.inC * pc.ocStride * KH * KW;
-    for (int b = 0; b < OC_BLOCK; b++)
+    [[unroll]] for (int b = 0; b < OC_BLOCK; b++)
     {
         int oc = oc0 + b;
         if (oc >= pc.outC) break;
         float bias = param(biasBase + oc);
         float slope = ACT == 3 ? param(biasBase + pc.outC + oc) : 0.0;
-        for (int j = 0; j < PX; j++)
+        [[unroll]] for (int j = 0; j < PX; j++)
         {
             int ox = ox0 + j * SX;
             if (ox >= pc.outW) break;

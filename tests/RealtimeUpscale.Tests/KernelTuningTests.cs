@@ -88,6 +88,33 @@ public sealed class KernelTuningTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(5, 1, 2, 0, 1, 131)] // stride 1: runs by gathering, not as a sub-pixel convolution
+    [InlineData(3, 2, 1, 1, 2, 67)]  // grouped
+    [InlineData(4, 3, 0, 1, 1, 45)]  // an output that is no multiple of the stride
+    public void GatheringTransposedConvolutionMatchesReferenceInBothTunings(int kernel, int stride, int pad, int outputPad, int groups, int width)
+    {
+        var rng = new Random(kernel * 31 + stride * 7 + width);
+        var x = HostTensor.Random(rng, 6, 5, width);
+        int outC = 10;
+        var spec = new ConvTranspose2dSpec
+        {
+            InChannels = 6, OutChannels = outC, KernelH = kernel, KernelW = kernel, StrideY = stride, StrideX = stride,
+            Padding = Padding.All(pad), OutputPaddingY = outputPad, OutputPaddingX = outputPad, Groups = groups,
+            Weights = HostTensor.RandomFloats(rng, 6 * (outC / groups) * kernel * kernel), Bias = HostTensor.RandomFloats(rng, outC),
+            Activation = Activation.PRelu(HostTensor.RandomFloats(rng, outC, -0.5, 0.5)),
+        };
+        var expected = CpuReference.ConvTranspose2d(x, spec);
+        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        {
+            using (var layer = GpuLayer.Create(context, spec))
+            {
+                Assert.IsType<ConvTranspose2dLayer>(layer);
+            }
+            Compare.Close(expected, Run(context, spec, x), what: $"transposed k{kernel} s{stride} g{groups} w{width}, {Tuning(context)}");
+        }
+    }
+
     [Fact]
     public void ConvolutionReadsACallersBufferWithoutTexelUsage()
     {

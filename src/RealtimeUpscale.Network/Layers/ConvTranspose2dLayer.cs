@@ -7,7 +7,11 @@ namespace RealtimeUpscale.Network.Layers;
 public sealed class ConvTranspose2dLayer : GpuLayer
 {
     private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer },
+        new[]
+        {
+            BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer,
+            BindingKind.UniformTexelBuffer,
+        },
         (uint)Marshal.SizeOf<Push>());
 
     /// <summary>Output pixels each invocation computes along x (the shader's PX).</summary>
@@ -18,6 +22,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
     private readonly ComputePipeline _pipeline;
     private readonly int _block;
     private readonly int _stride;
+    private readonly uint[] _constants;
 
     internal ConvTranspose2dLayer(GpuContext context, ConvTranspose2dSpec spec, string name) : base(context, spec, name)
     {
@@ -41,8 +46,9 @@ public sealed class ConvTranspose2dLayer : GpuLayer
             {
                 (uint)spec.KernelH, (uint)spec.KernelW, (uint)spec.StrideY, (uint)spec.StrideX, (uint)_block,
                 (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B), (uint)spec.InputPaddingMode,
-                Shaders.Bits(uniform), PixelsPerInvocation,
+                Shaders.Bits(uniform), PixelsPerInvocation, 0u,
             };
+            _constants = constants;
             _pipeline = context.Pipelines.Get(Shaders.Get("deconv2d"), constants, Layout);
         }
         catch
@@ -65,15 +71,33 @@ public sealed class ConvTranspose2dLayer : GpuLayer
             InPadH = i.Height + _spec.InputPadding.Top + _spec.InputPadding.Bottom,
             InPadW = i.Width + _spec.InputPadding.Left + _spec.InputPadding.Right, OcStride = _stride,
         };
-        return new ComputeDispatch(Context, _pipeline, Name)
-            .Buffer(0, inputs[0].Buffer, write: false)
-            .Buffer(1, output.Buffer, write: true)
-            .Buffer(2, _params, write: false)
-            .Buffer(3, _params, write: false)
-            .Push(push)
-            // Phase-major: one z slice per (channel block, output phase); x and y step over phase positions.
-            .Cover(((o.Width + _spec.StrideX - 1) / _spec.StrideX + PixelsPerInvocation - 1) / PixelsPerInvocation, (o.Height + _spec.StrideY - 1) / _spec.StrideY,
-                (long)(_spec.Groups == 1 ? _stride / _block : o.Channels / _block) * _spec.StrideY * _spec.StrideX, 8, 8, 1);
+        bool texels = ReadsTexels(Context, inputs[0].Buffer, i.ElementCount);
+        var pipeline = _pipeline;
+        if (texels)
+        {
+            var constants = (uint[])_constants.Clone();
+            constants[11] = 1;
+            pipeline = Context.Pipelines.Get(Shaders.Get("deconv2d"), constants, Layout);
+        }
+        var dispatch = new ComputeDispatch(Context, pipeline, Name);
+        try
+        {
+            (texels ? dispatch.TexelBuffer(4, inputs[0].Buffer, i.ElementCount) : dispatch.UnusedTexelBuffer(4))
+                .Buffer(0, inputs[0].Buffer, write: false)
+                .Buffer(1, output.Buffer, write: true)
+                .Buffer(2, _params, write: false)
+                .Buffer(3, _params, write: false)
+                .Push(push)
+                // Phase-major: one z slice per (channel block, output phase); x and y step over phase positions.
+                .Cover(((o.Width + _spec.StrideX - 1) / _spec.StrideX + PixelsPerInvocation - 1) / PixelsPerInvocation, (o.Height + _spec.StrideY - 1) / _spec.StrideY,
+                    (long)(_spec.Groups == 1 ? _stride / _block : o.Channels / _block) * _spec.StrideY * _spec.StrideX, 8, 8, 1);
+            return dispatch;
+        }
+        catch
+        {
+            dispatch.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc />

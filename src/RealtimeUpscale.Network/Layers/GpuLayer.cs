@@ -154,8 +154,8 @@ public abstract class GpuLayer : IDisposable
     }
 
     /// <summary>
-    /// Whether a shader reads its input through a texel buffer (the TEXELS constant of conv2d.comp and
-    /// upsample.comp): when tuned for a CPU device, where a texel fetch is one gather and a storage-buffer read
+    /// Whether a shader reads its input through a texel buffer (the TEXELS constant of conv2d.comp,
+    /// deconv2d.comp and upsample.comp): when tuned for a CPU device, where a texel fetch is one gather and a storage-buffer read
     /// a loop over the SIMD lanes, when the input fits in one texel-buffer view and its buffer allows one
     /// (buffers the library makes do; a caller's own may not).
     /// </summary>
