@@ -92,23 +92,13 @@ public sealed class Conv2dLayer : GpuLayer
             constants[18] = Shaders.Bits(texels);
             pipeline = Context.Pipelines.Get(Shaders.Get("conv2d"), constants, Layout);
         }
-        var dispatch = new ComputeDispatch(Context, pipeline, Name);
-        try
-        {
-            (texels ? dispatch.TexelBuffer(4, inputs[0].Buffer, input.ElementCount) : dispatch.UnusedTexelBuffer(4))
-                .Buffer(0, inputs[0].Buffer, write: false)
-                .Buffer(1, output.Buffer, write: true)
-                .Buffer(2, _params, write: false)
-                .Buffer(3, _params, write: false)
-                .Push(push)
-                .Cover((conv.Width + pixels - 1) / pixels, conv.Height, _stride / _block, 8, 8, 1);
-            return dispatch;
-        }
-        catch
-        {
-            dispatch.Dispose();
-            throw;
-        }
+        return NewDispatch(pipeline, d => InputTexels(d, 4, inputs[0], texels)
+            .Buffer(0, inputs[0].Buffer, write: false)
+            .Buffer(1, output.Buffer, write: true)
+            .Buffer(2, _params, write: false)
+            .Buffer(3, _params, write: false)
+            .Push(push)
+            .Cover((conv.Width + pixels - 1) / pixels, conv.Height, _stride / _block, 8, 8, 1));
     }
 
     /// <summary>

@@ -79,25 +79,15 @@ public sealed class ConvTranspose2dLayer : GpuLayer
             constants[11] = 1;
             pipeline = Context.Pipelines.Get(Shaders.Get("deconv2d"), constants, Layout);
         }
-        var dispatch = new ComputeDispatch(Context, pipeline, Name);
-        try
-        {
-            (texels ? dispatch.TexelBuffer(4, inputs[0].Buffer, i.ElementCount) : dispatch.UnusedTexelBuffer(4))
-                .Buffer(0, inputs[0].Buffer, write: false)
-                .Buffer(1, output.Buffer, write: true)
-                .Buffer(2, _params, write: false)
-                .Buffer(3, _params, write: false)
-                .Push(push)
-                // Phase-major: one z slice per (channel block, output phase); x and y step over phase positions.
-                .Cover(((o.Width + _spec.StrideX - 1) / _spec.StrideX + PixelsPerInvocation - 1) / PixelsPerInvocation, (o.Height + _spec.StrideY - 1) / _spec.StrideY,
-                    (long)(_spec.Groups == 1 ? _stride / _block : o.Channels / _block) * _spec.StrideY * _spec.StrideX, 8, 8, 1);
-            return dispatch;
-        }
-        catch
-        {
-            dispatch.Dispose();
-            throw;
-        }
+        return NewDispatch(pipeline, d => InputTexels(d, 4, inputs[0], texels)
+            .Buffer(0, inputs[0].Buffer, write: false)
+            .Buffer(1, output.Buffer, write: true)
+            .Buffer(2, _params, write: false)
+            .Buffer(3, _params, write: false)
+            .Push(push)
+            // Phase-major: one z slice per (channel block, output phase); x and y step over phase positions.
+            .Cover(((o.Width + _spec.StrideX - 1) / _spec.StrideX + PixelsPerInvocation - 1) / PixelsPerInvocation, (o.Height + _spec.StrideY - 1) / _spec.StrideY,
+                (long)(_spec.Groups == 1 ? _stride / _block : o.Channels / _block) * _spec.StrideY * _spec.StrideX, 8, 8, 1));
     }
 
     /// <inheritdoc />

@@ -154,6 +154,31 @@ public abstract class GpuLayer : IDisposable
     }
 
     /// <summary>
+    /// A dispatch of <paramref name="pipeline"/> whose resources <paramref name="bind"/> sets; the dispatch is
+    /// disposed (its descriptor set returned) when binding throws.
+    /// </summary>
+    protected ComputeDispatch NewDispatch(ComputePipeline pipeline, Func<ComputeDispatch, ComputeDispatch> bind)
+    {
+        var dispatch = new ComputeDispatch(Context, pipeline, Name);
+        try
+        {
+            return bind(dispatch);
+        }
+        catch
+        {
+            dispatch.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Binds <paramref name="input"/> to a shader's texel-buffer input binding when it reads texels (see
+    /// <see cref="ReadsTexels"/>), else the context's placeholder.
+    /// </summary>
+    protected static ComputeDispatch InputTexels(ComputeDispatch dispatch, uint binding, GpuTensor input, bool texels) =>
+        texels ? dispatch.TexelBuffer(binding, input.Buffer, input.Shape.ElementCount) : dispatch.UnusedTexelBuffer(binding);
+
+    /// <summary>
     /// Whether a shader reads its input through a texel buffer (the TEXELS constant of conv2d.comp,
     /// deconv2d.comp and upsample.comp): when tuned for a CPU device, where a texel fetch is one gather and a storage-buffer read
     /// a loop over the SIMD lanes, when the input fits in one texel-buffer view and its buffer allows one

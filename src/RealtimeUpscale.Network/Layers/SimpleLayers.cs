@@ -61,21 +61,11 @@ public sealed class UpsampleLayer : GpuLayer
             PeriodY = py, PeriodX = px,
         };
         bool texels = ReadsTexels(Context, inputs[0].Buffer, i.ElementCount);
-        var dispatch = new ComputeDispatch(Context, texels ? Pipeline(texels: true) : _pipeline, Name);
-        try
-        {
-            (texels ? dispatch.TexelBuffer(2, inputs[0].Buffer, i.ElementCount) : dispatch.UnusedTexelBuffer(2))
-                .Buffer(0, inputs[0].Buffer, write: false)
-                .Buffer(1, output.Buffer, write: true)
-                .Push(push)
-                .Cover(o.Width, o.Height, o.Channels, 8, 8, 1);
-            return dispatch;
-        }
-        catch
-        {
-            dispatch.Dispose();
-            throw;
-        }
+        return NewDispatch(texels ? Pipeline(texels: true) : _pipeline, d => InputTexels(d, 2, inputs[0], texels)
+            .Buffer(0, inputs[0].Buffer, write: false)
+            .Buffer(1, output.Buffer, write: true)
+            .Push(push)
+            .Cover(o.Width, o.Height, o.Channels, 8, 8, 1));
     }
 
     [StructLayout(LayoutKind.Sequential)]
