@@ -268,8 +268,14 @@ public sealed class BatchUpscaler
         }
         finally
         {
-            ReleaseTiler();
-            encoded.Writer.Complete();
+            try
+            {
+                ReleaseTiler();
+            }
+            finally
+            {
+                encoded.Writer.Complete();
+            }
         }
         reader.Wait();
         writer.Wait();

@@ -16,6 +16,7 @@ public sealed class TiledUpscaler : IDisposable
     private readonly HashSet<(int, int)> _used = new();
     private readonly HashSet<(int, int)> _usedThisCall = new();
     private readonly int _requestedTileSize;
+    private readonly Dictionary<(int, int), int> _fittingTile = new();
     private readonly int _downsampling;
 
     /// <summary>Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels.</summary>
@@ -102,8 +103,9 @@ public sealed class TiledUpscaler : IDisposable
             throw new ArgumentException($"{width}x{height} {format} pixels are {(long)width * height * channels} bytes, got {pixels.Length}.");
         }
         var source = pixels.ToArray();
-        // Each image starts at the requested tile size, whatever an earlier one ran out of memory at.
-        TileSize = _requestedTileSize;
+        // Each image starts at the requested tile size, or at the size an image of its size last fitted at,
+        // whatever other images ran out of memory at.
+        TileSize = _fittingTile.GetValueOrDefault((width, height), _requestedTileSize);
         _usedThisCall.Clear();
         int y0 = 0;
         while (y0 < height)
@@ -114,7 +116,7 @@ public sealed class TiledUpscaler : IDisposable
             {
                 rows = RunBand(source, width, height, y0, y1, format, channels);
             }
-            catch (VulkanException e) when (e.IsOutOfMemory && (HoldsOthers() || TileSize > 16))
+            catch (VulkanException e) when (e.IsOutOfMemory)
             {
                 if (HoldsOthers())
                 {
@@ -122,8 +124,14 @@ public sealed class TiledUpscaler : IDisposable
                     ReleaseAllBut(_usedThisCall);
                     continue;
                 }
-                // Half the side, still a multiple of the model's internal stride.
-                TileSize = Math.Max(_downsampling, TileSize / 2 / _downsampling * _downsampling);
+                // Half the side, still a multiple of the model's internal stride; past the smallest, give up.
+                int smaller = Math.Max(_downsampling, TileSize / 2 / _downsampling * _downsampling);
+                if (TileSize <= 16 || smaller >= TileSize)
+                {
+                    throw;
+                }
+                TileSize = smaller;
+                _fittingTile[(width, height)] = smaller;
                 Release();
                 continue;
             }

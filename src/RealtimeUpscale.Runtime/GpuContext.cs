@@ -135,6 +135,7 @@ public sealed unsafe class GpuContext : IDisposable
         {
             lock (_placeholderLock)
             {
+                ThrowIfDisposed();
                 return _placeholderTexels ??= new GpuBuffer(this, 16, MemoryUsage.Device, BufferUsageFlags.UniformTexelBufferBit);
             }
         }
@@ -288,7 +289,10 @@ public sealed unsafe class GpuContext : IDisposable
         }
         Pipelines.Dispose();
         Descriptors.Dispose();
-        _placeholderTexels?.Dispose();
+        lock (_placeholderLock)
+        {
+            _placeholderTexels?.Dispose();
+        }
         Memory.Dispose();
         Vk.DestroyCommandPool(Device, _commandPool, null);
         _commandPool = default;

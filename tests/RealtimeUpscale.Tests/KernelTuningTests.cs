@@ -89,10 +89,10 @@ public sealed class KernelTuningTests : IDisposable
     }
 
     [Theory]
-    [InlineData(5, 1, 2, 0, 1, 131)] // stride 1: runs by gathering, not as a sub-pixel convolution
-    [InlineData(3, 2, 1, 1, 2, 67)]  // grouped
-    [InlineData(4, 3, 0, 1, 1, 45)]  // an output that is no multiple of the stride
-    public void GatheringTransposedConvolutionMatchesReferenceInBothTunings(int kernel, int stride, int pad, int outputPad, int groups, int width)
+    [InlineData(5, 1, 2, 0, 1, PaddingMode.Zeros, 131)]     // stride 1: runs by gathering, not as a sub-pixel convolution
+    [InlineData(3, 2, 1, 1, 2, PaddingMode.Replicate, 67)]  // grouped, with a fused edge-padded input
+    [InlineData(4, 3, 0, 1, 1, PaddingMode.Reflect, 45)]    // an output that is no multiple of the stride, reflect-padded input
+    public void GatheringTransposedConvolutionMatchesReferenceInBothTunings(int kernel, int stride, int pad, int outputPad, int groups, PaddingMode inputPad, int width)
     {
         var rng = new Random(kernel * 31 + stride * 7 + width);
         var x = HostTensor.Random(rng, 6, 5, width);
@@ -101,6 +101,7 @@ public sealed class KernelTuningTests : IDisposable
         {
             InChannels = 6, OutChannels = outC, KernelH = kernel, KernelW = kernel, StrideY = stride, StrideX = stride,
             Padding = Padding.All(pad), OutputPaddingY = outputPad, OutputPaddingX = outputPad, Groups = groups,
+            InputPadding = inputPad == PaddingMode.Zeros ? Padding.All(0) : Padding.All(2), InputPaddingMode = inputPad,
             Weights = HostTensor.RandomFloats(rng, 6 * (outC / groups) * kernel * kernel), Bias = HostTensor.RandomFloats(rng, outC),
             Activation = Activation.PRelu(HostTensor.RandomFloats(rng, outC, -0.5, 0.5)),
         };
@@ -111,12 +112,12 @@ public sealed class KernelTuningTests : IDisposable
             {
                 Assert.IsType<ConvTranspose2dLayer>(layer);
             }
-            Compare.Close(expected, Run(context, spec, x), what: $"transposed k{kernel} s{stride} g{groups} w{width}, {Tuning(context)}");
+            Compare.Close(expected, Run(context, spec, x), what: $"transposed k{kernel} s{stride} g{groups} {inputPad} w{width}, {Tuning(context)}");
         }
     }
 
     [Fact]
-    public void ConvolutionReadsACallersBufferWithoutTexelUsage()
+    public void LayersReadACallersBufferWithoutTexelUsage()
     {
         var rng = new Random(11);
         var x = HostTensor.Random(rng, 12, 9, 131);
@@ -126,6 +127,12 @@ public sealed class KernelTuningTests : IDisposable
             Weights = HostTensor.RandomFloats(rng, 12 * 12 * 9), Bias = HostTensor.RandomFloats(rng, 12),
         };
         var expected = CpuReference.Conv2d(x, spec);
+        var up = UpsampleSpec.By(UpsampleMode.Bilinear, 2, false);
+        var deconv = new ConvTranspose2dSpec
+        {
+            InChannels = 12, OutChannels = 4, KernelH = 3, KernelW = 3, Padding = Padding.All(1),
+            Weights = HostTensor.RandomFloats(rng, 12 * 4 * 9), Bias = HostTensor.RandomFloats(rng, 4),
+        };
         foreach (var context in new[] { _cpuTuned, _gpuTuned })
         {
             using var buffer = new GpuBuffer(context, x.Shape.ByteSize, MemoryUsage.Device,
@@ -133,6 +140,8 @@ public sealed class KernelTuningTests : IDisposable
             using var input = new GpuTensor(buffer, x.Shape);
             input.Upload(x.ToFloat());
             Compare.Close(expected, Run(context, spec, input), what: $"caller's buffer, {Tuning(context)}");
+            Compare.Close(CpuReference.Upsample(x, up), Run(context, up, input), what: $"caller's buffer, upsample, {Tuning(context)}");
+            Compare.Close(CpuReference.ConvTranspose2d(x, deconv), Run(context, deconv, input), what: $"caller's buffer, transposed, {Tuning(context)}");
         }
     }
 
