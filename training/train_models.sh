@@ -26,3 +26,4 @@ train --family deconv     --scale 3 --budget-minutes 22 --init-from "$base" --re
 train --family deconv     --scale 3 --budget-minutes 40 --init-from "$base" --resume
 # The default model, deconv_x2, was still rising at the end of its 15 minutes; re-annealed to 40.
 train --family deconv     --scale 2 --budget-minutes 40 --init-from "$base" --resume
+train --family resizeconv --scale 3 --budget-minutes 38 --init-from "$base" --resume
