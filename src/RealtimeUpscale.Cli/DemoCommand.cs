@@ -1,8 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using RealtimeUpscale.Demo;
-using RealtimeUpscale.Runtime;
+using RealtimeUpscale.Imaging;
 
 namespace RealtimeUpscale.Cli;
 
@@ -29,62 +28,38 @@ internal static class DemoCommand
         {
             frames, screenshot, view, offscreen, image, init, scale, filter, size, renderScale, targetFps, noHud, vsync, wipe,
         };
-        command.SetAction(r =>
+        command.SetAction(r => CliErrors.Guard(r.GetValue(json), () =>
         {
-            try
+            var (w, h) = ImageSize.Parse(r.GetValue(size)!);
+            var pair = r.GetValue(wipe)!.Split(',', StringSplitOptions.TrimEntries);
+            if (pair.Length != 2)
             {
-                var (w, h) = ParseSize(r.GetValue(size)!);
-                var pair = r.GetValue(wipe)!.Split(',', StringSplitOptions.TrimEntries);
-                if (pair.Length != 2)
-                {
-                    throw new ArgumentException($"--wipe {r.GetValue(wipe)}: expected two methods, LEFT,RIGHT.");
-                }
-                var options = new DemoOptions
-                {
-                    Device = r.GetValue(device), Validate = r.GetValue(validate), Width = w, Height = h,
-                    Frames = r.GetValue(frames), Screenshot = r.GetValue(screenshot), View = r.GetValue(view),
-                    Offscreen = r.GetValue(offscreen), Image = r.GetValue(image), RandomInit = r.GetValue(init),
-                    Scale = r.GetValue(scale), Filter = r.GetValue(filter), RenderScale = r.GetValue(renderScale),
-                    TargetFps = r.GetValue(targetFps), Hud = !r.GetValue(noHud), Vsync = r.GetValue(vsync), Wipe = (pair[0], pair[1]),
-                    ModelDirectory = Path.Combine(AppContext.BaseDirectory, "models"),
-                    DefaultImage = Path.Combine(AppContext.BaseDirectory, "samples", "sample.png"),
-                };
-                // With --json, stdout carries only the summary object.
-                var summary = DemoApp.Run(options, r.GetValue(json) ? Console.Error : Console.Out);
-                Print(summary, r.GetValue(json));
-                if (summary.ValidationMessages.Count > 0)
-                {
-                    foreach (var m in summary.ValidationMessages)
-                    {
-                        Console.Error.WriteLine($"validation: {m}");
-                    }
-                    return 1;
-                }
-                return 0;
+                throw new ArgumentException($"--wipe {r.GetValue(wipe)}: expected two methods, LEFT,RIGHT.");
             }
-            catch (Exception e) when (e is GpuUnavailableException or VulkanException or ArgumentException or IOException
-                                           or InvalidDataException or InvalidOperationException or DllNotFoundException
-                                           or UnauthorizedAccessException)
+            var options = new DemoOptions
             {
-                string message = e is DllNotFoundException
-                    ? "the demo needs GLFW (libglfw.so.3): 'apt-get install libglfw3', or run with --offscreen"
-                    : e.Message;
-                Console.Error.WriteLine($"rtup demo: {message}");
-                return 1;
+                Device = r.GetValue(device), Validate = r.GetValue(validate), Width = w, Height = h,
+                Frames = r.GetValue(frames), Screenshot = r.GetValue(screenshot), View = r.GetValue(view),
+                Offscreen = r.GetValue(offscreen), Image = r.GetValue(image), RandomInit = r.GetValue(init),
+                Scale = r.GetValue(scale), Filter = r.GetValue(filter), RenderScale = r.GetValue(renderScale),
+                TargetFps = r.GetValue(targetFps), Hud = !r.GetValue(noHud), Vsync = r.GetValue(vsync), Wipe = (pair[0], pair[1]),
+                ModelDirectory = Path.Combine(AppContext.BaseDirectory, "models"),
+                DefaultImage = Path.Combine(AppContext.BaseDirectory, "samples", "sample.png"),
+            };
+            // With --json, stdout carries only the summary object.
+            var summary = DemoApp.Run(options, r.GetValue(json) ? Console.Error : Console.Out);
+            Print(summary, r.GetValue(json));
+            if (summary.ValidationMessages.Count > 0)
+            {
+                foreach (var m in summary.ValidationMessages)
+                {
+                    Console.Error.WriteLine($"validation: {m}");
+                }
+                return CliErrors.Failed;
             }
-        });
+            return 0;
+        }));
         return command;
-    }
-
-    private static (int, int) ParseSize(string text)
-    {
-        var parts = text.ToLowerInvariant().Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w) &&
-            int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h))
-        {
-            return (w, h);
-        }
-        throw new ArgumentException($"--size {text}: expected WxH, e.g. 1280x720.");
     }
 
     private static void Print(DemoSummary s, bool json)

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using RealtimeUpscale.Imaging;
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Onnx;
 using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Cli;
@@ -18,6 +18,16 @@ public static class Program
 
     private static readonly List<System.Runtime.InteropServices.PosixSignalRegistration> SignalHandlers = new();
 
+    // The options every command takes.
+    private static readonly Option<string?> s_device = new("--device")
+    {
+        Description = $"Vulkan device by index or name substring (default: ${GpuContextOptions.DeviceEnvironmentVariable}, else the best)",
+        Recursive = true,
+    };
+
+    private static readonly Option<bool> s_validate = new("--validate") { Description = "Enable the Vulkan validation layer", Recursive = true };
+    private static readonly Option<bool> s_json = new("--json") { Description = "Print one JSON object", Recursive = true };
+
     /// <summary>Entry point.</summary>
     public static int Main(string[] args)
     {
@@ -27,31 +37,27 @@ public static class Program
             // Kept referenced: a collected registration stops handling the signal.
             SignalHandlers.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, context =>
             {
-                BatchUpscaler.DeletePartialOutput();
+                AtomicFile.AbandonAll();
                 Console.Error.WriteLine($"rtup: interrupted ({context.Signal}); finished files are complete, no partial file was left");
-                Environment.Exit(130);
+                Environment.Exit(CliErrors.Interrupted);
             }));
         }
 
-        var device = new Option<string?>("--device")
-        {
-            Description = $"Vulkan device by index or name substring (default: ${GpuContextOptions.DeviceEnvironmentVariable}, else the best)",
-            Recursive = true,
-        };
-        var validate = new Option<bool>("--validate") { Description = "Enable the Vulkan validation layer", Recursive = true };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object", Recursive = true };
+        var device = s_device;
+        var validate = s_validate;
+        var json = s_json;
         var root = new RootCommand("RealtimeUpscale: learned super-resolution on Vulkan compute shaders") { device, validate, json };
 
         var dataset = new Argument<string>("dataset") { Description = "Folder of HR images (e.g. ../shared/datasets/Set5)" };
-        var model = new Option<string>("--model") { Description = "ONNX model file", Required = true };
+        var model = new Option<string>("--model") { Description = "Bundled model name or ONNX file", Required = true };
         var scale = new Option<int>("--scale") { Description = "Upscaling factor", Required = true };
         var eval = new Command("eval", "PSNR/SSIM on a dataset by the SR papers' protocol (../shared/EVAL.md), with bicubic for reference")
         {
             dataset, model, scale,
         };
-        eval.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
+        eval.SetAction(r => Run(r, gpu =>
         {
-            var definition = ModelDefinition.Load(r.GetValue(model)!);
+            var definition = ModelCatalog.Load(r.GetValue(model)!);
             bool asJson = r.GetValue(json);
             var result = new Evaluator(gpu).Evaluate(r.GetValue(dataset)!, definition, r.GetValue(scale), s =>
             {
@@ -78,10 +84,10 @@ public static class Program
         {
             model, size, runs,
         };
-        bench.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
+        bench.SetAction(r => Run(r, gpu =>
         {
-            var (w, h) = ParseSize(r.GetValue(size)!);
-            var result = new Benchmark(gpu).Run(r.GetValue(model)!, w, h, runs: Math.Max(1, r.GetValue(runs)));
+            var (w, h) = ImageSize.Parse(r.GetValue(size)!);
+            var result = new Benchmark(gpu).Run(ModelCatalog.Locate(r.GetValue(model)!), w, h, runs: Math.Max(1, r.GetValue(runs)));
             if (r.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
@@ -108,12 +114,12 @@ public static class Program
         {
             model, set5,
         };
-        analyze.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
+        analyze.SetAction(r => Run(r, gpu =>
         {
             string modelArg = r.GetValue(model)!;
             var definition = modelArg.StartsWith("bicubic:", StringComparison.Ordinal) && int.TryParse(modelArg[8..], out int bicubicFactor)
                 ? Analyzer.Bicubic(bicubicFactor)
-                : ModelDefinition.Load(modelArg);
+                : ModelCatalog.Load(modelArg);
             var report = new Analyzer(gpu).Analyze(definition, Path.GetFullPath(r.GetValue(set5)!));
             if (r.GetValue(json))
             {
@@ -150,12 +156,13 @@ public static class Program
         {
             inputs, output, upModel, upScale, width, height, upSize, tile, format, quality, overwrite, dropAlpha,
         };
-        upscale.SetAction(r => RunCode(r.GetValue(device), r.GetValue(validate), gpu =>
+        upscale.SetAction(r => RunCode(r, gpu =>
         {
             int? w = r.GetValue(width), h = r.GetValue(height);
             if (r.GetValue(upSize) is { } sz)
             {
-                (w, h) = ParseSize(sz);
+                var parsed = ImageSize.Parse(sz);
+                (w, h) = (parsed.Width, parsed.Height);
             }
             string t = r.GetValue(tile)!;
             int? tileSide = t == "auto" ? null
@@ -177,7 +184,7 @@ public static class Program
         {
             inputs, output, factor, filter, format, quality, overwrite, dropAlpha,
         };
-        downscale.SetAction(r => RunCode(r.GetValue(device), r.GetValue(validate), gpu =>
+        downscale.SetAction(r => RunCode(r, gpu =>
         {
             string f = r.GetValue(filter)!;
             int size = f == "naive" ? 1 : int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out int k) ? k
@@ -192,9 +199,9 @@ public static class Program
         root.Subcommands.Add(downscale);
 
         var models = new Command("models", "List the bundled models: scale, family, Set5 PSNR");
-        models.SetAction(r =>
+        models.SetAction(r => CliErrors.Guard(r.GetValue(json), () =>
         {
-            var list = BatchUpscaler.BundledModels();
+            var list = ModelCatalog.Bundled();
             if (list.Count == 0)
             {
                 Console.WriteLine("No bundled models are installed (models/*.onnx).");
@@ -207,11 +214,11 @@ public static class Program
                                   $"{m.Info.Metadata.GetValueOrDefault("family", "?"),-10}  Set5 {m.Info.Metadata.GetValueOrDefault("val_psnr_set5", "?")} dB");
             }
             return 0;
-        });
+        }));
         root.Subcommands.Add(models);
 
         var devices = new Command("devices", "List the Vulkan devices, which one is chosen, and why");
-        devices.SetAction(r => Run(r.GetValue(device), r.GetValue(validate), gpu =>
+        devices.SetAction(r => Run(r, gpu =>
         {
             if (r.GetValue(json))
             {
@@ -229,47 +236,29 @@ public static class Program
         return root.Parse(args).Invoke();
     }
 
-    /// <summary>Runs <paramref name="body"/> on a context; turns expected failures into one-line errors and exit code 1.</summary>
-    private static int Run(string? device, bool validate, Action<GpuContext> body) => RunCode(device, validate, gpu =>
+    /// <summary>Runs <paramref name="body"/> on a context; listed failures become one-line errors (<see cref="CliErrors"/>).</summary>
+    private static int Run(ParseResult r, Action<GpuContext> body) => RunCode(r, gpu =>
     {
         body(gpu);
         return 0;
     });
 
-    /// <summary>As <see cref="Run"/>, for a body that returns its own exit code.</summary>
-    private static int RunCode(string? device, bool validate, Func<GpuContext, int> body)
+    /// <summary>
+    /// As <see cref="Run"/>, for a body that returns its own exit code. With <c>--validate</c>, any validation
+    /// message makes the exit code 1.
+    /// </summary>
+    private static int RunCode(ParseResult r, Func<GpuContext, int> body) => CliErrors.Guard(r.GetValue(s_json), () =>
     {
-        try
+        using var gpu = GpuContext.Create(new GpuContextOptions { Device = r.GetValue(s_device), EnableValidation = r.GetValue(s_validate) });
+        int code = body(gpu);
+        if (gpu.Validation is { Count: > 0 } log)
         {
-            using var gpu = GpuContext.Create(new GpuContextOptions { Device = device, EnableValidation = validate });
-            int code = body(gpu);
-            if (gpu.Validation is { Count: > 0 } log)
+            foreach (var m in log.Messages)
             {
-                foreach (var m in log.Messages)
-                {
-                    Console.Error.WriteLine($"validation: {m}");
-                }
-                return 1;
+                Console.Error.WriteLine($"validation: {m}");
             }
-            return code;
+            return CliErrors.Failed;
         }
-        catch (Exception e) when (e is ModelFormatException or GpuUnavailableException or VulkanException or ArgumentException
-                                       or IOException or InvalidDataException or UnauthorizedAccessException
-                                       or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
-        {
-            Console.Error.WriteLine($"rtup: {e.Message}");
-            return 1;
-        }
-    }
-
-    private static (int W, int H) ParseSize(string text)
-    {
-        var parts = text.ToLowerInvariant().Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w) &&
-            int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h) && w > 0 && h > 0)
-        {
-            return (w, h);
-        }
-        throw new ArgumentException($"--size '{text}' is not WxH (e.g. 960x540).");
-    }
+        return code;
+    });
 }

@@ -1,0 +1,57 @@
+using System.Globalization;
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Onnx;
+
+namespace RealtimeUpscale.Cli;
+
+/// <summary>
+/// Finds models for every command that takes <c>--model</c>: the bundled models (<c>models/*.onnx</c> beside the
+/// tool) by name, any ONNX file by path, and the bundled default.
+/// </summary>
+public static class ModelCatalog
+{
+    /// <summary>The bundled models' files, sorted by name, or empty when none are installed.</summary>
+    public static IReadOnlyList<string> Bundled()
+    {
+        string dir = Path.Combine(AppContext.BaseDirectory, "models");
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "*.onnx").OrderBy(f => f, StringComparer.Ordinal).ToList() : Array.Empty<string>();
+    }
+
+    /// <summary>
+    /// The file of a model: <paramref name="nameOrPath"/> when it is a file, else the bundled model of that name;
+    /// null picks the bundled default, the trained x2 model with the best Set5 PSNR.
+    /// </summary>
+    /// <exception cref="ModelFormatException">No file or bundled model has that name, or no bundled default is installed.</exception>
+    public static string Locate(string? nameOrPath) => Find(nameOrPath).Path;
+
+    /// <summary>Loads the model <see cref="Locate"/> finds.</summary>
+    /// <exception cref="ModelFormatException">As <see cref="Locate"/>, or the file is not a model this project runs.</exception>
+    public static ModelDefinition Load(string? nameOrPath)
+    {
+        var (path, loaded) = Find(nameOrPath);
+        return loaded ?? ModelDefinition.Load(path);
+    }
+
+    private static (string Path, ModelDefinition? Loaded) Find(string? nameOrPath)
+    {
+        var bundled = Bundled();
+        if (nameOrPath is null)
+        {
+            // The default is chosen by the metadata of the models themselves, so each is loaded.
+            var best = bundled.Select(f => (Path: f, Model: ModelDefinition.Load(f)))
+                .Where(m => Math.Abs(m.Model.Info.Scale - 2) < 1e-9 && m.Model.Info.Metadata.ContainsKey("val_psnr_set5") &&
+                            m.Model.Info.Metadata.GetValueOrDefault("trained") != "false")
+                .OrderByDescending(m => double.Parse(m.Model.Info.Metadata["val_psnr_set5"], CultureInfo.InvariantCulture))
+                .FirstOrDefault();
+            return best.Model is not null ? (best.Path, best.Model) : throw new ModelFormatException(
+                "No bundled model is installed (models/*.onnx with val_psnr_set5 metadata); pass --model PATH.onnx.");
+        }
+        if (File.Exists(nameOrPath))
+        {
+            return (nameOrPath, null);
+        }
+        var match = bundled.FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == nameOrPath);
+        return match is not null ? (match, null) : throw new ModelFormatException(
+            $"'{nameOrPath}' is neither a file nor a bundled model (bundled: {string.Join(", ", bundled.Select(Path.GetFileNameWithoutExtension))}).");
+    }
+}
