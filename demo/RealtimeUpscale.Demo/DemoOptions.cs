@@ -1,8 +1,16 @@
+using RealtimeUpscale.Imaging;
+
 namespace RealtimeUpscale.Demo;
 
 /// <summary>How <see cref="DemoApp.Run"/> runs: window or offscreen, view, models, resolution, frame count.</summary>
 public sealed record DemoOptions
 {
+    /// <summary>The smallest window side, in pixels.</summary>
+    public const int MinSide = 64;
+
+    /// <summary>The largest window side, in pixels.</summary>
+    public const int MaxSide = 16384;
+
     /// <summary>Vulkan device by index or name substring (default: <c>RTUP_DEVICE</c>, else the best).</summary>
     public string? Device { get; init; }
 
@@ -63,10 +71,7 @@ public sealed record DemoOptions
     /// <summary>Checks the options; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public void Check()
     {
-        if (Width < 64 || Height < 64 || Width > 16384 || Height > 16384)
-        {
-            throw new ArgumentException($"--size {Width}x{Height}: each side must be 64 to 16384 pixels.");
-        }
+        new ImageSize(Width, Height).Check("--size", MinSide, MaxSide);
         if (Frames is <= 0)
         {
             throw new ArgumentException("--frames must be positive.");

@@ -14,7 +14,7 @@ internal sealed unsafe class Swapchain : IDisposable
 {
     private readonly VulkanHost _host;
     private SwapchainKHR _handle;
-    private VkSemaphore[] _renderFinished = Array.Empty<VkSemaphore>();
+    private OwnedSemaphore[] _renderFinished = Array.Empty<OwnedSemaphore>();
 
     public Swapchain(VulkanHost host, int width, int height, bool vsync)
     {
@@ -30,7 +30,7 @@ internal sealed unsafe class Swapchain : IDisposable
     public int Height { get; private set; }
     public PresentModeKHR PresentMode { get; private set; }
 
-    public VkSemaphore RenderFinished(uint image) => _renderFinished[image];
+    public VkSemaphore RenderFinished(uint image) => _renderFinished[image].Handle;
 
     public void Recreate(int width, int height)
     {
@@ -77,11 +77,10 @@ internal sealed unsafe class Swapchain : IDisposable
             _host.GetSwapchainImages(_host.Device, _handle, &n, p).Check("vkGetSwapchainImagesKHR");
         }
         Images = images;
-        _renderFinished = new VkSemaphore[n];
-        var semaphoreInfo = new SemaphoreCreateInfo(flags: 0);
+        _renderFinished = new OwnedSemaphore[n];
         for (int i = 0; i < n; i++)
         {
-            vk.CreateSemaphore(_host.Device, in semaphoreInfo, null, out _renderFinished[i]).Check("vkCreateSemaphore");
+            _renderFinished[i] = new OwnedSemaphore(vk, _host.Device);
         }
     }
 
@@ -105,7 +104,7 @@ internal sealed unsafe class Swapchain : IDisposable
     /// <summary>Presents image <paramref name="index"/>; returns false when the swapchain should be recreated.</summary>
     public bool Present(uint index)
     {
-        var wait = _renderFinished[index];
+        var wait = _renderFinished[index].Handle;
         var handle = _handle;
         var info = new PresentInfoKHR(waitSemaphoreCount: 1, pWaitSemaphores: &wait, swapchainCount: 1,
             pSwapchains: &handle, pImageIndices: &index);
@@ -174,9 +173,9 @@ internal sealed unsafe class Swapchain : IDisposable
     {
         foreach (var s in _renderFinished)
         {
-            _host.Vk.DestroySemaphore(_host.Device, s, null);
+            s?.Dispose();
         }
-        _renderFinished = Array.Empty<VkSemaphore>();
+        _renderFinished = Array.Empty<OwnedSemaphore>();
     }
 
     public void Dispose()
