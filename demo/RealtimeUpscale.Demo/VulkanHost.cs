@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using RealtimeUpscale.Runtime;
 using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
@@ -8,14 +7,13 @@ namespace RealtimeUpscale.Demo;
 /// <summary>
 /// The demo's own Vulkan instance, device and queue, made the way a game engine makes them (with a
 /// window surface and the swapchain extension), and lent to the library with <see cref="GpuContext.Borrow"/>.
-/// Owns every handle it creates; the library's context must be disposed first.
+/// Each handle it creates has its own owner on a <see cref="DisposalStack"/>, disposed in reverse creation order
+/// (device, surface, messenger, instance, then the validation log); the library's context must be disposed first.
 /// </summary>
 internal sealed unsafe class VulkanHost : IDisposable
 {
     private const string ValidationLayer = "VK_LAYER_KHRONOS_validation";
-    private GCHandle _logHandle;
-    private DebugUtilsMessengerEXT _messenger;
-    private bool _disposed;
+    private readonly DisposalStack _owned = new();
 
     // VK_KHR_surface (instance level) and VK_KHR_swapchain (device level), loaded by hand: the Silk.NET
     // extension packages are not used.
@@ -56,9 +54,7 @@ internal sealed unsafe class VulkanHost : IDisposable
             host.CreateInstance(window, validation);
             if (window != 0)
             {
-                int r = Glfw.CreateWindowSurface((nint)host.Instance.Handle, window, 0, out ulong surface);
-                ((Result)r).Check("glfwCreateWindowSurface");
-                host.Surface = new SurfaceKHR(surface);
+                host.Surface = host._owned.Push(new OwnedSurface(host.Instance, window, host.DestroySurface)).Handle;
             }
             host.PickDevice(requested ?? Environment.GetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable));
             host.CreateDevice();
@@ -106,19 +102,13 @@ internal sealed unsafe class VulkanHost : IDisposable
             DebugUtilsMessengerCreateInfoEXT messengerInfo = default;
             if (validation)
             {
-                Validation = new ValidationLog();
-                messengerInfo = Validation.CreateMessengerInfo(out _logHandle);
+                Validation = _owned.Push(new PinnedValidationLog(new ValidationLog(), out messengerInfo)).Log;
                 info.PNext = &messengerInfo;
             }
-            Vk.CreateInstance(in info, null, out var instance).Check("vkCreateInstance");
-            Instance = instance;
+            Instance = _owned.Push(new OwnedInstance(Vk, in info)).Handle;
             if (validation)
             {
-                var create = (delegate* unmanaged[Cdecl]<Instance, DebugUtilsMessengerCreateInfoEXT*, AllocationCallbacks*,
-                    DebugUtilsMessengerEXT*, Result>)GpuContext.LoadInstanceFunction(Vk, instance, "vkCreateDebugUtilsMessengerEXT");
-                DebugUtilsMessengerEXT m;
-                create(instance, &messengerInfo, null, &m).Check("vkCreateDebugUtilsMessengerEXT");
-                _messenger = m;
+                _owned.Push(new OwnedDebugMessenger(Vk, Instance, in messengerInfo));
             }
             GetSurfaceSupport = (delegate* unmanaged[Cdecl]<PhysicalDevice, uint, SurfaceKHR, uint*, Result>)
                 Load("vkGetPhysicalDeviceSurfaceSupportKHR", window != 0);
@@ -257,8 +247,7 @@ internal sealed unsafe class VulkanHost : IDisposable
         {
             var info = new DeviceCreateInfo(queueCreateInfoCount: 1, pQueueCreateInfos: &queueInfo,
                 enabledExtensionCount: (uint)extensions.Length, ppEnabledExtensionNames: (byte**)extPtrs, pEnabledFeatures: &enabled);
-            Vk.CreateDevice(PhysicalDevice, in info, null, out var device).Check("vkCreateDevice");
-            Device = device;
+            Device = _owned.Push(new OwnedDevice(Vk, PhysicalDevice, in info)).Handle;
         }
         finally
         {
@@ -289,36 +278,5 @@ internal sealed unsafe class VulkanHost : IDisposable
     }
 
     /// <summary>Destroys the device, the surface, the messenger and the instance, in that order.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-        _disposed = true;
-        if (Device.Handle != 0)
-        {
-            // Teardown goes on whatever this returns: a lost device still has objects to destroy.
-            Vk.DeviceWaitIdle(Device);
-            Vk.DestroyDevice(Device, null);
-        }
-        if (Surface.Handle != 0)
-        {
-            DestroySurface(Instance, Surface, null);
-        }
-        if (_messenger.Handle != 0)
-        {
-            var destroy = (delegate* unmanaged[Cdecl]<Instance, DebugUtilsMessengerEXT, AllocationCallbacks*, void>)
-                GpuContext.LoadInstanceFunction(Vk, Instance, "vkDestroyDebugUtilsMessengerEXT");
-            destroy(Instance, _messenger, null);
-        }
-        if (Instance.Handle != 0)
-        {
-            Vk.DestroyInstance(Instance, null);
-        }
-        if (_logHandle.IsAllocated)
-        {
-            _logHandle.Free();
-        }
-    }
+    public void Dispose() => _owned.Dispose();
 }
