@@ -43,6 +43,10 @@ public static class CliErrors
     public static (string Kind, int ExitCode)? Classify(Exception e)
     {
         ArgumentNullException.ThrowIfNull(e);
+        if (e is ObjectDisposedException)
+        {
+            return null; // an InvalidOperationException, but always a defect
+        }
         foreach (var (type, kind, code) in Known)
         {
             if (type.IsInstanceOfType(e))

@@ -106,6 +106,7 @@ public sealed class CliErrorTests : IDisposable
         Assert.Equal(("io", CliErrors.Failed), CliErrors.Classify(new UnauthorizedAccessException("denied")));
         Assert.Null(CliErrors.Classify(new NullReferenceException()));
         Assert.Null(CliErrors.Classify(new IndexOutOfRangeException()));
+        Assert.Null(CliErrors.Classify(new ObjectDisposedException("context")));
         var output = new StringWriter();
         var error = new StringWriter();
         Assert.Equal(CliErrors.Failed, CliErrors.Report(new IOException("disk full\nwhile writing"), json: false, output, error));
