@@ -13,7 +13,7 @@ public sealed record DemoPanel(string Label, int X, int Y, int Width, int Height
 
 /// <summary>
 /// The live demo: a render loop that draws an animated scene at low resolution with a compute shader,
-/// upscales it with the library's engine call (<see cref="RealtimeUpscale.Network.Upscaler.Record"/>) on
+/// upscales it with the library's engine call (<see cref="RealtimeUpscale.Upscaling.Upscaler.Record"/>) on
 /// the demo's own device, and presents, as a game would. Also runs without a window (offscreen).
 /// </summary>
 public static class DemoApp

@@ -1,5 +1,6 @@
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Runtime;
+using RealtimeUpscale.Upscaling;
 
 namespace RealtimeUpscale.Demo;
 

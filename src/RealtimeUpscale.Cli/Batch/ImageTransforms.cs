@@ -1,6 +1,7 @@
 using RealtimeUpscale.Imaging;
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Runtime;
+using RealtimeUpscale.Upscaling;
 
 namespace RealtimeUpscale.Cli.Batch;
 

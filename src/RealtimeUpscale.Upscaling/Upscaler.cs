@@ -1,9 +1,10 @@
 using System.Runtime.InteropServices;
+using RealtimeUpscale.Network;
 using RealtimeUpscale.Network.Layers;
 using RealtimeUpscale.Runtime;
 using Silk.NET.Vulkan;
 
-namespace RealtimeUpscale.Network;
+namespace RealtimeUpscale.Upscaling;
 
 /// <summary>Interleaved 8-bit or float pixel layouts the host call accepts.</summary>
 public enum PixelFormat
@@ -37,7 +38,7 @@ public enum PixelFormat
 public sealed class Upscaler : IDisposable
 {
     private readonly GpuContext _context;
-    private readonly Network _network;
+    private readonly Network.Network _network;
     private readonly NetworkBinding _binding;
     private readonly List<GpuLayer> _layers = new();
     private readonly List<GpuTensor> _tensors = new();
@@ -77,7 +78,7 @@ public sealed class Upscaler : IDisposable
         }
         OutputWidth = outShape.Width;
         OutputHeight = outShape.Height;
-        _network = new Network(context, model);
+        _network = new Network.Network(context, model);
         try
         {
             _binding = _network.Bind(new TensorShape(c, inputHeight, inputWidth));

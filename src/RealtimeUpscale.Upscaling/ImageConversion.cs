@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
+using RealtimeUpscale.Network;
 using RealtimeUpscale.Runtime;
 
-namespace RealtimeUpscale.Network;
+namespace RealtimeUpscale.Upscaling;
 
 /// <summary>Which planes a tensor holds when it is converted from or to an image.</summary>
 public enum ChannelLayout
@@ -41,6 +42,9 @@ public sealed class ImageToTensor
     private static readonly PipelineLayoutDescription Layout = new(
         new[] { BindingKind.SampledImage, BindingKind.StorageBuffer }, 16);
 
+    // Embedded in this assembly (see RealtimeUpscale.Upscaling.csproj); loaded once.
+    private static readonly Lazy<ShaderCode> Shader = new(() => ShaderCode.FromEmbedded(typeof(ImageToTensor).Assembly, "image_to_tensor"));
+
     private readonly GpuContext _context;
     private readonly ComputePipeline _pipeline;
 
@@ -60,7 +64,7 @@ public sealed class ImageToTensor
         };
         _context = context;
         ChannelLayout = layout;
-        _pipeline = context.Pipelines.Get(Shaders.Get("image_to_tensor"), new[] { code }, Layout);
+        _pipeline = context.Pipelines.Get(Shader.Value, new[] { code }, Layout);
     }
 
     /// <summary>The tensor's planes.</summary>
@@ -108,6 +112,8 @@ public sealed class TensorToImage
     private static readonly PipelineLayoutDescription Layout = new(
         new[] { BindingKind.StorageBuffer, BindingKind.StorageImage }, 16);
 
+    private static readonly Lazy<ShaderCode> Shader = new(() => ShaderCode.FromEmbedded(typeof(TensorToImage).Assembly, "tensor_to_image"));
+
     private readonly GpuContext _context;
     private readonly ComputePipeline _pipeline;
 
@@ -132,7 +138,7 @@ public sealed class TensorToImage
         };
         _context = context;
         ChannelLayout = layout;
-        _pipeline = context.Pipelines.Get(Shaders.Get("tensor_to_image"), new[] { code }, Layout);
+        _pipeline = context.Pipelines.Get(Shader.Value, new[] { code }, Layout);
     }
 
     /// <summary>The tensor's planes.</summary>

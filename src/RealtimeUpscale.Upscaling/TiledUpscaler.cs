@@ -1,6 +1,7 @@
+using RealtimeUpscale.Network;
 using RealtimeUpscale.Runtime;
 
-namespace RealtimeUpscale.Network;
+namespace RealtimeUpscale.Upscaling;
 
 /// <summary>
 /// Upscales host images of any size in tiles. Each tile's input overlaps its neighbours by the model's

@@ -1,6 +1,7 @@
+using RealtimeUpscale.Network;
 using RealtimeUpscale.Runtime;
 
-namespace RealtimeUpscale.Network;
+namespace RealtimeUpscale.Upscaling;
 
 /// <summary>
 /// Shrinks host images on the GPU without aliasing: a binomial low-pass (Zhang 2019's blur-before-downsample)
@@ -55,7 +56,7 @@ public static class Resampler
                 planar[c * n + i] = pixels[i * channels + c] / 255f;
             }
         }
-        using var network = new Network(context, definition);
+        using var network = new Network.Network(context, definition);
         using var binding = network.Bind(new TensorShape(channels, height, width));
         binding.Input.Upload(planar);
         context.Execute(binding.Record);
