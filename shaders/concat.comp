@@ -1,7 +1,8 @@
 #version 450
 // Channel concatenation of two planar float32 tensors of one height and width:
 // output channels [0, aC) are a's, [aC, aC + bC) are b's. Longer concatenations chain this.
-layout(local_size_x = 64, local_size_y = 1, local_size_z = 1) in;
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
 layout(std430, binding = 0) readonly buffer A { float aData[]; };
 layout(std430, binding = 1) readonly buffer B { float bData[]; };

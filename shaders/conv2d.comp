@@ -1,13 +1,14 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#include "include/codes.glsl"
 // 2D convolution (cross-correlation, as PyTorch and ONNX define it) with optional fused stages:
 //   [upsample (resize-convolution)] -> pad -> conv -> bias -> activation -> [pixel shuffle (sub-pixel conv)]
 //
 // Memory layout: every tensor is planar float32, element (c, y, x) at (c * H + y) * W + x.
 //   binding 0: input,  inC x inH x inW (before the fused upsample)
 //   binding 1: output, outC x outH x outW, or with SHUFFLE (outC / r^2) x (outH * r) x (outW * r)
-//   bindings 2 and 3: parameters (include/params.glsl): weights, then bias [ocStride], then, for ACT == 3, one
+//   bindings 2 and 3: parameters (include/params.glsl): weights, then bias [ocStride], then, for ACT_PRELU_CHANNEL, one
 //              PReLU slope per output channel [ocStride]. ocStride is outC rounded up to a multiple of OC_BLOCK;
 //              the padding channels hold zeros and are never stored. Weights are [ocStride][inC / groups][KH][KW].
 //   binding 4: the input again, as R32F texels (read when TEXELS = 1)
@@ -21,27 +22,28 @@
 // loop over the lanes. GPUs read the storage buffer.
 // The loops whose indices address the accumulators and the window are unrolled, so those arrays stay in
 // registers (a dynamically indexed array lives in memory on CPU drivers).
-layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
-layout(constant_id = 0) const int KH = 3;
-layout(constant_id = 1) const int KW = 3;
-layout(constant_id = 2) const int SY = 1;
-layout(constant_id = 3) const int SX = 1;
-layout(constant_id = 4) const int PAD_MODE = 0;      // 0 zeros, 1 replicate (edge), 2 reflect, 3 edge within BORDER, zeros beyond
-layout(constant_id = 5) const int OC_BLOCK = 1;
-layout(constant_id = 6) const int ACT = 0;
-layout(constant_id = 7) const float ACT_A = 0.0;
-layout(constant_id = 8) const float ACT_B = 0.0;
-layout(constant_id = 9) const int UPSAMPLE = 0;      // 0 none, 1 nearest, 2 bilinear, 3 bicubic
-layout(constant_id = 10) const int ALIGN_CORNERS = 0;
-layout(constant_id = 11) const int SHUFFLE = 0;      // 0 none, 1 CRD (PyTorch pixel_shuffle), 2 DCR (ONNX default)
-layout(constant_id = 12) const int SHUFFLE_R = 1;
-layout(constant_id = 13) const int DY = 1;           // dilation
-layout(constant_id = 14) const int DX = 1;
-layout(constant_id = 15) const int PARAMS_IN_UBO = 0;
-layout(constant_id = 16) const int PX = 1;            // output pixels per invocation along x; > 1 only if SX = DX = 1
-layout(constant_id = 17) const int BORDER = 0;        // PAD_MODE 3: how far outside the input the edge repeats
-layout(constant_id = 18) const int TEXELS = 0;        // 1: read the input through binding 4
+layout(constant_id = 3) const int KH = 3;
+layout(constant_id = 4) const int KW = 3;
+layout(constant_id = 5) const int SY = 1;
+layout(constant_id = 6) const int SX = 1;
+layout(constant_id = 7) const int PAD_MODE = PAD_ZEROS;
+layout(constant_id = 8) const int OC_BLOCK = 1;
+layout(constant_id = 9) const int ACT = ACT_NONE;
+layout(constant_id = 10) const float ACT_A = 0.0;
+layout(constant_id = 11) const float ACT_B = 0.0;
+layout(constant_id = 12) const int UPSAMPLE = UPSAMPLE_NONE;
+layout(constant_id = 13) const int ALIGN_CORNERS = 0;
+layout(constant_id = 14) const int SHUFFLE = SHUFFLE_NONE;
+layout(constant_id = 15) const int SHUFFLE_R = 1;
+layout(constant_id = 16) const int DY = 1;           // dilation
+layout(constant_id = 17) const int DX = 1;
+layout(constant_id = 18) const int PARAMS_IN_UBO = 0;
+layout(constant_id = 19) const int PX = 1;            // output pixels per invocation along x; > 1 only if SX = DX = 1
+layout(constant_id = 20) const int BORDER = 0;        // PAD_BOUNDED_REPLICATE: how far outside the input the edge repeats
+layout(constant_id = 21) const int TEXELS = 0;        // 1: read the input through binding 4
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -69,9 +71,9 @@ layout(binding = 4) uniform samplerBuffer inTexels;
 int padIndex(int i, int n)
 {
     if (i >= 0 && i < n) return i;
-    if (PAD_MODE == 0) return -1;
-    if (PAD_MODE == 1) return clamp(i, 0, n - 1);
-    if (PAD_MODE == 3) return i >= -BORDER && i < n + BORDER ? clamp(i, 0, n - 1) : -1;
+    if (PAD_MODE == PAD_ZEROS) return -1;
+    if (PAD_MODE == PAD_REPLICATE) return clamp(i, 0, n - 1);
+    if (PAD_MODE == PAD_BOUNDED_REPLICATE) return i >= -BORDER && i < n + BORDER ? clamp(i, 0, n - 1) : -1;
     // reflect without repeating the edge: -1 -> 1, n -> n - 2 (the host checks pad < n; the clamp only
     // serves columns past the output, which are computed and never stored)
     i = i < 0 ? -i : i;
@@ -80,7 +82,7 @@ int padIndex(int i, int n)
 
 float inputAt(int c, int y, int x)
 {
-    if (UPSAMPLE == 0) return SRC((c * pc.inH + y) * pc.inW + x);
+    if (UPSAMPLE == UPSAMPLE_NONE) return SRC((c * pc.inH + y) * pc.inW + x);
     return resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX, pc.periodY, pc.periodX);
 }
 
@@ -143,13 +145,13 @@ void main()
         int oc = oc0 + b;
         if (oc >= pc.outC) break;
         float bias = param(biasBase + oc);
-        float slope = ACT == 3 ? param(biasBase + pc.ocStride + oc) : 0.0;
+        float slope = ACT == ACT_PRELU_CHANNEL ? param(biasBase + pc.ocStride + oc) : 0.0;
         [[unroll]] for (int j = 0; j < PX; j++)
         {
             int ox = ox0 + j;
             if (ox >= pc.outW) break;
             float v = activate(acc[b * PX + j] + bias, slope);
-            if (SHUFFLE == 0)
+            if (SHUFFLE == SHUFFLE_NONE)
             {
                 outData[(oc * pc.outH + oy) * pc.outW + ox] = v;
             }
@@ -158,7 +160,7 @@ void main()
                 // Conv channel oc becomes sub-pixel (i, j) of channel c in an r-times larger image.
                 int rr = SHUFFLE_R * SHUFFLE_R;
                 int c, ij;
-                if (SHUFFLE == 1) { c = oc / rr; ij = oc % rr; }              // CRD: oc = c * r^2 + i * r + j
+                if (SHUFFLE == SHUFFLE_CRD) { c = oc / rr; ij = oc % rr; }              // CRD: oc = c * r^2 + i * r + j
                 else { c = oc % (pc.outC / rr); ij = oc / (pc.outC / rr); }   // DCR: oc = (i * r + j) * C + c
                 int y = oy * SHUFFLE_R + ij / SHUFFLE_R;
                 int x = ox * SHUFFLE_R + ij % SHUFFLE_R;

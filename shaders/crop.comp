@@ -1,6 +1,7 @@
 #version 450
 // Crop / slice: out (c, y, x) = in (c0 + c, y0 + y, x0 + x), planar float32 tensors.
-layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };

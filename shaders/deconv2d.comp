@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#include "include/codes.glsl"
 // Transposed 2D convolution (deconvolution), PyTorch's conv_transpose2d / ONNX ConvTranspose, computed by
 // gathering: each output pixel sums its own contributions, so no two invocations write the same element
 // and no atomics are needed.
@@ -16,26 +17,27 @@
 //   binding 1: output outC x outH x outW, outH = (inPadH - 1) * SY - padTop - padBottom + KH + outputPadding
 //   bindings 2 and 3: parameters (include/params.glsl): weights [inC][ocStride][KH][KW] (PyTorch's layout
 //              with the per-group output channels padded with zeros to ocStride, a multiple of OC_BLOCK),
-//              then bias [outC], then, for ACT == 3, one PReLU slope per output channel [outC]
+//              then bias [outC], then, for ACT_PRELU_CHANNEL, one PReLU slope per output channel [outC]
 //   binding 4: the input again, as R32F texels (read when TEXELS = 1)
 // Invocations are laid out phase-major: z = ocBlock * SY * SX + ry * SX + rx, and invocation (x, y, z) computes
 // the PX output pixels ((x * PX + j) * SX + rx, y * SY + ry), j < PX, of output channels
 // ocBlock * OC_BLOCK .. + OC_BLOCK - 1 (never across groups). Every invocation of a workgroup then uses the same
 // kernel taps, so the weight reads are uniform and the tap loops do not diverge.
-layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
-layout(constant_id = 0) const int KH = 3;
-layout(constant_id = 1) const int KW = 3;
-layout(constant_id = 2) const int SY = 1;
-layout(constant_id = 3) const int SX = 1;
-layout(constant_id = 4) const int OC_BLOCK = 1;
-layout(constant_id = 5) const int ACT = 0;
-layout(constant_id = 6) const float ACT_A = 0.0;
-layout(constant_id = 7) const float ACT_B = 0.0;
-layout(constant_id = 8) const int IN_PAD_MODE = 0;   // 0 zeros, 1 replicate (edge), 2 reflect
-layout(constant_id = 9) const int PARAMS_IN_UBO = 0;
-layout(constant_id = 10) const int PX = 4;          // output pixels per invocation along x
-layout(constant_id = 11) const int TEXELS = 0;      // 1: read the input through binding 4 (CPU devices; see conv2d.comp)
+layout(constant_id = 3) const int KH = 3;
+layout(constant_id = 4) const int KW = 3;
+layout(constant_id = 5) const int SY = 1;
+layout(constant_id = 6) const int SX = 1;
+layout(constant_id = 7) const int OC_BLOCK = 1;
+layout(constant_id = 8) const int ACT = ACT_NONE;
+layout(constant_id = 9) const float ACT_A = 0.0;
+layout(constant_id = 10) const float ACT_B = 0.0;
+layout(constant_id = 11) const int IN_PAD_MODE = PAD_ZEROS; // PAD_ZEROS, PAD_REPLICATE or PAD_REFLECT
+layout(constant_id = 12) const int PARAMS_IN_UBO = 0;
+layout(constant_id = 13) const int PX = 4;          // output pixels per invocation along x
+layout(constant_id = 14) const int TEXELS = 0;      // 1: read the input through binding 4 (CPU devices; see conv2d.comp)
 
 // Taps along x one output phase uses at most, and the input columns one invocation reads per row.
 const int NTX = (KW + SX - 1) / SX;
@@ -63,8 +65,8 @@ layout(binding = 4) uniform samplerBuffer inTexels;
 int padIndex(int i, int n)
 {
     if (i >= 0 && i < n) return i;
-    if (IN_PAD_MODE == 0) return -1;
-    if (IN_PAD_MODE == 1) return clamp(i, 0, n - 1);
+    if (IN_PAD_MODE == PAD_ZEROS) return -1;
+    if (IN_PAD_MODE == PAD_REPLICATE) return clamp(i, 0, n - 1);
     i = i < 0 ? -i : i;
     return i >= n ? 2 * (n - 1) - i : i;
 }
@@ -146,7 +148,7 @@ void main()
         int oc = oc0 + b;
         if (oc >= pc.outC) break;
         float bias = param(biasBase + oc);
-        float slope = ACT == 3 ? param(biasBase + pc.outC + oc) : 0.0;
+        float slope = ACT == ACT_PRELU_CHANNEL ? param(biasBase + pc.outC + oc) : 0.0;
         [[unroll]] for (int j = 0; j < PX; j++)
         {
             int ox = ox0 + j * SX;

@@ -1,13 +1,15 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "include/codes.glsl"
 // Image (any sampled colour format: rgba8, rgba16f, rgba32f...) to a planar float32 tensor.
 // Reads texel (srcX + x, srcY + y), clamped to the image (edge replication, for tiles that overhang),
 // and writes tensor pixel (x, y) of width x height. COLOR selects the channels written:
-//   0 RGB (3), 1 RGBA (4), 2 Y (1, studio range / 255), 3 YCbCr (3, studio range / 255), 4 alpha (1),
-//   5 grey (1, the red channel: a grey image stored with r = g = b)
-layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+//   COLOR_RGB (3), COLOR_RGBA (4), COLOR_Y (1, studio range / 255), COLOR_YCBCR (3, studio range / 255),
+//   COLOR_ALPHA (1), COLOR_GREY (1, the red channel: a grey image stored with r = g = b)
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
-layout(constant_id = 0) const int COLOR = 0;
+layout(constant_id = 3) const int COLOR = COLOR_RGB;
 
 layout(binding = 0) uniform sampler2D source;
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -26,25 +28,25 @@ void main()
     vec4 t = texelFetch(source, p, 0);
     int plane = pc.width * pc.height;
     int i = y * pc.width + x;
-    if (COLOR == 0 || COLOR == 1)
+    if (COLOR == COLOR_RGB || COLOR == COLOR_RGBA)
     {
         outData[i] = t.r;
         outData[plane + i] = t.g;
         outData[2 * plane + i] = t.b;
-        if (COLOR == 1) outData[3 * plane + i] = t.a;
+        if (COLOR == COLOR_RGBA) outData[3 * plane + i] = t.a;
     }
-    else if (COLOR == 2)
+    else if (COLOR == COLOR_Y)
     {
         outData[i] = rgbToYcbcr(t.rgb).x;
     }
-    else if (COLOR == 3)
+    else if (COLOR == COLOR_YCBCR)
     {
         vec3 ycc = rgbToYcbcr(t.rgb);
         outData[i] = ycc.x;
         outData[plane + i] = ycc.y;
         outData[2 * plane + i] = ycc.z;
     }
-    else if (COLOR == 4)
+    else if (COLOR == COLOR_ALPHA)
     {
         outData[i] = t.a;
     }

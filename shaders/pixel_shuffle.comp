@@ -1,13 +1,16 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
+#include "include/codes.glsl"
 // Depth to space (pixel shuffle): C * r^2 channels of H x W become C channels of (H * r) x (W * r).
 // Output (c, y, x) with i = y mod r, j = x mod r reads input (ic, y / r, x / r) where
-//   ORDER 0, CRD (PyTorch pixel_shuffle, ONNX mode "CRD"): ic = c * r^2 + i * r + j
-//   ORDER 1, DCR (ONNX DepthToSpace default):              ic = (i * r + j) * C + c
+//   ORDER SHUFFLE_CRD (PyTorch pixel_shuffle, ONNX mode "CRD"): ic = c * r^2 + i * r + j
+//   ORDER SHUFFLE_DCR (ONNX DepthToSpace default):              ic = (i * r + j) * C + c
 // Layout: planar float32, element (c, y, x) at (c * H + y) * W + x.
-layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
-layout(constant_id = 0) const int R = 2;
-layout(constant_id = 1) const int ORDER = 0;
+layout(constant_id = 3) const int R = 2;
+layout(constant_id = 4) const int ORDER = SHUFFLE_CRD;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -23,6 +26,6 @@ void main()
     int outW = pc.inW * R;
     if (x >= outW || y >= outH || c >= pc.outC) return;
     int ij = (y % R) * R + (x % R);
-    int ic = ORDER == 0 ? c * R * R + ij : ij * pc.outC + c;
+    int ic = ORDER == SHUFFLE_CRD ? c * R * R + ij : ij * pc.outC + c;
     outData[(c * outH + y) * outW + x] = inData[(ic * pc.inH + y / R) * pc.inW + x / R];
 }

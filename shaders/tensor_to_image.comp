@@ -1,13 +1,15 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "include/codes.glsl"
 // Planar float32 tensor to an image (storage image written without a format qualifier, so one shader
 // serves rgba8, rgba16f and rgba32f; unorm formats clamp to [0, 1] on store).
 // Tensor pixel (x, y) of width x height goes to texel (dstX + x, dstY + y). COLOR reads:
-//   0 RGB (3; alpha 1), 1 RGBA (4), 2 grey (1; written to r, g, b; alpha 1), 3 YCbCr (3, studio range / 255,
-//   converted to RGB; alpha 1), 4 YCbCr + alpha (4), 5 grey + alpha (2)
-layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+//   COLOR_RGB (3; alpha 1), COLOR_RGBA (4), COLOR_GREY or COLOR_Y (1; written to r, g, b; alpha 1),
+//   COLOR_YCBCR (3, studio range / 255, converted to RGB; alpha 1), COLOR_YCBCR_ALPHA (4), COLOR_GREY_ALPHA (2)
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
-layout(constant_id = 0) const int COLOR = 0;
+layout(constant_id = 3) const int COLOR = COLOR_RGB;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(binding = 1) uniform writeonly image2D target;
@@ -24,15 +26,15 @@ void main()
     int plane = pc.width * pc.height;
     int i = y * pc.width + x;
     vec4 v;
-    if (COLOR == 2 || COLOR == 5)
+    if (COLOR == COLOR_GREY || COLOR == COLOR_Y || COLOR == COLOR_GREY_ALPHA)
     {
-        v = vec4(vec3(inData[i]), COLOR == 5 ? inData[plane + i] : 1.0);
+        v = vec4(vec3(inData[i]), COLOR == COLOR_GREY_ALPHA ? inData[plane + i] : 1.0);
     }
     else
     {
         vec3 c = vec3(inData[i], inData[plane + i], inData[2 * plane + i]);
-        if (COLOR >= 3) c = ycbcrToRgb(c);
-        float a = (COLOR == 1 || COLOR == 4) ? inData[3 * plane + i] : 1.0;
+        if (COLOR == COLOR_YCBCR || COLOR == COLOR_YCBCR_ALPHA) c = ycbcrToRgb(c);
+        float a = (COLOR == COLOR_RGBA || COLOR == COLOR_YCBCR_ALPHA) ? inData[3 * plane + i] : 1.0;
         v = vec4(c, a);
     }
     imageStore(target, ivec2(pc.dstX + x, pc.dstY + y), v);

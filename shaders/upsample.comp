@@ -1,12 +1,14 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "include/codes.glsl"
 // Upsampling (F.interpolate) of every channel plane: nearest, bilinear or bicubic; definitions in
 // include/resample.glsl. Layout: planar float32, element (c, y, x) at (c * H + y) * W + x.
-layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
-layout(constant_id = 0) const int UPSAMPLE = 1;      // 1 nearest, 2 bilinear, 3 bicubic
-layout(constant_id = 1) const int ALIGN_CORNERS = 0;
-layout(constant_id = 2) const int TEXELS = 0;        // 1: read the input through binding 2 (CPU devices; see conv2d.comp)
+layout(constant_id = 3) const int UPSAMPLE = UPSAMPLE_NEAREST;
+layout(constant_id = 4) const int ALIGN_CORNERS = 0;
+layout(constant_id = 5) const int TEXELS = 0;        // 1: read the input through binding 2 (CPU devices; see conv2d.comp)
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };

@@ -1,8 +1,9 @@
 // Reads one channel plane of the source tensor at a coordinate of its upsampled version, with PyTorch's
 // definitions of F.interpolate (which ONNX Resize shares for the modes used here).
 //
-// The including shader defines SRC(i) (the source element at flat index i), the specialization constants
-//   UPSAMPLE      : 1 nearest, 2 bilinear, 3 bicubic (cubic convolution, A = -0.75)
+// The including shader includes codes.glsl and defines SRC(i) (the source element at flat index i), the
+// specialization constants
+//   UPSAMPLE      : UPSAMPLE_NEAREST, UPSAMPLE_BILINEAR or UPSAMPLE_BICUBIC (cubic convolution, A = -0.75)
 //   ALIGN_CORNERS : 0 or 1 (ignored by nearest)
 // and passes, per axis, `scale`: source pixels per output pixel. For align_corners = 0 that is
 // 1 / scale_factor (or in/out when a size was given); for align_corners = 1 it is (in - 1) / (out - 1).
@@ -35,12 +36,12 @@ void sourcePosition(int d, float scale, int period, out int i, out float t)
     {
         base = d / period;
         s = (float(d - base * period) + 0.5) * scale - 0.5;
-        if (UPSAMPLE == 2 && base == 0) s = max(s, 0.0);
+        if (UPSAMPLE == UPSAMPLE_BILINEAR && base == 0) s = max(s, 0.0);
     }
     else
     {
         s = (float(d) + 0.5) * scale - 0.5;
-        if (UPSAMPLE == 2) s = max(s, 0.0);
+        if (UPSAMPLE == UPSAMPLE_BILINEAR) s = max(s, 0.0);
     }
     float f = floor(s);
     i = base + int(f);
@@ -49,7 +50,7 @@ void sourcePosition(int d, float scale, int period, out int i, out float t)
 
 float resampleAt(int planeBase, int srcH, int srcW, int y, int x, float scaleY, float scaleX, int periodY, int periodX)
 {
-    if (UPSAMPLE == 1)
+    if (UPSAMPLE == UPSAMPLE_NEAREST)
     {
         int sy = min(periodY > 0 ? y / periodY : int(floor(float(y) * scaleY)), srcH - 1);
         int sx = min(periodX > 0 ? x / periodX : int(floor(float(x) * scaleX)), srcW - 1);
@@ -59,7 +60,7 @@ float resampleAt(int planeBase, int srcH, int srcW, int y, int x, float scaleY, 
     float ty, tx;
     sourcePosition(y, scaleY, periodY, iy, ty);
     sourcePosition(x, scaleX, periodX, ix, tx);
-    if (UPSAMPLE == 2)
+    if (UPSAMPLE == UPSAMPLE_BILINEAR)
     {
         int y1 = min(iy + 1, srcH - 1);
         int x1 = min(ix + 1, srcW - 1);

@@ -72,18 +72,6 @@ public sealed record Activation
     /// <summary>Clip to [min, max].</summary>
     public static Activation Clip(float min, float max) => new(ActivationKind.Clip, min, max);
 
-    /// <summary>The shader's ACT code (include/activation.glsl).</summary>
-    internal int ShaderCode => Kind switch
-    {
-        ActivationKind.None => 0,
-        ActivationKind.Relu => 1,
-        ActivationKind.PRelu => Slopes is null ? 2 : 3,
-        ActivationKind.LeakyRelu => 4,
-        ActivationKind.Tanh => 5,
-        ActivationKind.Sigmoid => 6,
-        _ => 7,
-    };
-
     internal void Validate(int? channels, string layer)
     {
         if (!float.IsFinite(A) || !float.IsFinite(B))

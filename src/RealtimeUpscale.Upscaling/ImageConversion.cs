@@ -1,6 +1,7 @@
-using System.Runtime.InteropServices;
 using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Kernels;
 using RealtimeUpscale.Runtime;
+using RealtimeUpscale.Upscaling.Kernels;
 
 namespace RealtimeUpscale.Upscaling;
 
@@ -39,12 +40,6 @@ public enum ChannelLayout
 /// </summary>
 public sealed class ImageToTensor
 {
-    private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.SampledImage, BindingKind.StorageBuffer }, 16);
-
-    // Embedded in this assembly (see RealtimeUpscale.Upscaling.csproj); loaded once.
-    private static readonly Lazy<ShaderCode> Shader = new(() => ShaderCode.FromEmbedded(typeof(ImageToTensor).Assembly, "image_to_tensor"));
-
     private readonly GpuContext _context;
     private readonly ComputePipeline _pipeline;
 
@@ -52,19 +47,13 @@ public sealed class ImageToTensor
     public ImageToTensor(GpuContext context, ChannelLayout layout)
     {
         ArgumentNullException.ThrowIfNull(context);
-        uint code = layout switch
+        if (layout is ChannelLayout.YCbCrAlpha or ChannelLayout.GreyAlpha)
         {
-            ChannelLayout.Rgb => 0,
-            ChannelLayout.Rgba => 1,
-            ChannelLayout.Y => 2,
-            ChannelLayout.YCbCr => 3,
-            ChannelLayout.Alpha => 4,
-            ChannelLayout.Grey => 5,
-            _ => throw new ArgumentException($"Image to tensor cannot produce {layout}.", nameof(layout)),
-        };
+            throw new ArgumentException($"Image to tensor cannot produce {layout}.", nameof(layout));
+        }
         _context = context;
         ChannelLayout = layout;
-        _pipeline = context.Pipelines.Get(Shader.Value, new[] { code }, Layout);
+        _pipeline = ImageToTensorKernel.Descriptor.Pipeline(context, new ColorConstants { Color = ColorCodes.Of(layout) });
     }
 
     /// <summary>The tensor's planes.</summary>
@@ -97,8 +86,8 @@ public sealed class ImageToTensor
         return new ComputeDispatch(_context, _pipeline, $"image to {ChannelLayout}")
             .Image(0, image)
             .Buffer(1, tensor.Buffer, write: true)
-            .Push(new Int4(s.Width, s.Height, x0, y0))
-            .Cover(s.Width, s.Height, 1, 8, 8, 1);
+            .Push(new ImageRegionPush { Width = s.Width, Height = s.Height, X = x0, Y = y0 })
+            .Cover(s.Width, s.Height, 1, ImageToTensorKernel.Descriptor.Workgroup);
     }
 }
 
@@ -109,11 +98,6 @@ public sealed class ImageToTensor
 /// </summary>
 public sealed class TensorToImage
 {
-    private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageImage }, 16);
-
-    private static readonly Lazy<ShaderCode> Shader = new(() => ShaderCode.FromEmbedded(typeof(TensorToImage).Assembly, "tensor_to_image"));
-
     private readonly GpuContext _context;
     private readonly ComputePipeline _pipeline;
 
@@ -126,19 +110,13 @@ public sealed class TensorToImage
             throw new NotSupportedException($"{context.DeviceName} cannot write storage images without a format " +
                                             "(shaderStorageImageWriteWithoutFormat); write tensors to buffers instead.");
         }
-        uint code = layout switch
+        if (layout == ChannelLayout.Alpha)
         {
-            ChannelLayout.Rgb => 0,
-            ChannelLayout.Rgba => 1,
-            ChannelLayout.Grey or ChannelLayout.Y => 2,
-            ChannelLayout.YCbCr => 3,
-            ChannelLayout.YCbCrAlpha => 4,
-            ChannelLayout.GreyAlpha => 5,
-            _ => throw new ArgumentException($"Tensor to image cannot read {layout}.", nameof(layout)),
-        };
+            throw new ArgumentException($"Tensor to image cannot read {layout}.", nameof(layout));
+        }
         _context = context;
         ChannelLayout = layout;
-        _pipeline = context.Pipelines.Get(Shader.Value, new[] { code }, Layout);
+        _pipeline = TensorToImageKernel.Descriptor.Pipeline(context, new ColorConstants { Color = ColorCodes.Of(layout) });
     }
 
     /// <summary>The tensor's planes.</summary>
@@ -163,11 +141,7 @@ public sealed class TensorToImage
         return new ComputeDispatch(_context, _pipeline, $"{ChannelLayout} to image")
             .Buffer(0, tensor.Buffer, write: false)
             .Image(1, image)
-            .Push(new Int4(s.Width, s.Height, x0, y0))
-            .Cover(s.Width, s.Height, 1, 8, 8, 1);
+            .Push(new ImageRegionPush { Width = s.Width, Height = s.Height, X = x0, Y = y0 })
+            .Cover(s.Width, s.Height, 1, TensorToImageKernel.Descriptor.Workgroup);
     }
 }
-
-/// <summary>Four ints of push constants, in order.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal readonly record struct Int4(int A, int B, int C, int D);

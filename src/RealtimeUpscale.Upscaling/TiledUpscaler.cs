@@ -7,7 +7,7 @@ namespace RealtimeUpscale.Upscaling;
 /// Upscales host images of any size in tiles. Each tile's input overlaps its neighbours by the model's
 /// receptive radius (<see cref="ModelDefinition.ReceptiveRadius"/>, at least the 2 pixels bicubic chroma and
 /// alpha need), and only the tile's own region of the output is kept, so the result equals an untiled run
-/// byte for byte (tile inputs start at multiples of 8 columns; see <see cref="RunBand"/>). Keeps one
+/// byte for byte (tile inputs start on the convolution's workgroup columns; see <see cref="RunBand"/>). Keeps one
 /// <see cref="Upscaler"/> per distinct tile size it meets; owns them.
 /// </summary>
 public sealed class TiledUpscaler : IDisposable
@@ -44,9 +44,9 @@ public sealed class TiledUpscaler : IDisposable
         _requestedTileSize = tileSize;
         Overlap = Math.Max(model.ReceptiveRadius(), 3);
         // Tile origins must keep every strided layer's sampling phase as in an untiled run, and start on the
-        // shaders' 8-column workgroup grid (see RunBand).
+        // convolution's workgroup grid (see RunBand).
         int stride = model.DownsamplingStride();
-        AlignX = Lcm(8, stride);
+        AlignX = Lcm((int)Network.Kernels.Conv2dKernel.Descriptor.Workgroup.X, stride);
         AlignY = stride;
     }
 
@@ -203,7 +203,7 @@ public sealed class TiledUpscaler : IDisposable
             // The tile's own region [x0, x1) x [y0, y1), and the input it reads, widened by the overlap.
             int x0 = tx * TileSize;
             int x1 = Math.Min(width, x0 + TileSize);
-            // Input origins are aligned to 8 columns, the width of the shaders' workgroups. On GPUs a
+            // Input origins are aligned to the width of the convolution's workgroups. On GPUs a
             // convolution computes a fixed 1, 2 or 4 neighbouring pixels per invocation, so every pixel keeps
             // the slot it has in an untiled run. On CPU devices the count (up to 32) follows the width, so a
             // pixel may sit in another slot; every slot runs the same operations in the same order, and the

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using RealtimeUpscale.Network.Kernels;
 using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Network.Layers;
@@ -10,14 +10,6 @@ namespace RealtimeUpscale.Network.Layers;
 /// </summary>
 public sealed class Conv2dLayer : GpuLayer
 {
-    private static readonly PipelineLayoutDescription Layout = new(
-        new[]
-        {
-            BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer,
-            BindingKind.UniformTexelBuffer,
-        },
-        (uint)Marshal.SizeOf<Push>());
-
     private readonly Conv2dSpec _conv;
     private readonly UpsampleSpec? _upsample;
     private readonly GpuBuffer _params;
@@ -25,7 +17,7 @@ public sealed class Conv2dLayer : GpuLayer
     private readonly int _block;
     private readonly int _stride;
     private readonly int _maxPixels;
-    private readonly uint[] _constants;
+    private readonly Conv2dKernel.Constants _constants;
 
     internal Conv2dLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
     {
@@ -47,17 +39,18 @@ public sealed class Conv2dLayer : GpuLayer
         _maxPixels = PixelsPerInvocation(_conv, _block, cpu);
         try
         {
-            uint[] constants =
+            _constants = new Conv2dKernel.Constants
             {
-                (uint)_conv.KernelH, (uint)_conv.KernelW, (uint)_conv.StrideY, (uint)_conv.StrideX,
-                _conv.ReplicateBorder > 0 ? 3u : (uint)_conv.PaddingMode, (uint)_block, (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B),
-                _upsample is null ? 0u : (uint)_upsample.Mode + 1, Shaders.Bits(_upsample?.AlignCorners ?? false),
-                shuffle is null ? 0u : (uint)shuffle.Order + 1, (uint)(shuffle?.Scale ?? 1),
-                (uint)_conv.DilationY, (uint)_conv.DilationX, Shaders.Bits(uniform), (uint)_maxPixels,
-                (uint)_conv.ReplicateBorder, 0u,
+                KernelH = _conv.KernelH, KernelW = _conv.KernelW, StrideY = _conv.StrideY, StrideX = _conv.StrideX,
+                Padding = _conv.ReplicateBorder > 0 ? PadCode.BoundedReplicate : Codes.Of(_conv.PaddingMode),
+                Border = _conv.ReplicateBorder, ChannelBlock = _block,
+                Activation = Codes.Of(act), ActivationA = act.A, ActivationB = act.B,
+                Upsample = Codes.Of(_upsample?.Mode), AlignCorners = _upsample?.AlignCorners ?? false,
+                Shuffle = Codes.Of(shuffle?.Order), ShuffleScale = shuffle?.Scale ?? 1,
+                DilationY = _conv.DilationY, DilationX = _conv.DilationX, ParamsInUniform = uniform,
+                PixelsPerInvocation = _maxPixels, Texels = false,
             };
-            _constants = constants;
-            _pipeline = context.Pipelines.Get(Shaders.Get("conv2d"), constants, Layout);
+            _pipeline = Conv2dKernel.Descriptor.Pipeline(context, _constants);
         }
         catch
         {
@@ -74,7 +67,7 @@ public sealed class Conv2dLayer : GpuLayer
         var conv = _conv.OutputShape(up, Name);
         var scales = _upsample?.ShaderScales(input, up) ?? (1f, 1f);
         var periods = _upsample?.Periods(input, up) ?? (0, 0);
-        var push = new Push
+        var push = new Conv2dKernel.Push
         {
             InC = input.Channels, InH = input.Height, InW = input.Width, UpH = up.Height, UpW = up.Width,
             OutC = conv.Channels, OutH = conv.Height, OutW = conv.Width,
@@ -87,10 +80,7 @@ public sealed class Conv2dLayer : GpuLayer
         var pipeline = _pipeline;
         if (texels || pixels != _maxPixels)
         {
-            var constants = (uint[])_constants.Clone();
-            constants[16] = (uint)pixels;
-            constants[18] = Shaders.Bits(texels);
-            pipeline = Context.Pipelines.Get(Shaders.Get("conv2d"), constants, Layout);
+            pipeline = Conv2dKernel.Descriptor.Pipeline(Context, _constants with { PixelsPerInvocation = pixels, Texels = texels });
         }
         return NewDispatch(pipeline, d => InputTexels(d, 4, inputs[0], texels)
             .Buffer(0, inputs[0].Buffer, write: false)
@@ -98,7 +88,7 @@ public sealed class Conv2dLayer : GpuLayer
             .Buffer(2, _params, write: false)
             .Buffer(3, _params, write: false)
             .Push(push)
-            .Cover((conv.Width + pixels - 1) / pixels, conv.Height, _stride / _block, 8, 8, 1));
+            .Cover((conv.Width + pixels - 1) / pixels, conv.Height, _stride / _block, Conv2dKernel.Descriptor.Workgroup));
     }
 
     /// <summary>
@@ -128,17 +118,18 @@ public sealed class Conv2dLayer : GpuLayer
 
     /// <summary>
     /// Pixels per invocation on CPU devices for an output <paramref name="width"/> wide, at most <paramref name="maxPixels"/>:
-    /// a row of 8 invocations covers 8 x PX columns, and the columns past the image are wasted SIMD lanes, so
-    /// narrow images take fewer. Minimises the cost per useful pixel, modelled on lavapipe measurements as
+    /// a row of a workgroup's invocations covers (workgroup width) x PX columns, and the columns past the image are
+    /// wasted SIMD lanes, so narrow images take fewer. Minimises the cost per useful pixel, modelled on lavapipe measurements as
     /// (1 + 2.4 / PX) / (fraction of the covered columns inside the image).
     /// </summary>
     internal static int PixelsForWidth(int maxPixels, int width)
     {
+        long row = Conv2dKernel.Descriptor.Workgroup.X;
         int best = 1;
         double bestCost = double.MaxValue;
         for (int px = 1; px <= maxPixels; px *= 2)
         {
-            long covered = (width + 8L * px - 1) / (8L * px) * 8 * px;
+            long covered = (width + row * px - 1) / (row * px) * row * px;
             double cost = (1 + 2.4 / px) * covered / width;
             if (cost < bestCost - 1e-9)
             {
@@ -150,13 +141,4 @@ public sealed class Conv2dLayer : GpuLayer
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing) => _params.Dispose();
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Push
-    {
-        public int InC, InH, InW, UpH, UpW, OutC, OutH, OutW, PadTop, PadLeft, Groups;
-        public float ScaleY, ScaleX;
-        public int OcStride;
-        public int PeriodY, PeriodX;
-    }
 }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using RealtimeUpscale.Network.Kernels;
 using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Network.Layers;
@@ -6,14 +6,6 @@ namespace RealtimeUpscale.Network.Layers;
 /// <summary>Runs shaders/deconv2d.comp (transposed convolution by gathering) for a <see cref="ConvTranspose2dSpec"/>.</summary>
 public sealed class ConvTranspose2dLayer : GpuLayer
 {
-    private static readonly PipelineLayoutDescription Layout = new(
-        new[]
-        {
-            BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer,
-            BindingKind.UniformTexelBuffer,
-        },
-        (uint)Marshal.SizeOf<Push>());
-
     /// <summary>Output pixels each invocation computes along x (the shader's PX).</summary>
     private const int PixelsPerInvocation = 4;
 
@@ -22,7 +14,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
     private readonly ComputePipeline _pipeline;
     private readonly int _block;
     private readonly int _stride;
-    private readonly uint[] _constants;
+    private readonly Deconv2dKernel.Constants _constants;
 
     internal ConvTranspose2dLayer(GpuContext context, ConvTranspose2dSpec spec, string name) : base(context, spec, name)
     {
@@ -42,14 +34,14 @@ public sealed class ConvTranspose2dLayer : GpuLayer
         _params = UploadParameterBlock(values, out bool uniform);
         try
         {
-            uint[] constants =
+            _constants = new Deconv2dKernel.Constants
             {
-                (uint)spec.KernelH, (uint)spec.KernelW, (uint)spec.StrideY, (uint)spec.StrideX, (uint)_block,
-                (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B), (uint)spec.InputPaddingMode,
-                Shaders.Bits(uniform), PixelsPerInvocation, 0u,
+                KernelH = spec.KernelH, KernelW = spec.KernelW, StrideY = spec.StrideY, StrideX = spec.StrideX,
+                ChannelBlock = _block, Activation = Codes.Of(act), ActivationA = act.A, ActivationB = act.B,
+                InputPadding = Codes.Of(spec.InputPaddingMode), ParamsInUniform = uniform,
+                PixelsPerInvocation = PixelsPerInvocation, Texels = false,
             };
-            _constants = constants;
-            _pipeline = context.Pipelines.Get(Shaders.Get("deconv2d"), constants, Layout);
+            _pipeline = Deconv2dKernel.Descriptor.Pipeline(context, _constants);
         }
         catch
         {
@@ -63,7 +55,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
     {
         var i = inputs[0].Shape;
         var o = output.Shape;
-        var push = new Push
+        var push = new Deconv2dKernel.Push
         {
             InC = i.Channels, InH = i.Height, InW = i.Width, OutC = o.Channels, OutH = o.Height, OutW = o.Width,
             PadTop = _spec.Padding.Top, PadLeft = _spec.Padding.Left, Groups = _spec.Groups,
@@ -75,9 +67,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
         var pipeline = _pipeline;
         if (texels)
         {
-            var constants = (uint[])_constants.Clone();
-            constants[11] = 1;
-            pipeline = Context.Pipelines.Get(Shaders.Get("deconv2d"), constants, Layout);
+            pipeline = Deconv2dKernel.Descriptor.Pipeline(Context, _constants with { Texels = true });
         }
         return NewDispatch(pipeline, d => InputTexels(d, 4, inputs[0], texels)
             .Buffer(0, inputs[0].Buffer, write: false)
@@ -87,15 +77,9 @@ public sealed class ConvTranspose2dLayer : GpuLayer
             .Push(push)
             // Phase-major: one z slice per (channel block, output phase); x and y step over phase positions.
             .Cover(((o.Width + _spec.StrideX - 1) / _spec.StrideX + PixelsPerInvocation - 1) / PixelsPerInvocation, (o.Height + _spec.StrideY - 1) / _spec.StrideY,
-                (long)(_spec.Groups == 1 ? _stride / _block : o.Channels / _block) * _spec.StrideY * _spec.StrideX, 8, 8, 1));
+                (long)(_spec.Groups == 1 ? _stride / _block : o.Channels / _block) * _spec.StrideY * _spec.StrideX, Deconv2dKernel.Descriptor.Workgroup));
     }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing) => _params.Dispose();
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Push
-    {
-        public int InC, InH, InW, OutC, OutH, OutW, PadTop, PadLeft, Groups, InPadTop, InPadLeft, InPadH, InPadW, OcStride;
-    }
 }

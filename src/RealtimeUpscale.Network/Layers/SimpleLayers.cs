@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using RealtimeUpscale.Network.Kernels;
 using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Network.Layers;
@@ -6,14 +6,12 @@ namespace RealtimeUpscale.Network.Layers;
 /// <summary>Runs shaders/pixel_shuffle.comp (depth to space, CRD or DCR).</summary>
 public sealed class PixelShuffleLayer : GpuLayer
 {
-    private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer }, 12);
-
     private readonly ComputePipeline _pipeline;
 
     internal PixelShuffleLayer(GpuContext context, PixelShuffleSpec spec, string name) : base(context, spec, name)
     {
-        _pipeline = context.Pipelines.Get(Shaders.Get("pixel_shuffle"), new[] { (uint)spec.Scale, (uint)spec.Order }, Layout);
+        _pipeline = PixelShuffleKernel.Descriptor.Pipeline(context,
+            new PixelShuffleKernel.Constants { Scale = spec.Scale, Order = Codes.Of(spec.Order) });
     }
 
     /// <inheritdoc />
@@ -24,18 +22,14 @@ public sealed class PixelShuffleLayer : GpuLayer
         return new ComputeDispatch(Context, _pipeline, Name)
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, output.Buffer, write: true)
-            .Push(new Int3(o.Channels, i.Height, i.Width))
-            .Cover(o.Width, o.Height, o.Channels, 8, 8, 1);
+            .Push(new PixelShuffleKernel.Push { OutC = o.Channels, InH = i.Height, InW = i.Width })
+            .Cover(o.Width, o.Height, o.Channels, PixelShuffleKernel.Descriptor.Workgroup);
     }
 }
 
 /// <summary>Runs shaders/upsample.comp (nearest, bilinear or bicubic, PyTorch's definitions).</summary>
 public sealed class UpsampleLayer : GpuLayer
 {
-    private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer },
-        (uint)Marshal.SizeOf<Push>());
-
     private readonly UpsampleSpec _spec;
     private readonly ComputePipeline _pipeline;
 
@@ -45,8 +39,8 @@ public sealed class UpsampleLayer : GpuLayer
         _pipeline = Pipeline(texels: false);
     }
 
-    private ComputePipeline Pipeline(bool texels) => Context.Pipelines.Get(Shaders.Get("upsample"),
-        new[] { (uint)_spec.Mode + 1, Shaders.Bits(_spec.AlignCorners), Shaders.Bits(texels) }, Layout);
+    private ComputePipeline Pipeline(bool texels) => UpsampleKernel.Descriptor.Pipeline(Context,
+        new UpsampleKernel.Constants { Mode = Codes.Of(_spec.Mode), AlignCorners = _spec.AlignCorners, Texels = texels });
 
     /// <inheritdoc />
     protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
@@ -55,7 +49,7 @@ public sealed class UpsampleLayer : GpuLayer
         var o = output.Shape;
         var (sy, sx) = _spec.ShaderScales(i, o);
         var (py, px) = _spec.Periods(i, o);
-        var push = new Push
+        var push = new UpsampleKernel.Push
         {
             Channels = i.Channels, InH = i.Height, InW = i.Width, OutH = o.Height, OutW = o.Width, ScaleY = sy, ScaleX = sx,
             PeriodY = py, PeriodX = px,
@@ -65,24 +59,13 @@ public sealed class UpsampleLayer : GpuLayer
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, output.Buffer, write: true)
             .Push(push)
-            .Cover(o.Width, o.Height, o.Channels, 8, 8, 1));
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Push
-    {
-        public int Channels, InH, InW, OutH, OutW;
-        public float ScaleY, ScaleX;
-        public int PeriodY, PeriodX;
+            .Cover(o.Width, o.Height, o.Channels, UpsampleKernel.Descriptor.Workgroup));
     }
 }
 
 /// <summary>Runs shaders/elementwise.comp for <see cref="BinarySpec"/> and <see cref="ScaleBiasSpec"/>.</summary>
 public sealed class ElementwiseLayer : GpuLayer
 {
-    private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer }, 12);
-
     private readonly GpuBuffer _params;
     private readonly ComputePipeline _pipeline;
     private readonly int _slopeBase;
@@ -91,17 +74,11 @@ public sealed class ElementwiseLayer : GpuLayer
     internal ElementwiseLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
     {
         Activation act;
-        uint op = 1;
+        var op = ElementwiseOp.ScaleBias;
         if (spec is BinarySpec binary)
         {
             _isBinary = true;
-            op = binary.Operator switch
-            {
-                BinaryOperator.Add => 0u,
-                BinaryOperator.Sub => 2u,
-                BinaryOperator.Mul => 3u,
-                _ => 4u,
-            };
+            op = Codes.Of(binary.Operator);
             act = binary.Activation;
             _params = UploadParameters(act.Slopes);
             _slopeBase = 0;
@@ -115,8 +92,10 @@ public sealed class ElementwiseLayer : GpuLayer
         }
         try
         {
-            _pipeline = context.Pipelines.Get(Shaders.Get("elementwise"),
-                new[] { op, (uint)act.ShaderCode, Shaders.Bits(act.A), Shaders.Bits(act.B) }, Layout);
+            _pipeline = ElementwiseKernel.Descriptor.Pipeline(context, new ElementwiseKernel.Constants
+            {
+                Op = op, Activation = Codes.Of(act), ActivationA = act.A, ActivationB = act.B,
+            });
         }
         catch
         {
@@ -135,8 +114,8 @@ public sealed class ElementwiseLayer : GpuLayer
             .Buffer(1, b, write: false)
             .Buffer(2, _params, write: false)
             .Buffer(3, output.Buffer, write: true)
-            .Push(new Int3(s.Channels, s.Height * s.Width, _slopeBase))
-            .CoverLinear(s.ElementCount, 64);
+            .Push(new ElementwiseKernel.Push { Channels = s.Channels, PlaneSize = s.Height * s.Width, SlopeBase = _slopeBase })
+            .CoverLinear(s.ElementCount, ElementwiseKernel.Descriptor.Workgroup);
     }
 
     /// <inheritdoc />
@@ -146,16 +125,13 @@ public sealed class ElementwiseLayer : GpuLayer
 /// <summary>Runs shaders/crop.comp.</summary>
 public sealed class CropLayer : GpuLayer
 {
-    private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer }, (uint)Marshal.SizeOf<Push>());
-
     private readonly CropSpec _spec;
     private readonly ComputePipeline _pipeline;
 
     internal CropLayer(GpuContext context, CropSpec spec, string name) : base(context, spec, name)
     {
         _spec = spec;
-        _pipeline = context.Pipelines.Get(Shaders.Get("crop"), ReadOnlySpan<uint>.Empty, Layout);
+        _pipeline = CropKernel.Descriptor.Pipeline(context);
     }
 
     /// <inheritdoc />
@@ -163,7 +139,7 @@ public sealed class CropLayer : GpuLayer
     {
         var i = inputs[0].Shape;
         var o = output.Shape;
-        var push = new Push
+        var push = new CropKernel.Push
         {
             InH = i.Height, InW = i.Width, C0 = _spec.ChannelStart, Y0 = _spec.Top, X0 = _spec.Left,
             OutC = o.Channels, OutH = o.Height, OutW = o.Width,
@@ -172,27 +148,18 @@ public sealed class CropLayer : GpuLayer
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, output.Buffer, write: true)
             .Push(push)
-            .Cover(o.Width, o.Height, o.Channels, 8, 8, 1);
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Push
-    {
-        public int InH, InW, C0, Y0, X0, OutC, OutH, OutW;
+            .Cover(o.Width, o.Height, o.Channels, CropKernel.Descriptor.Workgroup);
     }
 }
 
 /// <summary>Runs shaders/concat.comp.</summary>
 public sealed class ConcatLayer : GpuLayer
 {
-    private static readonly PipelineLayoutDescription Layout = new(
-        new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer }, 12);
-
     private readonly ComputePipeline _pipeline;
 
     internal ConcatLayer(GpuContext context, ConcatSpec spec, string name) : base(context, spec, name)
     {
-        _pipeline = context.Pipelines.Get(Shaders.Get("concat"), ReadOnlySpan<uint>.Empty, Layout);
+        _pipeline = ConcatKernel.Descriptor.Pipeline(context);
     }
 
     /// <inheritdoc />
@@ -203,11 +170,7 @@ public sealed class ConcatLayer : GpuLayer
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, inputs[1].Buffer, write: false)
             .Buffer(2, output.Buffer, write: true)
-            .Push(new Int3(a.Channels, inputs[1].Shape.Channels, a.Height * a.Width))
-            .CoverLinear(output.Shape.ElementCount, 64);
+            .Push(new ConcatKernel.Push { AChannels = a.Channels, BChannels = inputs[1].Shape.Channels, PlaneSize = a.Height * a.Width })
+            .CoverLinear(output.Shape.ElementCount, ConcatKernel.Descriptor.Workgroup);
     }
 }
-
-/// <summary>Three ints of push constants, in order (ValueTuple's layout is not guaranteed).</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal readonly record struct Int3(int A, int B, int C);

@@ -1,0 +1,111 @@
+using System.Runtime.InteropServices;
+using RealtimeUpscale.Runtime;
+
+namespace RealtimeUpscale.Network.Kernels;
+
+/// <summary>
+/// shaders/conv2d.comp: convolution with optional fused upsample, padding modes, activation and pixel shuffle.
+/// Invocation (x, y, z) computes <see cref="Constants.PixelsPerInvocation"/> pixels along x of row y for the
+/// channel block z.
+/// </summary>
+public static class Conv2dKernel
+{
+    /// <summary>
+    /// The descriptor. Bindings: 0 input, 1 output, 2 and 3 the parameters (one buffer, as storage and as
+    /// uniform block), 4 the input as R32F texels.
+    /// </summary>
+    public static readonly KernelDescriptor<Constants, Push> Descriptor = new(
+        typeof(Conv2dKernel).Assembly, "conv2d", new WorkgroupSize(8, 8, 1),
+        BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer,
+        BindingKind.UniformTexelBuffer);
+
+    /// <summary>Specialization constants (the shader's names in brackets).</summary>
+    public struct Constants
+    {
+        /// <summary>Kernel height [KH].</summary>
+        [SpecId(3)] public int KernelH;
+
+        /// <summary>Kernel width [KW].</summary>
+        [SpecId(4)] public int KernelW;
+
+        /// <summary>Vertical stride [SY].</summary>
+        [SpecId(5)] public int StrideY;
+
+        /// <summary>Horizontal stride [SX].</summary>
+        [SpecId(6)] public int StrideX;
+
+        /// <summary>Reads outside the input [PAD_MODE].</summary>
+        [SpecId(7)] public PadCode Padding;
+
+        /// <summary>Output channels per invocation [OC_BLOCK].</summary>
+        [SpecId(8)] public int ChannelBlock;
+
+        /// <summary>The activation [ACT].</summary>
+        [SpecId(9)] public ActivationCode Activation;
+
+        /// <summary>The activation's first parameter [ACT_A].</summary>
+        [SpecId(10)] public float ActivationA;
+
+        /// <summary>The activation's second parameter [ACT_B].</summary>
+        [SpecId(11)] public float ActivationB;
+
+        /// <summary>The fused resize of the input [UPSAMPLE].</summary>
+        [SpecId(12)] public UpsampleCode Upsample;
+
+        /// <summary>The resize's align_corners [ALIGN_CORNERS].</summary>
+        [SpecId(13)] public bool AlignCorners;
+
+        /// <summary>The fused pixel shuffle of the output [SHUFFLE].</summary>
+        [SpecId(14)] public ShuffleCode Shuffle;
+
+        /// <summary>The pixel shuffle's factor [SHUFFLE_R].</summary>
+        [SpecId(15)] public int ShuffleScale;
+
+        /// <summary>Vertical dilation [DY].</summary>
+        [SpecId(16)] public int DilationY;
+
+        /// <summary>Horizontal dilation [DX].</summary>
+        [SpecId(17)] public int DilationX;
+
+        /// <summary>Read the parameters from the uniform block, binding 3 [PARAMS_IN_UBO].</summary>
+        [SpecId(18)] public bool ParamsInUniform;
+
+        /// <summary>Output pixels per invocation along x; above 1 only with stride and dilation 1 along x [PX].</summary>
+        [SpecId(19)] public int PixelsPerInvocation;
+
+        /// <summary>For <see cref="PadCode.BoundedReplicate"/>: how far outside the input the edge repeats [BORDER].</summary>
+        [SpecId(20)] public int Border;
+
+        /// <summary>Read the input through binding 4 [TEXELS].</summary>
+        [SpecId(21)] public bool Texels;
+    }
+
+    /// <summary>Push constants: shapes and per-size settings.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Push
+    {
+        /// <summary>The stored input's shape.</summary>
+        public int InC, InH, InW;
+
+        /// <summary>The convolution's input size: the upsampled size, or the input's without upsampling.</summary>
+        public int UpH, UpW;
+
+        /// <summary>The convolution's output shape (before the fused pixel shuffle).</summary>
+        public int OutC, OutH, OutW;
+
+        /// <summary>Padding before the first row and column.</summary>
+        public int PadTop, PadLeft;
+
+        /// <summary>Convolution groups.</summary>
+        public int Groups;
+
+        /// <summary>Upsample: source pixels per upsampled pixel (include/resample.glsl).</summary>
+        public float ScaleY, ScaleX;
+
+        /// <summary>Output channels of the weights, padded to a multiple of the channel block.</summary>
+        public int OcStride;
+
+        /// <summary>Upsample: the integer factor, or 0 (include/resample.glsl).</summary>
+        public int PeriodY, PeriodX;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using RealtimeUpscale.Runtime;
+
+namespace RealtimeUpscale.Network.Kernels;
+
+/// <summary>The workgroup size of a kernel, which the host sets through specialization constants 0 to 2.</summary>
+/// <param name="X">Invocations along x.</param>
+/// <param name="Y">Invocations along y.</param>
+/// <param name="Z">Invocations along z.</param>
+public readonly record struct WorkgroupSize(uint X, uint Y, uint Z);
+
+/// <summary>What a kernel declares, without its types: for tests and tools that check every kernel alike.</summary>
+public interface IKernelDescriptor
+{
+    /// <summary>The shader's name: shaders/NAME.comp, embedded as shaders/NAME.spv.</summary>
+    string Name { get; }
+
+    /// <summary>The assembly the SPIR-V is embedded in.</summary>
+    Assembly Assembly { get; }
+
+    /// <summary>The workgroup size.</summary>
+    WorkgroupSize Workgroup { get; }
+
+    /// <summary>The <c>constant_id</c>s the kernel sets, the workgroup size's (0 to 2) included.</summary>
+    IReadOnlyList<uint> ConstantIds { get; }
+
+    /// <summary>The bindings of descriptor set 0 (binding i is element i) and the push-constant size.</summary>
+    PipelineLayoutDescription Layout { get; }
+}
+
+/// <summary>
+/// One compute shader as the host sees it: its embedded SPIR-V, its specialization constants
+/// (<typeparamref name="TConstants"/>, a struct whose fields carry <see cref="SpecIdAttribute"/>), its push
+/// constants (<typeparamref name="TPush"/>, laid out as the shader's <c>push_constant</c> block), its bindings and
+/// its workgroup size. Every shader has exactly one, and a test checks each against the SPIR-V.
+/// Immutable and thread-safe.
+/// </summary>
+/// <typeparam name="TConstants">The specialization constants beyond the workgroup size.</typeparam>
+/// <typeparam name="TPush">The push constants.</typeparam>
+public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicFields)] TConstants, TPush>
+    : IKernelDescriptor
+    where TConstants : struct
+    where TPush : unmanaged
+{
+    private readonly Lazy<ShaderCode> _shader;
+
+    /// <summary>Describes shaders/<paramref name="name"/>.comp, embedded in <paramref name="assembly"/>.</summary>
+    public KernelDescriptor(Assembly assembly, string name, WorkgroupSize workgroup, params BindingKind[] bindings)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(bindings);
+        Assembly = assembly;
+        Name = name;
+        Workgroup = workgroup;
+        Layout = new PipelineLayoutDescription((BindingKind[])bindings.Clone(), (uint)Unsafe.SizeOf<TPush>());
+        ConstantIds = SpecializationConstants.Ids<TConstants>();
+        _shader = new Lazy<ShaderCode>(() => ShaderCode.FromEmbedded(assembly, name));
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public Assembly Assembly { get; }
+
+    /// <inheritdoc />
+    public WorkgroupSize Workgroup { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<uint> ConstantIds { get; }
+
+    /// <inheritdoc />
+    public PipelineLayoutDescription Layout { get; }
+
+    /// <summary>The SPIR-V, loaded on first use.</summary>
+    public ShaderCode Shader => _shader.Value;
+
+    /// <summary>The specialization data for <paramref name="constants"/> (see <see cref="SpecializationConstants.Pack"/>).</summary>
+    public uint[] Specialize(in TConstants constants) => SpecializationConstants.Pack(Workgroup, constants);
+
+    /// <summary>
+    /// The pipeline for <paramref name="constants"/>, from the context's library: one per distinct
+    /// specialization, shared, owned by the library.
+    /// </summary>
+    public ComputePipeline Pipeline(GpuContext context, in TConstants constants)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Pipelines.Get(Shader, Specialize(constants), Layout);
+    }
+
+    /// <summary>The pipeline of a kernel without constants of its own.</summary>
+    public ComputePipeline Pipeline(GpuContext context) => Pipeline(context, default);
+}
+
+/// <summary>Sizes dispatches from a kernel's workgroup size.</summary>
+public static class KernelDispatch
+{
+    /// <summary>Enough workgroups of <paramref name="workgroup"/> to cover <paramref name="x"/> x <paramref name="y"/> x <paramref name="z"/> invocations.</summary>
+    public static ComputeDispatch Cover(this ComputeDispatch dispatch, long x, long y, long z, WorkgroupSize workgroup)
+    {
+        ArgumentNullException.ThrowIfNull(dispatch);
+        return dispatch.Cover(x, y, z, workgroup.X, workgroup.Y, workgroup.Z);
+    }
+
+    /// <summary>
+    /// Enough one-dimensional workgroups of <paramref name="workgroup"/> for <paramref name="count"/> invocations,
+    /// spilling into y past the device's limit (see <see cref="ComputeDispatch.CoverLinear"/>).
+    /// </summary>
+    public static ComputeDispatch CoverLinear(this ComputeDispatch dispatch, long count, WorkgroupSize workgroup)
+    {
+        ArgumentNullException.ThrowIfNull(dispatch);
+        if (workgroup.Y != 1 || workgroup.Z != 1)
+        {
+            throw new ArgumentException($"A linear dispatch needs a one-dimensional workgroup, not {workgroup}.", nameof(workgroup));
+        }
+        return dispatch.CoverLinear(count, workgroup.X);
+    }
+}
