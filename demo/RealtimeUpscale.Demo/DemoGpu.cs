@@ -1,38 +1,8 @@
-using System.Runtime.InteropServices;
+using RealtimeUpscale.Network.Kernels;
 using RealtimeUpscale.Runtime;
 using Silk.NET.Vulkan;
 
 namespace RealtimeUpscale.Demo;
-
-/// <summary>Push constants of scene.comp.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct ScenePush
-{
-    public int Width, Height;
-    public float ShiftX, ShiftY, Time, Pad0, Pad1, Pad2;
-}
-
-/// <summary>Push constants of overlay.comp.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct OverlayPush
-{
-    public int X, Y, Width, Height, TextOffset, Columns, Rows, Scale;
-    public float Shade, Pad0, Pad1, Pad2;
-}
-
-/// <summary>Push constants of wipe.comp.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct WipePush
-{
-    public int Width, Height, CursorX, CursorY, Divider, Radius, Zoom, Pad0;
-}
-
-/// <summary>Push constants of ssd.comp.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct SsdPush
-{
-    public int Width, Height, Slot, Pad0;
-}
 
 /// <summary>
 /// What every view uses: the library context (on the demo's borrowed device), the demo's pipelines, the
@@ -44,13 +14,10 @@ internal sealed unsafe class DemoGpu : IDisposable
     public DemoGpu(GpuContext context, string photoPath)
     {
         Context = context;
-        var assembly = typeof(DemoGpu).Assembly;
-        ComputePipeline Get(string name, BindingKind[] bindings, uint push) =>
-            context.Pipelines.Get(ShaderCode.FromEmbedded(assembly, name), ReadOnlySpan<uint>.Empty, new PipelineLayoutDescription(bindings, push));
-        Scene = Get("scene", new[] { BindingKind.SampledImage, BindingKind.StorageBuffer, BindingKind.StorageImage }, 32);
-        Overlay = Get("overlay", new[] { BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageImage }, 48);
-        Wipe = Get("wipe", new[] { BindingKind.SampledImage, BindingKind.SampledImage, BindingKind.StorageImage }, 32);
-        Ssd = Get("ssd", new[] { BindingKind.SampledImage, BindingKind.SampledImage, BindingKind.StorageBuffer }, 16);
+        Scene = DemoKernels.Scene.Pipeline(context);
+        Overlay = DemoKernels.Overlay.Pipeline(context);
+        Wipe = DemoKernels.Wipe.Pipeline(context);
+        Ssd = DemoKernels.Ssd.Pipeline(context);
 
         var glyphs = BitmapFont.Pack();
         Font = new GpuBuffer(context, (ulong)glyphs.Length * 4);
@@ -161,7 +128,7 @@ internal sealed class SceneRender : IDisposable
         _shiftY = shiftY;
         _dispatch = new ComputeDispatch(gpu.Context, gpu.Scene, "scene")
             .Image(0, gpu.Photo.Binding).Buffer(1, gpu.Font, write: false).Image(2, target.Binding)
-            .Cover(target.Width, target.Height, 1, 8, 8, 1);
+            .Cover(target.Width, target.Height, 1, DemoKernels.Scene.Workgroup);
     }
 
     public void Record(CommandRecorder r, float time)

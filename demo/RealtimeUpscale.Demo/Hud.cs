@@ -1,3 +1,4 @@
+using RealtimeUpscale.Network.Kernels;
 using RealtimeUpscale.Runtime;
 using Silk.NET.Vulkan;
 
@@ -124,7 +125,7 @@ internal sealed class HudRenderer : IDisposable
             {
                 X = x, Y = box.Y, Width = width, Height = height, TextOffset = offset, Columns = columns, Rows = rows,
                 Scale = scale, Shade = box.Shade,
-            }).Cover(width, height, 1, 8, 8, 1);
+            }).Cover(width, height, 1, DemoKernels.Overlay.Workgroup);
             r.Dispatch(list[n]);
             n++;
         }

@@ -1,4 +1,5 @@
 using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Kernels;
 using RealtimeUpscale.Runtime;
 using RealtimeUpscale.Upscaling;
 
@@ -271,7 +272,8 @@ internal sealed class DownsamplingView : ViewPlan
         }
         _naive = Own(new Upscaler(gpu.Context, ModelLibrary.Downsample(1, factor), Internal.Width, Internal.Height));
         _blur = Own(new Upscaler(gpu.Context, ModelLibrary.Downsample(filter, factor), Internal.Width, Internal.Height));
-        _groupsPerSlot = ((outW + 15) / 16) * ((outH + 15) / 16);
+        var group = DemoKernels.Ssd.Workgroup;
+        _groupsPerSlot = (int)(((outW + group.X - 1) / group.X) * ((outH + group.Y - 1) / group.Y));
         _sums = new GpuBuffer[slots];
         _ssd = new ComputeDispatch[slots, 2];
         for (int s = 0; s < slots; s++)
@@ -282,7 +284,7 @@ internal sealed class DownsamplingView : ViewPlan
             {
                 _ssd[s, k] = Own(new ComputeDispatch(gpu.Context, gpu.Ssd, "shift consistency")
                     .Image(0, _out[2 * k].Binding).Image(1, _out[2 * k + 1].Binding).Buffer(2, _sums[s], write: true)
-                    .Cover(outW, outH, 1, 16, 16, 1)
+                    .Cover(outW, outH, 1, DemoKernels.Ssd.Workgroup)
                     .Push(new SsdPush { Width = outW, Height = outH, Slot = k }));
             }
         }
@@ -366,7 +368,7 @@ internal sealed class WipeView : ViewPlan
         _right = new MethodRun(this, library, right, scale, init, _low, rightImage);
         _wipe = Own(new ComputeDispatch(gpu.Context, gpu.Wipe, "wipe")
             .Image(0, leftImage.Binding).Image(1, rightImage.Binding).Image(2, Canvas.Binding)
-            .Cover(Output.Width, Output.Height, 1, 8, 8, 1));
+            .Cover(Output.Width, Output.Height, 1, DemoKernels.Wipe.Workgroup));
         Panels.Add(new Panel("A: " + _left.Label, 0, 0, Output.Width, Output.Height) { Detail = _left.Problem ?? "" });
         Panels.Add(new Panel("B: " + _right.Label, 0, 0, Output.Width, Output.Height, alignRight: true) { Detail = _right.Problem ?? "" });
     }

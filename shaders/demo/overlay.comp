@@ -3,7 +3,8 @@
 // One text box of the HUD: darkens a rectangle of the target and writes a grid of characters into it.
 // Text layout: chars[textOffset + row * columns + col] = glyph | palette << 8; cells are 6x10 font pixels,
 // each font pixel scale x scale target pixels, with 4 * scale pixels of margin.
-layout(local_size_x = 8, local_size_y = 8) in;
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
 layout(binding = 0) readonly buffer Font { uint glyphs[]; };
 layout(binding = 1) readonly buffer Text { uint chars[]; };

@@ -5,7 +5,8 @@
 // anti-aliasing, so a low-resolution render carries the aliasing an upscaler must cope with.
 // Quadrants: top-left a slow pan and zoom over a photograph; top-right a zone plate; bottom-left thin
 // rotating lines and text; bottom-right saturated flat colours (where Odena et al. saw checkerboards most).
-layout(local_size_x = 8, local_size_y = 8) in;
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
 layout(binding = 0) uniform sampler2D photo;                 // rgba8, read with texelFetch
 layout(binding = 1) readonly buffer Font { uint glyphs[]; };

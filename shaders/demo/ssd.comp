@@ -1,7 +1,8 @@
 #version 450
 // Sum of squared differences between two images of the same size, in 8-bit units over R, G and B:
-// one partial sum per 16x16 workgroup, written to sums[slot * groups + group]; the host adds them up.
-layout(local_size_x = 16, local_size_y = 16) in;
+// one partial sum per workgroup (its size a power of two, set by the host), written to sums[slot * groups + group]; the host adds them up.
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
 layout(binding = 0) uniform sampler2D a;
 layout(binding = 1) uniform sampler2D b;
@@ -13,7 +14,8 @@ layout(push_constant) uniform Push {
     int pad0;
 } pc;
 
-shared float partial[256];
+const uint INVOCATIONS = gl_WorkGroupSize.x * gl_WorkGroupSize.y;
+shared float partial[INVOCATIONS];
 
 void main()
 {
@@ -26,7 +28,7 @@ void main()
     uint i = gl_LocalInvocationIndex;
     partial[i] = v;
     barrier();
-    for (uint stride = 128u; stride > 0u; stride >>= 1u) {
+    for (uint stride = INVOCATIONS / 2u; stride > 0u; stride >>= 1u) {
         if (i < stride) {
             partial[i] += partial[i + stride];
         }

@@ -2,7 +2,8 @@
 // View 3: a split-screen wipe between two images of the target's size (method A left of the divider,
 // B right of it) and a magnifier loupe: inside the circle around the cursor, pixels show the
 // neighbourhood of the cursor enlarged `zoom` times with nearest sampling, so single pixels are visible.
-layout(local_size_x = 8, local_size_y = 8) in;
+// The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
 layout(binding = 0) uniform sampler2D left;
 layout(binding = 1) uniform sampler2D right;
