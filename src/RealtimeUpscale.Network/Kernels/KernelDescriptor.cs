@@ -90,14 +90,19 @@ public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAcce
         ArgumentNullException.ThrowIfNull(context);
         return context.Pipelines.Get(Shader, Specialize(constants), Layout);
     }
-
-    /// <summary>The pipeline of a kernel without constants of its own.</summary>
-    public ComputePipeline Pipeline(GpuContext context) => Pipeline(context, default);
 }
 
-/// <summary>Sizes dispatches from a kernel's workgroup size.</summary>
+/// <summary>Pipelines and dispatch sizes from kernel descriptors.</summary>
 public static class KernelDispatch
 {
+    /// <summary>The pipeline of a kernel without constants of its own besides its workgroup size.</summary>
+    public static ComputePipeline Pipeline<TPush>(this KernelDescriptor<NoConstants, TPush> kernel, GpuContext context)
+        where TPush : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        return kernel.Pipeline(context, default);
+    }
+
     /// <summary>Enough workgroups of <paramref name="workgroup"/> to cover <paramref name="x"/> x <paramref name="y"/> x <paramref name="z"/> invocations.</summary>
     public static ComputeDispatch Cover(this ComputeDispatch dispatch, long x, long y, long z, WorkgroupSize workgroup)
     {
