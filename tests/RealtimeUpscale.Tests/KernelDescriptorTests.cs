@@ -1,6 +1,7 @@
 using System.Reflection;
 using RealtimeUpscale.Network.Kernels;
 using RealtimeUpscale.Runtime;
+using RealtimeUpscale.Upscaling.Kernels;
 using Xunit;
 
 namespace RealtimeUpscale.Tests;
@@ -8,14 +9,15 @@ namespace RealtimeUpscale.Tests;
 /// <summary>
 /// Every kernel's descriptor against the SPIR-V it describes: the specialization-constant ids, the
 /// push-constant block's size and the bindings each embedded shader declares must be exactly what its
-/// descriptor sets, for the library's shaders and the demo's; and the typed constants become the right
-/// specialization data and the right pipelines.
+/// descriptor sets, for the network's, the upscaling layer's and the demo's shaders; and the typed
+/// constants become the right specialization data and the right pipelines.
 /// </summary>
 public sealed class KernelDescriptorTests : GpuTest
 {
     private static readonly Assembly[] KernelAssemblies =
     {
         typeof(Conv2dKernel).Assembly,
+        typeof(ImageToTensorKernel).Assembly,
         typeof(RealtimeUpscale.Demo.DemoKernels).Assembly,
     };
 
