@@ -1,5 +1,5 @@
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Network.Importers;
 using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Demo;

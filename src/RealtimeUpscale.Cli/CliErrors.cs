@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
-using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Network.Importers;
 using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Cli;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Network.Importers;
 
 namespace RealtimeUpscale.Cli;
 

@@ -198,9 +198,23 @@ public static class Program
         }));
         root.Subcommands.Add(downscale);
 
-        var models = new Command("models", "List the bundled models: scale, family, Set5 PSNR");
+        var graph = new Option<string?>("--graph") { Description = "Print MODEL's graph (name or path): the optimised graph that runs, one line per node" };
+        var unfused = new Option<bool>("--unfused") { Description = "With --graph: the importer's graph before fusion" };
+        var graphSize = new Option<string>("--size") { Description = "With --graph: input size WxH for the shapes", DefaultValueFactory = _ => "64x64" };
+        var models = new Command("models", "List the bundled models: scale, family, Set5 PSNR; or print one's graph") { graph, unfused, graphSize };
         models.SetAction(r => CliErrors.Guard(r.GetValue(json), () =>
         {
+            if (r.GetValue(graph) is { } name)
+            {
+                string path = ModelCatalog.Locate(name);
+                var definition = r.GetValue(unfused) ? ModelDefinition.Import(path) : ModelDefinition.Load(path);
+                var (w, h) = ImageSize.Parse(r.GetValue(graphSize)!);
+                foreach (var line in GraphListing.Lines(definition, new TensorShape(definition.Info.InputChannels, h, w)))
+                {
+                    Console.WriteLine(line);
+                }
+                return 0;
+            }
             var list = ModelCatalog.Bundled();
             if (list.Count == 0)
             {

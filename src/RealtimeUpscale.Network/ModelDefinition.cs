@@ -1,4 +1,5 @@
-using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Network.Importers;
+using RealtimeUpscale.Network.Passes;
 using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Network;
@@ -25,15 +26,16 @@ public sealed record ModelInfo(
     IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>One layer of a model: a typed spec, the values it reads and the value it writes.</summary>
-/// <param name="Name">The layer name (from the ONNX node).</param>
+/// <param name="Name">The layer name (from the model file's node; a fused layer keeps the name of the node it grew from).</param>
 /// <param name="Spec">What it computes.</param>
 /// <param name="Inputs">Names of the values it reads, in order.</param>
 /// <param name="Output">Name of the value it writes.</param>
 public sealed record ModelNode(string Name, LayerSpec Spec, IReadOnlyList<string> Inputs, string Output);
 
 /// <summary>
-/// A whole network as typed layer specs in execution order, with fusion done: what
-/// <see cref="OnnxImporter"/> makes of an ONNX file. Immutable; shape-agnostic in height and width.
+/// A whole network as typed layer specs in execution order. An importer writes it unfused, one node per
+/// operator of the file (<see cref="Import"/>); <see cref="GraphOptimizer"/> fuses and lowers it into the graph
+/// that runs (<see cref="Load"/>). Immutable; shape-agnostic in height and width.
 /// </summary>
 public sealed class ModelDefinition
 {
@@ -58,8 +60,17 @@ public sealed class ModelDefinition
     /// <summary>The layers in execution order.</summary>
     public IReadOnlyList<ModelNode> Nodes { get; }
 
-    /// <summary>Loads and lowers an ONNX file; throws <see cref="ModelFormatException"/> naming what cannot be run.</summary>
-    public static ModelDefinition Load(string path) => OnnxImporter.Import(OnnxModel.Load(path));
+    /// <summary>
+    /// Imports a model file and optimises it (<see cref="GraphOptimizer.Optimize"/>): the graph a
+    /// <see cref="Network"/> runs. Throws <see cref="ModelFormatException"/> naming what cannot be run.
+    /// </summary>
+    public static ModelDefinition Load(string path) => GraphOptimizer.Optimize(Import(path));
+
+    /// <summary>
+    /// The model file's plain graph, one node per operator, as its format's importer
+    /// (<see cref="ModelImporters.For"/>) writes it; not every node of it has a GPU layer before optimisation.
+    /// </summary>
+    public static ModelDefinition Import(string path) => ModelImporters.Import(path);
 
     /// <summary>Shapes of every value for an input shape; throws when the input does not fit a layer.</summary>
     public IReadOnlyDictionary<string, TensorShape> InferShapes(TensorShape input)
@@ -100,6 +111,7 @@ public sealed class ModelDefinition
                 ConvTranspose2dSpec t => (Math.Ceiling((double)Math.Max(t.KernelH, t.KernelW) / Math.Min(t.StrideY, t.StrideX)) + 1, t.StrideY),
                 UpsampleSpec u => (UpsampleRadius(u), u.ScaleY),
                 PixelShuffleSpec p => (0, p.Scale),
+                PadSpec p => (Math.Max(Math.Max(p.Padding.Top, p.Padding.Bottom), Math.Max(p.Padding.Left, p.Padding.Right)), 1.0),
                 _ => (0, 1),
             };
             radius += r / scale;

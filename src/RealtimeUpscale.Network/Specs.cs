@@ -696,3 +696,58 @@ public sealed record ConcatSpec : LayerSpec
         return new TensorShape(inputs[0].Channels + inputs[1].Channels, inputs[0].Height, inputs[0].Width);
     }
 }
+
+/// <summary>
+/// Explicit padding of every plane (ONNX Pad on height and width). The graph passes fuse it into the
+/// convolution or transposed convolution after it, or lower a pad nothing takes to an identity convolution.
+/// </summary>
+public sealed record PadSpec(int Channels, Padding Padding, PaddingMode Mode) : LayerSpec
+{
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        Positive(Channels, "channels", "Pad");
+        Padding.Validate("Pad");
+    }
+
+    /// <inheritdoc />
+    public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs)
+    {
+        var input = Single(inputs, "Pad");
+        if (input.Channels != Channels)
+        {
+            throw new ArgumentException($"Pad: expects {Channels} channels, got {input}.");
+        }
+        if (Mode == PaddingMode.Reflect &&
+            (Math.Max(Padding.Top, Padding.Bottom) >= input.Height || Math.Max(Padding.Left, Padding.Right) >= input.Width))
+        {
+            throw new ArgumentException($"Pad: reflect padding {Padding} needs an input larger than the padding, got {input}.");
+        }
+        return new TensorShape(Channels, input.Height + Padding.Top + Padding.Bottom, input.Width + Padding.Left + Padding.Right);
+    }
+}
+
+/// <summary>
+/// An activation on its own (ONNX Relu, PRelu, LeakyRelu, Tanh, Sigmoid, Clip). The graph passes fuse it into
+/// the layer before, or lower it to a <see cref="ScaleBiasSpec"/> with unit scale when no layer takes it.
+/// </summary>
+public sealed record ActivationSpec(int Channels, Activation Activation) : LayerSpec
+{
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        Positive(Channels, "channels", "Activation");
+        Activation.Validate(Channels, "Activation");
+    }
+
+    /// <inheritdoc />
+    public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs)
+    {
+        var input = Single(inputs, "Activation");
+        if (input.Channels != Channels)
+        {
+            throw new ArgumentException($"Activation: expects {Channels} channels, got {input}.");
+        }
+        return input;
+    }
+}

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using RealtimeUpscale.Cli;
-using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Network.Importers;
 using RealtimeUpscale.Runtime;
 using Xunit;
 

@@ -340,6 +340,56 @@ public static class CpuReference
         return o;
     }
 
+    /// <summary>An activation on its own, per channel.</summary>
+    public static HostTensor Activation(HostTensor a, ActivationSpec s)
+    {
+        var o = new HostTensor(a.C, a.H, a.W);
+        for (int i = 0; i < o.Data.Length; i++)
+        {
+            o.Data[i] = Activate(s.Activation, a.Data[i], i / (a.H * a.W));
+        }
+        return o;
+    }
+
+    /// <summary>The planes of <paramref name="a"/>, then those of <paramref name="b"/>.</summary>
+    public static HostTensor Concat(HostTensor a, HostTensor b)
+    {
+        var o = new HostTensor(a.C + b.C, a.H, a.W);
+        a.Data.CopyTo(o.Data, 0);
+        b.Data.CopyTo(o.Data, a.Data.Length);
+        return o;
+    }
+
+    /// <summary>One layer of any spec, from its definition (a fused spec as its parts in sequence).</summary>
+    public static HostTensor Layer(LayerSpec spec, IReadOnlyList<HostTensor> x) => spec switch
+    {
+        Conv2dSpec c => Conv2d(x[0], c),
+        ConvTranspose2dSpec t => ConvTranspose2d(x[0], t),
+        PixelShuffleSpec p => PixelShuffle(x[0], p),
+        UpsampleSpec u => Upsample(x[0], u),
+        ResizeConvSpec r => Conv2d(Upsample(x[0], r.Upsample), r.Conv),
+        SubPixelConvSpec s => PixelShuffle(Conv2d(x[0], s.Conv), s.Shuffle),
+        BlurPoolSpec b => BlurPool(x[0], b),
+        BinarySpec b => Binary(b.Operator, x[0], x[1], b.Activation),
+        ScaleBiasSpec sb => ScaleBias(x[0], sb),
+        CropSpec c => Crop(x[0], c),
+        ConcatSpec => Concat(x[0], x[1]),
+        PadSpec p => Pad(x[0], p.Padding, p.Mode),
+        ActivationSpec a => Activation(x[0], a),
+        _ => throw new ArgumentOutOfRangeException(nameof(spec), $"no reference for {spec.GetType().Name}"),
+    };
+
+    /// <summary>A whole graph, node by node in its order.</summary>
+    public static HostTensor Run(ModelDefinition definition, HostTensor input)
+    {
+        var values = new Dictionary<string, HostTensor> { [definition.Input] = input };
+        foreach (var node in definition.Nodes)
+        {
+            values[node.Output] = Layer(node.Spec, node.Inputs.Select(v => values[v]).ToArray());
+        }
+        return values[definition.Output];
+    }
+
     /// <summary>MATLAB rgb2ycbcr on [0, 1] values, as ../shared/EVAL.md states it, returned / 255.</summary>
     public static (double Y, double Cb, double Cr) RgbToYcbcr(double r, double g, double b) => (
         (16 + 65.481 * r + 128.553 * g + 24.966 * b) / 255,

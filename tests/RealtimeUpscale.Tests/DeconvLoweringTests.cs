@@ -1,11 +1,12 @@
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Network.Layers;
+using RealtimeUpscale.Network.Passes;
 using Xunit;
 
 namespace RealtimeUpscale.Tests;
 
 /// <summary>
-/// Strided transposed convolutions run as sub-pixel convolutions (<see cref="DeconvLowering"/>). The index
+/// Strided transposed convolutions run as sub-pixel convolutions (<see cref="StridedDeconvToSubPixel"/>). The index
 /// maths is checked on the CPU over many random configurations (the lowered convolution + pixel shuffle
 /// must equal the transposed convolution, float64, 1e-9), and the lowered GPU layer against the CPU
 /// reference of the original transposed convolution (1e-5) for the configurations the project runs.
@@ -46,13 +47,21 @@ public sealed class DeconvLoweringTests : GpuTest
         var rng = new Random(name.Length * 31 + k + s);
         var spec = Deconv(rng, inC, outC, k, s, new Padding(cropBefore, cropBefore, cropAfter, cropAfter), op,
             Padding.All(inputPad), inputPad > 0 ? PaddingMode.Replicate : PaddingMode.Zeros, prelu: true);
-        Assert.NotNull(DeconvLowering.TryLower(spec));
-        using (var layer = GpuLayer.Create(Gpu.Context, spec, name))
+        var lowered = StridedDeconvToSubPixel.TryLower(spec);
+        Assert.NotNull(lowered);
+        using (var layer = GpuLayer.Create(Gpu.Context, lowered, name))
         {
             Assert.IsType<Conv2dLayer>(layer);
         }
         var x = HostTensor.Random(rng, inC, 11, 7);
-        Compare.Close(CpuReference.ConvTranspose2d(x, spec), Gpu.Run(spec, x), what: name);
+        var expected = CpuReference.ConvTranspose2d(x, spec);
+        Compare.Close(expected, Gpu.Run(lowered, x), what: name);
+        // Given as a transposed convolution, the layer runs as one: the lowering is the graph pass's alone.
+        using (var layer = GpuLayer.Create(Gpu.Context, spec, name))
+        {
+            Assert.IsType<ConvTranspose2dLayer>(layer);
+        }
+        Compare.Close(expected, Gpu.Run(spec, x), what: $"{name} as a transposed convolution");
     }
 
     [Fact]
@@ -80,7 +89,7 @@ public sealed class DeconvLoweringTests : GpuTest
                 continue; // the crop removes the whole output at this size
             }
             tried++;
-            if (DeconvLowering.TryLower(spec) is not { } sub)
+            if (StridedDeconvToSubPixel.TryLower(spec) is not { } sub)
             {
                 continue;
             }
@@ -103,9 +112,9 @@ public sealed class DeconvLoweringTests : GpuTest
     {
         var rng = new Random(3);
         var reflect = Deconv(rng, 2, 2, 9, 2, Padding.All(4), 1, Padding.All(1), PaddingMode.Reflect);
-        Assert.Null(DeconvLowering.TryLower(reflect));
+        Assert.Null(StridedDeconvToSubPixel.TryLower(reflect));
         var grouped = Deconv(rng, 2, 2, 3, 2, Padding.All(1), 1) with { Groups = 2, Weights = HostTensor.RandomFloats(rng, 2 * 1 * 9) };
-        Assert.Null(DeconvLowering.TryLower(grouped));
+        Assert.Null(StridedDeconvToSubPixel.TryLower(grouped));
         var x = HostTensor.Random(rng, 2, 7, 5);
         Compare.Close(CpuReference.ConvTranspose2d(x, reflect), Gpu.Run(reflect, x), what: "reflect input padding");
         Compare.Close(CpuReference.ConvTranspose2d(x, grouped), Gpu.Run(grouped, x), what: "grouped");

@@ -71,7 +71,7 @@ public sealed class KernelTuningTests : IDisposable
     [InlineData(DepthToSpaceOrder.Dcr, 263)]
     public void LoweredDeconvolutionShapeMatchesReferenceInBothTunings(DepthToSpaceOrder order, int width)
     {
-        // What DeconvLowering makes of FSRCNN's 9x9 stride-2 transposed convolution: a 5x5 convolution from 56
+        // What StridedDeconvToSubPixel makes of FSRCNN's 9x9 stride-2 transposed convolution: a 5x5 convolution from 56
         // channels to the 4 phases over an edge-replicated border of 2, then a pixel shuffle.
         var rng = new Random(width);
         var x = HostTensor.Random(rng, 56, 7, width);

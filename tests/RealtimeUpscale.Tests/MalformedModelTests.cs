@@ -1,5 +1,6 @@
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Network.Importers;
+using RealtimeUpscale.Network.Importers.Onnx;
 using Xunit;
 
 namespace RealtimeUpscale.Tests;

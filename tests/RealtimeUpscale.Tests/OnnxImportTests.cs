@@ -1,5 +1,6 @@
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Network.Importers;
+using RealtimeUpscale.Network.Importers.Onnx;
 using RealtimeUpscale.Runtime;
 using System.Text.Json;
 using Xunit;
@@ -37,9 +38,10 @@ public sealed class OnnxImportTests : GpuTest
         var definition = ModelDefinition.Load(path);
         Assert.Equal(ColorSpace.Y, definition.Info.ColorSpace);
         Assert.Equal(scale, definition.Info.Scale);
-        // Pads fused into convolutions, the crop and bias add into the transposed convolution.
-        Assert.DoesNotContain(definition.Nodes, n => n.Spec is CropSpec or ScaleBiasSpec);
-        Assert.Single(definition.Nodes, n => n.Spec is ConvTranspose2dSpec);
+        // Pads fused into convolutions, the crop and bias add into the transposed convolution, which then runs
+        // as a sub-pixel convolution.
+        Assert.DoesNotContain(definition.Nodes, n => n.Spec is CropSpec or ScaleBiasSpec or ConvTranspose2dSpec);
+        Assert.Single(definition.Nodes, n => n.Spec is SubPixelConvSpec);
 
         var x = HostTensor.Random(new Random(scale), 1, 13, 11, 0.06, 0.92);
         var expected = OnnxRuntimeOracle.Run(path, x);

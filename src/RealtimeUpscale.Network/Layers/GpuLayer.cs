@@ -40,7 +40,11 @@ public abstract class GpuLayer : IDisposable
     /// <summary>Names the layer in timings and errors.</summary>
     public string Name { get; }
 
-    /// <summary>Creates the GPU layer for any spec.</summary>
+    /// <summary>
+    /// Creates the GPU layer for any spec of an optimised graph, as the spec says: a transposed convolution runs
+    /// as one (the graph pass <see cref="Passes.StridedDeconvToSubPixel"/> is what turns it into a sub-pixel
+    /// convolution). The unfused-only <see cref="PadSpec"/> and <see cref="ActivationSpec"/> have no layer.
+    /// </summary>
     public static GpuLayer Create(GpuContext context, LayerSpec spec, string? name = null)
     {
         name ??= spec.GetType().Name.Replace("Spec", "", StringComparison.Ordinal);
@@ -49,7 +53,6 @@ public abstract class GpuLayer : IDisposable
             return spec switch
             {
                 Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec => new Conv2dLayer(context, spec, name),
-                ConvTranspose2dSpec t when DeconvLowering.TryLower(t) is { } lowered => new Conv2dLayer(context, lowered, name),
                 ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name),
                 PixelShuffleSpec p => new PixelShuffleLayer(context, p, name),
                 UpsampleSpec u => new UpsampleLayer(context, u, name),

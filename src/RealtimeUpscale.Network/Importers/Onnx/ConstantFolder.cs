@@ -1,4 +1,4 @@
-namespace RealtimeUpscale.Network.Onnx;
+namespace RealtimeUpscale.Network.Importers.Onnx;
 
 /// <summary>
 /// Evaluates nodes whose inputs are all constants, on the CPU, at import time. Exporters compute padding

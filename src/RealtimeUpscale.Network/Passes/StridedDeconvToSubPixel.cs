@@ -1,11 +1,14 @@
-namespace RealtimeUpscale.Network.Layers;
+namespace RealtimeUpscale.Network.Passes;
 
 /// <summary>
-/// Rewrites a strided transposed convolution as a sub-pixel convolution: a convolution at low resolution
+/// Pass 7: rewrites a strided transposed convolution as a sub-pixel convolution: a convolution at low resolution
 /// to C * s * s channels, then a pixel shuffle. Both compute the same sums (each output phase of a
 /// transposed convolution is a small convolution of the input with every s-th tap), but the convolution
 /// shader reuses each loaded input across output channels and pixels, where the gathering transposed
-/// convolution reads each input once per tap and phase.
+/// convolution reads each input once per tap and phase. It runs after the passes that fuse into a transposed
+/// convolution (pad, slice, affine, activation), so it lowers the fused layer. A transposed convolution it
+/// cannot lower exactly (groups, unequal strides, reflect input padding, unequal edge padding, an output that is
+/// no multiple of the stride, a phase kernel over 9x9) stays and runs on the gathering shader.
 /// </summary>
 /// <remarks>
 /// Index maths, per axis, for kernel k, stride s and output crop p (the padding removed before the first
@@ -18,12 +21,19 @@ namespace RealtimeUpscale.Network.Layers;
 /// ConvTranspose) adds to both; with edge padding the convolution reads edge values within that border and
 /// zeros beyond it (the transposed convolution's own implicit zeros), the shader's PAD_MODE 3.
 /// </remarks>
-internal static class DeconvLowering
+public sealed class StridedDeconvToSubPixel : IGraphPass
 {
+    /// <inheritdoc />
+    public string Name => "strided transposed convolution to sub-pixel";
+
+    /// <inheritdoc />
+    public ModelDefinition Apply(ModelDefinition definition) =>
+        GraphRewrite.Replace(definition, s => s is ConvTranspose2dSpec t && TryLower(t) is { } lowered ? lowered : s);
+
     private readonly record struct AxisPlan(int Kernel, int PadBefore, int PadAfter, int P, int[] Carry, int[] Phase);
 
     /// <summary>The equivalent sub-pixel convolution, or null when this transposed convolution has no cheaper exact form here.</summary>
-    public static SubPixelConvSpec? TryLower(ConvTranspose2dSpec t)
+    internal static SubPixelConvSpec? TryLower(ConvTranspose2dSpec t)
     {
         int s = t.StrideY;
         if (t.Groups != 1 || s < 2 || t.StrideX != s || t.InputPaddingMode == PaddingMode.Reflect)

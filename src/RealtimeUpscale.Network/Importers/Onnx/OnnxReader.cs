@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
 
-namespace RealtimeUpscale.Network.Onnx;
+namespace RealtimeUpscale.Network.Importers.Onnx;
 
 /// <summary>
 /// Decodes the ONNX protobuf messages field by field. Field numbers are from onnx/onnx.proto; a comment names

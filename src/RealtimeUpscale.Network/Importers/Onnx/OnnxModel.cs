@@ -1,15 +1,6 @@
 using Google.Protobuf;
 
-namespace RealtimeUpscale.Network.Onnx;
-
-/// <summary>A model file could not be read or run; the message names the file, the node or tensor, and why.</summary>
-public sealed class ModelFormatException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public ModelFormatException(string message, Exception? inner = null) : base(message, inner)
-    {
-    }
-}
+namespace RealtimeUpscale.Network.Importers.Onnx;
 
 /// <summary>An ONNX tensor element type (TensorProto.DataType).</summary>
 public enum OnnxDataType

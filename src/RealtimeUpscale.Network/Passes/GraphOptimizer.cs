@@ -1,0 +1,58 @@
+using RealtimeUpscale.Network.Importers;
+
+namespace RealtimeUpscale.Network.Passes;
+
+/// <summary>
+/// Turns an importer's plain graph into the graph that runs, by the passes of <see cref="Passes"/> in that
+/// fixed order:
+/// 1. pad into convolution (a lone pad becomes a 1x1 identity convolution);
+/// 2. upsample into convolution (resize-convolution);
+/// 3. depth-to-space into the convolution before it (sub-pixel convolution);
+/// 4. slice into the transposed convolution before it (a larger output crop);
+/// 5. affine maps (batch normalisation, constant arithmetic, a bias add) into the layer before;
+/// 6. activations into the layer before (a lone activation becomes a unit scale-bias);
+/// 7. strided transposed convolutions to sub-pixel convolutions;
+/// 8. dead nodes.
+/// Pads and upsamples fuse forwards into the convolution that reads them, so they go first; the slice goes
+/// before the affine and activation passes so that a bias add after the crop reaches the transposed
+/// convolution; affine before activation, since an affine map after an activation cannot fold into weights;
+/// the lowering last among the rewrites, so it lowers what the others fused. Every spec in the result has a
+/// GPU layer (<see cref="Layers.GpuLayer.Create"/>).
+/// </summary>
+public static class GraphOptimizer
+{
+    /// <summary>The passes, in the order <see cref="Optimize"/> runs them.</summary>
+    public static IReadOnlyList<IGraphPass> Passes { get; } = new IGraphPass[]
+    {
+        new PadIntoConvolution(),
+        new UpsampleIntoConvolution(),
+        new DepthToSpaceIntoConvolution(),
+        new SliceIntoDeconvolution(),
+        new AffineIntoLayer(),
+        new ActivationIntoLayer(),
+        new StridedDeconvToSubPixel(),
+        new DeadNodeElimination(),
+    };
+
+    /// <summary>
+    /// Runs every pass in order and checks each resulting layer; a fused layer that is inconsistent is a
+    /// <see cref="ModelFormatException"/> naming the model and the layer.
+    /// </summary>
+    public static ModelDefinition Optimize(ModelDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var result = Passes.Aggregate(definition, (d, pass) => pass.Apply(d));
+        foreach (var node in result.Nodes)
+        {
+            try
+            {
+                node.Spec.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ModelFormatException($"{definition.Info.Source}: layer '{node.Name}': {e.Message}", e);
+            }
+        }
+        return result;
+    }
+}
