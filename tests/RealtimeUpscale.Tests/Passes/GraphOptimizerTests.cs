@@ -1,0 +1,119 @@
+using System.Text.Json;
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Importers;
+using RealtimeUpscale.Network.Importers.Onnx;
+using RealtimeUpscale.Network.Passes;
+using RealtimeUpscale.Runtime;
+using Xunit;
+
+namespace RealtimeUpscale.Tests.Passes;
+
+/// <summary>The importer's plain graph, the optimiser's order, and what it makes of whole models (CPU only).</summary>
+public sealed class GraphOptimizerTests
+{
+    [Fact]
+    public void PassesRunInTheDocumentedOrder()
+    {
+        Assert.Equal(new[]
+        {
+            typeof(PadIntoConvolution), typeof(UpsampleIntoConvolution), typeof(DepthToSpaceIntoConvolution),
+            typeof(SliceIntoDeconvolution), typeof(AffineIntoLayer), typeof(ActivationIntoLayer),
+            typeof(StridedDeconvToSubPixel), typeof(DeadNodeElimination),
+        }, GraphOptimizer.Passes.Select(p => p.GetType()));
+    }
+
+    [Fact]
+    public void FsrcnnReleaseOptimisesToSevenConvolutionsAndALoweredDeconvolution()
+    {
+        string path = SharedData.FsrcnnModel("FSRCNN_x2.onnx");
+        var unfused = ModelDefinition.Import(path);
+        // One node per ONNX operator: pads, PReLUs, the crop and the bias add each their own.
+        Assert.Contains(unfused.Nodes, n => n.Spec is PadSpec);
+        Assert.Contains(unfused.Nodes, n => n.Spec is ActivationSpec);
+        Assert.Contains(unfused.Nodes, n => n.Spec is CropSpec);
+        Assert.Contains(unfused.Nodes, n => n.Spec is ScaleBiasSpec);
+        Assert.Single(unfused.Nodes, n => n.Spec is ConvTranspose2dSpec);
+
+        var optimised = GraphOptimizer.Optimize(unfused);
+        var stepwise = GraphOptimizer.Passes.Aggregate(unfused, (d, pass) => pass.Apply(d));
+        Assert.Equal(Layout(stepwise), Layout(optimised));
+        Assert.Equal(Layout(ModelDefinition.Load(path)), Layout(optimised));
+
+        Assert.Equal(8, optimised.Nodes.Count);
+        foreach (var node in optimised.Nodes.Take(7))
+        {
+            var conv = Assert.IsType<Conv2dSpec>(node.Spec);
+            Assert.Equal(ActivationKind.PRelu, conv.Activation.Kind);
+            Assert.True(conv.KernelH == 1 || conv.PaddingMode == PaddingMode.Replicate, node.Name);
+        }
+        var head = Assert.IsType<SubPixelConvSpec>(optimised.Nodes[7].Spec);
+        Assert.Equal((56, 4, 2), (head.Conv.InChannels, head.Conv.OutChannels, head.Shuffle.Scale));
+        Assert.NotNull(head.Conv.Bias); // the bias add after the crop
+        Assert.Equal(unfused.Output, optimised.Output);
+
+        // The tiler's and the timings' view is the graph that runs; it still covers the 9x9 head's reach.
+        Assert.InRange(optimised.ReceptiveRadius(), 8, 64);
+        Assert.Equal(1, optimised.DownsamplingStride());
+
+        var x = HostTensor.Random(new Random(2), 1, 13, 11, 0.06, 0.92);
+        Compare.Close(CpuReference.Run(unfused, x), CpuReference.Run(optimised, x), what: "FSRCNN x2 optimised");
+    }
+
+    private static string[] Layout(ModelDefinition d) =>
+        d.Nodes.Select(n => $"{n.Name} {GraphListing.Describe(n.Spec)} {string.Join(",", n.Inputs)} -> {n.Output}").ToArray();
+
+    private static string ModelPath(string file) => Path.Combine(AppContext.BaseDirectory, "Models", file);
+
+    public static TheoryData<string> ConformanceModels()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(ModelPath("manifest.json")));
+        var data = new TheoryData<string>();
+        foreach (var m in doc.RootElement.GetProperty("models").EnumerateArray())
+        {
+            data.Add(m.GetProperty("file").GetString()!);
+        }
+        return data;
+    }
+
+    /// <summary>Every conformance model: the optimised graph computes what the importer's graph does, with GPU layers only.</summary>
+    [Theory]
+    [MemberData(nameof(ConformanceModels))]
+    public void OptimisedConformanceModelComputesTheImportedGraph(string file)
+    {
+        var unfused = ModelDefinition.Import(ModelPath(file));
+        var optimised = GraphOptimizer.Optimize(unfused);
+        Assert.DoesNotContain(optimised.Nodes, n => n.Spec is PadSpec or ActivationSpec);
+        Assert.True(optimised.Nodes.Count <= unfused.Nodes.Count);
+        var x = HostTensor.Random(new Random(file.Length), unfused.Info.InputChannels, 13, 11, 0, 1);
+        Compare.Close(CpuReference.Run(unfused, x), CpuReference.Run(optimised, x), what: file);
+    }
+
+    [Fact]
+    public void ImporterWritesOneNodePerOperator()
+    {
+        var bytes = new OnnxBuilder { Opset = 10 }
+            .Initializer("W", new long[] { 2, 1, 3, 3 }, Enumerable.Range(0, 18).Select(i => i * 0.01f).ToArray())
+            .Node("Pad", new[] { "input" }, "padded",
+                OnnxBuilder.IntsAttribute("pads", 0, 0, 1, 1, 0, 0, 1, 1) + OnnxBuilder.StringAttribute("mode", "edge"), "pad")
+            .Node("Conv", new[] { "padded", "W" }, "conv", name: "conv")
+            .Node("Identity", new[] { "conv" }, "same", name: "id")
+            .Node("Relu", new[] { "same" }, "output", name: "relu")
+            .Build();
+        var unfused = OnnxImporter.Import(OnnxModel.Parse(bytes, "plain.onnx"));
+        Assert.Equal(new[] { "pad", "conv", "relu" }, unfused.Nodes.Select(n => n.Name));
+        Assert.Equal(new PadSpec(1, Padding.All(1), PaddingMode.Replicate), unfused.Nodes[0].Spec);
+        Assert.Equal(new[] { "conv" }, unfused.Nodes[2].Inputs); // Identity names the value it reads
+        Assert.Equal(Activation.Relu, Assert.IsType<ActivationSpec>(unfused.Nodes[2].Spec).Activation);
+        Assert.Equal(new TensorShape(2, 5, 4), unfused.OutputShape(new TensorShape(1, 5, 4)));
+    }
+
+    [Fact]
+    public void ModelFilesChooseTheirImporterByName()
+    {
+        Assert.IsType<OnnxImporter>(ModelImporters.For("a/b/model.ONNX"));
+        // A name no importer claims is read as ONNX, whose parser names the file when it is not one.
+        Assert.IsType<OnnxImporter>(ModelImporters.For("model.bin"));
+        var e = Assert.Throws<ModelFormatException>(() => ModelDefinition.Import("/nonexistent/model.param"));
+        Assert.Contains("/nonexistent/model.param", e.Message);
+    }
+}
