@@ -4,7 +4,8 @@ using RealtimeUpscale.Runtime;
 namespace RealtimeUpscale.Network;
 
 /// <summary>
-/// A <see cref="ModelDefinition"/> on the GPU: one <see cref="GpuLayer"/> per node, its weights uploaded and
+/// A <see cref="ModelDefinition"/> on the GPU: one <see cref="GpuLayer"/> per node of an optimised graph
+/// (<see cref="ModelDefinition.Load"/> or <see cref="Passes.GraphOptimizer.Optimize"/>), its weights uploaded and
 /// its pipeline built once. <see cref="Bind"/> prepares it for one input size. Owns its layers; dispose it
 /// after every <see cref="NetworkBinding"/> made from it.
 /// </summary>
