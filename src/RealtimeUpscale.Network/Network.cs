@@ -6,26 +6,36 @@ namespace RealtimeUpscale.Network;
 /// <summary>
 /// A <see cref="ModelDefinition"/> on the GPU: one <see cref="GpuLayer"/> per node of an optimised graph
 /// (<see cref="ModelDefinition.Load"/> or <see cref="Passes.GraphOptimizer.Optimize"/>), its weights uploaded and
-/// its pipeline built once. <see cref="Bind"/> prepares it for one input size. Owns its layers; dispose it
-/// after every <see cref="NetworkBinding"/> made from it.
+/// its pipeline built once. <see cref="Bind(TensorShape, GpuTensor?)"/> prepares it for one input size;
+/// <see cref="Bind(ModelDefinition, TensorShape, GpuTensor?)"/> binds a larger graph built around the model
+/// (pre- and post-processing), still on the same layers. However many sizes and graphs are bound, the weights
+/// are on the GPU once. Owns its layers; dispose it after every <see cref="NetworkBinding"/> made from it.
 /// </summary>
 public sealed class Network : IDisposable
 {
-    private readonly GpuContext _context;
-    private readonly List<GpuLayer> _layers = new();
+    // Layers by node instance (not by value: two nodes may hold equal specs and must still be two layers).
+    private readonly Dictionary<ModelNode, GpuLayer> _layers = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<ModelNode> _shared = new(ReferenceEqualityComparer.Instance);
+    private readonly object _lock = new();
+    private bool _disposed;
 
-    /// <summary>Creates the layers; a layer the device cannot build fails with its name.</summary>
-    public Network(GpuContext context, ModelDefinition definition)
+    /// <summary>
+    /// Creates the layers of <paramref name="definition"/>; a layer the device cannot build fails with its name.
+    /// <paramref name="sharedNodes"/> are nodes of graphs built around the model that carry weights of their
+    /// own (a colour matrix, say): each is built the first time a graph that holds it is bound, then kept and
+    /// shared by every later binding like the model's layers.
+    /// </summary>
+    public Network(GpuContext context, ModelDefinition definition, IEnumerable<ModelNode>? sharedNodes = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(definition);
-        _context = context;
+        Context = context;
         Definition = definition;
         try
         {
             foreach (var node in definition.Nodes)
             {
-                _layers.Add(GpuLayer.Create(context, node.Spec, node.Name));
+                _layers.Add(node, GpuLayer.Create(context, node.Spec, node.Name));
             }
         }
         catch
@@ -33,7 +43,14 @@ public sealed class Network : IDisposable
             Dispose();
             throw;
         }
+        foreach (var node in sharedNodes ?? Array.Empty<ModelNode>())
+        {
+            _shared.Add(node);
+        }
     }
+
+    /// <summary>The context the layers live on.</summary>
+    public GpuContext Context { get; }
 
     /// <summary>The model.</summary>
     public ModelDefinition Definition { get; }
@@ -43,34 +60,72 @@ public sealed class Network : IDisposable
     /// Intermediate tensors share buffers once their last reader has run (the recorder's barriers order the
     /// reuse). The input tensor, when given, is borrowed; otherwise the binding allocates one.
     /// </summary>
-    public NetworkBinding Bind(TensorShape inputShape, GpuTensor? input = null) =>
-        new(_context, this, _layers, inputShape, input);
+    public NetworkBinding Bind(TensorShape inputShape, GpuTensor? input = null) => Bind(Definition, inputShape, input);
+
+    /// <summary>
+    /// Binds <paramref name="graph"/>, a graph that holds this network's nodes (the same <see cref="ModelNode"/>
+    /// instances) among nodes of its own, at an input of <paramref name="inputShape"/>: the network's nodes and
+    /// its shared nodes run on the network's layers; every other node gets a layer owned by the binding, so
+    /// such nodes should carry no weights. Tensors are planned over the whole graph as in
+    /// <see cref="Bind(TensorShape, GpuTensor?)"/>.
+    /// </summary>
+    public NetworkBinding Bind(ModelDefinition graph, TensorShape inputShape, GpuTensor? input = null)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new NetworkBinding(Context, this, graph, inputShape, input);
+    }
+
+    /// <summary>The layer of a node this network runs (building a shared node's on first use), or null for a node it does not hold.</summary>
+    internal GpuLayer? LayerFor(ModelNode node)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_layers.TryGetValue(node, out var layer))
+            {
+                return layer;
+            }
+            if (!_shared.Contains(node))
+            {
+                return null;
+            }
+            layer = GpuLayer.Create(Context, node.Spec, node.Name);
+            _layers.Add(node, layer);
+            return layer;
+        }
+    }
 
     /// <summary>Disposes the layers.</summary>
     public void Dispose()
     {
-        foreach (var layer in _layers)
+        lock (_lock)
         {
-            layer.Dispose();
+            _disposed = true;
+            foreach (var layer in _layers.Values)
+            {
+                layer.Dispose();
+            }
+            _layers.Clear();
         }
-        _layers.Clear();
     }
 }
 
 /// <summary>
-/// A network bound to one input size: its tensors and one dispatch per layer. Record it every frame with
-/// <see cref="Record"/>; write <see cref="Input"/> before and read <see cref="Output"/> after the work runs.
-/// Owns its tensors (except a borrowed input) and dispatches.
+/// A network, or a graph built around one, bound to one input size: its tensors and one dispatch per node.
+/// Record it every frame with <see cref="Record"/>; write <see cref="Input"/> before and read
+/// <see cref="Output"/> after the work runs. Owns its tensors (except a borrowed input), its dispatches and the
+/// layers of the graph's nodes that the network does not hold; the network keeps the others.
 /// </summary>
 public sealed class NetworkBinding : IDisposable
 {
     private readonly List<ComputeDispatch> _dispatches = new();
     private readonly List<GpuBuffer> _buffers = new();
     private readonly List<GpuTensor> _tensors = new();
+    private readonly List<GpuLayer> _layers = new();
 
-    internal NetworkBinding(GpuContext context, Network network, IReadOnlyList<GpuLayer> layers, TensorShape inputShape, GpuTensor? input)
+    internal NetworkBinding(GpuContext context, Network network, ModelDefinition definition, TensorShape inputShape, GpuTensor? input)
     {
-        var definition = network.Definition;
         var shapes = definition.InferShapes(inputShape);
         if (input is not null && input.Shape != inputShape)
         {
@@ -122,7 +177,13 @@ public sealed class NetworkBinding : IDisposable
                     output = Track(new GpuTensor(buffer, shape));
                 }
                 values[node.Output] = output;
-                _dispatches.Add(layers[i].Bind(node.Inputs.Select(v => values[v]).ToArray(), output));
+                var layer = network.LayerFor(node);
+                if (layer is null)
+                {
+                    layer = GpuLayer.Create(context, node.Spec, node.Name);
+                    _layers.Add(layer);
+                }
+                _dispatches.Add(layer.Bind(node.Inputs.Select(v => values[v]).ToArray(), output));
                 foreach (var v in node.Inputs.Distinct())
                 {
                     if (lastUse[v] == i && v != definition.Input && v != definition.Output)
@@ -164,11 +225,13 @@ public sealed class NetworkBinding : IDisposable
         }
     }
 
-    /// <summary>Releases dispatches, tensors and buffers.</summary>
+    /// <summary>Releases dispatches, tensors, buffers and the binding's own layers.</summary>
     public void Dispose()
     {
         _dispatches.ForEach(d => d.Dispose());
         _dispatches.Clear();
+        _layers.ForEach(l => l.Dispose());
+        _layers.Clear();
         _tensors.ForEach(t => t.Dispose());
         _tensors.Clear();
         _buffers.ForEach(b => b.Dispose());

@@ -144,6 +144,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
     private readonly bool _unified;
     private readonly bool _mapDevice;
     private readonly object _lock = new();
+    private ulong _bytesInUse;
 
     internal MemoryAllocator(GpuContext context, ulong blockSize, bool mapDeviceMemory)
     {
@@ -183,6 +184,18 @@ public sealed unsafe class MemoryAllocator : IDisposable
         }
     }
 
+    /// <summary>Bytes of the blocks currently handed out (each allocation's size as the driver required it).</summary>
+    public ulong BytesInUse
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _bytesInUse;
+            }
+        }
+    }
+
     /// <summary>Whether <see cref="MemoryUsage.Device"/> memory is mapped (no staging needed).</summary>
     public bool DeviceMemoryIsMapped
     {
@@ -208,6 +221,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
                         block.Usage == usage &&
                         block.TryAllocate(requirements.Size, alignment, out ulong offset))
                     {
+                        _bytesInUse += requirements.Size;
                         return new MemoryAllocation(block, offset, requirements.Size);
                     }
                 }
@@ -218,6 +232,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
             {
                 throw new InvalidOperationException("A fresh memory block could not hold the allocation it was made for.");
             }
+            _bytesInUse += requirements.Size;
             return new MemoryAllocation(fresh, at, requirements.Size);
         }
     }
@@ -229,6 +244,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
         {
             var block = allocation.Block;
             block.Release(allocation.Offset, allocation.Size);
+            _bytesInUse -= allocation.Size;
             if (!block.IsEmpty)
             {
                 return;
