@@ -7,12 +7,13 @@ namespace RealtimeUpscale.Upscaling;
 /// Upscales host images of any size in tiles. Each tile's input overlaps its neighbours by the model's
 /// receptive radius (<see cref="ModelDefinition.ReceptiveRadius"/>, at least the 2 pixels bicubic chroma and
 /// alpha need), and only the tile's own region of the output is kept, so the result equals an untiled run
-/// byte for byte (tile inputs start on the convolution's workgroup columns; see <see cref="RunBand"/>). Keeps one
-/// <see cref="Upscaler"/> per distinct tile size it meets; owns them.
+/// byte for byte (tile inputs start on the convolution's workgroup columns; see <see cref="RunBand"/>).
+/// Compiles the model once (one <see cref="UpscalingNetwork"/>, one copy of the weights) and binds it in one
+/// <see cref="Upscaler"/> per distinct tile size it meets; owns them all.
 /// </summary>
 public sealed class TiledUpscaler : IDisposable
 {
-    private readonly GpuContext _context;
+    private readonly UpscalingNetwork _network;
     private readonly Dictionary<(int, int), Upscaler> _upscalers = new();
     private readonly HashSet<(int, int)> _used = new();
     private readonly HashSet<(int, int)> _usedThisCall = new();
@@ -37,7 +38,6 @@ public sealed class TiledUpscaler : IDisposable
         {
             throw new ArgumentException($"{model.Info.Source}: tiling needs an integer upscaling factor, not {s}.");
         }
-        _context = context;
         Model = model;
         Scale = (int)Math.Round(s);
         TileSize = tileSize;
@@ -48,6 +48,7 @@ public sealed class TiledUpscaler : IDisposable
         int stride = model.DownsamplingStride();
         AlignX = Lcm((int)Network.Kernels.Conv2dKernel.Descriptor.Workgroup.X, stride);
         AlignY = stride;
+        _network = new UpscalingNetwork(context, model);
     }
 
     private int AlignX { get; }
@@ -153,16 +154,21 @@ public sealed class TiledUpscaler : IDisposable
         _ => 4,
     };
 
-    /// <summary>Releases every upscaler.</summary>
-    public void Dispose() => Release();
+    /// <summary>Releases every upscaler, then the network.</summary>
+    public void Dispose()
+    {
+        Release();
+        _network.Dispose();
+    }
 
     /// <summary>Upscalers currently held, one per tile size.</summary>
     internal int UpscalerCount => _upscalers.Count;
 
     /// <summary>
-    /// Releases the upscalers (and their GPU memory) of tile sizes not used since the previous call. A caller
-    /// that upscales many images calls it after each one: images of the same size then reuse the upscalers,
-    /// their pipelines and their memory, and no more than one image's tile sizes stay allocated.
+    /// Releases the upscalers (and their tensors) of tile sizes not used since the previous call; the network
+    /// and its weights stay. A caller that upscales many images calls it after each one: images of the same
+    /// size then reuse the upscalers, their pipelines and their memory, and no more than one image's tile
+    /// sizes stay allocated.
     /// </summary>
     public void ReleaseUnused()
     {
@@ -218,7 +224,7 @@ public sealed class TiledUpscaler : IDisposable
             }
             if (!_upscalers.TryGetValue((iw, ih), out var upscaler))
             {
-                upscaler = new Upscaler(_context, Model, iw, ih);
+                upscaler = new Upscaler(_network, iw, ih);
                 _upscalers[(iw, ih)] = upscaler;
             }
             _used.Add((iw, ih));

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Layers;
 using RealtimeUpscale.Runtime;
 using Silk.NET.Vulkan;
 
@@ -26,85 +25,65 @@ public enum PixelFormat
 /// Upscales images of one input size with one model, on the GPU. For a luma (<see cref="ColorSpace.Y"/>)
 /// model it converts RGB to BT.601 studio YCbCr, runs the network on Y, upscales Cb and Cr with bicubic
 /// interpolation and converts back (a grey image goes through the network directly); for an RGB model the
-/// network sees R, G, B. Alpha is upscaled separately with bicubic interpolation and kept. Everything runs on
-/// the GPU.
+/// network sees R, G, B. Alpha is upscaled separately with bicubic interpolation and kept. All of it is one
+/// graph of layers around the model's (<see cref="UpscalingGraph"/>), bound on the model's compiled network,
+/// so the binding's memory plan shares the buffers; only the image -> tensor step before it and the tensor ->
+/// image step after it are not layers.
 /// </summary>
 /// <remarks>
 /// Two entry points: <see cref="Upscale(ReadOnlySpan{byte}, PixelFormat)"/> (host memory in and out, a
 /// blocking submission; for tools and tests) and <see cref="Record"/> (records into the caller's command
 /// buffer, reading the caller's image and writing the caller's image, with no submission of its own; for
-/// engines). The upscaler owns its network, tensors and dispatches; it never owns the caller's images.
+/// engines). Upscalers made from one <see cref="UpscalingNetwork"/> share its weights whatever their sizes.
+/// The upscaler owns its bindings and dispatches (and its network when it made it); never the caller's
+/// images.
 /// </remarks>
 public sealed class Upscaler : IDisposable
 {
     private readonly GpuContext _context;
-    private readonly Network.Network _network;
-    private readonly NetworkBinding _binding;
-    private readonly List<GpuLayer> _layers = new();
-    private readonly List<GpuTensor> _tensors = new();
-    private readonly List<ComputeDispatch> _inner = new();
-    private readonly Dictionary<(ulong, ulong, bool, bool), (ComputeDispatch[] Before, ComputeDispatch[] After)> _edges = new();
-    // Luma models: _ycc (input YCbCr) -> Y into the network, CbCr -> _chroma -> bicubic -> _chromaUp;
-    // network output + _chromaUp -> _yccUp (+ _alphaUp -> _yccaUp). RGB models and grey images:
-    // network output (+ _alphaUp -> _withAlpha).
-    private readonly GpuTensor? _ycc, _chroma, _chromaUp, _yccUp, _yccaUp;
-    private readonly GpuTensor _alpha, _alphaUp, _withAlpha;
-    private readonly ComputeDispatch? _takeY, _takeChroma, _upChroma, _joinYcc, _joinYcca;
-    private readonly ComputeDispatch _upAlpha, _joinAlpha;
-    private GpuTimer? _timer;
+    private readonly UpscalingNetwork _network;
+    private readonly bool _ownsNetwork;
+    // One binding of the graph per (keep alpha, grey) asked for, made on first use.
+    private readonly Dictionary<(bool KeepAlpha, bool Grey), (UpscalingPlan Plan, NetworkBinding Binding)> _bindings = new();
+    private readonly Dictionary<(ulong, ulong, bool, bool), (ComputeDispatch In, ComputeDispatch Out)> _edges = new();
     private bool _disposed;
 
     /// <summary>
-    /// Prepares the model for inputs of <paramref name="inputWidth"/> x <paramref name="inputHeight"/>: builds the
-    /// layers and allocates every tensor once.
+    /// Prepares the model for inputs of <paramref name="inputWidth"/> x <paramref name="inputHeight"/>, on a
+    /// network of its own (its layers are built here). Tensors are allocated on first use of each kind of
+    /// image (colour or grey, with or without alpha).
     /// </summary>
     public Upscaler(GpuContext context, ModelDefinition model, int inputWidth, int inputHeight)
+        : this(new UpscalingNetwork(context, model), inputWidth, inputHeight, ownsNetwork: true)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(model);
-        if (model.Info.ColorSpace == ColorSpace.Rgb && model.Info.InputChannels != 3)
-        {
-            throw new ArgumentException($"{model.Info.Source}: an RGB upscaler needs a model with 3 input channels, not {model.Info.InputChannels}.");
-        }
-        _context = context;
-        Model = model;
+    }
+
+    /// <summary>
+    /// Prepares <paramref name="network"/> for inputs of <paramref name="inputWidth"/> x
+    /// <paramref name="inputHeight"/>, sharing its layers and weights with every other upscaler made from it.
+    /// The network is borrowed: dispose it after this upscaler.
+    /// </summary>
+    public Upscaler(UpscalingNetwork network, int inputWidth, int inputHeight)
+        : this(network, inputWidth, inputHeight, ownsNetwork: false)
+    {
+    }
+
+    private Upscaler(UpscalingNetwork network, int inputWidth, int inputHeight, bool ownsNetwork)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        _network = network;
+        _ownsNetwork = ownsNetwork;
+        _context = network.Context;
+        Model = network.Model;
         InputWidth = inputWidth;
         InputHeight = inputHeight;
-        int c = model.Info.InputChannels;
-        var outShape = model.OutputShape(new TensorShape(c, inputHeight, inputWidth));
-        if (outShape.Channels != c)
-        {
-            throw new ArgumentException($"{model.Info.Source}: the model maps {c} channels to {outShape.Channels}; an upscaler needs the same count.");
-        }
-        OutputWidth = outShape.Width;
-        OutputHeight = outShape.Height;
-        _network = new Network.Network(context, model);
         try
         {
-            _binding = _network.Bind(new TensorShape(c, inputHeight, inputWidth));
-            var inShape1 = new TensorShape(1, inputHeight, inputWidth);
-            var out1 = new TensorShape(1, OutputHeight, OutputWidth);
-            var bicubic = new UpsampleSpec { Mode = UpsampleMode.Bicubic, OutputHeight = OutputHeight, OutputWidth = OutputWidth };
-            _alpha = Tensor(inShape1);
-            _alphaUp = Tensor(out1);
-            _withAlpha = Tensor(new TensorShape(c + 1, OutputHeight, OutputWidth));
-            var up = Layer(bicubic, "bicubic");
-            var concat = Layer(new ConcatSpec(), "join");
-            if (model.Info.ColorSpace == ColorSpace.Y)
-            {
-                _ycc = Tensor(new TensorShape(3, inputHeight, inputWidth));
-                _chroma = Tensor(new TensorShape(2, inputHeight, inputWidth));
-                _chromaUp = Tensor(new TensorShape(2, OutputHeight, OutputWidth));
-                _yccUp = Tensor(new TensorShape(3, OutputHeight, OutputWidth));
-                _yccaUp = Tensor(new TensorShape(4, OutputHeight, OutputWidth));
-                _takeY = Inner(Layer(new CropSpec(0, 0, 0, 0, 0, 1), "take Y").Bind(_ycc, _binding.Input));
-                _takeChroma = Inner(Layer(new CropSpec(0, 0, 0, 0, 1, 2), "take CbCr").Bind(_ycc, _chroma));
-                _upChroma = Inner(up.Bind(_chroma, _chromaUp));
-                _joinYcc = Inner(concat.Bind(new[] { _binding.Output, _chromaUp }, _yccUp));
-                _joinYcca = Inner(concat.Bind(new[] { _yccUp, _alphaUp }, _yccaUp));
-            }
-            _upAlpha = Inner(up.Bind(_alpha, _alphaUp));
-            _joinAlpha = Inner(concat.Bind(new[] { _binding.Output, _alphaUp }, _withAlpha));
+            // Checks that the model takes this size and keeps its channel count.
+            var plan = network.Graphs.Build(inputWidth, inputHeight, keepAlpha: false, grey: false);
+            var shape = plan.Graph.OutputShape(new TensorShape(ImageToTensor.ChannelCount(plan.Input), inputHeight, inputWidth));
+            OutputWidth = shape.Width;
+            OutputHeight = shape.Height;
         }
         catch
         {
@@ -153,13 +132,14 @@ public sealed class Upscaler : IDisposable
         {
             throw new ArgumentException($"The upscaler writes {OutputWidth}x{OutputHeight}, got an output image of {output.Width}x{output.Height}.");
         }
+        grey &= Model.Info.ColorSpace == ColorSpace.Y;
+        var binding = Binding(keepAlpha, grey);
         var key = (input.View.Handle, output.View.Handle, keepAlpha, grey);
         if (!_edges.TryGetValue(key, out var edges))
         {
             edges = BindEdges(input, output, keepAlpha, grey);
             _edges[key] = edges;
         }
-        _timer = timer;
         if (timer is not null)
         {
             recorder.BeginTiming(timer);
@@ -167,38 +147,9 @@ public sealed class Upscaler : IDisposable
         // The upscaler's tensors are reused every frame: order this frame's work after any earlier recording
         // (another frame in flight on the same queue may still be reading them).
         recorder.Barrier();
-        bool luma = Model.Info.ColorSpace == ColorSpace.Y;
-        foreach (var d in edges.Before)
-        {
-            recorder.Dispatch(d);
-        }
-        if (luma && !grey)
-        {
-            recorder.Dispatch(_takeY!);
-            recorder.Dispatch(_takeChroma!);
-            recorder.Dispatch(_upChroma!);
-        }
-        if (keepAlpha)
-        {
-            recorder.Dispatch(_upAlpha);
-        }
-        _binding.Record(recorder);
-        if (luma && !grey)
-        {
-            recorder.Dispatch(_joinYcc!);
-            if (keepAlpha)
-            {
-                recorder.Dispatch(_joinYcca!);
-            }
-        }
-        else if (keepAlpha)
-        {
-            recorder.Dispatch(_joinAlpha);
-        }
-        foreach (var d in edges.After)
-        {
-            recorder.Dispatch(d);
-        }
+        recorder.Dispatch(edges.In);
+        binding.Record(recorder);
+        recorder.Dispatch(edges.Out);
         if (timer is not null)
         {
             recorder.EndTiming();
@@ -212,12 +163,10 @@ public sealed class Upscaler : IDisposable
     /// </summary>
     public void ClearBindings()
     {
-        foreach (var (before, after) in _edges.Values)
+        foreach (var (into, from) in _edges.Values)
         {
-            foreach (var d in before.Concat(after))
-            {
-                d.Dispose();
-            }
+            into.Dispose();
+            from.Dispose();
         }
         _edges.Clear();
     }
@@ -296,7 +245,7 @@ public sealed class Upscaler : IDisposable
         return output;
     }
 
-    /// <summary>Releases the network, tensors and dispatches.</summary>
+    /// <summary>Releases the dispatches and bindings, and the network when the upscaler made it.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -305,11 +254,15 @@ public sealed class Upscaler : IDisposable
         }
         _disposed = true;
         ClearBindings();
-        _inner.ForEach(d => d.Dispose());
-        _tensors.ForEach(t => t.Dispose());
-        _layers.ForEach(l => l.Dispose());
-        _binding?.Dispose();
-        _network.Dispose();
+        foreach (var (_, binding) in _bindings.Values)
+        {
+            binding.Dispose();
+        }
+        _bindings.Clear();
+        if (_ownsNetwork)
+        {
+            _network.Dispose();
+        }
     }
 
     private static int Channels(PixelFormat format) => format switch
@@ -327,6 +280,7 @@ public sealed class Upscaler : IDisposable
         using var input = new GpuImage(_context, InputWidth, InputHeight, format);
         using var output = new GpuImage(_context, OutputWidth, OutputHeight, format);
         input.Upload(texels);
+        // Every node of the graph, the two image conversions and a few spare.
         using var timer = _context.TimestampValidBits > 0 ? new GpuTimer(_context, Model.Nodes.Count + 16) : null;
         try
         {
@@ -343,73 +297,38 @@ public sealed class Upscaler : IDisposable
             var key = (input.View.Handle, output.View.Handle, alpha, grey);
             if (_edges.Remove(key, out var edges))
             {
-                foreach (var d in edges.Before.Concat(edges.After))
-                {
-                    d.Dispose();
-                }
+                edges.In.Dispose();
+                edges.Out.Dispose();
             }
         }
     }
 
-    private (ComputeDispatch[] Before, ComputeDispatch[] After) BindEdges(ImageBinding input, ImageBinding output, bool keepAlpha, bool grey)
+    /// <summary>The graph bound for one kind of image, bound on first use.</summary>
+    private NetworkBinding Binding(bool keepAlpha, bool grey)
     {
-        bool luma = Model.Info.ColorSpace == ColorSpace.Y;
-        var before = new List<ComputeDispatch>();
-        var after = new List<ComputeDispatch>();
+        if (!_bindings.TryGetValue((keepAlpha, grey), out var bound))
+        {
+            var plan = _network.Graphs.Build(InputWidth, InputHeight, keepAlpha, grey);
+            var shape = new TensorShape(ImageToTensor.ChannelCount(plan.Input), InputHeight, InputWidth);
+            bound = (plan, _network.Network.Bind(plan.Graph, shape));
+            _bindings[(keepAlpha, grey)] = bound;
+        }
+        return bound.Binding;
+    }
+
+    /// <summary>The image -> tensor dispatch into the graph's input and the tensor -> image one from its output.</summary>
+    private (ComputeDispatch In, ComputeDispatch Out) BindEdges(ImageBinding input, ImageBinding output, bool keepAlpha, bool grey)
+    {
+        var (plan, binding) = _bindings[(keepAlpha, grey)];
+        var into = new ImageToTensor(_context, plan.Input).Bind(input, binding.Input);
         try
         {
-            if (luma && !grey)
-            {
-                before.Add(new ImageToTensor(_context, ChannelLayout.YCbCr).Bind(input, _ycc!));
-            }
-            else if (luma)
-            {
-                before.Add(new ImageToTensor(_context, ChannelLayout.Grey).Bind(input, _binding.Input));
-            }
-            else
-            {
-                before.Add(new ImageToTensor(_context, ChannelLayout.Rgb).Bind(input, _binding.Input));
-            }
-            if (keepAlpha)
-            {
-                before.Add(new ImageToTensor(_context, ChannelLayout.Alpha).Bind(input, _alpha));
-            }
-            (ChannelLayout layout, GpuTensor source) = (luma, grey, keepAlpha) switch
-            {
-                (true, false, true) => (ChannelLayout.YCbCrAlpha, _yccaUp!),
-                (true, false, false) => (ChannelLayout.YCbCr, _yccUp!),
-                (true, true, true) => (ChannelLayout.GreyAlpha, _withAlpha),
-                (true, true, false) => (ChannelLayout.Grey, _binding.Output),
-                (false, _, true) => (ChannelLayout.Rgba, _withAlpha),
-                _ => (ChannelLayout.Rgb, _binding.Output),
-            };
-            after.Add(new TensorToImage(_context, layout).Bind(source, output));
+            return (into, new TensorToImage(_context, plan.Output).Bind(binding.Output, output));
         }
         catch
         {
-            before.Concat(after).ToList().ForEach(d => d.Dispose());
+            into.Dispose();
             throw;
         }
-        return (before.ToArray(), after.ToArray());
-    }
-
-    private GpuTensor Tensor(TensorShape shape)
-    {
-        var t = new GpuTensor(_context, shape);
-        _tensors.Add(t);
-        return t;
-    }
-
-    private GpuLayer Layer(LayerSpec spec, string name)
-    {
-        var l = GpuLayer.Create(_context, spec, name);
-        _layers.Add(l);
-        return l;
-    }
-
-    private ComputeDispatch Inner(ComputeDispatch d)
-    {
-        _inner.Add(d);
-        return d;
     }
 }
