@@ -164,6 +164,9 @@ public sealed class TiledUpscaler : IDisposable
     /// <summary>Upscalers currently held, one per tile size.</summary>
     internal int UpscalerCount => _upscalers.Count;
 
+    /// <summary>Bytes of the tensors the upscalers hold, every tile size's (the weights are the network's).</summary>
+    internal ulong BindingBytes => _upscalers.Values.Aggregate(0UL, (sum, u) => sum + u.BytesAllocated);
+
     /// <summary>
     /// Releases the upscalers (and their tensors) of tile sizes not used since the previous call; the network
     /// and its weights stay. A caller that upscales many images calls it after each one: images of the same

@@ -171,6 +171,9 @@ public sealed class Upscaler : IDisposable
         _edges.Clear();
     }
 
+    /// <summary>Bytes of GPU memory the upscaler's bindings allocated (tensors; the weights are the network's).</summary>
+    internal ulong BytesAllocated => _bindings.Values.Aggregate(0UL, (sum, b) => sum + b.Binding.BytesAllocated);
+
     /// <summary>Reads the timings of a recording made with a timer, after it completed.</summary>
     public IReadOnlyList<PassTiming> ReadTimings(GpuTimer timer)
     {

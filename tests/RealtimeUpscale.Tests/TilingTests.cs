@@ -84,6 +84,58 @@ public sealed class TilingTests : GpuTest
         Assert.Empty(context.Validation!.Drain());
     }
 
+    [Fact]
+    public void EveryTileSizeBindsOneCopyOfTheWeights()
+    {
+        var definition = ModelDefinition.Load(SharedData.FsrcnnModel("FSRCNN_x2.onnx"));
+        using var context = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        var pixels = new byte[41 * 29 * 4];
+        new Random(8).NextBytes(pixels);
+        // What a context makes once, on first use (placeholder buffers), is made before measuring.
+        using (var warm = new Upscaler(context, definition, 9, 9))
+        {
+            warm.Upscale(new byte[9 * 9 * 4], PixelFormat.Rgba);
+        }
+        var memory = context.Memory;
+        ulong start = memory.BytesInUse;
+
+        // What the tiler holds beside its bindings' tensors while bound, and once every tile size is released:
+        // the weights, after one tile size and after several.
+        (ulong Weights, ulong BesideTensors, int Sizes) Run(int tile)
+        {
+            using var tiled = new TiledUpscaler(context, definition, tile);
+            tiled.Upscale(pixels, 41, 29, PixelFormat.Rgba);
+            int sizes = tiled.UpscalerCount;
+            ulong besideTensors = memory.BytesInUse - start - tiled.BindingBytes;
+            tiled.ReleaseUnused();
+            tiled.ReleaseUnused();
+            Assert.Equal(0, tiled.UpscalerCount);
+            return (memory.BytesInUse - start, besideTensors, sizes);
+        }
+
+        var one = Run(64);
+        var several = Run(12);
+        Assert.Equal(start, memory.BytesInUse); // a disposed tiler leaves nothing behind
+        Assert.Equal(1, one.Sizes);
+        Assert.True(several.Sizes >= 4, $"the image must span several tile sizes, got {several.Sizes}");
+        // The model's weights (at least its float32 convolution weights) plus the colour matrices, once.
+        ulong modelWeights = (ulong)definition.Nodes.Sum(n => n.Spec switch
+        {
+            Conv2dSpec c => c.Weights.Length,
+            ConvTranspose2dSpec t => t.Weights.Length,
+            _ => 0,
+        }) * sizeof(float);
+        Assert.True(one.Weights >= modelWeights, $"{one.Weights} bytes held for {modelWeights} bytes of weights");
+        Assert.Equal(one.Weights, several.Weights);
+        // While bound, every tile size added its tensors and nothing else (up to the driver's rounding of each
+        // buffer's size, well under a kilobyte a tile size): no copy of the weights.
+        foreach (var run in new[] { one, several })
+        {
+            Assert.InRange(run.BesideTensors, one.Weights, one.Weights + (ulong)run.Sizes * 1024);
+        }
+        Assert.Empty(context.Validation!.Drain());
+    }
+
     private static byte[] Untiled(GpuContext context, ModelDefinition definition, byte[] pixels, int w, int h)
     {
         using var upscaler = new Upscaler(context, definition, w, h);
