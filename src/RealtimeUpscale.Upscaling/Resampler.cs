@@ -24,13 +24,19 @@ public static class Resampler
         string last = "x";
         if (filter > 1)
         {
-            nodes.Add(new ModelNode("blur", new BlurPoolSpec(channels, filter, 1, PaddingMode.Replicate), new[] { last }, "blurred"));
+            nodes.Add(new ModelNode("blur", Blur(channels, filter), new[] { last }, "blurred"));
             last = "blurred";
         }
-        nodes.Add(new ModelNode("resample", new UpsampleSpec { Mode = UpsampleMode.Bilinear, OutputHeight = outHeight, OutputWidth = outWidth },
-            new[] { last }, "y"));
+        nodes.Add(new ModelNode("resample", Resample(outWidth, outHeight), new[] { last }, "y"));
         return Run(context, nodes, pixels, width, height, channels);
     }
+
+    /// <summary>The low-pass before a shrink: a binomial filter of size <paramref name="filter"/> (see <see cref="FilterFor"/>), stride 1, replicate padding.</summary>
+    public static BlurPoolSpec Blur(int channels, int filter) => new(channels, filter, 1, PaddingMode.Replicate);
+
+    /// <summary>The resample to exactly <paramref name="outWidth"/> x <paramref name="outHeight"/>: bilinear, after <see cref="Blur"/> when shrinking.</summary>
+    public static UpsampleSpec Resample(int outWidth, int outHeight) =>
+        new() { Mode = UpsampleMode.Bilinear, OutputHeight = outHeight, OutputWidth = outWidth };
 
     /// <summary>
     /// Shrinks by an integer <paramref name="factor"/> with BlurPool: binomial filter <paramref name="filter"/>

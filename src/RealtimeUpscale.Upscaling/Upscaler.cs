@@ -43,6 +43,7 @@ public sealed class Upscaler : IDisposable
     private readonly GpuContext _context;
     private readonly UpscalingNetwork _network;
     private readonly bool _ownsNetwork;
+    private readonly (int Width, int Height)? _exactSize;
     // One binding of the graph per (keep alpha, grey) asked for, made on first use.
     private readonly Dictionary<(bool KeepAlpha, bool Grey), (UpscalingPlan Plan, NetworkBinding Binding)> _bindings = new();
     private readonly Dictionary<(ulong, ulong, bool, bool), (ComputeDispatch In, ComputeDispatch Out)> _edges = new();
@@ -54,25 +55,37 @@ public sealed class Upscaler : IDisposable
     /// image (colour or grey, with or without alpha).
     /// </summary>
     public Upscaler(GpuContext context, ModelDefinition model, int inputWidth, int inputHeight)
-        : this(new UpscalingNetwork(context, model), inputWidth, inputHeight, ownsNetwork: true)
+        : this(new UpscalingNetwork(context, model), inputWidth, inputHeight, null, ownsNetwork: true)
+    {
+    }
+
+    /// <summary>
+    /// As <see cref="Upscaler(GpuContext, ModelDefinition, int, int)"/>, writing exactly
+    /// <paramref name="outputWidth"/> x <paramref name="outputHeight"/>: the model's output is resampled on the
+    /// GPU (blurred first when it shrinks; see <see cref="Resampler"/>).
+    /// </summary>
+    public Upscaler(GpuContext context, ModelDefinition model, int inputWidth, int inputHeight, int outputWidth, int outputHeight)
+        : this(new UpscalingNetwork(context, model), inputWidth, inputHeight, (outputWidth, outputHeight), ownsNetwork: true)
     {
     }
 
     /// <summary>
     /// Prepares <paramref name="network"/> for inputs of <paramref name="inputWidth"/> x
-    /// <paramref name="inputHeight"/>, sharing its layers and weights with every other upscaler made from it.
-    /// The network is borrowed: dispose it after this upscaler.
+    /// <paramref name="inputHeight"/> (and, when given, outputs of exactly <paramref name="exactSize"/>), sharing
+    /// its layers and weights with every other upscaler made from it. The network is borrowed: dispose it after
+    /// this upscaler.
     /// </summary>
-    public Upscaler(UpscalingNetwork network, int inputWidth, int inputHeight)
-        : this(network, inputWidth, inputHeight, ownsNetwork: false)
+    public Upscaler(UpscalingNetwork network, int inputWidth, int inputHeight, (int Width, int Height)? exactSize = null)
+        : this(network, inputWidth, inputHeight, exactSize, ownsNetwork: false)
     {
     }
 
-    private Upscaler(UpscalingNetwork network, int inputWidth, int inputHeight, bool ownsNetwork)
+    private Upscaler(UpscalingNetwork network, int inputWidth, int inputHeight, (int Width, int Height)? exactSize, bool ownsNetwork)
     {
         ArgumentNullException.ThrowIfNull(network);
         _network = network;
         _ownsNetwork = ownsNetwork;
+        _exactSize = exactSize;
         _context = network.Context;
         Model = network.Model;
         InputWidth = inputWidth;
@@ -80,7 +93,7 @@ public sealed class Upscaler : IDisposable
         try
         {
             // Checks that the model takes this size and keeps its channel count.
-            var plan = network.Graphs.Build(inputWidth, inputHeight, keepAlpha: false, grey: false);
+            var plan = network.Graphs.Build(inputWidth, inputHeight, keepAlpha: false, grey: false, exactSize);
             var shape = plan.Graph.OutputShape(new TensorShape(ImageToTensor.ChannelCount(plan.Input), inputHeight, inputWidth));
             OutputWidth = shape.Width;
             OutputHeight = shape.Height;
@@ -311,7 +324,7 @@ public sealed class Upscaler : IDisposable
     {
         if (!_bindings.TryGetValue((keepAlpha, grey), out var bound))
         {
-            var plan = _network.Graphs.Build(InputWidth, InputHeight, keepAlpha, grey);
+            var plan = _network.Graphs.Build(InputWidth, InputHeight, keepAlpha, grey, _exactSize);
             var shape = new TensorShape(ImageToTensor.ChannelCount(plan.Input), InputHeight, InputWidth);
             bound = (plan, _network.Network.Bind(plan.Graph, shape));
             _bindings[(keepAlpha, grey)] = bound;

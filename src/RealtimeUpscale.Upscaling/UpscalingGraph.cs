@@ -17,15 +17,17 @@ public sealed record UpscalingPlan(ModelDefinition Graph, ChannelLayout Input, C
 /// for a luma (<see cref="ColorSpace.Y"/>) model, 1x1 convolutions from RGB to BT.601 studio-range Y and CbCr
 /// (MATLAB's rgb2ycbcr, the formulas of shaders/include/color.glsl), bicubic upsampling of CbCr, the network on
 /// Y, a channel concatenation and the inverse matrix back to RGB; a grey image goes through the network
-/// directly; an RGB model sees R, G, B. Alpha is upscaled bicubically beside the colour and kept. Only the
-/// image -> tensor step before a graph and the tensor -> image step after it are not nodes.
+/// directly; an RGB model sees R, G, B. Alpha is upscaled bicubically beside the colour and kept. An exact
+/// output size adds the final resample (<see cref="Resampler.Blur"/> when shrinking, then
+/// <see cref="Resampler.Resample"/>) on every channel. Only the image -> tensor step before a graph and the
+/// tensor -> image step after it are not nodes.
 /// </summary>
 /// <remarks>
-/// The colour matrices are the only nodes here that carry weights; they do not depend on the image size, so
-/// they are made once per model (<see cref="SharedNodes"/>) and every graph of every size holds the same
-/// instances: a <see cref="Network.Network"/> given them shares their layers as it shares the model's. The
-/// other nodes (crops, the bicubic upsample to the model's output size, the concatenation) have no weights and
-/// are made per graph.
+/// The colour matrices and the resample's blurs are the only nodes here that carry weights; they do not depend
+/// on the image size, so they are made once per model (<see cref="SharedNodes"/>) and every graph of every
+/// size holds the same instances: a <see cref="Network.Network"/> given them shares their layers as it shares
+/// the model's (building each on first use). The other nodes (crops, the bicubic upsample to the model's
+/// output size, the concatenation, the bilinear resample) have no weights and are made per graph.
 /// </remarks>
 public sealed class UpscalingGraph
 {
@@ -36,6 +38,8 @@ public sealed class UpscalingGraph
     private const string ExtrasUp = "upscale/upsampled";
     private const string Joined = "upscale/joined";
     private const string Result = "upscale/result";
+    private const string Blurred = "upscale/blurred";
+    private const string Resized = "upscale/resized";
 
     // BT.601 studio range on [0, 1] values (8-bit value / 255), as MATLAB's rgb2ycbcr:
     // Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255, Cb = (128 - 37.797 R - 74.203 G + 112 B) / 255,
@@ -58,6 +62,8 @@ public sealed class UpscalingGraph
     };
 
     private readonly ModelNode? _toY3, _toY4, _toChroma3, _toChroma4, _toRgb3, _toRgb4;
+    // The blur before a shrink to an exact size, per (value blurred, its channels, filter size).
+    private readonly Dictionary<(string Value, int Channels, int Filter), ModelNode> _blurs = new();
 
     /// <summary>Prepares the graphs of <paramref name="model"/>; throws when its value names collide with the graph's own.</summary>
     public UpscalingGraph(ModelDefinition model)
@@ -68,7 +74,7 @@ public sealed class UpscalingGraph
             throw new ArgumentException($"{model.Info.Source}: an RGB upscaler needs a model with 3 input channels, not {model.Info.InputChannels}.");
         }
         var names = model.Nodes.Select(n => n.Output).Append(model.Input).ToHashSet();
-        var taken = new[] { Image, Chroma, Alpha, ExtrasUp, Joined, Result }.Where(names.Contains).ToList();
+        var taken = new[] { Image, Chroma, Alpha, ExtrasUp, Joined, Result, Blurred, Resized }.Where(names.Contains).ToList();
         if (taken.Count > 0)
         {
             throw new ArgumentException($"{model.Info.Source}: the model names a value {taken[0]}, which the upscaling graph uses.");
@@ -82,12 +88,17 @@ public sealed class UpscalingGraph
             _toChroma4 = new ModelNode("to CbCr", Matrix(ToYcc, YccOffset, rows: 1..3, inputs: 4, passAlpha: true), new[] { Image }, Chroma);
             _toRgb3 = new ModelNode("to RGB", Inverse(inputs: 3), new[] { Joined }, Result);
             _toRgb4 = new ModelNode("to RGB", Inverse(inputs: 4), new[] { Joined }, Result);
-            SharedNodes = new[] { _toY3, _toY4, _toChroma3, _toChroma4, _toRgb3, _toRgb4 };
         }
-        else
+        // What a graph's last value can be: the joined result of 2 to 4 channels, or the model's own output.
+        var finals = new[] { (Result, 2), (Result, 3), (Result, 4), (model.Output, model.Info.InputChannels) };
+        foreach (var (value, channels) in finals)
         {
-            SharedNodes = Array.Empty<ModelNode>();
+            for (int filter = 2; filter <= 7; filter++)
+            {
+                _blurs[(value, channels, filter)] = new ModelNode("blur", Resampler.Blur(channels, filter), new[] { value }, Blurred);
+            }
         }
+        SharedNodes = new[] { _toY3, _toY4, _toChroma3, _toChroma4, _toRgb3, _toRgb4 }.OfType<ModelNode>().Concat(_blurs.Values).ToArray();
     }
 
     /// <summary>The model.</summary>
@@ -100,9 +111,10 @@ public sealed class UpscalingGraph
     /// The graph for inputs of <paramref name="inputWidth"/> x <paramref name="inputHeight"/>.
     /// <paramref name="keepAlpha"/> upscales alpha beside the colour (otherwise the output's alpha is 1);
     /// <paramref name="grey"/> treats the image as grey (r = g = b) and writes grey (luma models only: an RGB
-    /// model sees the grey image's R, G, B).
+    /// model sees the grey image's R, G, B). <paramref name="exactSize"/>, when given, is the output's size
+    /// (otherwise the model's).
     /// </summary>
-    public UpscalingPlan Build(int inputWidth, int inputHeight, bool keepAlpha, bool grey)
+    public UpscalingPlan Build(int inputWidth, int inputHeight, bool keepAlpha, bool grey, (int Width, int Height)? exactSize = null)
     {
         var model = Model;
         int c = model.Info.InputChannels;
@@ -143,6 +155,22 @@ public sealed class UpscalingGraph
         {
             // The model alone.
             (input, inLayout, output, outLayout) = (model.Input, luma ? ChannelLayout.Grey : ChannelLayout.Rgb, model.Output, luma ? ChannelLayout.Grey : ChannelLayout.Rgb);
+        }
+        if (exactSize is var (width, height) && (width, height) != (outShape.Width, outShape.Height))
+        {
+            if (width <= 0 || height <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(exactSize), $"An output size must be positive, got {width}x{height}.");
+            }
+            int filter = Resampler.FilterFor(Math.Max(outShape.Width / (double)width, outShape.Height / (double)height));
+            if (filter > 1)
+            {
+                var blur = _blurs[(output, ImageToTensor.ChannelCount(outLayout), filter)];
+                after.Add(blur);
+                output = blur.Output;
+            }
+            after.Add(new ModelNode("resample", Resampler.Resample(width, height), new[] { output }, Resized));
+            output = Resized;
         }
         var nodes = before.Concat(model.Nodes).Concat(after).ToList();
         return new UpscalingPlan(new ModelDefinition(model.Info, input, output, nodes), inLayout, outLayout);

@@ -157,6 +157,44 @@ public sealed class UpscalerTests : GpuTest
     }
 
     [Fact]
+    public void ExactOutputSizesResampleTheModelsOutputInTheGraph()
+    {
+        var model = ModelDefinition.Load(SharedData.FsrcnnModel("FSRCNN-s_x2.onnx"));
+        var rng = new Random(12);
+        var rgba = Enumerable.Range(0, W * H * 4).Select(_ => (float)rng.NextDouble()).ToArray();
+        using var natural = new Upscaler(Context, model, W, H);
+        var full = natural.Upscale(rgba, PixelFormat.Rgba);
+        int n = 4 * W * H;
+        var planar = new HostTensor(4, 2 * H, 2 * W);
+        for (int i = 0; i < n; i++)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                planar.Data[c * n + i] = full[i * 4 + c];
+            }
+        }
+        // 26x18 shrunk to 19x13 (about 1.4: a binomial 3 first, replicate edges) and grown to 37x23 (no blur),
+        // both bilinear to the exact size, alpha alike; the reference starts from the upscaler's own output.
+        foreach (var (ow, oh, filter) in new[] { (19, 13, 3), (37, 23, 1) })
+        {
+            using var exact = new Upscaler(Context, model, W, H, ow, oh);
+            Assert.Equal((ow, oh), (exact.OutputWidth, exact.OutputHeight));
+            var actual = exact.Upscale(rgba, PixelFormat.Rgba);
+            var expected = filter > 1 ? CpuReference.BlurPool(planar, new BlurPoolSpec(4, filter, 1, PaddingMode.Replicate)) : planar;
+            expected = CpuReference.Upsample(expected, new UpsampleSpec { Mode = UpsampleMode.Bilinear, OutputHeight = oh, OutputWidth = ow });
+            var interleaved = new HostTensor(new TensorShape(4, oh, ow), new double[4 * oh * ow]);
+            for (int i = 0; i < ow * oh; i++)
+            {
+                for (int c = 0; c < 4; c++)
+                {
+                    interleaved.Data[i * 4 + c] = expected.Data[c * ow * oh + i];
+                }
+            }
+            Compare.Close(interleaved, HostTensor.FromFloat(interleaved.Shape, actual), 1e-4, $"exact {ow}x{oh}");
+        }
+    }
+
+    [Fact]
     public void WrongImageSizesAreRefused()
     {
         var model = ModelDefinition.Load(SharedData.FsrcnnModel("FSRCNN-s_x2.onnx"));
