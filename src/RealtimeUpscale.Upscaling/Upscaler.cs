@@ -44,8 +44,8 @@ public sealed class Upscaler : IDisposable
     private readonly UpscalingNetwork _network;
     private readonly bool _ownsNetwork;
     private readonly (int Width, int Height)? _exactSize;
-    // One binding of the graph per (keep alpha, grey) asked for, made on first use.
-    private readonly Dictionary<(bool KeepAlpha, bool Grey), (UpscalingPlan Plan, NetworkBinding Binding)> _bindings = new();
+    // The graph of each kind of image asked for (keep alpha, grey), bound on first use.
+    private readonly Dictionary<(bool KeepAlpha, bool Grey), (UpscalingPlan Plan, NetworkBinding Binding)> _graphs = new();
     private readonly Dictionary<(ulong, ulong, bool, bool), (ComputeDispatch In, ComputeDispatch Out)> _edges = new();
     private bool _disposed;
 
@@ -185,7 +185,7 @@ public sealed class Upscaler : IDisposable
     }
 
     /// <summary>Bytes of GPU memory the upscaler's bindings allocated (tensors; the weights are the network's).</summary>
-    internal ulong BytesAllocated => _bindings.Values.Aggregate(0UL, (sum, b) => sum + b.Binding.BytesAllocated);
+    internal ulong BytesAllocated => _graphs.Values.Aggregate(0UL, (sum, b) => sum + b.Binding.BytesAllocated);
 
     /// <summary>Reads the timings of a recording made with a timer, after it completed.</summary>
     public IReadOnlyList<PassTiming> ReadTimings(GpuTimer timer)
@@ -270,11 +270,11 @@ public sealed class Upscaler : IDisposable
         }
         _disposed = true;
         ClearBindings();
-        foreach (var (_, binding) in _bindings.Values)
+        foreach (var (_, binding) in _graphs.Values)
         {
             binding.Dispose();
         }
-        _bindings.Clear();
+        _graphs.Clear();
         if (_ownsNetwork)
         {
             _network.Dispose();
@@ -322,12 +322,12 @@ public sealed class Upscaler : IDisposable
     /// <summary>The graph bound for one kind of image, bound on first use.</summary>
     private NetworkBinding Binding(bool keepAlpha, bool grey)
     {
-        if (!_bindings.TryGetValue((keepAlpha, grey), out var bound))
+        if (!_graphs.TryGetValue((keepAlpha, grey), out var bound))
         {
             var plan = _network.Graphs.Build(InputWidth, InputHeight, keepAlpha, grey, _exactSize);
             var shape = new TensorShape(ImageToTensor.ChannelCount(plan.Input), InputHeight, InputWidth);
             bound = (plan, _network.Network.Bind(plan.Graph, shape));
-            _bindings[(keepAlpha, grey)] = bound;
+            _graphs[(keepAlpha, grey)] = bound;
         }
         return bound.Binding;
     }
@@ -335,7 +335,7 @@ public sealed class Upscaler : IDisposable
     /// <summary>The image -> tensor dispatch into the graph's input and the tensor -> image one from its output.</summary>
     private (ComputeDispatch In, ComputeDispatch Out) BindEdges(ImageBinding input, ImageBinding output, bool keepAlpha, bool grey)
     {
-        var (plan, binding) = _bindings[(keepAlpha, grey)];
+        var (plan, binding) = _graphs[(keepAlpha, grey)];
         var into = new ImageToTensor(_context, plan.Input).Bind(input, binding.Input);
         try
         {

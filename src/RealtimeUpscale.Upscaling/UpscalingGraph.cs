@@ -104,7 +104,10 @@ public sealed class UpscalingGraph
     /// <summary>The model.</summary>
     public ModelDefinition Model { get; }
 
-    /// <summary>The nodes with weights that every graph of this model holds, whatever its size (the colour matrices).</summary>
+    /// <summary>
+    /// The nodes with weights that graphs of this model hold whatever their size: the colour matrices and the
+    /// resample's blurs. Give them to the <see cref="Network.Network"/> the graphs are bound on.
+    /// </summary>
     public IReadOnlyList<ModelNode> SharedNodes { get; }
 
     /// <summary>
@@ -129,23 +132,23 @@ public sealed class UpscalingGraph
         bool luma = model.Info.ColorSpace == ColorSpace.Y;
         var before = new List<ModelNode>();
         var after = new List<ModelNode>();
-        string input, output;
+        string input = Image, output = Result;
         ChannelLayout inLayout, outLayout;
         if (luma && !grey)
         {
             // RGB(A) -> Y into the model and CbCr(A) beside it, bicubic; then Y, CbCr(A) -> YCbCr(A) -> RGB(A).
-            int n = keepAlpha ? 4 : 3;
-            (input, inLayout, output, outLayout) = (Image, keepAlpha ? ChannelLayout.Rgba : ChannelLayout.Rgb, Result, keepAlpha ? ChannelLayout.Rgba : ChannelLayout.Rgb);
-            before.Add(n == 4 ? _toY4! : _toY3!);
-            before.Add(n == 4 ? _toChroma4! : _toChroma3!);
+            inLayout = outLayout = keepAlpha ? ChannelLayout.Rgba : ChannelLayout.Rgb;
+            before.Add(keepAlpha ? _toY4! : _toY3!);
+            before.Add(keepAlpha ? _toChroma4! : _toChroma3!);
             before.Add(new ModelNode("upsample CbCr", bicubic, new[] { Chroma }, ExtrasUp));
             after.Add(new ModelNode("join", new ConcatSpec(), new[] { model.Output, ExtrasUp }, Joined));
-            after.Add(n == 4 ? _toRgb4! : _toRgb3!);
+            after.Add(keepAlpha ? _toRgb4! : _toRgb3!);
         }
         else if (keepAlpha)
         {
             // RGBA -> the model's channels (grey: R) and alpha beside them, bicubic; then joined.
-            (input, inLayout, output, outLayout) = (Image, ChannelLayout.Rgba, Result, luma ? ChannelLayout.GreyAlpha : ChannelLayout.Rgba);
+            inLayout = ChannelLayout.Rgba;
+            outLayout = luma ? ChannelLayout.GreyAlpha : ChannelLayout.Rgba;
             before.Add(new ModelNode("take colour", new CropSpec(0, 0, 0, 0, 0, c), new[] { Image }, model.Input));
             before.Add(new ModelNode("take alpha", new CropSpec(0, 0, 0, 0, 3, 1), new[] { Image }, Alpha));
             before.Add(new ModelNode("upsample alpha", bicubic, new[] { Alpha }, ExtrasUp));
@@ -154,7 +157,8 @@ public sealed class UpscalingGraph
         else
         {
             // The model alone.
-            (input, inLayout, output, outLayout) = (model.Input, luma ? ChannelLayout.Grey : ChannelLayout.Rgb, model.Output, luma ? ChannelLayout.Grey : ChannelLayout.Rgb);
+            (input, output) = (model.Input, model.Output);
+            inLayout = outLayout = luma ? ChannelLayout.Grey : ChannelLayout.Rgb;
         }
         if (exactSize is var (width, height) && (width, height) != (outShape.Width, outShape.Height))
         {
