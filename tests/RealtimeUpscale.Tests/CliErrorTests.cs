@@ -20,7 +20,7 @@ public sealed class CliErrorTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Rtup(params string[] args)
+    internal static (int Code, string Out, string Err) Rtup(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rtup.dll"));

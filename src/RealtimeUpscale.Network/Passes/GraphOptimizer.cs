@@ -16,8 +16,11 @@ namespace RealtimeUpscale.Network.Passes;
 /// Pads and upsamples fuse forwards into the convolution that reads them, so they go first; the slice goes
 /// before the affine and activation passes so that a bias add after the crop reaches the transposed
 /// convolution; affine before activation, since an affine map after an activation cannot fold into weights;
-/// the lowering last among the rewrites, so it lowers what the others fused. Every spec in the result has a
-/// GPU layer (<see cref="Layers.GpuLayer.Create"/>).
+/// the lowering last among the rewrites, so it lowers what the others fused. Depth-to-space fuses before the
+/// elementwise passes so that an activation after the shuffle (SRGAN's PReLU) reaches the sub-pixel
+/// convolution; an activation or affine map between a convolution and its depth-to-space still fuses into the
+/// convolution, and the shuffle then stays a node of its own. Every spec in the result has a GPU layer
+/// (<see cref="Layers.GpuLayer.Create"/>).
 /// </summary>
 public static class GraphOptimizer
 {

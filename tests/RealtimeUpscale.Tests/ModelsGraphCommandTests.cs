@@ -1,0 +1,50 @@
+using RealtimeUpscale.Cli;
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Runtime;
+using Xunit;
+
+namespace RealtimeUpscale.Tests;
+
+/// <summary><c>rtup models --graph</c>, run as the real tool: the graph that runs, and the importer's.</summary>
+public sealed class ModelsGraphCommandTests
+{
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [Fact]
+    public void GraphIsTheOptimisedGraphWithShapesAtTheGivenSize()
+    {
+        string model = SharedData.FsrcnnModel("FSRCNN_x2.onnx");
+        var run = CliErrorTests.Rtup("models", "--graph", model, "--size", "13x11");
+        Assert.True(run.Code == 0, run.Err);
+        var lines = Lines(run.Out);
+        Assert.Equal(GraphListing.Lines(ModelDefinition.Load(model), new TensorShape(1, 11, 13)), lines);
+        // The input, seven convolutions, the transposed convolution lowered to a sub-pixel convolution, the output.
+        Assert.Equal(10, lines.Length);
+        Assert.Equal("input y [1x11x13]", lines[0]);
+        Assert.Matches(@"^deconv\s+SubPixelConv 5x5 s1 56->4 pad 2,2,2,2 Replicate shuffle x2 Crd\s+act7 \[56x11x13\] -> y_sr \[1x22x26\]$", lines[8]);
+        Assert.Equal("output y_sr [1x22x26]", lines[9]);
+    }
+
+    [Fact]
+    public void UnfusedGraphHasOneNodePerOperator()
+    {
+        string model = SharedData.FsrcnnModel("FSRCNN_x2.onnx");
+        var run = CliErrorTests.Rtup("models", "--graph", model, "--unfused");
+        Assert.True(run.Code == 0, run.Err);
+        var lines = Lines(run.Out);
+        Assert.Equal(GraphListing.Lines(ModelDefinition.Import(model), new TensorShape(1, 64, 64)), lines);
+        Assert.Contains(lines, l => l.StartsWith("pad1 ", StringComparison.Ordinal) && l.Contains("Pad 2,2,2,2 Replicate", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("ConvTranspose2d 9x9 s2 56->1", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Activation PRelu", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UnknownModelIsAOneLineError()
+    {
+        var run = CliErrorTests.Rtup("models", "--graph", "no-such-model");
+        Assert.Equal(CliErrors.Failed, run.Code);
+        Assert.StartsWith("rtup: ", run.Err);
+        Assert.Contains("no-such-model", run.Err);
+        Assert.DoesNotContain("   at ", run.Err);
+    }
+}
