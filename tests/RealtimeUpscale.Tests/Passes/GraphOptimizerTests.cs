@@ -59,6 +59,35 @@ public sealed class GraphOptimizerTests
         Compare.Close(CpuReference.Run(unfused, x), CpuReference.Run(optimised, x), what: "FSRCNN x2 optimised");
     }
 
+    [Fact]
+    public void ActivationAfterTheShuffleReachesTheSubPixelConvolution()
+    {
+        var rng = new Random(3);
+        // SRGAN's upsampling block: convolution, pixel shuffle, then a per-channel PReLU of the shuffled channels.
+        var before = PassGraphs.Graph(2,
+            PassGraphs.Node("pad", new PadSpec(2, Padding.All(1), PaddingMode.Replicate), "x"),
+            PassGraphs.Node("conv", PassGraphs.Conv(rng, 2, 12, 3), "pad"),
+            PassGraphs.Node("d2s", new PixelShuffleSpec(2), "conv"),
+            PassGraphs.Node("act", new ActivationSpec(3, Activation.PRelu(HostTensor.RandomFloats(rng, 3, -2, 2))), "d2s"));
+        var after = GraphOptimizer.Optimize(before);
+        PassGraphs.AssertKinds(after, typeof(SubPixelConvSpec));
+        PassGraphs.SameOutputs(before, after);
+    }
+
+    [Fact]
+    public void ActivationBeforeTheShuffleFusesIntoTheConvolutionAndTheShuffleStays()
+    {
+        var rng = new Random(4);
+        var before = PassGraphs.Graph(2,
+            PassGraphs.Node("conv", PassGraphs.Conv(rng, 2, 12, 3, Padding.All(1)), "x"),
+            PassGraphs.Node("bn", PassGraphs.Affine(rng, 12), "conv"),
+            PassGraphs.Node("act", new ActivationSpec(12, Activation.Relu), "bn"),
+            PassGraphs.Node("d2s", new PixelShuffleSpec(2, DepthToSpaceOrder.Dcr), "act"));
+        var after = GraphOptimizer.Optimize(before);
+        PassGraphs.AssertKinds(after, typeof(Conv2dSpec), typeof(PixelShuffleSpec));
+        PassGraphs.SameOutputs(before, after);
+    }
+
     private static string[] Layout(ModelDefinition d) =>
         d.Nodes.Select(n => $"{n.Name} {GraphListing.Describe(n.Spec)} {string.Join(",", n.Inputs)} -> {n.Output}").ToArray();
 
