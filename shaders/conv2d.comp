@@ -1,16 +1,16 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#include "include/codes.glsl"
 // 2D convolution (cross-correlation, as PyTorch and ONNX define it) with optional fused stages:
 //   [upsample (resize-convolution)] -> pad -> conv -> bias -> activation -> [pixel shuffle (sub-pixel conv)]
 //
 // Memory layout: every tensor is planar float32, element (c, y, x) at (c * H + y) * W + x.
 //   binding 0: input,  inC x inH x inW (before the fused upsample)
 //   binding 1: output, outC x outH x outW, or with SHUFFLE (outC / r^2) x (outH * r) x (outW * r)
-//   bindings 2 and 3: parameters (include/params.glsl): weights, then bias [ocStride], then, for ACT_PRELU_CHANNEL, one
-//              PReLU slope per output channel [ocStride]. ocStride is outC rounded up to a multiple of OC_BLOCK;
-//              the padding channels hold zeros and are never stored. Weights are [ocStride][inC / groups][KH][KW].
+//   bindings 2 and 3: parameters (include/params.glsl): weights, then bias [ocStride], then, for
+//              ACT_PRELU_CHANNEL, one PReLU slope per output channel [ocStride]. ocStride is outC rounded up to a
+//              multiple of OC_BLOCK; the padding channels hold zeros and are never stored. Weights are
+//              [ocStride][inC / groups][KH][KW].
 //   binding 4: the input again, as R32F texels (read when TEXELS = 1)
 // Invocation (x, y, z) computes output pixels (x * PX + j, y), j < PX, of output channels
 // z * OC_BLOCK .. + OC_BLOCK - 1.
@@ -22,6 +22,9 @@
 // loop over the lanes. GPUs read the storage buffer.
 // The loops whose indices address the accumulators and the window are unrolled, so those arrays stay in
 // registers (a dynamically indexed array lives in memory on CPU drivers).
+
+#include "include/codes.glsl"
+
 // The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 

@@ -1,7 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-#include "include/codes.glsl"
 // Transposed 2D convolution (deconvolution), PyTorch's conv_transpose2d / ONNX ConvTranspose, computed by
 // gathering: each output pixel sums its own contributions, so no two invocations write the same element
 // and no atomics are needed.
@@ -23,6 +22,9 @@
 // the PX output pixels ((x * PX + j) * SX + rx, y * SY + ry), j < PX, of output channels
 // ocBlock * OC_BLOCK .. + OC_BLOCK - 1 (never across groups). Every invocation of a workgroup then uses the same
 // kernel taps, so the weight reads are uniform and the tap loops do not diverge.
+
+#include "include/codes.glsl"
+
 // The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 

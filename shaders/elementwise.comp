@@ -1,12 +1,14 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-#include "include/codes.glsl"
 // Elementwise operations on planar float32 tensors (C x H x W), followed by the activation epilogue:
-//   OP_ADD:          out = act(a + b)                  (residual connections; a and b of one shape)
-//   OP_SCALE_BIAS:   out = act(a * p[c] + p[C + c])     (per-channel affine; b is not read)
-//   OP_SUB, MUL, DIV: out = act(a - b), act(a * b), act(a / b)
-// binding 2 holds the parameters p: for OP_SCALE_BIAS, C scales then C biases; for ACT_PRELU_CHANNEL, C PReLU slopes
-// starting at slopeBase. Element i of a tensor is channel i / planeSize.
+//   OP_ADD:                 out = act(a + b)                (residual connections; a and b of one shape)
+//   OP_SCALE_BIAS:          out = act(a * p[c] + p[C + c])  (per-channel affine; b is not read)
+//   OP_SUB, OP_MUL, OP_DIV: out = act(a - b), act(a * b), act(a / b)
+// binding 2 holds the parameters p: for OP_SCALE_BIAS, C scales then C biases; for ACT_PRELU_CHANNEL, C PReLU
+// slopes starting at slopeBase. Element i of a tensor is channel i / planeSize.
+
+#include "include/codes.glsl"
+
 // The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 

@@ -1,11 +1,13 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-#include "include/codes.glsl"
 // Image (any sampled colour format: rgba8, rgba16f, rgba32f...) to a planar float32 tensor.
 // Reads texel (srcX + x, srcY + y), clamped to the image (edge replication, for tiles that overhang),
 // and writes tensor pixel (x, y) of width x height. COLOR selects the channels written:
 //   COLOR_RGB (3), COLOR_RGBA (4), COLOR_Y (1, studio range / 255), COLOR_YCBCR (3, studio range / 255),
 //   COLOR_ALPHA (1), COLOR_GREY (1, the red channel: a grey image stored with r = g = b)
+
+#include "include/codes.glsl"
+
 // The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 

@@ -1,11 +1,13 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-#include "include/codes.glsl"
 // Depth to space (pixel shuffle): C * r^2 channels of H x W become C channels of (H * r) x (W * r).
 // Output (c, y, x) with i = y mod r, j = x mod r reads input (ic, y / r, x / r) where
 //   ORDER SHUFFLE_CRD (PyTorch pixel_shuffle, ONNX mode "CRD"): ic = c * r^2 + i * r + j
 //   ORDER SHUFFLE_DCR (ONNX DepthToSpace default):              ic = (i * r + j) * C + c
 // Layout: planar float32, element (c, y, x) at (c * H + y) * W + x.
+
+#include "include/codes.glsl"
+
 // The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 

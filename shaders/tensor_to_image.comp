@@ -1,11 +1,13 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-#include "include/codes.glsl"
 // Planar float32 tensor to an image (storage image written without a format qualifier, so one shader
 // serves rgba8, rgba16f and rgba32f; unorm formats clamp to [0, 1] on store).
 // Tensor pixel (x, y) of width x height goes to texel (dstX + x, dstY + y). COLOR reads:
 //   COLOR_RGB (3; alpha 1), COLOR_RGBA (4), COLOR_GREY or COLOR_Y (1; written to r, g, b; alpha 1),
 //   COLOR_YCBCR (3, studio range / 255, converted to RGB; alpha 1), COLOR_YCBCR_ALPHA (4), COLOR_GREY_ALPHA (2)
+
+#include "include/codes.glsl"
+
 // The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 

@@ -1,8 +1,10 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-#include "include/codes.glsl"
 // Upsampling (F.interpolate) of every channel plane: nearest, bilinear or bicubic; definitions in
 // include/resample.glsl. Layout: planar float32, element (c, y, x) at (c * H + y) * W + x.
+
+#include "include/codes.glsl"
+
 // The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
