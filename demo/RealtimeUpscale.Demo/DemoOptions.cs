@@ -11,7 +11,7 @@ public sealed record DemoOptions
     /// <summary>The largest window side, in pixels.</summary>
     public const int MaxSide = 16384;
 
-    /// <summary>Vulkan device by index or name substring (default: <c>RTUP_DEVICE</c>, else the best).</summary>
+    /// <summary>Vulkan device by index or name substring; null takes the best (the CLI passes <c>RTUP_DEVICE</c> here).</summary>
     public string? Device { get; init; }
 
     /// <summary>Enables the validation layer; any message it reports makes the run fail.</summary>

@@ -7,13 +7,15 @@ namespace RealtimeUpscale.Demo;
 /// <summary>
 /// The demo's own Vulkan instance, device and queue, made the way a game engine makes them (with a
 /// window surface and the swapchain extension), and lent to the library with <see cref="GpuContext.Borrow"/>.
-/// Each handle it creates has its own owner on a <see cref="DisposalStack"/>, disposed in reverse creation order
-/// (device, surface, messenger, instance, then the validation log); the library's context must be disposed first.
+/// The instance comes from the library's <see cref="InstanceBuilder"/> and the device is chosen by its
+/// <see cref="DeviceSelector"/> with the demo's requirements added. Each handle it creates has its own owner on a
+/// <see cref="DisposalStack"/>, disposed in reverse creation order (device, surface, then the instance with its
+/// messenger and validation log); the library's context must be disposed first.
 /// </summary>
 internal sealed unsafe class VulkanHost : IDisposable
 {
-    private const string ValidationLayer = "VK_LAYER_KHRONOS_validation";
     private readonly DisposalStack _owned = new();
+    private VulkanInstance? _instance;
 
     // VK_KHR_surface (instance level) and VK_KHR_swapchain (device level), loaded by hand: the Silk.NET
     // extension packages are not used.
@@ -28,10 +30,12 @@ internal sealed unsafe class VulkanHost : IDisposable
     public delegate* unmanaged[Cdecl]<Device, SwapchainKHR, ulong, Silk.NET.Vulkan.Semaphore, Fence, uint*, Result> AcquireNextImage;
     public delegate* unmanaged[Cdecl]<Queue, PresentInfoKHR*, Result> QueuePresent;
 
-    private VulkanHost(Vk vk) => Vk = vk;
+    private VulkanHost()
+    {
+    }
 
-    public Vk Vk { get; }
-    public Instance Instance { get; private set; }
+    public Vk Vk => _instance!.Vk;
+    public Instance Instance => _instance!.Handle;
     public PhysicalDevice PhysicalDevice { get; private set; }
     public Device Device { get; private set; }
     public Queue Queue { get; private set; }
@@ -39,7 +43,7 @@ internal sealed unsafe class VulkanHost : IDisposable
     public SurfaceKHR Surface { get; private set; }
     public string DeviceName { get; private set; } = "";
     public PhysicalDeviceType DeviceType { get; private set; }
-    public ValidationLog? Validation { get; private set; }
+    public ValidationLog? Validation => _instance?.Validation;
 
     /// <summary>
     /// Creates the instance (with GLFW's surface extensions when <paramref name="window"/> is not zero), the
@@ -48,7 +52,7 @@ internal sealed unsafe class VulkanHost : IDisposable
     /// </summary>
     public static VulkanHost Create(nint window, bool validation, string? requested)
     {
-        var host = new VulkanHost(Vk.GetApi());
+        var host = new VulkanHost();
         try
         {
             host.CreateInstance(window, validation);
@@ -56,7 +60,7 @@ internal sealed unsafe class VulkanHost : IDisposable
             {
                 host.Surface = host._owned.Push(new OwnedSurface(host.Instance, window, host.DestroySurface)).Handle;
             }
-            host.PickDevice(requested ?? Environment.GetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable));
+            host.PickDevice(requested);
             host.CreateDevice();
             return host;
         }
@@ -69,7 +73,7 @@ internal sealed unsafe class VulkanHost : IDisposable
 
     private void CreateInstance(nint window, bool validation)
     {
-        var extensions = new List<string>();
+        var builder = new InstanceBuilder { EnableValidation = validation, ApplicationName = "RealtimeUpscale demo" };
         if (window != 0)
         {
             byte** names = Glfw.GetRequiredInstanceExtensions(out uint count);
@@ -80,155 +84,59 @@ internal sealed unsafe class VulkanHost : IDisposable
             }
             for (uint i = 0; i < count; i++)
             {
-                extensions.Add(SilkMarshal.PtrToString((nint)names[i])!);
+                builder.Extensions.Add(SilkMarshal.PtrToString((nint)names[i])!);
             }
         }
-        var layers = new List<string>();
-        if (validation)
-        {
-            layers.Add(ValidationLayer);
-            extensions.Add("VK_EXT_debug_utils");
-        }
-        nint appName = SilkMarshal.StringToPtr("RealtimeUpscale demo");
-        nint layerPtrs = SilkMarshal.StringArrayToPtr(layers);
-        nint extPtrs = SilkMarshal.StringArrayToPtr(extensions);
-        try
-        {
-            var app = new ApplicationInfo(pApplicationName: (byte*)appName, applicationVersion: 1,
-                pEngineName: (byte*)appName, engineVersion: 1, apiVersion: Vk.Version12);
-            var info = new InstanceCreateInfo(pApplicationInfo: &app,
-                enabledLayerCount: (uint)layers.Count, ppEnabledLayerNames: (byte**)layerPtrs,
-                enabledExtensionCount: (uint)extensions.Count, ppEnabledExtensionNames: (byte**)extPtrs);
-            DebugUtilsMessengerCreateInfoEXT messengerInfo = default;
-            if (validation)
-            {
-                Validation = _owned.Push(new PinnedValidationLog(new ValidationLog(), out messengerInfo)).Log;
-                info.PNext = &messengerInfo;
-            }
-            Instance = _owned.Push(new OwnedInstance(Vk, in info)).Handle;
-            if (validation)
-            {
-                _owned.Push(new OwnedDebugMessenger(Vk, Instance, in messengerInfo));
-            }
-            GetSurfaceSupport = (delegate* unmanaged[Cdecl]<PhysicalDevice, uint, SurfaceKHR, uint*, Result>)
-                Load("vkGetPhysicalDeviceSurfaceSupportKHR", window != 0);
-            GetSurfaceCapabilities = (delegate* unmanaged[Cdecl]<PhysicalDevice, SurfaceKHR, SurfaceCapabilitiesKHR*, Result>)
-                Load("vkGetPhysicalDeviceSurfaceCapabilitiesKHR", window != 0);
-            GetSurfaceFormats = (delegate* unmanaged[Cdecl]<PhysicalDevice, SurfaceKHR, uint*, SurfaceFormatKHR*, Result>)
-                Load("vkGetPhysicalDeviceSurfaceFormatsKHR", window != 0);
-            GetPresentModes = (delegate* unmanaged[Cdecl]<PhysicalDevice, SurfaceKHR, uint*, PresentModeKHR*, Result>)
-                Load("vkGetPhysicalDeviceSurfacePresentModesKHR", window != 0);
-            DestroySurface = (delegate* unmanaged[Cdecl]<Instance, SurfaceKHR, AllocationCallbacks*, void>)
-                Load("vkDestroySurfaceKHR", window != 0);
-        }
-        finally
-        {
-            SilkMarshal.Free(appName);
-            SilkMarshal.Free(layerPtrs);
-            SilkMarshal.Free(extPtrs);
-        }
+        _instance = _owned.Push(builder.Build());
+        GetSurfaceSupport = (delegate* unmanaged[Cdecl]<PhysicalDevice, uint, SurfaceKHR, uint*, Result>)
+            Load("vkGetPhysicalDeviceSurfaceSupportKHR", window != 0);
+        GetSurfaceCapabilities = (delegate* unmanaged[Cdecl]<PhysicalDevice, SurfaceKHR, SurfaceCapabilitiesKHR*, Result>)
+            Load("vkGetPhysicalDeviceSurfaceCapabilitiesKHR", window != 0);
+        GetSurfaceFormats = (delegate* unmanaged[Cdecl]<PhysicalDevice, SurfaceKHR, uint*, SurfaceFormatKHR*, Result>)
+            Load("vkGetPhysicalDeviceSurfaceFormatsKHR", window != 0);
+        GetPresentModes = (delegate* unmanaged[Cdecl]<PhysicalDevice, SurfaceKHR, uint*, PresentModeKHR*, Result>)
+            Load("vkGetPhysicalDeviceSurfacePresentModesKHR", window != 0);
+        DestroySurface = (delegate* unmanaged[Cdecl]<Instance, SurfaceKHR, AllocationCallbacks*, void>)
+            Load("vkDestroySurfaceKHR", window != 0);
     }
 
-    private nint Load(string name, bool needed) => needed ? GpuContext.LoadInstanceFunction(Vk, Instance, name) : 0;
+    private nint Load(string name, bool needed) => needed ? _instance!.GetFunction(name) : 0;
 
+    /// <summary>
+    /// The library's device selector with the demo's needs added: image writes without a format, timestamps
+    /// on graphics and compute queues (the HUD), a queue family that does graphics (blits) and presents to
+    /// the window, and the swapchain extension.
+    /// </summary>
     private void PickDevice(string? requested)
     {
-        uint count = 0;
-        Vk.EnumeratePhysicalDevices(Instance, ref count, null).Check("vkEnumeratePhysicalDevices");
-        var devices = new PhysicalDevice[count];
-        fixed (PhysicalDevice* p = devices)
+        var selector = new DeviceSelector { Requested = requested }
+            .Require("no shaderStorageImageWriteWithoutFormat (the upscaler writes images with it)",
+                d => d.Features.ShaderStorageImageWriteWithoutFormat)
+            .Require("no timestamps on graphics and compute queues (the HUD's GPU times)",
+                d => d.Properties.Limits.TimestampComputeAndGraphics)
+            .RequireQueueFamily(Surface.Handle != 0 ? "no queue family does graphics, compute and presents to the window"
+                    : "no queue family does graphics and compute",
+                (d, family) => (d.QueueFamilies[(int)family].QueueFlags & QueueFlags.GraphicsBit) != 0 && Presents(d.Handle, family));
+        if (Surface.Handle != 0)
         {
-            Vk.EnumeratePhysicalDevices(Instance, ref count, p).Check("vkEnumeratePhysicalDevices");
+            selector.Require("no VK_KHR_swapchain", d => d.Extensions.Contains("VK_KHR_swapchain"));
         }
-        var seen = new List<string>();
-        int best = -1, bestRank = -1;
-        uint bestFamily = 0;
-        for (int i = 0; i < devices.Length; i++)
-        {
-            Vk.GetPhysicalDeviceProperties(devices[i], out var props);
-            string name = SilkMarshal.PtrToString((nint)props.DeviceName) ?? "unknown";
-            int family = FindFamily(devices[i]);
-            Vk.GetPhysicalDeviceFeatures(devices[i], out var features);
-            string? problem = props.ApiVersion < Vk.Version11 ? "Vulkan 1.1 is required"
-                : !features.ShaderStorageImageWriteWithoutFormat ? "no shaderStorageImageWriteWithoutFormat (the upscaler writes images with it)"
-                : !props.Limits.TimestampComputeAndGraphics ? "no timestamps on graphics and compute queues (the HUD's GPU times)"
-                : family < 0 ? (Surface.Handle != 0 ? "no queue family does graphics, compute and presents to the window"
-                    : "no queue family does graphics and compute")
-                : !HasSwapchainExtension(devices[i]) ? "no VK_KHR_swapchain" : null;
-            bool wanted = requested is null || (int.TryParse(requested, out int index) ? index == i
-                : name.Contains(requested, StringComparison.OrdinalIgnoreCase));
-            seen.Add($"  {i}: {name} ({props.DeviceType}){(problem is null ? "" : ": " + problem)}");
-            if (problem is null && wanted && GpuContext.TypeRank(props.DeviceType) > bestRank)
-            {
-                best = i;
-                bestRank = GpuContext.TypeRank(props.DeviceType);
-                bestFamily = (uint)family;
-                DeviceName = name;
-                DeviceType = props.DeviceType;
-            }
-        }
-        if (best < 0)
-        {
-            string what = requested is null ? "No Vulkan device can run the demo" : $"No usable Vulkan device matches '{requested}'";
-            throw new GpuUnavailableException($"{what}. Devices seen:{Environment.NewLine}{string.Join(Environment.NewLine, seen)}");
-        }
-        PhysicalDevice = devices[best];
-        QueueFamily = bestFamily;
+        var selection = selector.Select(Vk, Instance);
+        PhysicalDevice = selection.Device;
+        QueueFamily = selection.QueueFamily;
+        DeviceName = selection.Traits.Name;
+        DeviceType = selection.Traits.Type;
     }
 
-    private bool HasSwapchainExtension(PhysicalDevice device)
+    private bool Presents(PhysicalDevice device, uint family)
     {
         if (Surface.Handle == 0)
         {
             return true;
         }
-        uint count = 0;
-        Vk.EnumerateDeviceExtensionProperties(device, (byte*)null, ref count, null).Check("vkEnumerateDeviceExtensionProperties");
-        var props = new ExtensionProperties[count];
-        fixed (ExtensionProperties* p = props)
-        {
-            Vk.EnumerateDeviceExtensionProperties(device, (byte*)null, ref count, p).Check("vkEnumerateDeviceExtensionProperties");
-        }
-        foreach (var prop in props)
-        {
-            var copy = prop;
-            if (SilkMarshal.PtrToString((nint)copy.ExtensionName) == "VK_KHR_swapchain")
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>A family with graphics (blits) and compute (the library), presenting to the surface if there is one.</summary>
-    private int FindFamily(PhysicalDevice device)
-    {
-        uint count = 0;
-        Vk.GetPhysicalDeviceQueueFamilyProperties(device, ref count, null);
-        var families = new QueueFamilyProperties[count];
-        fixed (QueueFamilyProperties* p = families)
-        {
-            Vk.GetPhysicalDeviceQueueFamilyProperties(device, ref count, p);
-        }
-        for (int i = 0; i < families.Length; i++)
-        {
-            var flags = families[i].QueueFlags;
-            if ((flags & QueueFlags.GraphicsBit) == 0 || (flags & QueueFlags.ComputeBit) == 0 || families[i].QueueCount == 0)
-            {
-                continue;
-            }
-            if (Surface.Handle != 0)
-            {
-                uint supported = 0;
-                GetSurfaceSupport(device, (uint)i, Surface, &supported).Check("vkGetPhysicalDeviceSurfaceSupportKHR");
-                if (supported == 0)
-                {
-                    continue;
-                }
-            }
-            return i;
-        }
-        return -1;
+        uint supported = 0;
+        GetSurfaceSupport(device, family, Surface, &supported).Check("vkGetPhysicalDeviceSurfaceSupportKHR");
+        return supported != 0;
     }
 
     private void CreateDevice()
@@ -277,6 +185,6 @@ internal sealed unsafe class VulkanHost : IDisposable
         return p;
     }
 
-    /// <summary>Destroys the device, the surface, the messenger and the instance, in that order.</summary>
+    /// <summary>Destroys the device, the surface and the instance (with its messenger), in that order.</summary>
     public void Dispose() => _owned.Dispose();
 }

@@ -10,6 +10,9 @@ namespace RealtimeUpscale.Cli;
 /// <summary>The rtup command line.</summary>
 public static class Program
 {
+    /// <summary>The environment variable that picks the Vulkan device when --device is not given.</summary>
+    public const string DeviceEnvironmentVariable = "RTUP_DEVICE";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -21,8 +24,10 @@ public static class Program
     // The options every command takes.
     private static readonly Option<string?> s_device = new("--device")
     {
-        Description = $"Vulkan device by index or name substring (default: ${GpuContextOptions.DeviceEnvironmentVariable}, else the best)",
+        Description = $"Vulkan device by index or name substring (default: ${DeviceEnvironmentVariable}, else the best)",
         Recursive = true,
+        // The library reads no environment: the application passes the variable's value as its choice.
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(DeviceEnvironmentVariable) is { Length: > 0 } v ? v : null,
     };
 
     private static readonly Option<bool> s_validate = new("--validate") { Description = "Enable the Vulkan validation layer", Recursive = true };

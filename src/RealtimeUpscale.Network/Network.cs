@@ -23,19 +23,22 @@ public sealed class Network : IDisposable
     /// Creates the layers of <paramref name="definition"/>; a layer the device cannot build fails with its name.
     /// <paramref name="sharedNodes"/> are nodes of graphs built around the model that carry weights of their
     /// own (a colour matrix, say): each is built the first time a graph that holds it is bound, then kept and
-    /// shared by every later binding like the model's layers.
+    /// shared by every later binding like the model's layers. Every layer's kernels are tuned by
+    /// <paramref name="tuning"/> (null: for the device).
     /// </summary>
-    public Network(GpuContext context, ModelDefinition definition, IEnumerable<ModelNode>? sharedNodes = null)
+    public Network(GpuContext context, ModelDefinition definition, IEnumerable<ModelNode>? sharedNodes = null,
+        KernelTuning? tuning = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(definition);
         Context = context;
+        Tuning = tuning ?? KernelTuning.ForDevice(context.Traits);
         Definition = definition;
         try
         {
             foreach (var node in definition.Nodes)
             {
-                _layers.Add(node, GpuLayer.Create(context, node.Spec, node.Name));
+                _layers.Add(node, GpuLayer.Create(context, node.Spec, node.Name, Tuning));
             }
         }
         catch
@@ -51,6 +54,9 @@ public sealed class Network : IDisposable
 
     /// <summary>The context the layers live on.</summary>
     public GpuContext Context { get; }
+
+    /// <summary>How the layers' kernels are configured.</summary>
+    public KernelTuning Tuning { get; }
 
     /// <summary>The model.</summary>
     public ModelDefinition Definition { get; }
@@ -90,7 +96,7 @@ public sealed class Network : IDisposable
             {
                 return null;
             }
-            layer = GpuLayer.Create(Context, node.Spec, node.Name);
+            layer = GpuLayer.Create(Context, node.Spec, node.Name, Tuning);
             _layers.Add(node, layer);
             return layer;
         }
@@ -180,7 +186,7 @@ public sealed class NetworkBinding : IDisposable
                 var layer = network.LayerFor(node);
                 if (layer is null)
                 {
-                    layer = GpuLayer.Create(context, node.Spec, node.Name);
+                    layer = GpuLayer.Create(context, node.Spec, node.Name, network.Tuning);
                     _layers.Add(layer);
                 }
                 _dispatches.Add(layer.Bind(node.Inputs.Select(v => values[v]).ToArray(), output));

@@ -23,18 +23,38 @@ public sealed unsafe class CommandRecorder
     private GpuTimer? _timer;
 
     /// <summary>
-    /// Wraps <paramref name="commandBuffer"/>, which must be in the recording state, come from a pool of
-    /// <see cref="GpuContext.QueueFamilyIndex"/>, and be outside a render pass.
+    /// Wraps <paramref name="commandBuffer"/> as part of the context's <see cref="GpuContext.NewestFrame"/>.
+    /// See <see cref="CommandRecorder(GpuContext, CommandBuffer, ulong)"/>.
     /// </summary>
     public CommandRecorder(GpuContext context, CommandBuffer commandBuffer)
+        : this(context, commandBuffer, context?.NewestFrame ?? 0)
+    {
+    }
+
+    /// <summary>
+    /// Wraps <paramref name="commandBuffer"/>, which must be in the recording state, come from a pool of
+    /// <see cref="GpuContext.QueueFamilyIndex"/>, and be outside a render pass, and first records the
+    /// context's pending uploads and image transitions into it (<see cref="GpuContext.RecordPendingTransfers"/>).
+    /// <paramref name="frameIndex"/> is the host's number for the frame this command buffer belongs to
+    /// (increasing); staging buffers used here are destroyed once the host reports it complete with
+    /// <see cref="GpuContext.CompleteFrames"/>.
+    /// </summary>
+    public CommandRecorder(GpuContext context, CommandBuffer commandBuffer, ulong frameIndex)
     {
         ArgumentNullException.ThrowIfNull(context);
+        context.ThrowIfDisposed();
         _context = context;
         CommandBuffer = commandBuffer;
+        Frame = frameIndex;
+        context.NoteFrame(frameIndex);
+        context.RecordPendingTransfers(this);
     }
 
     /// <summary>The command buffer being recorded into.</summary>
     public CommandBuffer CommandBuffer { get; }
+
+    /// <summary>The frame index the recorded work belongs to.</summary>
+    public ulong Frame { get; }
 
     /// <summary>Barriers recorded so far.</summary>
     public int BarrierCount { get; private set; }
@@ -99,6 +119,10 @@ public sealed unsafe class CommandRecorder
     /// <summary>Copies <paramref name="size"/> bytes between buffers.</summary>
     public void CopyBuffer(GpuBuffer source, GpuBuffer destination, ulong size, ulong sourceOffset = 0, ulong destinationOffset = 0)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        source.ThrowIfDisposed();
+        destination.ThrowIfDisposed();
         Access(new[] { (source.Handle.Handle, false), (destination.Handle.Handle, true) });
         var region = new BufferCopy(sourceOffset, destinationOffset, size);
         _context.Vk.CmdCopyBuffer(CommandBuffer, source.Handle, destination.Handle, 1, in region);
@@ -107,6 +131,8 @@ public sealed unsafe class CommandRecorder
     /// <summary>Fills a buffer with a repeated 32-bit value.</summary>
     public void FillBuffer(GpuBuffer destination, uint value)
     {
+        ArgumentNullException.ThrowIfNull(destination);
+        destination.ThrowIfDisposed();
         Access(new[] { (destination.Handle.Handle, true) });
         _context.Vk.CmdFillBuffer(CommandBuffer, destination.Handle, 0, Vk.WholeSize, value);
     }
@@ -117,6 +143,10 @@ public sealed unsafe class CommandRecorder
     /// </summary>
     public void CopyBufferToImage(GpuBuffer source, GpuImage destination)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        source.ThrowIfDisposed();
+        destination.ThrowIfDisposed();
         Access(new[] { (source.Handle.Handle, false), (destination.Image.Handle, true) });
         var region = Region(destination.Width, destination.Height);
         TransitionImage(destination.Image, ImageLayout.General, ImageLayout.TransferDstOptimal);
@@ -127,6 +157,10 @@ public sealed unsafe class CommandRecorder
     /// <summary>Copies an image kept in General layout into a buffer, tightly packed (through the transfer layout).</summary>
     public void CopyImageToBuffer(GpuImage source, GpuBuffer destination)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        source.ThrowIfDisposed();
+        destination.ThrowIfDisposed();
         Access(new[] { (source.Image.Handle, false), (destination.Handle.Handle, true) });
         var region = Region(source.Width, source.Height);
         TransitionImage(source.Image, ImageLayout.General, ImageLayout.TransferSrcOptimal);

@@ -6,14 +6,16 @@ namespace RealtimeUpscale.Runtime;
 /// <summary>
 /// One compute pass ready to record: a pipeline, its descriptor set with the resources bound, the push
 /// constants and the workgroup count. Built once (when a layer is bound to its tensors) and recorded any
-/// number of times with <see cref="CommandRecorder.Dispatch"/>. Owns its descriptor set.
+/// number of times with <see cref="CommandRecorder.Dispatch"/>. Owns its descriptor set and texel views;
+/// its context destroys them, if the dispatch is still alive, before the device, and from then on every use
+/// throws <see cref="ObjectDisposedException"/>.
 /// </summary>
 /// <remarks>
 /// Rebinding a resource rewrites the descriptor set, so it must not happen while a submitted command buffer
 /// that records this dispatch is still pending: an engine with several frames in flight keeps one
 /// dispatch per frame in flight.
 /// </remarks>
-public sealed unsafe class ComputeDispatch : IDisposable
+public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
 {
     private readonly GpuContext _context;
     private readonly DescriptorSet _set;
@@ -30,6 +32,7 @@ public sealed unsafe class ComputeDispatch : IDisposable
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(pipeline);
+        context.ThrowIfDisposed();
         _context = context;
         Pipeline = pipeline;
         Label = label;
@@ -40,7 +43,19 @@ public sealed unsafe class ComputeDispatch : IDisposable
         _views = new BufferView[n];
         _push = new byte[pipeline.Description.PushConstantSize];
         (_set, _pool) = context.Descriptors.Allocate(pipeline.SetLayout);
+        try
+        {
+            context.Register(this);
+        }
+        catch
+        {
+            context.Descriptors.Free(_set, _pool);
+            throw;
+        }
     }
+
+    /// <summary>Whether the dispatch was disposed, by its owner or by its context.</summary>
+    public bool IsDisposed => _disposed;
 
     /// <summary>The pipeline.</summary>
     public ComputePipeline Pipeline { get; }
@@ -72,6 +87,8 @@ public sealed unsafe class ComputeDispatch : IDisposable
     public ComputeDispatch Buffer(uint binding, GpuBuffer buffer, bool write)
     {
         ArgumentNullException.ThrowIfNull(buffer);
+        ThrowIfDisposed();
+        buffer.ThrowIfDisposed();
         if (binding >= _bound.Length || Pipeline.Description.Bindings[binding] is not (BindingKind.StorageBuffer or BindingKind.UniformBuffer))
         {
             throw new ArgumentException($"Binding {binding} of '{Pipeline.Name}' is not a buffer.");
@@ -98,6 +115,8 @@ public sealed unsafe class ComputeDispatch : IDisposable
     public ComputeDispatch TexelBuffer(uint binding, GpuBuffer buffer, long elements)
     {
         ArgumentNullException.ThrowIfNull(buffer);
+        ThrowIfDisposed();
+        buffer.ThrowIfDisposed();
         if (binding >= _bound.Length || Pipeline.Description.Bindings[binding] != BindingKind.UniformTexelBuffer)
         {
             throw new ArgumentException($"Binding {binding} of '{Pipeline.Name}' is not a uniform texel buffer.");
@@ -137,6 +156,7 @@ public sealed unsafe class ComputeDispatch : IDisposable
     /// <summary>Binds an image to a sampled-image (read) or storage-image (write) binding.</summary>
     public ComputeDispatch Image(uint binding, ImageBinding image)
     {
+        ThrowIfDisposed();
         var kind = Pipeline.Description.Bindings[(int)binding];
         if (kind == BindingKind.StorageBuffer)
         {
@@ -200,6 +220,7 @@ public sealed unsafe class ComputeDispatch : IDisposable
 
     internal void EnsureComplete()
     {
+        ThrowIfDisposed();
         for (int i = 0; i < _bound.Length; i++)
         {
             if (!_bound[i])
@@ -213,13 +234,17 @@ public sealed unsafe class ComputeDispatch : IDisposable
         }
     }
 
-    /// <summary>Returns the descriptor set to its pool.</summary>
+    /// <summary>Returns the descriptor set to its pool (nothing, once its context has destroyed it).</summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (!_disposed)
         {
-            return;
+            _context.Release(this);
         }
+    }
+
+    void IContextChild.Destroy()
+    {
         _disposed = true;
         _context.Descriptors.Free(_set, _pool);
         for (uint i = 0; i < _views.Length; i++)
@@ -227,6 +252,8 @@ public sealed unsafe class ComputeDispatch : IDisposable
             DestroyView(i);
         }
     }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     private void DestroyView(uint binding)
     {
@@ -236,7 +263,6 @@ public sealed unsafe class ComputeDispatch : IDisposable
             _views[binding] = default;
         }
     }
-
 
     private void Mark(uint binding, ulong handle, bool write)
     {

@@ -6,7 +6,7 @@ namespace RealtimeUpscale.Runtime;
 /// Hands out descriptor sets from pools that are created as needed (each pool allows freeing single sets).
 /// Each set is owned by the <see cref="ComputeDispatch"/> it was made for. Thread-safe.
 /// </summary>
-public sealed unsafe class DescriptorAllocator : IDisposable
+internal sealed unsafe class DescriptorAllocator
 {
     private const uint SetsPerPool = 256;
     private readonly GpuContext _context;
@@ -55,7 +55,7 @@ public sealed unsafe class DescriptorAllocator : IDisposable
     }
 
     /// <summary>Destroys every pool (and with them any set not yet freed).</summary>
-    public void Dispose()
+    public void Destroy()
     {
         lock (_lock)
         {

@@ -6,9 +6,11 @@ namespace RealtimeUpscale.Runtime;
 
 /// <summary>
 /// A VkBuffer with its memory range. The buffer owns both and releases them on dispose; the caller must
-/// not dispose it while GPU work that uses it is pending.
+/// not dispose it while GPU work that uses it is pending (retire it with
+/// <see cref="GpuContext.DisposeAfterFrame"/> instead). Its context destroys it, if it is still alive, before
+/// the device; from then on every use throws <see cref="ObjectDisposedException"/> and disposing does nothing.
 /// </summary>
-public sealed unsafe class GpuBuffer : IDisposable
+public sealed unsafe class GpuBuffer : IDisposable, IContextChild
 {
     private readonly GpuContext _context;
     private MemoryAllocation _allocation;
@@ -37,6 +39,7 @@ public sealed unsafe class GpuBuffer : IDisposable
             _allocation = context.Memory.Allocate(req, usage, forImage: false);
             context.Vk.BindBufferMemory(context.Device, buffer, _allocation.Memory, _allocation.Offset)
                 .Check("vkBindBufferMemory");
+            context.Register(this);
         }
         catch
         {
@@ -52,6 +55,9 @@ public sealed unsafe class GpuBuffer : IDisposable
     /// <summary>The Vulkan buffer.</summary>
     public Buffer Handle { get; }
 
+    /// <summary>Whether the buffer was disposed, by its owner or by its context.</summary>
+    public bool IsDisposed => _disposed;
+
     /// <summary>The usages the buffer was created for.</summary>
     public BufferUsageFlags Usage { get; }
 
@@ -63,8 +69,9 @@ public sealed unsafe class GpuBuffer : IDisposable
 
     /// <summary>
     /// Copies <paramref name="data"/> into the buffer at <paramref name="byteOffset"/>. Mapped memory is
-    /// written directly; otherwise through a staging buffer and a blocking submission. The GPU must not be
-    /// using the buffer meanwhile.
+    /// written directly; otherwise through a staging buffer and a copy: a blocking submission, or on a
+    /// <see cref="GpuContext.NeverSubmit"/> context a copy recorded into the host's next command buffer. The
+    /// GPU must not be using the buffer meanwhile.
     /// </summary>
     public void Write<T>(ReadOnlySpan<T> data, ulong byteOffset = 0) where T : unmanaged
     {
@@ -80,15 +87,25 @@ public sealed unsafe class GpuBuffer : IDisposable
             bytes.CopyTo(new Span<byte>(_allocation.Mapped + byteOffset, bytes.Length));
             return;
         }
-        using var staging = new GpuBuffer(_context, (ulong)bytes.Length, MemoryUsage.Upload, BufferUsageFlags.TransferSrcBit);
-        staging.Write(data);
+        var staging = new GpuBuffer(_context, (ulong)bytes.Length, MemoryUsage.Upload, BufferUsageFlags.TransferSrcBit);
+        try
+        {
+            staging.Write(data);
+        }
+        catch
+        {
+            staging.Dispose();
+            throw;
+        }
         ulong length = (ulong)bytes.Length;
-        _context.Execute(r => r.CopyBuffer(staging, this, length, 0, byteOffset));
+        _context.Transfer(this, staging, r => r.CopyBuffer(staging, this, length, 0, byteOffset));
     }
 
     /// <summary>
     /// Copies bytes from the buffer at <paramref name="byteOffset"/> into <paramref name="destination"/>,
-    /// directly or through a staging buffer. GPU writes to the buffer must have completed.
+    /// directly or through a staging buffer and a blocking submission (which a
+    /// <see cref="GpuContext.NeverSubmit"/> context refuses with <see cref="InvalidOperationException"/>). GPU
+    /// writes to the buffer must have completed.
     /// </summary>
     public void Read<T>(Span<T> destination, ulong byteOffset = 0) where T : unmanaged
     {
@@ -104,19 +121,24 @@ public sealed unsafe class GpuBuffer : IDisposable
             new ReadOnlySpan<byte>(_allocation.Mapped + byteOffset, bytes.Length).CopyTo(bytes);
             return;
         }
+        _context.ThrowIfCannotRead("an unmapped buffer");
         using var staging = new GpuBuffer(_context, (ulong)bytes.Length, MemoryUsage.Download, BufferUsageFlags.TransferDstBit);
         ulong count = (ulong)bytes.Length;
         _context.Execute(r => r.CopyBuffer(this, staging, count, byteOffset, 0));
         staging.Read(destination);
     }
 
-    /// <summary>Destroys the buffer and returns its memory.</summary>
+    /// <summary>Destroys the buffer and returns its memory (nothing, once its context has destroyed it).</summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (!_disposed)
         {
-            return;
+            _context.Release(this);
         }
+    }
+
+    void IContextChild.Destroy()
+    {
         _disposed = true;
         _context.Vk.DestroyBuffer(_context.Device, Handle, null);
         _context.Memory.Free(_allocation);
@@ -131,5 +153,5 @@ public sealed unsafe class GpuBuffer : IDisposable
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

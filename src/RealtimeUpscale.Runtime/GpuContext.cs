@@ -1,76 +1,70 @@
-using System.Runtime.InteropServices;
-using Silk.NET.Core.Native;
 using Silk.NET.Vulkan;
 
 namespace RealtimeUpscale.Runtime;
 
 /// <summary>
-/// A Vulkan device ready for compute work: the instance, the physical device, the logical device and one
-/// queue, plus everything the library allocates on them (memory blocks, pipelines, descriptor pools,
-/// a command pool).
+/// A Vulkan device ready for compute work: the physical device, the logical device and one queue, plus
+/// everything the library makes on them (memory blocks, pipelines, descriptor pools, buffers, images,
+/// dispatches, timers), which it owns and destroys before the device.
 /// </summary>
 /// <remarks>
-/// A context made by <see cref="Create"/> owns its instance and device and destroys them last, after
-/// everything it created on them. A context made by <see cref="Borrow"/> wraps a host engine's handles and
-/// never destroys them; it destroys only the objects it created itself. All recording entry points take a
-/// <see cref="CommandRecorder"/> over a command buffer the caller may own, and nothing the library records
-/// submits to a queue; <see cref="Execute"/> is a convenience for tools and tests that do want a blocking
-/// submission.
+/// A context made by <see cref="Create"/> owns its instance and device and destroys them last. A context
+/// made by <see cref="Borrow"/> wraps a host engine's handles and never destroys them, and never waits for
+/// the engine's device to be idle; with <see cref="GpuContextOptions.NeverSubmit"/> it never submits to the
+/// engine's queue either. Every recording entry point takes a <see cref="CommandRecorder"/> over a command
+/// buffer the caller may own; <see cref="Execute"/> is a convenience for tools and tests that want a
+/// blocking submission. Objects still in use by submitted work are retired with <see cref="DisposeAfterFrame"/>
+/// or <see cref="DisposeWhenIdle"/> and destroyed once the host reports the frame complete
+/// (<see cref="CompleteFrames"/>) or when the context is disposed.
 /// </remarks>
 public sealed unsafe class GpuContext : IDisposable
 {
-    private const string ValidationLayerName = "VK_LAYER_KHRONOS_validation";
-
+    private readonly VulkanInstance? _ownedInstance;
     private readonly bool _ownsDevice;
     private readonly object _queueLock = new();
-    private readonly string? _pipelineCachePath;
-    private DebugUtilsMessengerEXT _messenger;
-    private GCHandle _validationHandle;
+    private readonly ContextChildren _children = new();
+    private readonly object _placeholderLock = new();
     private CommandPool _commandPool;
+    private GpuBuffer? _placeholderTexels;
     private bool _disposed;
 
     private GpuContext(
-        Vk vk, Instance instance, PhysicalDevice physicalDevice, Device device, Queue queue,
-        uint queueFamily, bool ownsDevice, IReadOnlyList<DeviceCandidate> candidates,
-        GpuContextOptions options, ValidationLog? validation, GCHandle validationHandle,
-        DebugUtilsMessengerEXT messenger)
+        Vk vk, Instance instance, VulkanInstance? ownedInstance, PhysicalDevice physicalDevice, Device device,
+        Queue queue, uint queueFamily, bool ownsDevice, IReadOnlyList<DeviceCandidate> candidates,
+        GpuContextOptions options)
     {
         Vk = vk;
         Instance = instance;
+        _ownedInstance = ownedInstance;
         PhysicalDevice = physicalDevice;
         Device = device;
         Queue = queue;
         QueueFamilyIndex = queueFamily;
         _ownsDevice = ownsDevice;
         Candidates = candidates;
-        Validation = validation;
-        _validationHandle = validationHandle;
-        _messenger = messenger;
-        _pipelineCachePath = options.PipelineCachePath;
+        NeverSubmit = options.NeverSubmit;
 
         vk.GetPhysicalDeviceProperties(physicalDevice, out var props);
         Properties = props;
-        DeviceName = SilkMarshal.PtrToString((nint)props.DeviceName) ?? "unknown device";
-        vk.GetPhysicalDeviceFeatures(physicalDevice, out var features);
-        SupportsStorageImageWriteWithoutFormat = features.ShaderStorageImageWriteWithoutFormat;
-
-        uint familyCount = 0;
-        vk.GetPhysicalDeviceQueueFamilyProperties(physicalDevice, ref familyCount, null);
-        var families = new QueueFamilyProperties[familyCount];
-        fixed (QueueFamilyProperties* p = families)
-        {
-            vk.GetPhysicalDeviceQueueFamilyProperties(physicalDevice, ref familyCount, p);
-        }
-        TimestampValidBits = families[queueFamily].TimestampValidBits;
+        Traits = DeviceTraits.Query(vk, physicalDevice, queueFamily);
 
         var poolInfo = new CommandPoolCreateInfo(
             flags: CommandPoolCreateFlags.ResetCommandBufferBit,
             queueFamilyIndex: queueFamily);
         vk.CreateCommandPool(device, in poolInfo, null, out _commandPool).Check("vkCreateCommandPool");
-
-        Memory = new MemoryAllocator(this, options.MemoryBlockSize, options.MapDeviceMemory);
-        Descriptors = new DescriptorAllocator(this);
-        Pipelines = new PipelineLibrary(this, LoadPipelineCacheData(options.PipelineCachePath));
+        try
+        {
+            Memory = new MemoryAllocator(this, options.MemoryBlockSize, options.MapDeviceMemory);
+            Descriptors = new DescriptorAllocator(this);
+            Pipelines = new PipelineLibrary(this, options.PipelineCacheData);
+        }
+        catch
+        {
+            Descriptors?.Destroy();
+            Memory?.Destroy();
+            vk.DestroyCommandPool(device, _commandPool, null);
+            throw;
+        }
     }
 
     /// <summary>The Vulkan API entry points.</summary>
@@ -94,36 +88,45 @@ public sealed unsafe class GpuContext : IDisposable
     /// <summary>The physical device's properties and limits.</summary>
     public PhysicalDeviceProperties Properties { get; }
 
+    /// <summary>What kernels and applications need to know about the device (type, memory, subgroups, timestamps).</summary>
+    public DeviceTraits Traits { get; }
+
     /// <summary>The device name the driver reports.</summary>
-    public string DeviceName { get; }
+    public string DeviceName => Traits.Name;
 
     /// <summary>Every physical device seen during selection and why each was or was not chosen.</summary>
     public IReadOnlyList<DeviceCandidate> Candidates { get; }
 
-    /// <summary>Validation warnings and errors, when validation was enabled; otherwise null.</summary>
-    public ValidationLog? Validation { get; }
+    /// <summary>Validation warnings and errors when <see cref="Create"/> enabled validation; otherwise null.</summary>
+    public ValidationLog? Validation => _ownedInstance?.Validation;
 
-    /// <summary>Nanoseconds per timestamp tick.</summary>
-    public double TimestampPeriod => Properties.Limits.TimestampPeriod;
+    /// <summary>Whether the library is forbidden to submit or wait on the queue (<see cref="GpuContextOptions.NeverSubmit"/>).</summary>
+    public bool NeverSubmit { get; }
 
-    /// <summary>Valid bits of a timestamp on <see cref="Queue"/>; 0 means timestamps are unsupported.</summary>
-    public uint TimestampValidBits { get; }
+    /// <summary>Whether <see cref="MemoryUsage.Device"/> memory is mapped, so uploads and reads need no staging copy.</summary>
+    public bool DeviceMemoryIsMapped => Memory.DeviceMemoryIsMapped;
 
-    /// <summary>Whether shaders may write storage images declared without a format qualifier.</summary>
-    public bool SupportsStorageImageWriteWithoutFormat { get; }
+    /// <summary>Memory held now and at peak, per kind: what buffers and images use, in how many blocks.</summary>
+    public MemoryStatistics MemoryStatistics => Memory.Statistics;
+
+    /// <summary>Compute pipelines built from embedded SPIR-V, one per shader and constant set.</summary>
+    public PipelineLibrary Pipelines { get; }
 
     /// <summary>
-    /// Whether shaders are configured as for a CPU device (Vulkan on SIMD lanes: texel-buffer gathers, many
-    /// outputs per invocation) rather than a GPU. Follows the device type unless a test sets
-    /// <see cref="TuneForCpuOverride"/> to run the other configuration on the same device.
+    /// The newest frame index a <see cref="CommandRecorder"/> was made for; <see cref="DisposeWhenIdle"/>
+    /// retires objects at this frame.
     /// </summary>
-    internal bool TuneForCpu => TuneForCpuOverride ?? Properties.DeviceType == PhysicalDeviceType.Cpu;
+    public ulong NewestFrame => _children.NewestFrame;
 
-    /// <summary>Overrides <see cref="TuneForCpu"/> (tests only); set before layers are created.</summary>
-    internal bool? TuneForCpuOverride { get; set; }
+    /// <summary>Objects retired with <see cref="DisposeAfterFrame"/> that wait for their frame to complete.</summary>
+    public int RetiredCount => _children.RetiredCount;
 
-    private GpuBuffer? _placeholderTexels;
-    private readonly object _placeholderLock = new();
+    /// <summary>Uploads and image transitions waiting to be recorded (see <see cref="RecordPendingTransfers"/>).</summary>
+    public int PendingTransferCount => _children.PendingCount;
+
+    internal MemoryAllocator Memory { get; }
+
+    internal DescriptorAllocator Descriptors { get; }
 
     /// <summary>
     /// A small buffer for texel-buffer bindings that a shader does not read in its configuration (see
@@ -141,66 +144,51 @@ public sealed unsafe class GpuContext : IDisposable
         }
     }
 
-    /// <summary>Sub-allocates buffers and images from large device-memory blocks.</summary>
-    public MemoryAllocator Memory { get; }
-
-    /// <summary>Descriptor pools that grow as needed.</summary>
-    public DescriptorAllocator Descriptors { get; }
-
-    /// <summary>Compute pipelines built from embedded SPIR-V, one per shader and constant set.</summary>
-    public PipelineLibrary Pipelines { get; }
-
     /// <summary>
-    /// Creates an instance and a device. Throws <see cref="GpuUnavailableException"/> when no usable device
-    /// exists or the requested one is not found (the message lists every device and why), and
-    /// <see cref="VulkanException"/> when a Vulkan call fails.
+    /// Creates an instance (<see cref="InstanceBuilder"/>), chooses a device (<see cref="DeviceSelector"/> with
+    /// <see cref="GpuContextOptions.Device"/>) and creates it with one queue. Throws
+    /// <see cref="GpuUnavailableException"/> when no usable device exists or the requested one is not found
+    /// (the message lists every device and why), and <see cref="VulkanException"/> when a Vulkan call fails.
     /// </summary>
     public static GpuContext Create(GpuContextOptions? options = null)
     {
         options ??= new GpuContextOptions();
-        Vk vk;
+        var instance = new InstanceBuilder
+        {
+            EnableValidation = options.EnableValidation,
+            ApplicationName = options.ApplicationName,
+        }.Build();
         try
         {
-            vk = Vk.GetApi();
-        }
-        catch (Exception e) when (e is DllNotFoundException or FileNotFoundException or PlatformNotSupportedException)
-        {
-            throw new GpuUnavailableException(
-                "The Vulkan loader (libvulkan.so.1) could not be loaded. On Debian or Ubuntu install it with " +
-                "'apt-get install libvulkan1 mesa-vulkan-drivers' (mesa-vulkan-drivers provides the lavapipe CPU device).", e);
-        }
-
-        ValidationLog? log = null;
-        GCHandle handle = default;
-        var instance = CreateInstance(vk, options, ref log, ref handle, out var messenger);
-        try
-        {
-            var candidates = SelectDevice(vk, instance, options.Device, out var chosen, out uint family);
-            var device = CreateDevice(vk, chosen, family);
+            var selection = new DeviceSelector { Requested = options.Device }.Select(instance.Vk, instance.Handle);
+            var device = CreateDevice(instance.Vk, selection.Device, selection.QueueFamily);
             try
             {
-                vk.GetDeviceQueue(device, family, 0, out var queue);
-                return new GpuContext(vk, instance, chosen, device, queue, family, ownsDevice: true, candidates,
-                    options, log, handle, messenger);
+                instance.Vk.GetDeviceQueue(device, selection.QueueFamily, 0, out var queue);
+                return new GpuContext(instance.Vk, instance.Handle, instance, selection.Device, device, queue,
+                    selection.QueueFamily, ownsDevice: true, selection.Candidates, options);
             }
             catch
             {
-                vk.DestroyDevice(device, null);
+                instance.Vk.DestroyDevice(device, null);
                 throw;
             }
         }
         catch
         {
-            DestroyInstance(vk, instance, messenger, handle);
+            instance.Dispose();
             throw;
         }
     }
 
     /// <summary>
     /// Wraps handles a host engine created. The context never destroys the instance, the device or the
-    /// queue; the engine must keep them alive until this context is disposed. <paramref name="queue"/>
-    /// must support compute and belong to <paramref name="queueFamilyIndex"/>. The device must have been
-    /// created with <c>shaderStorageImageWriteWithoutFormat</c> enabled if images are to be written.
+    /// queue, and never waits for the device to be idle; the engine must keep them alive until this context
+    /// is disposed, and must have completed every frame that used the context's objects before disposing
+    /// it. <paramref name="queue"/> must support compute and belong to <paramref name="queueFamilyIndex"/>.
+    /// The device must have been created with <c>shaderStorageImageWriteWithoutFormat</c> enabled if images
+    /// are to be written. Set <see cref="GpuContextOptions.NeverSubmit"/> so that the library never submits
+    /// to the engine's queue. Instance options (validation, device, application name) do not apply.
     /// </summary>
     public static GpuContext Borrow(
         Vk vk, Instance instance, PhysicalDevice physicalDevice, Device device, Queue queue,
@@ -211,24 +199,33 @@ public sealed unsafe class GpuContext : IDisposable
         {
             throw new ArgumentException("Borrowed handles must not be null.");
         }
-        vk.GetPhysicalDeviceProperties(physicalDevice, out var props);
-        var candidate = new DeviceCandidate(0, SilkMarshal.PtrToString((nint)props.DeviceName) ?? "",
-            props.DeviceType, FormatVersion(props.ApiVersion), true, true, "supplied by the host engine");
-        return new GpuContext(vk, instance, physicalDevice, device, queue, queueFamilyIndex, ownsDevice: false,
-            new[] { candidate }, options ?? new GpuContextOptions(), null, default, default);
+        var traits = DeviceTraits.Query(vk, physicalDevice, queueFamilyIndex);
+        var candidate = new DeviceCandidate(0, traits.Name, traits.Type, traits.ApiVersion, true, true, "supplied by the host engine");
+        return new GpuContext(vk, instance, null, physicalDevice, device, queue, queueFamilyIndex, ownsDevice: false,
+            new[] { candidate }, options ?? new GpuContextOptions());
     }
 
     /// <summary>
     /// Allocates a primary command buffer from the context's pool, lets <paramref name="record"/> fill it,
     /// submits it to <see cref="Queue"/> and waits for it to finish. Meant for tools and tests; engines
-    /// record into their own command buffers with <see cref="CommandRecorder"/> instead.
+    /// record into their own command buffers with <see cref="CommandRecorder"/> instead. On a context that
+    /// owns its device, the finished submission also completes every frame recorded before it (the queue
+    /// finishes work in submission order, so those frames must have been submitted before this call).
+    /// Throws <see cref="InvalidOperationException"/> on a <see cref="NeverSubmit"/> context.
     /// </summary>
     public void Execute(Action<CommandRecorder> record)
     {
         ArgumentNullException.ThrowIfNull(record);
         ThrowIfDisposed();
+        if (NeverSubmit)
+        {
+            throw new InvalidOperationException(
+                "This context may not submit to the queue (NeverSubmit): record into your own command buffer with " +
+                "a CommandRecorder and submit it yourself.");
+        }
         var allocInfo = new CommandBufferAllocateInfo(
             commandPool: _commandPool, level: CommandBufferLevel.Primary, commandBufferCount: 1);
+        ulong frame = NewestFrame;
         // The command pool and the queue need external synchronisation: one Execute at a time records and submits.
         lock (_queueLock)
         {
@@ -238,7 +235,7 @@ public sealed unsafe class GpuContext : IDisposable
             {
                 var begin = new CommandBufferBeginInfo(flags: CommandBufferUsageFlags.OneTimeSubmitBit);
                 Vk.BeginCommandBuffer(cmd, in begin).Check("vkBeginCommandBuffer");
-                var recorder = new CommandRecorder(this, cmd);
+                var recorder = new CommandRecorder(this, cmd, frame);
                 record(recorder);
                 recorder.BarrierToHost();
                 Vk.EndCommandBuffer(cmd).Check("vkEndCommandBuffer");
@@ -258,14 +255,61 @@ public sealed unsafe class GpuContext : IDisposable
                 Vk.FreeCommandBuffers(Device, _commandPool, 1, in cmd);
             }
         }
+        if (_ownsDevice)
+        {
+            CompleteFrames(frame);
+        }
     }
 
-    /// <summary>Waits until the device is idle.</summary>
-    public void WaitIdle() => Vk.DeviceWaitIdle(Device).Check("vkDeviceWaitIdle");
+    /// <summary>
+    /// Destroys <paramref name="item"/> (a buffer, image, dispatch, timer, tensor, binding...) once the host
+    /// reports with <see cref="CompleteFrames"/> that <paramref name="frame"/> has finished on the GPU, or
+    /// when the context is disposed. Immediately if that frame was already reported. The caller must not use
+    /// the object after retiring it.
+    /// </summary>
+    public void DisposeAfterFrame(IDisposable item, ulong frame)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        _children.Retire(item, frame);
+    }
 
     /// <summary>
-    /// Destroys everything the context created, after waiting for the device to be idle; then, if it owns
-    /// them, the device, the messenger and the instance. The pipeline cache is saved first if a path was given.
+    /// Retires <paramref name="item"/> at <see cref="NewestFrame"/>: it is destroyed once every frame recorded
+    /// so far is reported complete (or at dispose), as Veldrid's <c>DisposeWhenIdle</c>.
+    /// </summary>
+    public void DisposeWhenIdle(IDisposable item) => DisposeAfterFrame(item, NewestFrame);
+
+    /// <summary>
+    /// The host reports that every frame up to and including <paramref name="completedFrame"/> has finished
+    /// on the GPU (its fence signalled); objects retired at those frames are destroyed now.
+    /// </summary>
+    public void CompleteFrames(ulong completedFrame) => _children.Complete(completedFrame);
+
+    /// <summary>
+    /// Records every pending upload copy and first-use image transition (see
+    /// <see cref="GpuContextOptions.NeverSubmit"/>) into <paramref name="recorder"/>, and retires their staging
+    /// buffers at its frame. A new <see cref="CommandRecorder"/> does this itself; call it to record them at
+    /// another point. Returns how many were recorded.
+    /// </summary>
+    public int RecordPendingTransfers(CommandRecorder recorder)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        ThrowIfDisposed();
+        return _children.RecordPending(recorder);
+    }
+
+    /// <summary>The pipeline cache's bytes, for the application to store and pass back through <see cref="GpuContextOptions.PipelineCacheData"/>.</summary>
+    public byte[] GetPipelineCacheData()
+    {
+        ThrowIfDisposed();
+        return Pipelines.GetCacheData();
+    }
+
+    /// <summary>
+    /// Destroys everything the context created: after waiting for the device to be idle if it owns the
+    /// device, retired objects, then every live buffer, image, dispatch and timer (they throw
+    /// <see cref="ObjectDisposedException"/> if used afterwards), pipelines, descriptor pools and memory;
+    /// then, if it owns them, the device and the instance.
     /// </summary>
     public void Dispose()
     {
@@ -273,339 +317,63 @@ public sealed unsafe class GpuContext : IDisposable
         {
             return;
         }
+        if (_ownsDevice)
+        {
+            // Teardown goes on whatever this returns (a lost device still has objects to destroy).
+            Vk.DeviceWaitIdle(Device);
+        }
+        _children.Close();
         _disposed = true;
-        // Teardown goes on whatever this returns (a lost device still has objects to destroy).
-        var idle = Vk.DeviceWaitIdle(Device);
-        if (_pipelineCachePath is not null && idle == Result.Success)
-        {
-            try
-            {
-                Pipelines.SaveCache(_pipelineCachePath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or VulkanException)
-            {
-                // The cache only saves compile time; an unwritable path must not leak the device.
-            }
-        }
-        Pipelines.Dispose();
-        Descriptors.Dispose();
-        lock (_placeholderLock)
-        {
-            _placeholderTexels?.Dispose();
-        }
-        Memory.Dispose();
+        Pipelines.Destroy();
+        Descriptors.Destroy();
+        Memory.Destroy();
         Vk.DestroyCommandPool(Device, _commandPool, null);
         _commandPool = default;
         if (_ownsDevice)
         {
             Vk.DestroyDevice(Device, null);
-            DestroyInstance(Vk, Instance, _messenger, _validationHandle);
-            _messenger = default;
-            _validationHandle = default;
+            _ownedInstance?.Dispose();
         }
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    /// <summary>Formats a packed Vulkan version as "major.minor.patch".</summary>
-    public static string FormatVersion(uint v) => $"{v >> 22 & 0x7F}.{v >> 12 & 0x3FF}.{v & 0xFFF}";
+    internal void Register(IContextChild child) => _children.Add(child, this);
 
-    private static byte[]? LoadPipelineCacheData(string? path)
+    internal void Release(IContextChild child) => _children.Remove(child);
+
+    internal void NoteFrame(ulong frame) => _children.NoteFrame(frame);
+
+    /// <summary>
+    /// Runs a transfer on the queue now (blocking), or, on a <see cref="NeverSubmit"/> context, queues it for
+    /// the host's next recorder. The staging buffer, if any, is released once the copy has run.
+    /// </summary>
+    internal void Transfer(IContextChild target, GpuBuffer? staging, Action<CommandRecorder> record)
     {
-        if (path is null || !File.Exists(path))
+        if (NeverSubmit)
         {
-            return null;
+            _children.Enqueue(target, staging, record);
+            return;
         }
         try
         {
-            return File.ReadAllBytes(path);
-        }
-        catch (IOException)
-        {
-            return null; // An unreadable cache only costs compile time.
-        }
-    }
-
-    private static Instance CreateInstance(
-        Vk vk, GpuContextOptions options, ref ValidationLog? log, ref GCHandle handle,
-        out DebugUtilsMessengerEXT messenger)
-    {
-        messenger = default;
-        var layers = new List<string>();
-        var extensions = new List<string>();
-        if (options.EnableValidation)
-        {
-            if (!InstanceLayerAvailable(vk, ValidationLayerName))
-            {
-                throw new GpuUnavailableException(
-                    $"Validation was requested but {ValidationLayerName} is not installed. On Debian or Ubuntu: " +
-                    "'apt-get install vulkan-validationlayers'.");
-            }
-            layers.Add(ValidationLayerName);
-            extensions.Add("VK_EXT_debug_utils");
-        }
-        // Portability enumeration lets the loader list devices that are not fully conformant (MoltenVK);
-        // it is harmless elsewhere and only enabled when present.
-        bool portability = InstanceExtensionAvailable(vk, "VK_KHR_portability_enumeration");
-        if (portability)
-        {
-            extensions.Add("VK_KHR_portability_enumeration");
-        }
-
-        nint appName = SilkMarshal.StringToPtr(options.ApplicationName);
-        nint layerPtrs = SilkMarshal.StringArrayToPtr(layers);
-        nint extPtrs = SilkMarshal.StringArrayToPtr(extensions);
-        try
-        {
-            var app = new ApplicationInfo(
-                pApplicationName: (byte*)appName, applicationVersion: 1,
-                pEngineName: (byte*)appName, engineVersion: 1, apiVersion: Vk.Version12);
-            var info = new InstanceCreateInfo(
-                flags: portability ? InstanceCreateFlags.EnumeratePortabilityBitKhr : 0,
-                pApplicationInfo: &app,
-                enabledLayerCount: (uint)layers.Count, ppEnabledLayerNames: (byte**)layerPtrs,
-                enabledExtensionCount: (uint)extensions.Count, ppEnabledExtensionNames: (byte**)extPtrs);
-
-            DebugUtilsMessengerCreateInfoEXT messengerInfo = default;
-            if (options.EnableValidation)
-            {
-                log = new ValidationLog();
-                messengerInfo = log.CreateMessengerInfo(out handle);
-                // Chained into the instance create-info, the messenger also reports on instance creation
-                // and destruction.
-                info.PNext = &messengerInfo;
-            }
-
-            Instance instance;
-            try
-            {
-                vk.CreateInstance(in info, null, out instance).Check("vkCreateInstance");
-            }
-            catch
-            {
-                if (handle.IsAllocated)
-                {
-                    handle.Free();
-                }
-                throw;
-            }
-
-            if (options.EnableValidation)
-            {
-                var create = (delegate* unmanaged[Cdecl]<Instance, DebugUtilsMessengerCreateInfoEXT*, AllocationCallbacks*,
-                    DebugUtilsMessengerEXT*, Result>)LoadInstanceFunction(vk, instance, "vkCreateDebugUtilsMessengerEXT");
-                DebugUtilsMessengerEXT m;
-                var r = create(instance, &messengerInfo, null, &m);
-                if (r != Result.Success)
-                {
-                    vk.DestroyInstance(instance, null);
-                    handle.Free();
-                    r.Check("vkCreateDebugUtilsMessengerEXT");
-                }
-                messenger = m;
-            }
-            return instance;
+            Execute(record);
         }
         finally
         {
-            SilkMarshal.Free(appName);
-            SilkMarshal.Free(layerPtrs);
-            SilkMarshal.Free(extPtrs);
+            staging?.Dispose();
         }
     }
 
-    /// <summary>Looks up an instance-level function; throws when the driver does not export it.</summary>
-    public static nint LoadInstanceFunction(Vk vk, Instance instance, string name)
+    /// <summary>Throws when a read needs a copy the context may not submit.</summary>
+    internal void ThrowIfCannotRead(string what)
     {
-        nint p = (nint)vk.GetInstanceProcAddr(instance, name).Handle;
-        if (p == 0)
+        if (NeverSubmit)
         {
-            throw new GpuUnavailableException($"The Vulkan instance does not provide {name}.");
+            throw new InvalidOperationException(
+                $"Reading {what} needs a copy through a staging buffer, which this context may not submit (NeverSubmit): " +
+                "record CommandRecorder.CopyBuffer into a MemoryUsage.Download buffer, submit it, and read that buffer.");
         }
-        return p;
-    }
-
-    private static void DestroyInstance(Vk vk, Instance instance, DebugUtilsMessengerEXT messenger, GCHandle handle)
-    {
-        if (messenger.Handle != 0)
-        {
-            var destroy = (delegate* unmanaged[Cdecl]<Instance, DebugUtilsMessengerEXT, AllocationCallbacks*, void>)
-                LoadInstanceFunction(vk, instance, "vkDestroyDebugUtilsMessengerEXT");
-            destroy(instance, messenger, null);
-        }
-        vk.DestroyInstance(instance, null);
-        if (handle.IsAllocated)
-        {
-            handle.Free();
-        }
-    }
-
-    private static bool InstanceLayerAvailable(Vk vk, string name)
-    {
-        uint count = 0;
-        vk.EnumerateInstanceLayerProperties(ref count, null).Check("vkEnumerateInstanceLayerProperties");
-        var props = new LayerProperties[count];
-        fixed (LayerProperties* p = props)
-        {
-            vk.EnumerateInstanceLayerProperties(ref count, p).Check("vkEnumerateInstanceLayerProperties");
-        }
-        foreach (var prop in props)
-        {
-            var copy = prop;
-            if (SilkMarshal.PtrToString((nint)copy.LayerName) == name)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static bool InstanceExtensionAvailable(Vk vk, string name)
-    {
-        uint count = 0;
-        vk.EnumerateInstanceExtensionProperties((byte*)null, ref count, null).Check("vkEnumerateInstanceExtensionProperties");
-        var props = new ExtensionProperties[count];
-        fixed (ExtensionProperties* p = props)
-        {
-            vk.EnumerateInstanceExtensionProperties((byte*)null, ref count, p).Check("vkEnumerateInstanceExtensionProperties");
-        }
-        foreach (var prop in props)
-        {
-            var copy = prop;
-            if (SilkMarshal.PtrToString((nint)copy.ExtensionName) == name)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>How much a device type is preferred when none is requested: discrete 4, integrated 3, virtual 2, CPU 1.</summary>
-    public static int TypeRank(PhysicalDeviceType t) => t switch
-    {
-        PhysicalDeviceType.DiscreteGpu => 4,
-        PhysicalDeviceType.IntegratedGpu => 3,
-        PhysicalDeviceType.VirtualGpu => 2,
-        PhysicalDeviceType.Cpu => 1,
-        _ => 0,
-    };
-
-    private static IReadOnlyList<DeviceCandidate> SelectDevice(
-        Vk vk, Instance instance, string? requested, out PhysicalDevice chosen, out uint family)
-    {
-        requested ??= Environment.GetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable);
-        if (string.IsNullOrWhiteSpace(requested))
-        {
-            requested = null;
-        }
-        uint count = 0;
-        vk.EnumeratePhysicalDevices(instance, ref count, null).Check("vkEnumeratePhysicalDevices");
-        var devices = new PhysicalDevice[count];
-        fixed (PhysicalDevice* p = devices)
-        {
-            vk.EnumeratePhysicalDevices(instance, ref count, p).Check("vkEnumeratePhysicalDevices");
-        }
-
-        var infos = new List<(PhysicalDevice Device, string Name, PhysicalDeviceType Type, uint Api, int Family, string? Problem)>();
-        foreach (var d in devices)
-        {
-            vk.GetPhysicalDeviceProperties(d, out var props);
-            string name = SilkMarshal.PtrToString((nint)props.DeviceName) ?? "unknown";
-            int fam = FindComputeFamily(vk, d);
-            string? problem = null;
-            if (props.ApiVersion < Vk.Version11)
-            {
-                problem = $"rejected: supports only Vulkan {FormatVersion(props.ApiVersion)}, 1.1 is required";
-            }
-            else if (fam < 0)
-            {
-                problem = "rejected: no queue family supports compute";
-            }
-            infos.Add((d, name, props.DeviceType, props.ApiVersion, fam, problem));
-        }
-
-        int pick = -1;
-        string pickReason = "";
-        if (requested is not null)
-        {
-            bool byIndex = int.TryParse(requested, out int index);
-            for (int i = 0; i < infos.Count && pick < 0; i++)
-            {
-                bool match = byIndex ? i == index : infos[i].Name.Contains(requested, StringComparison.OrdinalIgnoreCase);
-                if (match && infos[i].Problem is null)
-                {
-                    pick = i;
-                    pickReason = byIndex ? $"requested by index {index}" : $"name matches '{requested}'";
-                }
-            }
-        }
-        else
-        {
-            for (int i = 0; i < infos.Count; i++)
-            {
-                if (infos[i].Problem is null && (pick < 0 || TypeRank(infos[i].Type) > TypeRank(infos[pick].Type)))
-                {
-                    pick = i;
-                }
-            }
-            if (pick >= 0)
-            {
-                pickReason = $"preferred type ({infos[pick].Type}; discrete > integrated > virtual > CPU)";
-            }
-        }
-
-        var candidates = new List<DeviceCandidate>();
-        for (int i = 0; i < infos.Count; i++)
-        {
-            var x = infos[i];
-            string reason = x.Problem ?? (i == pick ? pickReason
-                : requested is not null ? $"does not match the requested device '{requested}'"
-                : $"a {infos[pick].Type} device is preferred over {x.Type}");
-            candidates.Add(new DeviceCandidate(i, x.Name, x.Type, FormatVersion(x.Api), x.Problem is null, i == pick, reason));
-        }
-
-        if (pick < 0)
-        {
-            string list = candidates.Count == 0
-                ? "  (the Vulkan loader found no devices; install mesa-vulkan-drivers for the lavapipe CPU device)"
-                : string.Join(Environment.NewLine, candidates.Select(c => "  " + c));
-            string what = requested is null ? "No usable Vulkan device was found"
-                : $"No usable Vulkan device matches '{requested}' (option or {GpuContextOptions.DeviceEnvironmentVariable})";
-            throw new GpuUnavailableException($"{what}. Devices seen:{Environment.NewLine}{list}");
-        }
-        chosen = infos[pick].Device;
-        family = (uint)infos[pick].Family;
-        return candidates;
-    }
-
-    /// <summary>Prefers a family with graphics and compute (what engines share), else any with compute.</summary>
-    private static int FindComputeFamily(Vk vk, PhysicalDevice device)
-    {
-        uint count = 0;
-        vk.GetPhysicalDeviceQueueFamilyProperties(device, ref count, null);
-        var families = new QueueFamilyProperties[count];
-        fixed (QueueFamilyProperties* p = families)
-        {
-            vk.GetPhysicalDeviceQueueFamilyProperties(device, ref count, p);
-        }
-        int computeOnly = -1;
-        for (int i = 0; i < families.Length; i++)
-        {
-            var flags = families[i].QueueFlags;
-            if ((flags & QueueFlags.ComputeBit) == 0 || families[i].QueueCount == 0)
-            {
-                continue;
-            }
-            if ((flags & QueueFlags.GraphicsBit) != 0)
-            {
-                return i;
-            }
-            if (computeOnly < 0)
-            {
-                computeOnly = i;
-            }
-        }
-        return computeOnly;
     }
 
     private static Device CreateDevice(Vk vk, PhysicalDevice physical, uint family)

@@ -1,29 +1,32 @@
 namespace RealtimeUpscale.Runtime;
 
-/// <summary>How <see cref="GpuContext.Create"/> sets up Vulkan. Immutable.</summary>
+/// <summary>How a <see cref="GpuContext"/> is set up. Immutable.</summary>
 public sealed record GpuContextOptions
 {
-    /// <summary>The environment variable consulted when <see cref="Device"/> is null.</summary>
-    public const string DeviceEnvironmentVariable = "RTUP_DEVICE";
-
     /// <summary>
-    /// Enables <c>VK_LAYER_KHRONOS_validation</c> and a debug-utils messenger whose warnings and errors are
-    /// collected in <see cref="GpuContext.Validation"/>. Creation fails if the layer is not installed.
+    /// <see cref="GpuContext.Create"/> only: enables <c>VK_LAYER_KHRONOS_validation</c> and a debug-utils
+    /// messenger whose warnings and errors are collected in <see cref="GpuContext.Validation"/>. Creation fails
+    /// if the layer is not installed.
     /// </summary>
     public bool EnableValidation { get; init; }
 
     /// <summary>
-    /// Chooses the physical device: a whole number is an index into the enumeration order, anything else
-    /// a case-insensitive substring of the device name. Null consults <see cref="DeviceEnvironmentVariable"/>,
-    /// then prefers discrete over integrated over virtual over CPU devices.
+    /// <see cref="GpuContext.Create"/> only: the physical device, as <see cref="DeviceSelector.Requested"/>
+    /// reads it (an index into the enumeration order, or a case-insensitive substring of the device name).
+    /// Null prefers discrete over integrated over virtual over CPU devices. The library reads no environment
+    /// variable: applications that offer one pass its value here.
     /// </summary>
     public string? Device { get; init; }
 
+    /// <summary><see cref="GpuContext.Create"/> only: the application name given to the driver.</summary>
+    public string ApplicationName { get; init; } = "RealtimeUpscale";
+
     /// <summary>
-    /// A file the pipeline cache is loaded from at creation and saved to at disposal; null keeps it in
-    /// memory only.
+    /// Pipeline-cache bytes from an earlier <see cref="GpuContext.GetPipelineCacheData"/>, so that pipelines
+    /// built before skip the driver's compiler. The driver checks the header and ignores data from another
+    /// device or driver version. Null starts empty. Reading and writing the file is the application's job.
     /// </summary>
-    public string? PipelineCachePath { get; init; }
+    public byte[]? PipelineCacheData { get; init; }
 
     /// <summary>Size of each device-memory block that buffers and images are sub-allocated from.</summary>
     public ulong MemoryBlockSize { get; init; } = 64UL << 20;
@@ -35,6 +38,13 @@ public sealed record GpuContextOptions
     /// </summary>
     public bool MapDeviceMemory { get; init; } = true;
 
-    /// <summary>The application name given to the driver.</summary>
-    public string ApplicationName { get; init; } = "RealtimeUpscale";
+    /// <summary>
+    /// When true, the library never calls <c>vkQueueSubmit</c>, <c>vkQueueWaitIdle</c> or
+    /// <c>vkDeviceWaitIdle</c>: uploads that need a copy and the first-use layout transitions of images wait
+    /// in the context and are recorded into the next <see cref="CommandRecorder"/> the host makes (or by
+    /// <see cref="GpuContext.RecordPendingTransfers"/>); <see cref="GpuContext.Execute"/> and reads that need
+    /// a copy throw <see cref="InvalidOperationException"/>. Meant for <see cref="GpuContext.Borrow"/>, where
+    /// the engine owns the queue and its external synchronisation.
+    /// </summary>
+    public bool NeverSubmit { get; init; }
 }

@@ -17,15 +17,19 @@ public readonly record struct ImageBinding(Image Image, ImageView View, ImageLay
 
 /// <summary>
 /// A 2D image the library owns, kept in <c>ImageLayout.General</c> for its whole life so that shaders can
-/// sample and store to it and transfers can copy it without further transitions.
+/// sample and store to it and transfers can copy it without further transitions. Its context destroys it,
+/// if it is still alive, before the device; from then on every use throws <see cref="ObjectDisposedException"/>.
 /// </summary>
-public sealed unsafe class GpuImage : IDisposable
+public sealed unsafe class GpuImage : IDisposable, IContextChild
 {
     private readonly GpuContext _context;
     private readonly MemoryAllocation _allocation;
     private bool _disposed;
 
-    /// <summary>Creates the image and transitions it to General (a blocking submission).</summary>
+    /// <summary>
+    /// Creates the image and transitions it to General: a blocking submission, or on a
+    /// <see cref="GpuContext.NeverSubmit"/> context a transition recorded into the host's next command buffer.
+    /// </summary>
     public GpuImage(GpuContext context, int width, int height, Format format)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -33,6 +37,7 @@ public sealed unsafe class GpuImage : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(width), $"Image size must be positive, got {width}x{height}.");
         }
+        context.ThrowIfDisposed();
         _context = context;
         Width = width;
         Height = height;
@@ -64,11 +69,20 @@ public sealed unsafe class GpuImage : IDisposable
                 subresourceRange: new ImageSubresourceRange(ImageAspectFlags.ColorBit, 0, 1, 0, 1));
             context.Vk.CreateImageView(context.Device, in viewInfo, null, out var view).Check("vkCreateImageView");
             View = view;
-            context.Execute(r => r.TransitionImage(image, ImageLayout.Undefined, ImageLayout.General));
+            context.Register(this);
         }
         catch
         {
             Destroy();
+            throw;
+        }
+        try
+        {
+            context.Transfer(this, null, r => r.TransitionImage(image, ImageLayout.Undefined, ImageLayout.General));
+        }
+        catch
+        {
+            Dispose();
             throw;
         }
     }
@@ -92,24 +106,52 @@ public sealed unsafe class GpuImage : IDisposable
     public int BytesPerPixel { get; }
 
     /// <summary>The image as shaders bind it (always in General layout).</summary>
-    public ImageBinding Binding => new(Image, View, ImageLayout.General, Width, Height);
+    public ImageBinding Binding
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return new(Image, View, ImageLayout.General, Width, Height);
+        }
+    }
 
-    /// <summary>Uploads tightly packed rows of texels (blocking). The GPU must not be using the image.</summary>
+    /// <summary>Whether the image was disposed, by its owner or by its context.</summary>
+    public bool IsDisposed => _disposed;
+
+    /// <summary>
+    /// Uploads tightly packed rows of texels through a staging buffer: a blocking submission, or on a
+    /// <see cref="GpuContext.NeverSubmit"/> context a copy recorded into the host's next command buffer. The
+    /// GPU must not be using the image.
+    /// </summary>
     public void Upload(ReadOnlySpan<byte> texels)
     {
+        ThrowIfDisposed();
         ulong size = checked((ulong)Width * (ulong)Height * (ulong)BytesPerPixel);
         if ((ulong)texels.Length != size)
         {
             throw new ArgumentException($"A {Width}x{Height} {Format} image needs {size} bytes, got {texels.Length}.", nameof(texels));
         }
-        using var staging = new GpuBuffer(_context, size, MemoryUsage.Upload, BufferUsageFlags.TransferSrcBit);
-        staging.Write(texels);
-        _context.Execute(r => r.CopyBufferToImage(staging, this));
+        var staging = new GpuBuffer(_context, size, MemoryUsage.Upload, BufferUsageFlags.TransferSrcBit);
+        try
+        {
+            staging.Write(texels);
+        }
+        catch
+        {
+            staging.Dispose();
+            throw;
+        }
+        _context.Transfer(this, staging, r => r.CopyBufferToImage(staging, this));
     }
 
-    /// <summary>Downloads tightly packed rows of texels (blocking). GPU writes must have completed.</summary>
+    /// <summary>
+    /// Downloads tightly packed rows of texels (a blocking submission, which a
+    /// <see cref="GpuContext.NeverSubmit"/> context refuses). GPU writes must have completed.
+    /// </summary>
     public byte[] Download()
     {
+        ThrowIfDisposed();
+        _context.ThrowIfCannotRead("an image");
         ulong size = checked((ulong)Width * (ulong)Height * (ulong)BytesPerPixel);
         using var staging = new GpuBuffer(_context, size, MemoryUsage.Download, BufferUsageFlags.TransferDstBit);
         _context.Execute(r => r.CopyImageToBuffer(this, staging));
@@ -118,19 +160,22 @@ public sealed unsafe class GpuImage : IDisposable
         return bytes;
     }
 
-    /// <summary>Destroys the view and the image and returns the memory.</summary>
+    /// <summary>Destroys the view and the image and returns the memory (nothing, once its context has destroyed it).</summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (!_disposed)
         {
-            return;
+            _context.Release(this);
         }
-        _disposed = true;
-        Destroy();
     }
+
+    void IContextChild.Destroy() => Destroy();
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     private void Destroy()
     {
+        _disposed = true;
         if (View.Handle != 0)
         {
             _context.Vk.DestroyImageView(_context.Device, View, null);

@@ -3,7 +3,8 @@ namespace RealtimeUpscale.Runtime;
 /// <summary>
 /// A planar float32 tensor in a storage buffer (layout in <see cref="TensorShape"/>). A tensor made with a
 /// shape owns its buffer; one made over an existing buffer (<see cref="GpuTensor(GpuBuffer, TensorShape)"/>)
-/// borrows it, and the buffer must outlive the tensor.
+/// borrows it, and the buffer must outlive the tensor. Once the buffer is destroyed (by its owner or by the
+/// context) every use throws <see cref="ObjectDisposedException"/>.
 /// </summary>
 public sealed class GpuTensor : IDisposable
 {

@@ -10,9 +10,10 @@ public sealed record PassTiming(string Label, double Milliseconds);
 /// <summary>
 /// Timestamp queries around recorded passes: one timestamp at <see cref="CommandRecorder.BeginTiming"/> and
 /// one after each dispatch. Passes without a barrier between them may overlap on the GPU; their times then
-/// split the overlapped span between them. Owns its query pool.
+/// split the overlapped span between them. Owns its query pool; its context destroys it, if the timer is
+/// still alive, before the device.
 /// </summary>
-public sealed unsafe class GpuTimer : IDisposable
+public sealed unsafe class GpuTimer : IDisposable, IContextChild
 {
     private readonly GpuContext _context;
     private readonly QueryPool _pool;
@@ -23,7 +24,8 @@ public sealed unsafe class GpuTimer : IDisposable
     public GpuTimer(GpuContext context, int maxPasses = 256)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.TimestampValidBits == 0)
+        context.ThrowIfDisposed();
+        if (!context.Traits.SupportsTimestamps)
         {
             throw new NotSupportedException($"The queue of {context.DeviceName} does not support timestamps.");
         }
@@ -31,13 +33,26 @@ public sealed unsafe class GpuTimer : IDisposable
         Capacity = (uint)maxPasses + 1;
         var info = new QueryPoolCreateInfo(queryType: QueryType.Timestamp, queryCount: Capacity);
         context.Vk.CreateQueryPool(context.Device, in info, null, out _pool).Check("vkCreateQueryPool");
+        try
+        {
+            context.Register(this);
+        }
+        catch
+        {
+            context.Vk.DestroyQueryPool(context.Device, _pool, null);
+            throw;
+        }
     }
+
+    /// <summary>Whether the timer was disposed, by its owner or by its context.</summary>
+    public bool IsDisposed => _disposed;
 
     /// <summary>Timestamps the pool holds (passes + 1).</summary>
     public uint Capacity { get; }
 
     internal void Begin(CommandRecorder recorder)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         _labels.Clear();
         recorder.ResetQueries(_pool, Capacity);
         recorder.WriteTimestamp(_pool, 0);
@@ -71,23 +86,27 @@ public sealed unsafe class GpuTimer : IDisposable
             _context.Vk.GetQueryPoolResults(_context.Device, _pool, 0, (uint)n, (nuint)(n * sizeof(ulong)), p,
                 sizeof(ulong), QueryResultFlags.Result64Bit | QueryResultFlags.ResultWaitBit).Check("vkGetQueryPoolResults");
         }
-        ulong mask = _context.TimestampValidBits >= 64 ? ulong.MaxValue : (1UL << (int)_context.TimestampValidBits) - 1;
+        ulong mask = _context.Traits.TimestampValidBits >= 64 ? ulong.MaxValue : (1UL << (int)_context.Traits.TimestampValidBits) - 1;
         var result = new PassTiming[n - 1];
         for (int i = 1; i < n; i++)
         {
             ulong ticks = ((stamps[i] & mask) - (stamps[i - 1] & mask)) & mask;
-            result[i - 1] = new PassTiming(_labels[i - 1], ticks * _context.TimestampPeriod / 1e6);
+            result[i - 1] = new PassTiming(_labels[i - 1], ticks * _context.Traits.TimestampPeriod / 1e6);
         }
         return result;
     }
 
-    /// <summary>Destroys the query pool.</summary>
+    /// <summary>Destroys the query pool (nothing, once its context has destroyed it).</summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (!_disposed)
         {
-            return;
+            _context.Release(this);
         }
+    }
+
+    void IContextChild.Destroy()
+    {
         _disposed = true;
         _context.Vk.DestroyQueryPool(_context.Device, _pool, null);
     }

@@ -23,7 +23,7 @@ public enum MemoryUsage
 /// A range of a <see cref="MemoryAllocator"/> block. Valid until passed back to
 /// <see cref="MemoryAllocator.Free"/>; <see cref="Mapped"/> is valid as long as the allocation is.
 /// </summary>
-public readonly unsafe struct MemoryAllocation
+internal readonly unsafe struct MemoryAllocation
 {
     internal MemoryAllocation(MemoryBlock block, ulong offset, ulong size)
     {
@@ -135,7 +135,7 @@ internal sealed unsafe class MemoryBlock
 /// released as soon as it is empty. Host-visible, host-coherent blocks stay mapped for their lifetime.
 /// Thread-safe.
 /// </summary>
-public sealed unsafe class MemoryAllocator : IDisposable
+internal sealed unsafe class MemoryAllocator
 {
     private readonly GpuContext _context;
     private readonly ulong _blockSize;
@@ -144,7 +144,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
     private readonly bool _unified;
     private readonly bool _mapDevice;
     private readonly object _lock = new();
-    private ulong _bytesInUse;
+    private readonly Tally[] _tallies = { new(), new(), new() }; // indexed by MemoryUsage
 
     internal MemoryAllocator(GpuContext context, ulong blockSize, bool mapDeviceMemory)
     {
@@ -155,43 +155,14 @@ public sealed unsafe class MemoryAllocator : IDisposable
         _unified = context.Properties.DeviceType is PhysicalDeviceType.Cpu or PhysicalDeviceType.IntegratedGpu;
     }
 
-    /// <summary>Number of vkAllocateMemory blocks currently held.</summary>
-    public int BlockCount
+    /// <summary>A snapshot of what is held now and at peak, per kind.</summary>
+    public MemoryStatistics Statistics
     {
         get
         {
             lock (_lock)
             {
-                return _blocks.Count;
-            }
-        }
-    }
-
-    /// <summary>Bytes currently held in blocks.</summary>
-    public ulong BytesReserved
-    {
-        get
-        {
-            lock (_lock)
-            {
-                ulong total = 0;
-                foreach (var b in _blocks)
-                {
-                    total += b.Size;
-                }
-                return total;
-            }
-        }
-    }
-
-    /// <summary>Bytes of the blocks currently handed out (each allocation's size as the driver required it).</summary>
-    public ulong BytesInUse
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _bytesInUse;
+                return new MemoryStatistics(_tallies[0].Snapshot(), _tallies[1].Snapshot(), _tallies[2].Snapshot());
             }
         }
     }
@@ -221,7 +192,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
                         block.Usage == usage &&
                         block.TryAllocate(requirements.Size, alignment, out ulong offset))
                     {
-                        _bytesInUse += requirements.Size;
+                        _tallies[(int)usage].Allocated(requirements.Size);
                         return new MemoryAllocation(block, offset, requirements.Size);
                     }
                 }
@@ -232,7 +203,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
             {
                 throw new InvalidOperationException("A fresh memory block could not hold the allocation it was made for.");
             }
-            _bytesInUse += requirements.Size;
+            _tallies[(int)usage].Allocated(requirements.Size);
             return new MemoryAllocation(fresh, at, requirements.Size);
         }
     }
@@ -244,7 +215,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
         {
             var block = allocation.Block;
             block.Release(allocation.Offset, allocation.Size);
-            _bytesInUse -= allocation.Size;
+            _tallies[(int)block.Usage].Freed(allocation.Size);
             if (!block.IsEmpty)
             {
                 return;
@@ -254,18 +225,20 @@ public sealed unsafe class MemoryAllocator : IDisposable
             if (block.Dedicated || another)
             {
                 _blocks.Remove(block);
+                _tallies[(int)block.Usage].BlockFreed(block.Size);
                 _context.Vk.FreeMemory(_context.Device, block.Memory, null);
             }
         }
     }
 
     /// <summary>Frees every block. Called by the context after everything using memory is destroyed.</summary>
-    public void Dispose()
+    public void Destroy()
     {
         lock (_lock)
         {
             foreach (var b in _blocks)
             {
+                _tallies[(int)b.Usage].BlockFreed(b.Size);
                 _context.Vk.FreeMemory(_context.Device, b.Memory, null);
             }
             _blocks.Clear();
@@ -290,6 +263,7 @@ public sealed unsafe class MemoryAllocator : IDisposable
         }
         var block = new MemoryBlock(memory, size, type, forImages, dedicated, mapped, usage);
         _blocks.Add(block);
+        _tallies[(int)usage].BlockAllocated(size);
         return block;
     }
 
@@ -338,4 +312,41 @@ public sealed unsafe class MemoryAllocator : IDisposable
         }
         return (uint)best;
     }
+}
+
+/// <summary>Running totals of one memory kind, kept under the allocator's lock.</summary>
+internal sealed class Tally
+{
+    private ulong _bytes, _peakBytes, _reserved, _peakReserved;
+    private int _allocations, _blocks, _peakBlocks;
+
+    public void Allocated(ulong size)
+    {
+        _bytes += size;
+        _allocations++;
+        _peakBytes = Math.Max(_peakBytes, _bytes);
+    }
+
+    public void Freed(ulong size)
+    {
+        _bytes -= size;
+        _allocations--;
+    }
+
+    public void BlockAllocated(ulong size)
+    {
+        _reserved += size;
+        _blocks++;
+        _peakReserved = Math.Max(_peakReserved, _reserved);
+        _peakBlocks = Math.Max(_peakBlocks, _blocks);
+    }
+
+    public void BlockFreed(ulong size)
+    {
+        _reserved -= size;
+        _blocks--;
+    }
+
+    public MemoryKindStatistics Snapshot() =>
+        new(_bytes, _peakBytes, _allocations, _reserved, _peakReserved, _blocks, _peakBlocks);
 }

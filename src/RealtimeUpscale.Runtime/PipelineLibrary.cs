@@ -7,9 +7,10 @@ namespace RealtimeUpscale.Runtime;
 /// Builds compute pipelines from SPIR-V and specialization constants, and keeps each one for the life of
 /// the context: a pipeline is made once per (shader, constants, layout) and shared by every layer that
 /// asks for it. Creation goes through one VkPipelineCache, which can be persisted to disk so that later
-/// runs skip the driver's compiler. Thread-safe.
+/// runs skip the driver's compiler (<see cref="GpuContext.GetPipelineCacheData"/>). Owned and destroyed by
+/// its context. Thread-safe.
 /// </summary>
-public sealed unsafe class PipelineLibrary : IDisposable
+public sealed unsafe class PipelineLibrary
 {
     private readonly GpuContext _context;
     private readonly Dictionary<string, ComputePipeline> _pipelines = new();
@@ -75,28 +76,24 @@ public sealed unsafe class PipelineLibrary : IDisposable
         }
     }
 
-    /// <summary>Writes the pipeline cache to <paramref name="path"/> atomically (temporary file, then rename).</summary>
-    public void SaveCache(string path)
+    /// <summary>The pipeline cache's contents.</summary>
+    internal byte[] GetCacheData()
     {
-        nuint size = 0;
-        _context.Vk.GetPipelineCacheData(_context.Device, _cache, ref size, null).Check("vkGetPipelineCacheData");
-        var data = new byte[size];
-        fixed (byte* p = data)
+        lock (_lock)
         {
-            _context.Vk.GetPipelineCacheData(_context.Device, _cache, ref size, p).Check("vkGetPipelineCacheData");
+            nuint size = 0;
+            _context.Vk.GetPipelineCacheData(_context.Device, _cache, ref size, null).Check("vkGetPipelineCacheData");
+            var data = new byte[size];
+            fixed (byte* p = data)
+            {
+                _context.Vk.GetPipelineCacheData(_context.Device, _cache, ref size, p).Check("vkGetPipelineCacheData");
+            }
+            return size == (nuint)data.Length ? data : data[..(int)size];
         }
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null)
-        {
-            Directory.CreateDirectory(dir);
-        }
-        string temp = path + ".tmp";
-        File.WriteAllBytes(temp, data.AsSpan(0, (int)size).ToArray());
-        File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>Destroys every pipeline, module, the sampler and the cache.</summary>
-    public void Dispose()
+    /// <summary>Destroys every pipeline, module, the sampler and the cache (by the context, after every dispatch).</summary>
+    internal void Destroy()
     {
         lock (_lock)
         {

@@ -105,7 +105,7 @@ public sealed class TensorToImage
     public TensorToImage(GpuContext context, ChannelLayout layout)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!context.SupportsStorageImageWriteWithoutFormat)
+        if (!context.Traits.StorageImageWriteWithoutFormat)
         {
             throw new NotSupportedException($"{context.DeviceName} cannot write storage images without a format " +
                                             "(shaderStorageImageWriteWithoutFormat); write tensors to buffers instead.");

@@ -21,8 +21,11 @@ public sealed class TiledUpscaler : IDisposable
     private readonly Dictionary<(int, int), int> _fittingTile = new();
     private readonly int _downsampling;
 
-    /// <summary>Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels.</summary>
-    public TiledUpscaler(GpuContext context, ModelDefinition model, int tileSize)
+    /// <summary>
+    /// Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels, and
+    /// <paramref name="tuning"/> configures the kernels (null: for the device).
+    /// </summary>
+    public TiledUpscaler(GpuContext context, ModelDefinition model, int tileSize, KernelTuning? tuning = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(model);
@@ -48,7 +51,7 @@ public sealed class TiledUpscaler : IDisposable
         int stride = model.DownsamplingStride();
         AlignX = Lcm((int)Network.Kernels.Conv2dKernel.Descriptor.Workgroup.X, stride);
         AlignY = stride;
-        _network = new UpscalingNetwork(context, model);
+        _network = new UpscalingNetwork(context, model, tuning);
     }
 
     private int AlignX { get; }

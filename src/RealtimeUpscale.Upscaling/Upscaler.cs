@@ -52,15 +52,16 @@ public sealed class Upscaler : IDisposable
     /// <summary>
     /// Prepares the model for inputs of <paramref name="inputWidth"/> x <paramref name="inputHeight"/>, on a
     /// network of its own (its layers are built here). Tensors are allocated on first use of each kind of
-    /// image (colour or grey, with or without alpha).
+    /// image (colour or grey, with or without alpha). <paramref name="tuning"/> configures the kernels (null: for
+    /// the device).
     /// </summary>
-    public Upscaler(GpuContext context, ModelDefinition model, int inputWidth, int inputHeight)
-        : this(new UpscalingNetwork(context, model), inputWidth, inputHeight, null, ownsNetwork: true)
+    public Upscaler(GpuContext context, ModelDefinition model, int inputWidth, int inputHeight, KernelTuning? tuning = null)
+        : this(new UpscalingNetwork(context, model, tuning), inputWidth, inputHeight, null, ownsNetwork: true)
     {
     }
 
     /// <summary>
-    /// As <see cref="Upscaler(GpuContext, ModelDefinition, int, int)"/>, writing exactly
+    /// As <see cref="Upscaler(GpuContext, ModelDefinition, int, int, KernelTuning)"/>, writing exactly
     /// <paramref name="outputWidth"/> x <paramref name="outputHeight"/>: the model's output is resampled on the
     /// GPU (blurred first when it shrinks; see <see cref="Resampler"/>).
     /// </summary>
@@ -297,7 +298,7 @@ public sealed class Upscaler : IDisposable
         using var output = new GpuImage(_context, OutputWidth, OutputHeight, format);
         input.Upload(texels);
         // Every node of the graph, the two image conversions and a few spare.
-        using var timer = _context.TimestampValidBits > 0 ? new GpuTimer(_context, Model.Nodes.Count + 16) : null;
+        using var timer = _context.Traits.SupportsTimestamps ? new GpuTimer(_context, Model.Nodes.Count + 16) : null;
         try
         {
             _context.Execute(r => Record(r, input.Binding, output.Binding, alpha, grey, timer));

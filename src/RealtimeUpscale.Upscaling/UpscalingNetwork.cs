@@ -11,12 +11,15 @@ namespace RealtimeUpscale.Upscaling;
 /// </summary>
 public sealed class UpscalingNetwork : IDisposable
 {
-    /// <summary>Builds the model's layers on <paramref name="context"/>.</summary>
-    public UpscalingNetwork(GpuContext context, ModelDefinition model)
+    /// <summary>
+    /// Builds the model's layers on <paramref name="context"/>, their kernels tuned by <paramref name="tuning"/>
+    /// (null: for the device).
+    /// </summary>
+    public UpscalingNetwork(GpuContext context, ModelDefinition model, KernelTuning? tuning = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         Graphs = new UpscalingGraph(model);
-        Network = new RealtimeUpscale.Network.Network(context, model, Graphs.SharedNodes);
+        Network = new RealtimeUpscale.Network.Network(context, model, Graphs.SharedNodes, tuning);
     }
 
     /// <summary>The model.</summary>

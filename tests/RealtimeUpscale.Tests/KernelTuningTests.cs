@@ -9,30 +9,20 @@ namespace RealtimeUpscale.Tests;
 /// <summary>
 /// The convolution shader is configured per device type: on CPU devices it reads its input through a texel
 /// buffer and computes up to 32 output pixels per invocation; on GPUs it reads storage buffers with at most 4.
-/// Both configurations run here on the same device (the context's tuning is overridden), against the CPU
+/// Both configurations run here on the same device (each layer is given the tuning), against the CPU
 /// reference, on odd sizes wide enough to span several workgroups and channel counts that need several
 /// channel blocks, with every padding mode (the lowered deconvolution's bounded edge included), fused
 /// upsampling and fused pixel shuffle.
 /// </summary>
 public sealed class KernelTuningTests : IDisposable
 {
-    private readonly GpuContext _cpuTuned;
-    private readonly GpuContext _gpuTuned;
+    private static readonly KernelTuning CpuTuned = new() { CpuStyle = true };
+    private static readonly KernelTuning GpuTuned = new() { CpuStyle = false };
+    private readonly GpuContext _context;
 
     public KernelTuningTests()
     {
-        _cpuTuned = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
-        _cpuTuned.TuneForCpuOverride = true;
-        try
-        {
-            _gpuTuned = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
-        }
-        catch
-        {
-            _cpuTuned.Dispose();
-            throw;
-        }
-        _gpuTuned.TuneForCpuOverride = false;
+        _context = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
     }
 
     public static TheoryData<int, int, int, int, PaddingMode, int> Cases() => new()
@@ -60,9 +50,9 @@ public sealed class KernelTuningTests : IDisposable
             Bias = HostTensor.RandomFloats(rng, outC), Activation = Activation.PRelu(HostTensor.RandomFloats(rng, outC, -0.5, 0.5)),
         };
         var expected = CpuReference.Conv2d(x, spec);
-        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        foreach (var tuning in new[] { CpuTuned, GpuTuned })
         {
-            Compare.Close(expected, Run(context, spec, x), what: $"conv {inC}->{outC} k{kernel} d{dilation} {mode} w{width}, {Tuning(context)}");
+            Compare.Close(expected, Run(tuning, spec, x), what: $"conv {inC}->{outC} k{kernel} d{dilation} {mode} w{width}, {Tuning(tuning)}");
         }
     }
 
@@ -82,9 +72,9 @@ public sealed class KernelTuningTests : IDisposable
         };
         var shuffle = new PixelShuffleSpec(2, order);
         var expected = CpuReference.PixelShuffle(CpuReference.Conv2d(x, conv), shuffle);
-        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        foreach (var tuning in new[] { CpuTuned, GpuTuned })
         {
-            Compare.Close(expected, Run(context, new SubPixelConvSpec(conv, shuffle), x), what: $"lowered deconv w{width} {order}, {Tuning(context)}");
+            Compare.Close(expected, Run(tuning, new SubPixelConvSpec(conv, shuffle), x), what: $"lowered deconv w{width} {order}, {Tuning(tuning)}");
         }
     }
 
@@ -106,13 +96,13 @@ public sealed class KernelTuningTests : IDisposable
             Activation = Activation.PRelu(HostTensor.RandomFloats(rng, outC, -0.5, 0.5)),
         };
         var expected = CpuReference.ConvTranspose2d(x, spec);
-        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        foreach (var tuning in new[] { CpuTuned, GpuTuned })
         {
-            using (var layer = GpuLayer.Create(context, spec))
+            using (var layer = GpuLayer.Create(_context, spec, tuning: tuning))
             {
                 Assert.IsType<ConvTranspose2dLayer>(layer);
             }
-            Compare.Close(expected, Run(context, spec, x), what: $"transposed k{kernel} s{stride} g{groups} {inputPad} w{width}, {Tuning(context)}");
+            Compare.Close(expected, Run(tuning, spec, x), what: $"transposed k{kernel} s{stride} g{groups} {inputPad} w{width}, {Tuning(tuning)}");
         }
     }
 
@@ -133,15 +123,15 @@ public sealed class KernelTuningTests : IDisposable
             InChannels = 12, OutChannels = 4, KernelH = 3, KernelW = 3, Padding = Padding.All(1),
             Weights = HostTensor.RandomFloats(rng, 12 * 4 * 9), Bias = HostTensor.RandomFloats(rng, 4),
         };
-        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        foreach (var tuning in new[] { CpuTuned, GpuTuned })
         {
-            using var buffer = new GpuBuffer(context, x.Shape.ByteSize, MemoryUsage.Device,
+            using var buffer = new GpuBuffer(_context, x.Shape.ByteSize, MemoryUsage.Device,
                 BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferDstBit | BufferUsageFlags.TransferSrcBit);
             using var input = new GpuTensor(buffer, x.Shape);
             input.Upload(x.ToFloat());
-            Compare.Close(expected, Run(context, spec, input), what: $"caller's buffer, {Tuning(context)}");
-            Compare.Close(CpuReference.Upsample(x, up), Run(context, up, input), what: $"caller's buffer, upsample, {Tuning(context)}");
-            Compare.Close(CpuReference.ConvTranspose2d(x, deconv), Run(context, deconv, input), what: $"caller's buffer, transposed, {Tuning(context)}");
+            Compare.Close(expected, Run(tuning, spec, input), what: $"caller's buffer, {Tuning(tuning)}");
+            Compare.Close(CpuReference.Upsample(x, up), Run(tuning, up, input), what: $"caller's buffer, upsample, {Tuning(tuning)}");
+            Compare.Close(CpuReference.ConvTranspose2d(x, deconv), Run(tuning, deconv, input), what: $"caller's buffer, transposed, {Tuning(tuning)}");
         }
     }
 
@@ -160,11 +150,11 @@ public sealed class KernelTuningTests : IDisposable
         var shuffle = new PixelShuffleSpec(2, DepthToSpaceOrder.Dcr);
         var resize = CpuReference.Conv2d(CpuReference.Upsample(x, up), conv);
         var subPixel = CpuReference.PixelShuffle(CpuReference.Conv2d(x, conv), shuffle);
-        foreach (var context in new[] { _cpuTuned, _gpuTuned })
+        foreach (var tuning in new[] { CpuTuned, GpuTuned })
         {
-            Compare.Close(CpuReference.Upsample(x, up), Run(context, up, x), what: $"bicubic upsample, {Tuning(context)}");
-            Compare.Close(resize, Run(context, new ResizeConvSpec(up, conv), x), what: $"resize-conv, {Tuning(context)}");
-            Compare.Close(subPixel, Run(context, new SubPixelConvSpec(conv, shuffle), x), what: $"sub-pixel conv, {Tuning(context)}");
+            Compare.Close(CpuReference.Upsample(x, up), Run(tuning, up, x), what: $"bicubic upsample, {Tuning(tuning)}");
+            Compare.Close(resize, Run(tuning, new ResizeConvSpec(up, conv), x), what: $"resize-conv, {Tuning(tuning)}");
+            Compare.Close(subPixel, Run(tuning, new SubPixelConvSpec(conv, shuffle), x), what: $"sub-pixel conv, {Tuning(tuning)}");
         }
     }
 
@@ -182,27 +172,30 @@ public sealed class KernelTuningTests : IDisposable
         Assert.Equal(32, Conv2dLayer.PixelsForWidth(32, 1920));
         Assert.Equal(8, Conv2dLayer.PixelsForWidth(32, 42));
         Assert.Equal(2, Conv2dLayer.PixelsForWidth(32, 11));
-        using var tensor = new GpuBuffer(_cpuTuned, 64);
-        using var plain = new GpuBuffer(_cpuTuned, 64, MemoryUsage.Device, BufferUsageFlags.StorageBufferBit);
-        Assert.True(GpuLayer.ReadsTexels(_cpuTuned, tensor, 12 * 540 * 960));
-        Assert.False(GpuLayer.ReadsTexels(_gpuTuned, tensor, 12 * 540 * 960));
+        using var tensor = new GpuBuffer(_context, 64);
+        using var plain = new GpuBuffer(_context, 64, MemoryUsage.Device, BufferUsageFlags.StorageBufferBit);
+        using var cpuLayer = GpuLayer.Create(_context, spec, tuning: CpuTuned);
+        using var gpuLayer = GpuLayer.Create(_context, spec, tuning: GpuTuned);
+        Assert.True(cpuLayer.ReadsTexels(tensor, 12 * 540 * 960));
+        Assert.False(gpuLayer.ReadsTexels(tensor, 12 * 540 * 960));
         // Past the device's texel-buffer limit, or from a caller's buffer made without texel usage, the CPU
         // tuning falls back to storage-buffer reads.
-        Assert.False(GpuLayer.ReadsTexels(_cpuTuned, tensor, (long)_cpuTuned.Properties.Limits.MaxTexelBufferElements + 1));
-        Assert.False(GpuLayer.ReadsTexels(_cpuTuned, plain, 12 * 540 * 960));
+        Assert.False(cpuLayer.ReadsTexels(tensor, (long)_context.Properties.Limits.MaxTexelBufferElements + 1));
+        Assert.False(cpuLayer.ReadsTexels(plain, 12 * 540 * 960));
     }
 
-    private static string Tuning(GpuContext context) => context.TuneForCpu ? "CPU tuning" : "GPU tuning";
+    private static string Tuning(KernelTuning tuning) => tuning.CpuStyle ? "CPU tuning" : "GPU tuning";
 
-    private static HostTensor Run(GpuContext context, LayerSpec spec, HostTensor x)
+    private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor x)
     {
-        using var input = new GpuTensor(context, x.Shape, x.ToFloat());
-        return Run(context, spec, input);
+        using var input = new GpuTensor(_context, x.Shape, x.ToFloat());
+        return Run(tuning, spec, input);
     }
 
-    private static HostTensor Run(GpuContext context, LayerSpec spec, GpuTensor input)
+    private HostTensor Run(KernelTuning tuning, LayerSpec spec, GpuTensor input)
     {
-        using var layer = GpuLayer.Create(context, spec);
+        var context = _context;
+        using var layer = GpuLayer.Create(context, spec, tuning: tuning);
         var x = input;
         using var output = new GpuTensor(context, layer.OutputShape(new[] { x.Shape }));
         using var dispatch = layer.Bind(new[] { input }, output);
@@ -216,7 +209,6 @@ public sealed class KernelTuningTests : IDisposable
 
     public void Dispose()
     {
-        _cpuTuned.Dispose();
-        _gpuTuned.Dispose();
+        _context.Dispose();
     }
 }

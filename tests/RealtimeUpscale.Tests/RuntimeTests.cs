@@ -45,7 +45,6 @@ public sealed unsafe class RuntimeTests : GpuTest
             GpuContext.Create(new GpuContextOptions { Device = "no-such-gpu-anywhere" }));
         Assert.Contains("no-such-gpu-anywhere", e.Message);
         Assert.Contains(Context.DeviceName, e.Message);
-        Assert.Contains(GpuContextOptions.DeviceEnvironmentVariable, e.Message);
     }
 
     [Fact]
@@ -102,10 +101,10 @@ public sealed unsafe class RuntimeTests : GpuTest
     [Fact]
     public void BuffersShareMemoryBlocksAndReleaseDedicatedOnes()
     {
-        var memory = Context.Memory;
-        int before = memory.BlockCount;
+        int before = Context.MemoryStatistics.Blocks;
         var buffers = Enumerable.Range(0, 200).Select(i => new GpuBuffer(Context, 1000 + (ulong)i * 16)).ToList();
-        Assert.True(memory.BlockCount <= before + 1, $"200 small buffers took {memory.BlockCount - before} new blocks.");
+        int after = Context.MemoryStatistics.Blocks;
+        Assert.True(after <= before + 1, $"200 small buffers took {after - before} new blocks.");
         for (int i = 0; i < buffers.Count; i++)
         {
             buffers[i].Write<float>(new[] { i + 0.5f });
@@ -118,12 +117,12 @@ public sealed unsafe class RuntimeTests : GpuTest
         }
         buffers.ForEach(b => b.Dispose());
 
-        int withSmall = memory.BlockCount;
+        int withSmall = Context.MemoryStatistics.Blocks;
         using (var big = new GpuBuffer(Context, 100UL << 20))
         {
-            Assert.Equal(withSmall + 1, memory.BlockCount);
+            Assert.Equal(withSmall + 1, Context.MemoryStatistics.Blocks);
         }
-        Assert.Equal(withSmall, memory.BlockCount);
+        Assert.Equal(withSmall, Context.MemoryStatistics.Blocks);
     }
 
     [Fact]
@@ -139,26 +138,25 @@ public sealed unsafe class RuntimeTests : GpuTest
     }
 
     [Fact]
-    public void PipelineCacheIsPersistedAndReloaded()
+    public void PipelineCacheBytesComeOutAndGoBackIn()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "rtup-cache-" + Guid.NewGuid().ToString("N"));
-        string path = Path.Combine(dir, "pipelines.bin");
-        try
+        byte[] data;
+        uint vendor;
+        using (var first = GpuContext.Create(new GpuContextOptions { EnableValidation = true }))
         {
-            var options = new GpuContextOptions { EnableValidation = true, PipelineCachePath = path };
-            using (var first = GpuContext.Create(options))
-            {
-                using var layer = GpuLayer.Create(first, new PixelShuffleSpec(2));
-            }
-            Assert.True(new FileInfo(path).Length > 16);
-            using var second = GpuContext.Create(options);
-            using var again = GpuLayer.Create(second, new PixelShuffleSpec(2));
-            Assert.Equal(0, second.Validation!.Count);
+            using var layer = GpuLayer.Create(first, new PixelShuffleSpec(2));
+            data = first.GetPipelineCacheData();
+            vendor = first.Properties.VendorID;
         }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        // The bytes start with the driver's cache header: its length (at least 32), version one, the vendor.
+        Assert.True(data.Length >= 32, $"{data.Length} bytes");
+        Assert.True(BitConverter.ToUInt32(data, 0) >= 32);
+        Assert.Equal(1u, BitConverter.ToUInt32(data, 4));
+        Assert.Equal(vendor, BitConverter.ToUInt32(data, 8));
+        using var second = GpuContext.Create(new GpuContextOptions { EnableValidation = true, PipelineCacheData = data });
+        using var again = GpuLayer.Create(second, new PixelShuffleSpec(2));
+        Assert.True(second.GetPipelineCacheData().Length >= data.Length);
+        Assert.Equal(0, second.Validation!.Count);
     }
 
     [Fact]
@@ -334,7 +332,7 @@ public sealed unsafe class RuntimeTests : GpuTest
     {
         // Discrete GPUs have no host-visible device memory; this forces their upload/download path here.
         using var staged = GpuContext.Create(new GpuContextOptions { EnableValidation = true, MapDeviceMemory = false });
-        Assert.False(staged.Memory.DeviceMemoryIsMapped);
+        Assert.False(staged.DeviceMemoryIsMapped);
         var rng = new Random(8);
         var x = HostTensor.Random(rng, 3, 13, 7);
         var spec = new Conv2dSpec
@@ -358,21 +356,20 @@ public sealed unsafe class RuntimeTests : GpuTest
     }
 
     [Fact]
-    public void EnvironmentVariableChoosesTheDevice()
+    public void LibraryReadsNoDeviceEnvironmentVariable()
     {
-        string? before = Environment.GetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable);
+        // An embedding engine's device choice must not be overridden by the CLI's variable.
+        string? before = Environment.GetEnvironmentVariable("RTUP_DEVICE");
         try
         {
-            Environment.SetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable, "no-such-device-by-env");
-            var e = Assert.Throws<GpuUnavailableException>(() => GpuContext.Create());
-            Assert.Contains("no-such-device-by-env", e.Message);
-            Environment.SetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable, Context.DeviceName);
-            using var chosen = GpuContext.Create();
+            Environment.SetEnvironmentVariable("RTUP_DEVICE", "no-such-device-by-env");
+            using var chosen = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
             Assert.Equal(Context.DeviceName, chosen.DeviceName);
+            Assert.DoesNotContain("no-such-device-by-env", string.Join(" ", chosen.Candidates));
         }
         finally
         {
-            Environment.SetEnvironmentVariable(GpuContextOptions.DeviceEnvironmentVariable, before);
+            Environment.SetEnvironmentVariable("RTUP_DEVICE", before);
         }
     }
 }

@@ -59,16 +59,16 @@ public sealed class TilingTests : GpuTest
         // narrower last tile 16, so pixels sit in other slots than untiled.
         var definition = ModelDefinition.Load(SharedData.FsrcnnModel("FSRCNN_x2.onnx"));
         using var context = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
-        context.TuneForCpuOverride = true; // the width-dependent pixels per invocation, on any device
+        var tuning = new KernelTuning { CpuStyle = true }; // the width-dependent pixels per invocation, on any device
         var rng = new Random(3);
         var a = new byte[509 * 17 * 3];
         var b = new byte[150 * 40 * 3];
         rng.NextBytes(a);
         rng.NextBytes(b);
-        using var tiled = new TiledUpscaler(context, definition, 200);
+        using var tiled = new TiledUpscaler(context, definition, 200, tuning);
 
         var first = tiled.Upscale(a, 509, 17, PixelFormat.Rgb);
-        Assert.Equal(Untiled(context, definition, a, 509, 17), first);
+        Assert.Equal(Untiled(context, tuning, definition, a, 509, 17), first);
         int sizesOfA = tiled.UpscalerCount;
         Assert.True(sizesOfA >= 2, "the image must span several tile sizes");
         tiled.ReleaseUnused();
@@ -76,11 +76,11 @@ public sealed class TilingTests : GpuTest
         tiled.ReleaseUnused();
         Assert.Equal(sizesOfA, tiled.UpscalerCount);
 
-        Assert.Equal(Untiled(context, definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
+        Assert.Equal(Untiled(context, tuning, definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
         Assert.True(tiled.UpscalerCount > 1);
         tiled.ReleaseUnused();
         Assert.Equal(1, tiled.UpscalerCount); // the second image's one tile size; the first image's are released
-        Assert.Equal(Untiled(context, definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
+        Assert.Equal(Untiled(context, tuning, definition, b, 150, 40), tiled.Upscale(b, 150, 40, PixelFormat.Rgb));
         Assert.Empty(context.Validation!.Drain());
     }
 
@@ -96,8 +96,7 @@ public sealed class TilingTests : GpuTest
         {
             warm.Upscale(new byte[9 * 9 * 4], PixelFormat.Rgba);
         }
-        var memory = context.Memory;
-        ulong start = memory.BytesInUse;
+        ulong start = context.MemoryStatistics.BytesAllocated;
 
         // What the tiler holds beside its bindings' tensors while bound, and once every tile size is released:
         // the weights, after one tile size and after several.
@@ -106,16 +105,16 @@ public sealed class TilingTests : GpuTest
             using var tiled = new TiledUpscaler(context, definition, tile);
             tiled.Upscale(pixels, 41, 29, PixelFormat.Rgba);
             int sizes = tiled.UpscalerCount;
-            ulong besideTensors = memory.BytesInUse - start - tiled.BindingBytes;
+            ulong besideTensors = context.MemoryStatistics.BytesAllocated - start - tiled.BindingBytes;
             tiled.ReleaseUnused();
             tiled.ReleaseUnused();
             Assert.Equal(0, tiled.UpscalerCount);
-            return (memory.BytesInUse - start, besideTensors, sizes);
+            return (context.MemoryStatistics.BytesAllocated - start, besideTensors, sizes);
         }
 
         var one = Run(64);
         var several = Run(12);
-        Assert.Equal(start, memory.BytesInUse); // a disposed tiler leaves nothing behind
+        Assert.Equal(start, context.MemoryStatistics.BytesAllocated); // a disposed tiler leaves nothing behind
         Assert.Equal(1, one.Sizes);
         Assert.True(several.Sizes >= 4, $"the image must span several tile sizes, got {several.Sizes}");
         // The model's weights (at least its float32 convolution weights) plus the colour matrices, once.
@@ -136,9 +135,9 @@ public sealed class TilingTests : GpuTest
         Assert.Empty(context.Validation!.Drain());
     }
 
-    private static byte[] Untiled(GpuContext context, ModelDefinition definition, byte[] pixels, int w, int h)
+    private static byte[] Untiled(GpuContext context, KernelTuning tuning, ModelDefinition definition, byte[] pixels, int w, int h)
     {
-        using var upscaler = new Upscaler(context, definition, w, h);
+        using var upscaler = new Upscaler(context, definition, w, h, tuning);
         return upscaler.Upscale(pixels, PixelFormat.Rgb);
     }
 }

@@ -19,7 +19,7 @@ public sealed class Conv2dLayer : GpuLayer
     private readonly int _maxPixels;
     private readonly Conv2dKernel.Constants _constants;
 
-    internal Conv2dLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
+    internal Conv2dLayer(GpuContext context, LayerSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         (_conv, _upsample, var shuffle) = spec switch
         {
@@ -29,7 +29,7 @@ public sealed class Conv2dLayer : GpuLayer
             BlurPoolSpec b => (b.ToConv2d(), null, null),
             _ => throw new ArgumentException($"Layer '{name}': {spec.GetType().Name} is not a convolution."),
         };
-        bool cpu = context.TuneForCpu;
+        bool cpu = tuning.CpuStyle;
         (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups, cpu ? 16 : 32);
         var act = _conv.Activation;
         var values = PadTo(_conv.Weights, _stride * (_conv.Weights.Length / _conv.OutChannels))
@@ -74,9 +74,9 @@ public sealed class Conv2dLayer : GpuLayer
             PadTop = _conv.Padding.Top, PadLeft = _conv.Padding.Left, Groups = _conv.Groups,
             ScaleY = scales.Item1, ScaleX = scales.Item2, OcStride = _stride, PeriodY = periods.Item1, PeriodX = periods.Item2,
         };
-        bool texels = ReadsTexels(Context, inputs[0].Buffer, input.ElementCount);
+        bool texels = ReadsTexels(inputs[0].Buffer, input.ElementCount);
         // GPUs keep the layer's own count; CPU devices fit it to the width.
-        int pixels = Context.TuneForCpu ? PixelsForWidth(_maxPixels, conv.Width) : _maxPixels;
+        int pixels = Tuning.CpuStyle ? PixelsForWidth(_maxPixels, conv.Width) : _maxPixels;
         var pipeline = _pipeline;
         if (texels || pixels != _maxPixels)
         {

@@ -16,7 +16,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
     private readonly int _stride;
     private readonly Deconv2dKernel.Constants _constants;
 
-    internal ConvTranspose2dLayer(GpuContext context, ConvTranspose2dSpec spec, string name) : base(context, spec, name)
+    internal ConvTranspose2dLayer(GpuContext context, ConvTranspose2dSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         _spec = spec;
         var (block, stride) = ChannelBlocking(spec.OutChannels, spec.Groups, maxBlock: 8);
@@ -63,7 +63,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
             InPadH = i.Height + _spec.InputPadding.Top + _spec.InputPadding.Bottom,
             InPadW = i.Width + _spec.InputPadding.Left + _spec.InputPadding.Right, OcStride = _stride,
         };
-        bool texels = ReadsTexels(Context, inputs[0].Buffer, i.ElementCount);
+        bool texels = ReadsTexels(inputs[0].Buffer, i.ElementCount);
         var pipeline = _pipeline;
         if (texels)
         {

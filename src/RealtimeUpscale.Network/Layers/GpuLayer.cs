@@ -13,12 +13,13 @@ public abstract class GpuLayer : IDisposable
 {
     private bool _disposed;
 
-    /// <summary>Creates the layer on <paramref name="context"/>.</summary>
-    protected GpuLayer(GpuContext context, LayerSpec spec, string name)
+    /// <summary>Creates the layer on <paramref name="context"/>; a null tuning is the device's default.</summary>
+    protected GpuLayer(GpuContext context, LayerSpec spec, string name, KernelTuning? tuning = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(spec);
         Context = context;
+        Tuning = tuning ?? KernelTuning.ForDevice(context.Traits);
         Spec = spec;
         Name = name;
         try
@@ -34,6 +35,9 @@ public abstract class GpuLayer : IDisposable
     /// <summary>The context the layer lives on.</summary>
     protected GpuContext Context { get; }
 
+    /// <summary>How the layer's kernels are configured.</summary>
+    public KernelTuning Tuning { get; }
+
     /// <summary>The spec the layer runs.</summary>
     public LayerSpec Spec { get; }
 
@@ -44,18 +48,21 @@ public abstract class GpuLayer : IDisposable
     /// Creates the GPU layer for any spec of an optimised graph, as the spec says: a transposed convolution runs
     /// as one (the graph pass <see cref="Passes.StridedDeconvToSubPixel"/> is what turns it into a sub-pixel
     /// convolution). The unfused-only <see cref="PadSpec"/> and <see cref="ActivationSpec"/> have no layer.
+    /// Its kernels are tuned by <paramref name="tuning"/> (null: for the device).
     /// </summary>
-    public static GpuLayer Create(GpuContext context, LayerSpec spec, string? name = null)
+    public static GpuLayer Create(GpuContext context, LayerSpec spec, string? name = null, KernelTuning? tuning = null)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        tuning ??= KernelTuning.ForDevice(context.Traits);
         name ??= spec.GetType().Name.Replace("Spec", "", StringComparison.Ordinal);
         try
         {
             return spec switch
             {
-                Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec => new Conv2dLayer(context, spec, name),
-                ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name),
+                Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec => new Conv2dLayer(context, spec, name, tuning),
+                ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name, tuning),
                 PixelShuffleSpec p => new PixelShuffleLayer(context, p, name),
-                UpsampleSpec u => new UpsampleLayer(context, u, name),
+                UpsampleSpec u => new UpsampleLayer(context, u, name, tuning),
                 BinarySpec or ScaleBiasSpec => new ElementwiseLayer(context, spec, name),
                 CropSpec c => new CropLayer(context, c, name),
                 ConcatSpec c => new ConcatLayer(context, c, name),
@@ -187,8 +194,8 @@ public abstract class GpuLayer : IDisposable
     /// a loop over the SIMD lanes, when the input fits in one texel-buffer view and its buffer allows one
     /// (buffers the library makes do; a caller's own may not).
     /// </summary>
-    internal static bool ReadsTexels(GpuContext context, GpuBuffer input, long inputElements) =>
-        context.TuneForCpu && ComputeDispatch.CanViewAsTexels(context, inputElements) &&
+    internal bool ReadsTexels(GpuBuffer input, long inputElements) =>
+        Tuning.CpuStyle && ComputeDispatch.CanViewAsTexels(Context, inputElements) &&
         input.Usage.HasFlag(Silk.NET.Vulkan.BufferUsageFlags.UniformTexelBufferBit);
 
     /// <summary>Binding 3 of convolutions reads parameters as a 64 KiB uniform block (include/params.glsl).</summary>

@@ -33,7 +33,7 @@ public sealed class UpsampleLayer : GpuLayer
     private readonly UpsampleSpec _spec;
     private readonly ComputePipeline _pipeline;
 
-    internal UpsampleLayer(GpuContext context, UpsampleSpec spec, string name) : base(context, spec, name)
+    internal UpsampleLayer(GpuContext context, UpsampleSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         _spec = spec;
         _pipeline = Pipeline(texels: false);
@@ -54,7 +54,7 @@ public sealed class UpsampleLayer : GpuLayer
             Channels = i.Channels, InH = i.Height, InW = i.Width, OutH = o.Height, OutW = o.Width, ScaleY = sy, ScaleX = sx,
             PeriodY = py, PeriodX = px,
         };
-        bool texels = ReadsTexels(Context, inputs[0].Buffer, i.ElementCount);
+        bool texels = ReadsTexels(inputs[0].Buffer, i.ElementCount);
         return NewDispatch(texels ? Pipeline(texels: true) : _pipeline, d => InputTexels(d, 2, inputs[0], texels)
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, output.Buffer, write: true)

@@ -1,0 +1,62 @@
+using Silk.NET.Core.Native;
+using Silk.NET.Vulkan;
+
+namespace RealtimeUpscale.Runtime;
+
+/// <summary>
+/// What the library and its kernels need to know about a device, queried once: kernels and applications
+/// choose their own settings from these facts (the context itself applies no tuning policy).
+/// </summary>
+/// <param name="Name">The driver's device name.</param>
+/// <param name="Type">Discrete, integrated, virtual or CPU.</param>
+/// <param name="ApiVersion">The Vulkan version the device supports, as "1.3.239".</param>
+/// <param name="HostVisibleDeviceMemory">Whether some device-local memory type is also host-visible and
+/// host-coherent (CPU and integrated devices), so that uploads can skip staging copies.</param>
+/// <param name="SubgroupSize">Invocations per subgroup (1 when the device does not report it).</param>
+/// <param name="TimestampValidBits">Valid bits of a timestamp on the chosen queue family; 0 means none.</param>
+/// <param name="TimestampPeriod">Nanoseconds per timestamp tick.</param>
+/// <param name="StorageImageWriteWithoutFormat">Whether shaders may write storage images declared without a
+/// format qualifier (the feature must also be enabled on the device).</param>
+public sealed record DeviceTraits(
+    string Name,
+    PhysicalDeviceType Type,
+    string ApiVersion,
+    bool HostVisibleDeviceMemory,
+    uint SubgroupSize,
+    uint TimestampValidBits,
+    double TimestampPeriod,
+    bool StorageImageWriteWithoutFormat)
+{
+    /// <summary>Whether the queue family writes timestamps.</summary>
+    public bool SupportsTimestamps => TimestampValidBits > 0;
+
+    /// <summary>Queries the traits of <paramref name="device"/> for work on <paramref name="queueFamily"/>.</summary>
+    public static unsafe DeviceTraits Query(Vk vk, PhysicalDevice device, uint queueFamily)
+    {
+        ArgumentNullException.ThrowIfNull(vk);
+        vk.GetPhysicalDeviceProperties(device, out var props);
+        vk.GetPhysicalDeviceFeatures(device, out var features);
+        vk.GetPhysicalDeviceMemoryProperties(device, out var memory);
+        const MemoryPropertyFlags mappable = MemoryPropertyFlags.DeviceLocalBit | MemoryPropertyFlags.HostVisibleBit |
+                                             MemoryPropertyFlags.HostCoherentBit;
+        bool hostVisible = false;
+        for (int i = 0; i < memory.MemoryTypeCount; i++)
+        {
+            hostVisible |= (memory.MemoryTypes[i].PropertyFlags & mappable) == mappable;
+        }
+        uint subgroup = 1;
+        if (props.ApiVersion >= Vk.Version11)
+        {
+            var sub = new PhysicalDeviceSubgroupProperties(sType: StructureType.PhysicalDeviceSubgroupProperties);
+            var props2 = new PhysicalDeviceProperties2(sType: StructureType.PhysicalDeviceProperties2, pNext: &sub);
+            vk.GetPhysicalDeviceProperties2(device, &props2);
+            subgroup = Math.Max(sub.SubgroupSize, 1);
+        }
+        var families = DeviceSelector.QueueFamilies(vk, device);
+        uint validBits = queueFamily < families.Count ? families[(int)queueFamily].TimestampValidBits : 0;
+        return new DeviceTraits(
+            SilkMarshal.PtrToString((nint)props.DeviceName) ?? "unknown device", props.DeviceType,
+            DeviceSelector.FormatVersion(props.ApiVersion), hostVisible, subgroup, validBits,
+            props.Limits.TimestampPeriod, features.ShaderStorageImageWriteWithoutFormat);
+    }
+}
