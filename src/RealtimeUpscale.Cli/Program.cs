@@ -268,8 +268,13 @@ public static class Program
     /// </summary>
     private static int RunCode(ParseResult r, Func<GpuContext, int> body) => CliErrors.Guard(r.GetValue(s_json), () =>
     {
-        using var gpu = GpuContext.Create(new GpuContextOptions { Device = r.GetValue(s_device), EnableValidation = r.GetValue(s_validate) });
+        string cacheFile = PipelineCacheFile();
+        using var gpu = GpuContext.Create(new GpuContextOptions
+        {
+            Device = r.GetValue(s_device), EnableValidation = r.GetValue(s_validate), PipelineCacheData = ReadCache(cacheFile),
+        });
         int code = body(gpu);
+        SaveCache(cacheFile, gpu);
         if (gpu.Validation is { Count: > 0 } log)
         {
             foreach (var m in log.Messages)
@@ -280,4 +285,45 @@ public static class Program
         }
         return code;
     });
+
+    /// <summary>
+    /// Where the driver's pipeline cache is kept between runs: <c>$XDG_CACHE_HOME/rtup/pipelines.bin</c>, else
+    /// <c>~/.cache/rtup/pipelines.bin</c>. The driver ignores a cache written for another device or driver.
+    /// </summary>
+    private static string PipelineCacheFile()
+    {
+        string? root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (string.IsNullOrEmpty(root))
+        {
+            root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        }
+        return Path.Combine(root, "rtup", "pipelines.bin");
+    }
+
+    /// <summary>The cached bytes, or null when there are none or they cannot be read (the cache only saves compile time).</summary>
+    private static byte[]? ReadCache(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? File.ReadAllBytes(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Stores the context's pipeline cache atomically; a failure to write it only costs compile time next run.</summary>
+    private static void SaveCache(string path, GpuContext gpu)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            AtomicFile.WriteAllBytes(path, gpu.GetPipelineCacheData());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or VulkanException)
+        {
+            // Nothing to report: the run itself succeeded.
+        }
+    }
 }
