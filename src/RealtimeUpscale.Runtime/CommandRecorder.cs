@@ -34,7 +34,9 @@ public sealed unsafe class CommandRecorder
     /// <summary>
     /// Wraps <paramref name="commandBuffer"/>, which must be in the recording state, come from a pool of
     /// <see cref="GpuContext.QueueFamilyIndex"/>, and be outside a render pass, and first records the
-    /// context's pending uploads and image transitions into it (<see cref="GpuContext.RecordPendingTransfers"/>).
+    /// context's pending uploads and image transitions into it (<see cref="GpuContext.RecordPendingTransfers"/>),
+    /// and again before each later dispatch or copy when more were asked for meanwhile (a layer built while
+    /// recording). With several threads recording at once, the first recorder to take them records them.
     /// <paramref name="frameIndex"/> is the host's number for the frame this command buffer belongs to
     /// (increasing); staging buffers used here are destroyed once the host reports it complete with
     /// <see cref="GpuContext.CompleteFrames"/>.
@@ -84,6 +86,7 @@ public sealed unsafe class CommandRecorder
     public void Dispatch(ComputeDispatch pass)
     {
         ArgumentNullException.ThrowIfNull(pass);
+        TakePendingTransfers();
         pass.EnsureComplete();
         Access(pass.Accesses);
         var vk = _context.Vk;
@@ -123,6 +126,7 @@ public sealed unsafe class CommandRecorder
         ArgumentNullException.ThrowIfNull(destination);
         source.ThrowIfDisposed();
         destination.ThrowIfDisposed();
+        TakePendingTransfers();
         Access(new[] { (source.Handle.Handle, false), (destination.Handle.Handle, true) });
         var region = new BufferCopy(sourceOffset, destinationOffset, size);
         _context.Vk.CmdCopyBuffer(CommandBuffer, source.Handle, destination.Handle, 1, in region);
@@ -133,6 +137,7 @@ public sealed unsafe class CommandRecorder
     {
         ArgumentNullException.ThrowIfNull(destination);
         destination.ThrowIfDisposed();
+        TakePendingTransfers();
         Access(new[] { (destination.Handle.Handle, true) });
         _context.Vk.CmdFillBuffer(CommandBuffer, destination.Handle, 0, Vk.WholeSize, value);
     }
@@ -147,6 +152,7 @@ public sealed unsafe class CommandRecorder
         ArgumentNullException.ThrowIfNull(destination);
         source.ThrowIfDisposed();
         destination.ThrowIfDisposed();
+        TakePendingTransfers();
         Access(new[] { (source.Handle.Handle, false), (destination.Image.Handle, true) });
         var region = Region(destination.Width, destination.Height);
         TransitionImage(destination.Image, ImageLayout.General, ImageLayout.TransferDstOptimal);
@@ -161,6 +167,7 @@ public sealed unsafe class CommandRecorder
         ArgumentNullException.ThrowIfNull(destination);
         source.ThrowIfDisposed();
         destination.ThrowIfDisposed();
+        TakePendingTransfers();
         Access(new[] { (source.Image.Handle, false), (destination.Handle.Handle, true) });
         var region = Region(source.Width, source.Height);
         TransitionImage(source.Image, ImageLayout.General, ImageLayout.TransferSrcOptimal);
@@ -214,6 +221,19 @@ public sealed unsafe class CommandRecorder
 
     internal void ResetQueries(QueryPool pool, uint count) =>
         _context.Vk.CmdResetQueryPool(CommandBuffer, pool, 0, count);
+
+    /// <summary>
+    /// Records transfers asked for since this recorder began (a layer built or a tensor uploaded while recording,
+    /// on a <see cref="GpuContext.NeverSubmit"/> context) before the command that may use them. The context
+    /// empties its list before recording it, so the copies recorded here do not come back to this method.
+    /// </summary>
+    private void TakePendingTransfers()
+    {
+        if (_context.PendingTransferCount > 0)
+        {
+            _context.RecordPendingTransfers(this);
+        }
+    }
 
     private void Access(IEnumerable<(ulong Resource, bool Write)> accesses)
     {

@@ -124,6 +124,51 @@ public sealed unsafe class BorrowedContextTests : IDisposable
     }
 
     [Fact]
+    public void UploadsAskedForWhileRecordingComeBeforeTheDispatchThatUsesThem()
+    {
+        // An upscaler builds some layers the first time it records: their weights must be copied before use.
+        var x = HostTensor.Random(new Random(33), 2, 7, 5);
+        var spec = new ScaleBiasSpec(new[] { 3f, -2f }, new[] { 0.25f, 1f });
+        using var counting = new CountingVulkan();
+        var context = GpuContext.Borrow(counting.Vk, _instance.Handle, _physical, _device, _queue, _family,
+            new GpuContextOptions { NeverSubmit = true, MapDeviceMemory = false });
+        var vk = _instance.Vk;
+        var alloc = new CommandBufferAllocateInfo(commandPool: _pool, level: CommandBufferLevel.Primary, commandBufferCount: 1);
+        vk.AllocateCommandBuffers(_device, in alloc, out var cmd).Check("vkAllocateCommandBuffers");
+        var begin = new CommandBufferBeginInfo(flags: CommandBufferUsageFlags.OneTimeSubmitBit);
+        vk.BeginCommandBuffer(cmd, in begin).Check("vkBeginCommandBuffer");
+        var recorder = new CommandRecorder(context, cmd, frameIndex: 4);
+
+        var layer = Network.Layers.GpuLayer.Create(context, spec);
+        var input = new GpuTensor(context, x.Shape, x.ToFloat());
+        var output = new GpuTensor(context, x.Shape);
+        var dispatch = layer.Bind(input, output);
+        var download = new GpuBuffer(context, x.Shape.ByteSize, MemoryUsage.Download, BufferUsageFlags.TransferDstBit);
+        Assert.Equal(2, context.PendingTransferCount);
+        recorder.Dispatch(dispatch);
+        Assert.Equal(0, context.PendingTransferCount);
+        recorder.CopyBuffer(output.Buffer, download, x.Shape.ByteSize);
+        recorder.BarrierToHost();
+        vk.EndCommandBuffer(cmd).Check("vkEndCommandBuffer");
+        var fenceInfo = new FenceCreateInfo(flags: FenceCreateFlags.None);
+        vk.CreateFence(_device, in fenceInfo, null, out var fence).Check("vkCreateFence");
+        var submit = new SubmitInfo(commandBufferCount: 1, pCommandBuffers: &cmd);
+        vk.QueueSubmit(_queue, 1, in submit, fence).Check("vkQueueSubmit");
+        vk.WaitForFences(_device, 1, in fence, true, ulong.MaxValue).Check("vkWaitForFences");
+        vk.DestroyFence(_device, fence, null);
+        context.CompleteFrames(4);
+
+        var result = new float[x.Data.Length];
+        download.Read<float>(result);
+        Compare.Close(CpuReference.ScaleBias(x, spec), HostTensor.FromFloat(x.Shape, result));
+        layer.Dispose();
+        context.Dispose(); // the rest is the context's to destroy
+        Assert.Equal(0, counting.Submits);
+        Assert.Equal(0, counting.DeviceWaits);
+        Assert.Empty(_instance.Validation!.Drain());
+    }
+
+    [Fact]
     public void TheCountingTableSeesASubmissionWhenOneIsMade()
     {
         // The control for the test above: the same table counts the submission of a context that may submit.
