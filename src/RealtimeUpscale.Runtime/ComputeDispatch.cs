@@ -177,6 +177,7 @@ public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
     /// <summary>Sets the push constants from an unmanaged struct of exactly the pipeline's push size.</summary>
     public ComputeDispatch Push<T>(in T constants) where T : unmanaged
     {
+        ThrowIfDisposed();
         if (sizeof(T) != _push.Length)
         {
             throw new ArgumentException($"'{Pipeline.Name}' takes {_push.Length} bytes of push constants, got {sizeof(T)}.");
@@ -189,6 +190,7 @@ public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
     /// <paramref name="z"/> invocations with workgroups of the given size.</summary>
     public ComputeDispatch Cover(long x, long y, long z, uint localX, uint localY, uint localZ)
     {
+        ThrowIfDisposed();
         var limits = _context.Properties.Limits;
         uint gx = checked((uint)((x + localX - 1) / localX));
         uint gy = checked((uint)((y + localY - 1) / localY));
