@@ -3,16 +3,20 @@
     /usr/bin/python3 training/train.py --family deconv|subpixel|resizeconv --scale 2|3|4 [--color y|rgb]
         [--budget-minutes M] [--iterations N] [--out DIR] [--export PATH] [--resume] [--seed N]
         [--smoke] [--init-only] [-d 56] [-s 12] [-m 4] [--head-kernel K] [--batch 32] [--patch P]
-        [--lr 1e-3] [--loss l1|mse] [--val-every N] [--log-every N] [--threads 2] [--init-from MODEL.onnx]
+        [--lr 1e-3] [--loss l1|mse] [--val-every N] [--patience K] [--log-every N] [--threads 2]
+        [--init-from MODEL.onnx] [--list-data]
 
 The network (training/networks.py): FSRCNN's body (d, s, m) and a deconv, subpixel or resizeconv head.
 Data (training/data.py): T91 + General100 from ../shared/datasets, random downscales in [0.6, 1.0], flips
-and 90-degree rotations, LR made by the EVAL.md degradation (MATLAB bicubic, float). Validation: Set5 by
-the full EVAL.md protocol (training/evaluation.py); Set14 and BSD100 are never read here.
+and 90-degree rotations, LR made by the EVAL.md degradation (MATLAB bicubic, float), less the ten held-out
+images of training/validation_general100.txt (training/splits.py). Validation, which picks the exported
+checkpoint and may stop a run early (--patience), runs on those held-out images by the full EVAL.md protocol
+(training/evaluation.py). Set5 is read once, after training, to record the exported weights' PSNR in the
+metadata (psnr_set5, which the GPU test pins); Set14 and BSD100 are never read here.
 
 A run lives in --out (default training/runs/{family}_{color}_x{scale}/): log.txt, last.pt (model,
 optimizer, iteration, elapsed time, best PSNR, RNG states; written after every validation and on
-SIGINT/SIGTERM) and best.pt (the weights with the best Set5 PSNR). Both are written atomically.
+SIGINT/SIGTERM) and best.pt (the weights with the best validation PSNR). Both are written atomically.
 --resume continues from last.pt; without it, an existing last.pt stops the run rather than being
 overwritten. The batches are a pure function of (seed, iteration), so a resumed run sees the batches
 an uninterrupted one would.
@@ -27,13 +31,16 @@ At the end the best weights go to --export (default models/{family}_x{s}.onnx, m
 for RGB, relative to the repository root), checked as training/onnx_export.py describes.
 
 --smoke: 200 iterations on small patches (batch 4, 16x16 LR) of four T91 images, validation on the two
-smallest Set5 images, export (default {out}/smoke.onnx, {out} defaulting to
+smallest held-out images, export (default {out}/smoke.onnx, {out} defaulting to
 training/runs/{family}_{color}_x{s}_smoke/); about 3 s on two cores.
 
 --init-from MODEL.onnx: start the body (every layer before the head) from an exported model of the same
 colour space and body shape (d, s, m), at any scale and of any family; the head starts from its own
 initialisation. This is FSRCNN's transfer between scales (Dong et al. 2016, section 3.3: the convolution
 layers are shared, only the deconvolution layer differs), here also between heads.
+
+--list-data: prints the training and validation image paths of these settings as JSON and exits (the test
+suite checks them against the held-out list and the test sets).
 
 --init-only: no training; exports the randomly initialised network (metadata trained = "false"; default
 {out}/init.onnx), to measure what a head does before any learning.
@@ -61,12 +68,12 @@ from data import TrainingPatches  # noqa: E402
 from evaluation import EvalImage, bicubic_psnr, list_images, psnr_uint8, sr_to_y_uint8  # noqa: E402
 from networks import DEFAULT_HEAD_KERNEL, FAMILIES, SuperResolutionNet, count_cost  # noqa: E402
 import onnx_export  # noqa: E402
+import splits  # noqa: E402
 
 REPO_ROOT = os.path.dirname(HERE)
-DATASETS = os.path.join(os.path.dirname(REPO_ROOT), "shared", "datasets")
-TRAINING_SETS = ("T91", "General100")
-VALIDATION_SET = "Set5"
-TRAINING_DATA = "T91+General100, flips, rot90, downscale 0.6-1.0, MATLAB bicubic LR"
+DATASETS = splits.DATASETS
+VALIDATION_SET = "General100-held-out"
+TRAINING_DATA = ("T91+General100 less the held-out list, flips, rot90, downscale 0.6-1.0, MATLAB bicubic LR")
 DEFAULT_PATCH = {2: 32, 3: 24, 4: 24}
 DEFAULT_BUDGET_MINUTES = 60
 CHECKPOINT_FORMAT = 1
@@ -102,9 +109,12 @@ def parse_args(argv):
     p.add_argument("--refresh-every", type=int, default=4,
                    help="re-augment one training image every this many iterations")
     p.add_argument("--val-every", type=int, default=500, help="validate (and checkpoint) every N iterations")
+    p.add_argument("--patience", type=int, default=0,
+                   help="stop after K validations in a row without a new best (0: never stop early)")
     p.add_argument("--log-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--init-from", help="ONNX model whose body (all layers before the head) starts this run")
+    p.add_argument("--list-data", action="store_true", help="print the training and validation paths as JSON")
     args = p.parse_args(argv)
     if args.init_from is not None:
         args.init_from = os.path.abspath(args.init_from)
@@ -115,7 +125,7 @@ def parse_args(argv):
         value = getattr(args, name)
         if value is not None and value <= 0:
             p.error(f"{'-' if len(name) == 1 else '--'}{name.replace('_', '-')} must be positive")
-    for name in ("m", "warmup", "refresh_every"):
+    for name in ("m", "warmup", "refresh_every", "patience"):
         if getattr(args, name) < 0:
             p.error(f"{'-' if len(name) == 1 else '--'}{name.replace('_', '-')} must not be negative")
     if args.patch is None:
@@ -162,6 +172,7 @@ class Run:
         self.best_psnr = -math.inf
         self.best_iteration = -1
         self.last_validated = -1
+        self.stale_validations = 0
         self.bicubic = None
         self.stop_signal = None
 
@@ -188,10 +199,7 @@ class Run:
             self.log(f"body from {a.init_from}: {loaded} tensors")
 
     def load_validation(self):
-        paths = list_images(os.path.join(DATASETS, VALIDATION_SET))
-        if self.args.smoke:
-            # The two smallest images keep the smoke run short.
-            paths = sorted(paths, key=image_pixels)[:2]
+        paths = validation_paths(self.args)
         self.val_images = [EvalImage(p, self.args.scale, self.args.color) for p in paths]
         self.val_set = VALIDATION_SET if not self.args.smoke else \
             f"{VALIDATION_SET}[{','.join(im.name for im in self.val_images)}]"
@@ -199,11 +207,7 @@ class Run:
         self.log(f"{self.val_set} x{self.args.scale} bicubic PSNR {self.bicubic:.2f} dB (reference)")
 
     def load_training(self):
-        paths = []
-        for name in TRAINING_SETS:
-            paths += list_images(os.path.join(DATASETS, name))
-        if self.args.smoke:
-            paths = list_images(os.path.join(DATASETS, "T91"))[:4]
+        paths = training_paths(self.args)
         started = time.monotonic()
         self.data = TrainingPatches(paths, self.args.scale, self.args.color, self.args.patch, self.args.seed,
                                     refresh_every=self.args.refresh_every, log=self.log)
@@ -221,7 +225,7 @@ class Run:
             "format": CHECKPOINT_FORMAT, "config": self.config, "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(), "iteration": self.iteration, "elapsed_s": self.elapsed(),
             "best_psnr": self.best_psnr, "best_iteration": self.best_iteration, "bicubic_psnr": self.bicubic,
-            "last_validated": self.last_validated,
+            "last_validated": self.last_validated, "stale_validations": self.stale_validations,
             "rng": {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()},
         }
         atomic_save(state, self.checkpoint_path("last.pt"))
@@ -243,6 +247,7 @@ class Run:
         self.clock_start = time.monotonic()
         self.best_psnr, self.best_iteration = state["best_psnr"], state["best_iteration"]
         self.last_validated = state["last_validated"]
+        self.stale_validations = state.get("stale_validations", 0)
         random.setstate(state["rng"]["python"])
         np.random.set_state(state["rng"]["numpy"])
         torch.set_rng_state(state["rng"]["torch"])
@@ -251,12 +256,12 @@ class Run:
 
     # ------------------------------------------------------------- validation
 
-    def validate(self):
-        """Mean Set5 PSNR (dB, Y) of the current network by the EVAL.md protocol."""
+    def validate(self, images=None):
+        """Mean PSNR (dB, Y) of the current network on the held-out images (or `images`) by EVAL.md."""
         self.model.eval()
         values = []
         with torch.no_grad():
-            for im in self.val_images:
+            for im in self.val_images if images is None else images:
                 lr = im.lr[None, None] if self.args.color == "y" else im.lr.transpose(2, 0, 1)[None]
                 sr = self.model(torch.from_numpy(np.ascontiguousarray(lr, dtype=np.float32)))[0].numpy()
                 sr = sr[0] if self.args.color == "y" else sr.transpose(1, 2, 0)
@@ -270,8 +275,11 @@ class Run:
         improved = psnr > self.best_psnr
         if improved:
             self.best_psnr, self.best_iteration = psnr, self.iteration
+            self.stale_validations = 0
             atomic_save({"model": self.model.state_dict(), "iteration": self.iteration, "psnr": psnr,
                          "config": self.config}, self.checkpoint_path("best.pt"))
+        else:
+            self.stale_validations += 1
         self.last_validated = self.iteration
         self.save_checkpoint()
         seconds = time.monotonic() - started
@@ -302,7 +310,12 @@ class Run:
             return True
         if self.args.budget_minutes and self.elapsed() + reserve >= 60 * self.args.budget_minutes:
             return True
+        if self.early_stop():
+            return True
         return self.stop_signal is not None
+
+    def early_stop(self):
+        return 0 < self.args.patience <= self.stale_validations
 
     def loss(self, sr, hr):
         # L1 by default: although PSNR is an L2 measure, L1 training reaches a higher PSNR on SR networks
@@ -344,7 +357,9 @@ class Run:
             self.log(f"stopped by signal {self.stop_signal} at iteration {self.iteration}; checkpoint written, "
                      "--resume continues")
             return False
-        if self.last_validated != self.iteration:
+        if self.early_stop():
+            self.log(f"early stop: {self.stale_validations} validations without a new best")
+        elif self.last_validated != self.iteration:
             self.validate_and_keep()
         self.log(f"done: {self.iteration} iterations in {self.elapsed():.0f} s "
                  f"({self.iteration / max(self.elapsed(), 1e-9):.2f} it/s overall); best {self.best_psnr:.3f} dB "
@@ -361,11 +376,15 @@ class Run:
             psnr = best["psnr"]
         else:
             psnr = self.validate()
+        # Set5 is read here only, once the weights are chosen: the figure the GPU test pins.
+        set5 = [EvalImage(p, a.scale, a.color) for p in list_images(os.path.join(DATASETS, "Set5"))]
+        set5_psnr = self.validate(set5)
         metadata = {
             "colorspace": a.color, "scale": a.scale, "family": a.family, "input_range": "0-1",
             "training_data": "none (untrained)" if not trained else
             TRAINING_DATA + (" (smoke run: 4 T91 images)" if a.smoke else ""),
-            "val_psnr_set5": f"{psnr:.2f}", "params": self.params, "macs_per_input_pixel": self.macs,
+            "val_psnr": f"{psnr:.3f}", "psnr_set5": f"{set5_psnr:.2f}", "params": self.params,
+            "macs_per_input_pixel": self.macs,
             "iterations": self.iteration, "seed": a.seed, "trained": "true" if trained else "false",
             "architecture": self.model.architecture(), "loss": a.loss, "validation": self.val_set,
         }
@@ -374,7 +393,7 @@ class Run:
         onnx_export.export(self.model, a.export, metadata)
         shown = os.path.relpath(a.export)
         shown = a.export if shown.startswith("..") else shown
-        self.log(f"exported {shown} (Set5 PSNR {psnr:.2f} dB; checked: onnx.checker, "
+        self.log(f"exported {shown} ({self.val_set} PSNR {psnr:.3f} dB, Set5 {set5_psnr:.2f}; checked: onnx.checker, "
                  f"supported ops, graph output equals the network's)")
         self.log("metadata " + json.dumps({k: str(v) for k, v in metadata.items()}))
 
@@ -396,6 +415,18 @@ def keep_freed_memory():
     libc.mallopt(m_trim_threshold, 256 << 20)
 
 
+def training_paths(args):
+    if args.smoke:
+        return list_images(os.path.join(DATASETS, "T91"))[:4]
+    return splits.training_paths()
+
+
+def validation_paths(args):
+    paths = splits.validation_paths()
+    # The two smallest held-out images keep the smoke run short.
+    return sorted(paths, key=image_pixels)[:2] if args.smoke else paths
+
+
 def image_pixels(path):
     with Image.open(path) as im:
         return im.size[0] * im.size[1]
@@ -415,6 +446,9 @@ def atomic_save(obj, path):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.list_data:
+        print(json.dumps({"training": training_paths(args), "validation": validation_paths(args)}))
+        return 0
     keep_freed_memory()
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)

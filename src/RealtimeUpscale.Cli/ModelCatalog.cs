@@ -32,6 +32,26 @@ public static class ModelCatalog
         return loaded ?? ModelDefinition.Load(path);
     }
 
+    /// <summary>
+    /// The Set5 PSNR (dB, Y, by <c>../shared/EVAL.md</c>) the trainer measured in PyTorch on the exported weights:
+    /// metadata <c>psnr_set5</c>, measured once after training (checkpoints are chosen on held-out images), or
+    /// <c>val_psnr_set5</c> in models trained before that, whose checkpoints were chosen on Set5 itself. Null
+    /// when the model records neither.
+    /// </summary>
+    public static double? RecordedSet5Psnr(ModelInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        foreach (string key in new[] { "psnr_set5", "val_psnr_set5" })
+        {
+            if (info.Metadata.TryGetValue(key, out string? value) &&
+                double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double psnr))
+            {
+                return psnr;
+            }
+        }
+        return null;
+    }
+
     private static (string Path, ModelDefinition? Loaded) Find(string? nameOrPath)
     {
         var bundled = Bundled();
@@ -39,12 +59,12 @@ public static class ModelCatalog
         {
             // The default is chosen by the metadata of the models themselves, so each is loaded.
             var best = bundled.Select(f => (Path: f, Model: ModelDefinition.Load(f)))
-                .Where(m => Math.Abs(m.Model.Info.Scale - 2) < 1e-9 && m.Model.Info.Metadata.ContainsKey("val_psnr_set5") &&
+                .Where(m => Math.Abs(m.Model.Info.Scale - 2) < 1e-9 && RecordedSet5Psnr(m.Model.Info) is not null &&
                             m.Model.Info.Metadata.GetValueOrDefault("trained") != "false")
-                .OrderByDescending(m => double.Parse(m.Model.Info.Metadata["val_psnr_set5"], CultureInfo.InvariantCulture))
+                .OrderByDescending(m => RecordedSet5Psnr(m.Model.Info))
                 .FirstOrDefault();
             return best.Model is not null ? (best.Path, best.Model) : throw new ModelFormatException(
-                "No bundled model is installed (models/*.onnx with val_psnr_set5 metadata); pass --model PATH.onnx.");
+                "No bundled model is installed (models/*.onnx with psnr_set5 metadata); pass --model PATH.onnx.");
         }
         if (File.Exists(nameOrPath))
         {

@@ -230,7 +230,7 @@ public static class Program
             {
                 var m = ModelDefinition.Load(path);
                 Console.WriteLine($"{Path.GetFileNameWithoutExtension(path),-24} x{m.Info.Scale:0.##}  {m.Info.ColorSpace,-3}  " +
-                                  $"{m.Info.Metadata.GetValueOrDefault("family", "?"),-10}  Set5 {m.Info.Metadata.GetValueOrDefault("val_psnr_set5", "?")} dB");
+                                  $"{m.Info.Metadata.GetValueOrDefault("family", "?"),-10}  Set5 {ModelCatalog.RecordedSet5Psnr(m.Info)?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"} dB");
             }
             return 0;
         }));

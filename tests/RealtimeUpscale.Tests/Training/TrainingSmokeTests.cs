@@ -1,10 +1,9 @@
-using System.Diagnostics;
 using RealtimeUpscale.Cli;
 using RealtimeUpscale.Network;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace RealtimeUpscale.Tests;
+namespace RealtimeUpscale.Tests.Training;
 
 /// <summary>
 /// The trainer (training/train.py, Debian's python3-torch) in its smoke mode: a few hundred iterations on a
@@ -32,23 +31,9 @@ public sealed class TrainingSmokeTests : GpuTest, IDisposable
     private string Train(string family, string color, params string[] extra)
     {
         string export = Path.Combine(_dir, $"{family}_{color}_{string.Join("", extra).Trim('-')}.onnx");
-        var psi = new ProcessStartInfo("/usr/bin/python3")
-        {
-            WorkingDirectory = SharedData.RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[] { "training/train.py", "--family", family, "--scale", "2", "--color", color, "--export", export,
-                     "--out", Path.Combine(_dir, family + color + extra.Length) }.Concat(extra))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("/usr/bin/python3 did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(300_000), "the smoke training did not finish in 5 minutes");
-        Assert.True(process.ExitCode == 0, $"training/train.py failed ({process.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
-        _output.WriteLine(stdout.Result.Split('\n').LastOrDefault(l => l.Contains("exported")) ?? "");
+        string stdout = TrainerProcess.Run(TimeSpan.FromMinutes(5), new[] { "training/train.py", "--family", family, "--scale", "2",
+            "--color", color, "--export", export, "--out", Path.Combine(_dir, family + color + extra.Length) }.Concat(extra).ToArray());
+        _output.WriteLine(stdout.Split('\n').LastOrDefault(l => l.Contains("exported")) ?? "");
         return export;
     }
 
