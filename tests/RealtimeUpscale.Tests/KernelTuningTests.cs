@@ -28,12 +28,13 @@ public sealed class KernelTuningTests : IDisposable
     public static TheoryData<int, int, int, int, PaddingMode, int> Cases() => new()
     {
         // inC, outC, kernel, dilation, padding mode, width
-        { 1, 56, 5, 1, PaddingMode.Zeros, 301 },      // FSRCNN's first layer: 4 blocks of 14 channels
+        { 1, 56, 5, 1, PaddingMode.Zeros, 301 },      // FSRCNN's first layer: 7 blocks of 8 channels (CPU), 2 of 28 (GPU)
         { 12, 12, 3, 1, PaddingMode.Replicate, 263 },  // its mapping layers
         { 56, 4, 5, 1, PaddingMode.Reflect, 77 },      // its lowered deconvolution
         { 12, 56, 1, 1, PaddingMode.Zeros, 129 },      // its expanding 1x1
         { 3, 17, 9, 1, PaddingMode.Reflect, 45 },      // wide kernel: fewer pixels per invocation
         { 5, 7, 3, 2, PaddingMode.Zeros, 67 },         // dilation along x: one pixel per invocation
+        { 40, 72, 3, 1, PaddingMode.Zeros, 97 },       // waifu2x-like width: 104 KB of weights, read from the storage buffer
     };
 
     [Theory]
@@ -166,7 +167,8 @@ public sealed class KernelTuningTests : IDisposable
             InChannels = 12, OutChannels = 12, KernelH = 3, KernelW = 3, Padding = Padding.All(1),
             Weights = new float[12 * 12 * 9], Bias = new float[12],
         };
-        Assert.Equal(8, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: true));
+        Assert.Equal(16, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: true));
+        Assert.Equal(32, Conv2dLayer.PixelsPerInvocation(spec, 6, cpu: true));
         Assert.Equal(1, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: false));
         // Narrow outputs take fewer pixels per invocation than the layer allows, wide ones all of them.
         Assert.Equal(32, Conv2dLayer.PixelsForWidth(32, 1920));

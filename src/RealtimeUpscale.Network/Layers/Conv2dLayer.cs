@@ -30,7 +30,7 @@ public sealed class Conv2dLayer : GpuLayer
             _ => throw new ArgumentException($"Layer '{name}': {spec.GetType().Name} is not a convolution."),
         };
         bool cpu = tuning.CpuStyle;
-        (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups, cpu ? 16 : 32);
+        (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups, cpu ? CpuMaxBlock : 32);
         var act = _conv.Activation;
         var values = PadTo(_conv.Weights, _stride * (_conv.Weights.Length / _conv.OutChannels))
             .Concat(PadTo(_conv.Bias, _stride))
@@ -92,11 +92,20 @@ public sealed class Conv2dLayer : GpuLayer
     }
 
     /// <summary>
+    /// Output channels per invocation on CPU devices, at most. Measured on lavapipe (3x3, 32 -> 32, 480x270):
+    /// 8 channels of 32 pixels ran in 60 ms, 16 of 16 in 66 ms, 16 of 8 (the former choice) in 82 ms, 32 of 8 in
+    /// 110 ms: on a CPU device a texel gather and the loop around it cost more than a spilled accumulator, so
+    /// long rows of pixels win over many channels.
+    /// </summary>
+    internal const int CpuMaxBlock = 8;
+
+    /// <summary>
     /// Output pixels per invocation along x (the shader's PX; only for stride and dilation 1 along x). They
     /// share each input load, and each weight load feeds PX multiply-adds. On CPU devices, where a load costs
-    /// a gather and accumulators spill cheaply to the stack, up to 128 accumulators (measured best on
-    /// lavapipe: 3x3 12 -> 12 at PX 8 runs 3.4x faster than at PX 1); on GPUs, where registers set occupancy,
-    /// at most 64 and only for kernels 5 wide or more. The unrolled inner loop stays under ~1200 multiply-adds.
+    /// a gather and accumulators spill cheaply to the stack, up to 256 accumulators (lavapipe, FSRCNN x2 at
+    /// 960x540: 553 ms at 256 against 642 ms at 128 with the same channel blocks) and an unrolled inner loop of at
+    /// most ~1200 multiply-adds (2000 made the 5x5 layers slower); on GPUs, where registers set occupancy, at
+    /// most 64 accumulators and only for kernels 5 wide or more.
     /// </summary>
     internal static int PixelsPerInvocation(Conv2dSpec conv, int block, bool cpu)
     {
@@ -109,7 +118,7 @@ public sealed class Conv2dLayer : GpuLayer
             return conv.KernelW >= 5 ? (block <= 16 ? 4 : block <= 32 ? 2 : 1) : 1;
         }
         int px = 32;
-        while (px > 1 && (block * px > 128 || conv.KernelW * block * px > 1200))
+        while (px > 1 && (block * px > 256 || conv.KernelW * block * px > 1200))
         {
             px /= 2;
         }
