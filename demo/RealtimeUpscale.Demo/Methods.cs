@@ -1,6 +1,5 @@
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Network.Importers;
-using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Demo;
 

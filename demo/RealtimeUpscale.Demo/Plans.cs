@@ -1,4 +1,3 @@
-using RealtimeUpscale.Network;
 using RealtimeUpscale.Network.Kernels;
 using RealtimeUpscale.Runtime;
 using RealtimeUpscale.Upscaling;

@@ -22,7 +22,7 @@ public static class Program
     private static readonly List<System.Runtime.InteropServices.PosixSignalRegistration> SignalHandlers = new();
 
     // The options every command takes.
-    private static readonly Option<string?> s_device = new("--device")
+    private static readonly Option<string?> DeviceOption = new("--device")
     {
         Description = $"Vulkan device by index or name substring (default: ${DeviceEnvironmentVariable}, else the best)",
         Recursive = true,
@@ -30,8 +30,8 @@ public static class Program
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(DeviceEnvironmentVariable) is { Length: > 0 } v ? v : null,
     };
 
-    private static readonly Option<bool> s_validate = new("--validate") { Description = "Enable the Vulkan validation layer", Recursive = true };
-    private static readonly Option<bool> s_json = new("--json") { Description = "Print one JSON object", Recursive = true };
+    private static readonly Option<bool> ValidateOption = new("--validate") { Description = "Enable the Vulkan validation layer", Recursive = true };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object", Recursive = true };
 
     /// <summary>Entry point.</summary>
     public static int Main(string[] args)
@@ -48,9 +48,9 @@ public static class Program
             }));
         }
 
-        var device = s_device;
-        var validate = s_validate;
-        var json = s_json;
+        var device = DeviceOption;
+        var validate = ValidateOption;
+        var json = JsonOption;
         var root = new RootCommand("RealtimeUpscale: learned super-resolution on Vulkan compute shaders") { device, validate, json };
 
         var dataset = new Argument<string>("dataset") { Description = "Folder of HR images (e.g. ../shared/datasets/Set5)" };
@@ -266,12 +266,12 @@ public static class Program
     /// As <see cref="Run"/>, for a body that returns its own exit code. With <c>--validate</c>, any validation
     /// message makes the exit code 1.
     /// </summary>
-    private static int RunCode(ParseResult r, Func<GpuContext, int> body) => CliErrors.Guard(r.GetValue(s_json), () =>
+    private static int RunCode(ParseResult r, Func<GpuContext, int> body) => CliErrors.Guard(r.GetValue(JsonOption), () =>
     {
         string cacheFile = PipelineCacheFile();
         using var gpu = GpuContext.Create(new GpuContextOptions
         {
-            Device = r.GetValue(s_device), EnableValidation = r.GetValue(s_validate), PipelineCacheData = ReadCache(cacheFile),
+            Device = r.GetValue(DeviceOption), EnableValidation = r.GetValue(ValidateOption), PipelineCacheData = ReadCache(cacheFile),
         });
         int code = body(gpu);
         SaveCache(cacheFile, gpu);

@@ -24,11 +24,11 @@ public static class AtomicFile
 {
     private const int Attempts = 8;
 
-    // The temporary files being written, deleted by AbandonAll. The gate also covers s_abandoned: once AbandonAll
+    // The temporary files being written, deleted by AbandonAll. The gate also covers _abandoned: once AbandonAll
     // has run, no temporary file is created, so none can appear after the deletion while the process exits.
-    private static readonly HashSet<string> s_writing = new();
-    private static readonly object s_gate = new();
-    private static bool s_abandoned;
+    private static readonly HashSet<string> Writing = new();
+    private static readonly object Gate = new();
+    private static bool _abandoned;
 
     /// <summary>
     /// Writes <paramref name="path"/> with <paramref name="write"/>, which receives the temporary file's stream
@@ -86,9 +86,9 @@ public static class AtomicFile
         }
         finally
         {
-            lock (s_gate)
+            lock (Gate)
             {
-                s_writing.Remove(temp);
+                Writing.Remove(temp);
             }
             TryDelete(temp);
         }
@@ -100,10 +100,10 @@ public static class AtomicFile
     /// </summary>
     public static void AbandonAll()
     {
-        lock (s_gate)
+        lock (Gate)
         {
-            s_abandoned = true;
-            foreach (var temp in s_writing)
+            _abandoned = true;
+            foreach (var temp in Writing)
             {
                 TryDelete(temp);
             }
@@ -133,9 +133,9 @@ public static class AtomicFile
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
             string temp = Path.Combine(dir, $".{name}.{Environment.ProcessId}.{suffix()}.partial");
-            lock (s_gate)
+            lock (Gate)
             {
-                if (s_abandoned)
+                if (_abandoned)
                 {
                     throw new OperationCanceledException("interrupted");
                 }
@@ -145,7 +145,7 @@ public static class AtomicFile
                     {
                         Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None,
                     });
-                    s_writing.Add(temp);
+                    Writing.Add(temp);
                     return (temp, stream);
                 }
                 catch (IOException e) when (Exists(temp))

@@ -1,5 +1,4 @@
 using Silk.NET.Vulkan;
-using Buffer = Silk.NET.Vulkan.Buffer;
 
 namespace RealtimeUpscale.Runtime;
 

@@ -1,4 +1,3 @@
-using RealtimeUpscale.Imaging;
 using Xunit;
 
 namespace RealtimeUpscale.Imaging.Tests;

@@ -29,7 +29,7 @@ public sealed class BundledModelTests : GpuTest
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void Shipped_model_reproduces_its_recorded_Set5_PSNR_on_the_gpu(string name)
+    public void ShippedModelReproducesItsRecordedSet5PSNROnTheGpu(string name)
     {
         var model = ModelDefinition.Load(Path.Combine(SharedData.RepositoryRoot, "models", name));
         int scale = (int)Math.Round(model.Info.Scale);

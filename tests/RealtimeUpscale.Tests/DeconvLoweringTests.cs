@@ -19,12 +19,12 @@ public sealed class DeconvLoweringTests : GpuTest
 
     private static ConvTranspose2dSpec Deconv(Random rng, int inC, int outC, int k, int s, Padding crop, int op,
         Padding inputPad = default, PaddingMode mode = PaddingMode.Zeros, bool prelu = false) => new()
-    {
-        InChannels = inC, OutChannels = outC, KernelH = k, KernelW = k, StrideY = s, StrideX = s, Padding = crop,
-        OutputPaddingY = op, OutputPaddingX = op, InputPadding = inputPad, InputPaddingMode = mode,
-        Weights = HostTensor.RandomFloats(rng, inC * outC * k * k), Bias = HostTensor.RandomFloats(rng, outC),
-        Activation = prelu ? Activation.PRelu(HostTensor.RandomFloats(rng, outC, -0.5, 0.5)) : Activation.None,
-    };
+        {
+            InChannels = inC, OutChannels = outC, KernelH = k, KernelW = k, StrideY = s, StrideX = s, Padding = crop,
+            OutputPaddingY = op, OutputPaddingX = op, InputPadding = inputPad, InputPaddingMode = mode,
+            Weights = HostTensor.RandomFloats(rng, inC * outC * k * k), Bias = HostTensor.RandomFloats(rng, outC),
+            Activation = prelu ? Activation.PRelu(HostTensor.RandomFloats(rng, outC, -0.5, 0.5)) : Activation.None,
+        };
 
     /// <summary>The transposed convolutions of the FSRCNN release (edge-padded input, cropped output), the trainer and DCGAN.</summary>
     public static TheoryData<string, int, int, int, int, int, int, int, int> Projects() => new()
@@ -41,7 +41,7 @@ public sealed class DeconvLoweringTests : GpuTest
 
     [Theory]
     [MemberData(nameof(Projects))]
-    public void Project_deconvolutions_lower_and_match_the_reference_on_the_gpu(
+    public void ProjectDeconvolutionsLowerAndMatchTheReferenceOnTheGpu(
         string name, int k, int s, int cropBefore, int cropAfter, int op, int inputPad, int inC, int outC)
     {
         var rng = new Random(name.Length * 31 + k + s);
@@ -65,7 +65,7 @@ public sealed class DeconvLoweringTests : GpuTest
     }
 
     [Fact]
-    public void Lowering_equals_the_transposed_convolution_on_random_configurations()
+    public void LoweringEqualsTheTransposedConvolutionOnRandomConfigurations()
     {
         var rng = new Random(2016);
         int lowered = 0, tried = 0;
@@ -108,7 +108,7 @@ public sealed class DeconvLoweringTests : GpuTest
     }
 
     [Fact]
-    public void Reflect_padding_and_groups_stay_on_the_transposed_convolution_shader()
+    public void ReflectPaddingAndGroupsStayOnTheTransposedConvolutionShader()
     {
         var rng = new Random(3);
         var reflect = Deconv(rng, 2, 2, 9, 2, Padding.All(4), 1, Padding.All(1), PaddingMode.Reflect);

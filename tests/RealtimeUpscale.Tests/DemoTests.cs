@@ -110,7 +110,7 @@ public sealed partial class DemoTests : IDisposable
     }
 
     [Fact]
-    public void Offscreen_upsamplers_view_shows_the_checkerboard_of_untrained_deconvolution()
+    public void OffscreenUpsamplersViewShowsTheCheckerboardOfUntrainedDeconvolution()
     {
         string shot = Path.Combine(_dir, "view1.png");
         var summary = DemoApp.Run(Options(shot) with { RandomInit = true }, TextWriter.Null);
@@ -125,7 +125,7 @@ public sealed partial class DemoTests : IDisposable
     }
 
     [Fact]
-    public void Offscreen_downsampling_view_blur_before_downsample_is_more_shift_consistent()
+    public void OffscreenDownsamplingViewBlurBeforeDownsampleIsMoreShiftConsistent()
     {
         string shot = Path.Combine(_dir, "view2.png");
         var summary = DemoApp.Run(Options(shot) with { View = 2, Filter = 5 }, TextWriter.Null);
@@ -139,7 +139,7 @@ public sealed partial class DemoTests : IDisposable
     }
 
     [Fact]
-    public void Offscreen_wipe_view_runs_two_methods_with_the_loupe()
+    public void OffscreenWipeViewRunsTwoMethodsWithTheLoupe()
     {
         string shot = Path.Combine(_dir, "view3.png");
         var summary = DemoApp.Run(Options(shot) with { View = 3, Scale = 3 }, TextWriter.Null);
@@ -159,7 +159,7 @@ public sealed partial class DemoTests : IDisposable
     }
 
     [Fact]
-    public void Options_are_checked_with_clear_messages()
+    public void OptionsAreCheckedWithClearMessages()
     {
         var o = Options("x.png");
         Assert.Contains("--frames", Assert.Throws<ArgumentException>(() => (o with { Frames = null }).Check()).Message);
@@ -170,7 +170,7 @@ public sealed partial class DemoTests : IDisposable
     }
 
     [Fact]
-    public void Font_packs_each_glyph_row_into_one_byte()
+    public void FontPacksEachGlyphRowIntoOneByte()
     {
         var words = BitmapFont.Pack();
         uint a = BitmapFont.GlyphOf('a');
@@ -186,7 +186,7 @@ public sealed partial class DemoTests : IDisposable
     /// validation layer on; the saved frame is checked like the offscreen one.
     /// </summary>
     [Fact]
-    public async Task Window_under_Xvfb_renders_presents_and_exits_cleanly()
+    public async Task WindowUnderXvfbRendersPresentsAndExitsCleanly()
     {
         using var display = XvfbDisplay.Start();
         string shot = Path.Combine(_dir, "window.png");
@@ -221,7 +221,7 @@ public sealed partial class DemoTests : IDisposable
     /// Esc, which must end the run cleanly with the validation layer silent.
     /// </summary>
     [Fact]
-    public async Task Window_keys_switch_view_scale_filter_and_size_and_Escape_quits()
+    public async Task WindowKeysSwitchViewScaleFilterAndSizeAndEscapeQuits()
     {
         using var display = XvfbDisplay.Start();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

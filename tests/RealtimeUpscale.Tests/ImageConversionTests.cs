@@ -1,4 +1,3 @@
-using RealtimeUpscale.Network;
 using RealtimeUpscale.Runtime;
 using RealtimeUpscale.Upscaling;
 using Silk.NET.Vulkan;

@@ -1,5 +1,4 @@
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Importers;
 using RealtimeUpscale.Network.Importers.Onnx;
 using RealtimeUpscale.Runtime;
 using System.Text.Json;

@@ -11,7 +11,7 @@ namespace RealtimeUpscale.Demo;
 internal sealed unsafe class DemoWindow : IDisposable
 {
     // The key callback is a static function pointer; one window is open at a time.
-    private static readonly ConcurrentQueue<int> s_keys = new();
+    private static readonly ConcurrentQueue<int> PendingKeys = new();
     private bool _disposed;
 
     private DemoWindow(nint handle) => Handle = handle;
@@ -48,17 +48,17 @@ internal sealed unsafe class DemoWindow : IDisposable
     }
 
     /// <summary>Takes the next queued key press (GLFW key code), if any.</summary>
-    public static bool TryTakeKey(out int key) => s_keys.TryDequeue(out key);
+    public static bool TryTakeKey(out int key) => PendingKeys.TryDequeue(out key);
 
     /// <summary>Drops key presses queued before a session started.</summary>
-    public static void ClearKeys() => s_keys.Clear();
+    public static void ClearKeys() => PendingKeys.Clear();
 
     [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
     private static void OnKey(nint window, int key, int scancode, int action, int mods)
     {
         if (action == Glfw.Press || (action == Glfw.Repeat && key is Glfw.Keys.N or Glfw.Keys.Period))
         {
-            s_keys.Enqueue(key);
+            PendingKeys.Enqueue(key);
         }
     }
 

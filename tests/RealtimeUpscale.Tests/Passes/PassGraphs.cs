@@ -21,20 +21,20 @@ internal static class PassGraphs
 
     public static Conv2dSpec Conv(Random rng, int inC, int outC, int k, Padding padding = default,
         PaddingMode mode = PaddingMode.Zeros, Activation? activation = null, int groups = 1) => new()
-    {
-        InChannels = inC, OutChannels = outC, KernelH = k, KernelW = k, Groups = groups, Padding = padding, PaddingMode = mode,
-        Weights = HostTensor.RandomFloats(rng, outC * (inC / groups) * k * k), Bias = HostTensor.RandomFloats(rng, outC),
-        Activation = activation ?? Activation.None,
-    };
+        {
+            InChannels = inC, OutChannels = outC, KernelH = k, KernelW = k, Groups = groups, Padding = padding, PaddingMode = mode,
+            Weights = HostTensor.RandomFloats(rng, outC * (inC / groups) * k * k), Bias = HostTensor.RandomFloats(rng, outC),
+            Activation = activation ?? Activation.None,
+        };
 
     public static ConvTranspose2dSpec Deconv(Random rng, int inC, int outC, int k, int stride, Padding crop = default,
         int outputPadding = 0, int groups = 1, Activation? activation = null) => new()
-    {
-        InChannels = inC, OutChannels = outC, KernelH = k, KernelW = k, StrideY = stride, StrideX = stride, Padding = crop,
-        OutputPaddingY = outputPadding, OutputPaddingX = outputPadding, Groups = groups,
-        Weights = HostTensor.RandomFloats(rng, inC * (outC / groups) * k * k), Bias = HostTensor.RandomFloats(rng, outC),
-        Activation = activation ?? Activation.None,
-    };
+        {
+            InChannels = inC, OutChannels = outC, KernelH = k, KernelW = k, StrideY = stride, StrideX = stride, Padding = crop,
+            OutputPaddingY = outputPadding, OutputPaddingX = outputPadding, Groups = groups,
+            Weights = HostTensor.RandomFloats(rng, inC * (outC / groups) * k * k), Bias = HostTensor.RandomFloats(rng, outC),
+            Activation = activation ?? Activation.None,
+        };
 
     public static ScaleBiasSpec Affine(Random rng, int channels) =>
         new(HostTensor.RandomFloats(rng, channels, 0.5, 1.5), HostTensor.RandomFloats(rng, channels));

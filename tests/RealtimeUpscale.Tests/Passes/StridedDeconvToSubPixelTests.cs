@@ -17,7 +17,8 @@ public sealed class StridedDeconvToSubPixelTests
         // As the passes before leave the FSRCNN release's: edge-padded input, cropped output, per-channel PReLU.
         var deconv = Deconv(rng, 5, 2, 9, 2, new Padding(6, 6, 5, 5), activation: Slopes(rng, 2)) with
         {
-            InputPadding = Padding.All(1), InputPaddingMode = PaddingMode.Replicate,
+            InputPadding = Padding.All(1),
+            InputPaddingMode = PaddingMode.Replicate,
         };
         var before = Graph(3, Node("conv", Conv(rng, 3, 5, 3, Padding.All(1)), "x"), Node("deconv", deconv, "conv"));
         var after = ApplyAndCompare(_pass, before);
