@@ -42,7 +42,7 @@ public sealed unsafe class GpuContext : IDisposable
         QueueFamilyIndex = queueFamily;
         _ownsDevice = ownsDevice;
         Candidates = candidates;
-        NeverSubmit = options.NeverSubmit;
+        NeverSubmit = options.NeverSubmit ?? !ownsDevice;
 
         vk.GetPhysicalDeviceProperties(physicalDevice, out var props);
         Properties = props;
@@ -187,8 +187,9 @@ public sealed unsafe class GpuContext : IDisposable
     /// is disposed, and must have completed every frame that used the context's objects before disposing
     /// it. <paramref name="queue"/> must support compute and belong to <paramref name="queueFamilyIndex"/>.
     /// The device must have been created with <c>shaderStorageImageWriteWithoutFormat</c> enabled if images
-    /// are to be written. Set <see cref="GpuContextOptions.NeverSubmit"/> so that the library never submits
-    /// to the engine's queue. Instance options (validation, device, application name) do not apply.
+    /// are to be written. The library never submits to the engine's queue nor waits on it unless the engine
+    /// allows it with <see cref="GpuContextOptions.NeverSubmit"/> = false (for tools that want the blocking
+    /// <see cref="Execute"/>). Instance options (validation, device, application name) do not apply.
     /// </summary>
     public static GpuContext Borrow(
         Vk vk, Instance instance, PhysicalDevice physicalDevice, Device device, Queue queue,

@@ -43,8 +43,9 @@ public sealed record GpuContextOptions
     /// <c>vkDeviceWaitIdle</c>: uploads that need a copy and the first-use layout transitions of images wait
     /// in the context and are recorded into the next <see cref="CommandRecorder"/> the host makes (or by
     /// <see cref="GpuContext.RecordPendingTransfers"/>); <see cref="GpuContext.Execute"/> and reads that need
-    /// a copy throw <see cref="InvalidOperationException"/>. Meant for <see cref="GpuContext.Borrow"/>, where
-    /// the engine owns the queue and its external synchronisation.
+    /// a copy throw <see cref="InvalidOperationException"/>. When null (the default), a context that owns its
+    /// device may submit, and a <see cref="GpuContext.Borrow"/>ed one may not: the engine owns the queue and
+    /// its external synchronisation, so it must allow submissions explicitly (false) to get them.
     /// </summary>
-    public bool NeverSubmit { get; init; }
+    public bool? NeverSubmit { get; init; }
 }

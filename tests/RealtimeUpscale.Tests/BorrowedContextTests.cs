@@ -169,11 +169,26 @@ public sealed unsafe class BorrowedContextTests : IDisposable
     }
 
     [Fact]
+    public void ABorrowedContextNeverSubmitsUnlessTheHostAllowsIt()
+    {
+        using var counting = new CountingVulkan();
+        using (var context = GpuContext.Borrow(counting.Vk, _instance.Handle, _physical, _device, _queue, _family))
+        {
+            Assert.True(context.NeverSubmit);
+            var refused = Assert.Throws<InvalidOperationException>(() => context.Execute(_ => { }));
+            Assert.Contains("NeverSubmit", refused.Message);
+        }
+        Assert.Equal(0, counting.Submits);
+        Assert.Equal(0, counting.DeviceWaits);
+    }
+
+    [Fact]
     public void TheCountingTableSeesASubmissionWhenOneIsMade()
     {
         // The control for the test above: the same table counts the submission of a context that may submit.
         using var counting = new CountingVulkan();
-        using (var context = GpuContext.Borrow(counting.Vk, _instance.Handle, _physical, _device, _queue, _family))
+        using (var context = GpuContext.Borrow(counting.Vk, _instance.Handle, _physical, _device, _queue, _family,
+                   new GpuContextOptions { NeverSubmit = false }))
         {
             using var buffer = new GpuBuffer(context, 64);
             context.Execute(r => r.FillBuffer(buffer, 0x40000000u));

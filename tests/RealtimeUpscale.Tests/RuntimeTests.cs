@@ -53,7 +53,8 @@ public sealed unsafe class RuntimeTests : GpuTest
         var spec = new ScaleBiasSpec(new[] { 2f }, new[] { 1f });
         var x = HostTensor.Random(new Random(1), 1, 5, 3);
         using (var borrowed = GpuContext.Borrow(Context.Vk, Context.Instance, Context.PhysicalDevice, Context.Device,
-                   Context.Queue, Context.QueueFamilyIndex))
+                   Context.Queue, Context.QueueFamilyIndex,
+                   new GpuContextOptions { NeverSubmit = false }))
         {
             using var layer = GpuLayer.Create(borrowed, spec);
             using var input = new GpuTensor(borrowed, x.Shape, x.ToFloat());

@@ -49,7 +49,8 @@ internal sealed unsafe class DemoSession : IDisposable
             }
             _host = _owned.Push(VulkanHost.Create(_window?.Handle ?? 0, o.Validate, o.Device));
             _resolution = new ResolutionController(o.RenderScale, o.TargetFps ?? (_host.DeviceType == PhysicalDeviceType.Cpu ? 20 : 60));
-            _gpu = _owned.Push(GpuContext.Borrow(_host.Vk, _host.Instance, _host.PhysicalDevice, _host.Device, _host.Queue, _host.QueueFamily));
+            _gpu = _owned.Push(GpuContext.Borrow(_host.Vk, _host.Instance, _host.PhysicalDevice, _host.Device, _host.Queue, _host.QueueFamily,
+                new GpuContextOptions { NeverSubmit = false }));
             _demo = _owned.Push(new DemoGpu(_gpu, o.Image ?? o.DefaultImage));
             _owned.Push(_screen);
             _hud = _owned.Push(new HudRenderer(_demo, FramesInFlight));

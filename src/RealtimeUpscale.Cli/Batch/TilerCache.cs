@@ -58,6 +58,8 @@ internal static class TileSizer
         double budget = 512.0 * 1024 * 1024;
         double limit = context.Properties.Limits.MaxStorageBufferRange;
         int side = (int)Math.Sqrt(Math.Min(budget / perPixel, limit / largest * 0.9));
-        return Math.Clamp(side / 8 * 8, 32, 2048);
+        // A round number only: aligning tiles to workgroups and strides is the tiler's job.
+        const int round = 16;
+        return Math.Clamp(side / round * round, 32, 2048);
     }
 }
