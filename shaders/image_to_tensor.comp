@@ -3,8 +3,8 @@
 // Image (any sampled colour format: rgba8, rgba16f, rgba32f...) to a planar float32 tensor.
 // Reads texel (srcX + x, srcY + y), clamped to the image (edge replication, for tiles that overhang),
 // and writes tensor pixel (x, y) of width x height. COLOR selects the channels written:
-//   COLOR_RGB (3), COLOR_RGBA (4), COLOR_Y (1, studio range / 255), COLOR_YCBCR (3, studio range / 255),
-//   COLOR_ALPHA (1), COLOR_GREY (1, the red channel: a grey image stored with r = g = b)
+//   COLOR_RGB (3), COLOR_RGBA (4), COLOR_GREY (1, the red channel: a grey image stored with r = g = b).
+// Colour-space conversions are not done here: they are 1x1 convolutions of the upscaling graph.
 
 #include "include/codes.glsl"
 
@@ -17,8 +17,6 @@ layout(binding = 0) uniform sampler2D source;
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
 
 layout(push_constant) uniform Push { int width, height, srcX, srcY; } pc;
-
-#include "include/color.glsl"
 
 void main()
 {
@@ -36,21 +34,6 @@ void main()
         outData[plane + i] = t.g;
         outData[2 * plane + i] = t.b;
         if (COLOR == COLOR_RGBA) outData[3 * plane + i] = t.a;
-    }
-    else if (COLOR == COLOR_Y)
-    {
-        outData[i] = rgbToYcbcr(t.rgb).x;
-    }
-    else if (COLOR == COLOR_YCBCR)
-    {
-        vec3 ycc = rgbToYcbcr(t.rgb);
-        outData[i] = ycc.x;
-        outData[plane + i] = ycc.y;
-        outData[2 * plane + i] = ycc.z;
-    }
-    else if (COLOR == COLOR_ALPHA)
-    {
-        outData[i] = t.a;
     }
     else
     {

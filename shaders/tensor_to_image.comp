@@ -3,8 +3,8 @@
 // Planar float32 tensor to an image (storage image written without a format qualifier, so one shader
 // serves rgba8, rgba16f and rgba32f; unorm formats clamp to [0, 1] on store).
 // Tensor pixel (x, y) of width x height goes to texel (dstX + x, dstY + y). COLOR reads:
-//   COLOR_RGB (3; alpha 1), COLOR_RGBA (4), COLOR_GREY or COLOR_Y (1; written to r, g, b; alpha 1),
-//   COLOR_YCBCR (3, studio range / 255, converted to RGB; alpha 1), COLOR_YCBCR_ALPHA (4), COLOR_GREY_ALPHA (2)
+//   COLOR_RGB (3; alpha 1), COLOR_RGBA (4), COLOR_GREY (1; written to r, g, b; alpha 1), COLOR_GREY_ALPHA (2).
+// Colour-space conversions are not done here: they are 1x1 convolutions of the upscaling graph.
 
 #include "include/codes.glsl"
 
@@ -18,8 +18,6 @@ layout(binding = 1) uniform writeonly image2D target;
 
 layout(push_constant) uniform Push { int width, height, dstX, dstY; } pc;
 
-#include "include/color.glsl"
-
 void main()
 {
     int x = int(gl_GlobalInvocationID.x);
@@ -28,15 +26,14 @@ void main()
     int plane = pc.width * pc.height;
     int i = y * pc.width + x;
     vec4 v;
-    if (COLOR == COLOR_GREY || COLOR == COLOR_Y || COLOR == COLOR_GREY_ALPHA)
+    if (COLOR == COLOR_GREY || COLOR == COLOR_GREY_ALPHA)
     {
         v = vec4(vec3(inData[i]), COLOR == COLOR_GREY_ALPHA ? inData[plane + i] : 1.0);
     }
     else
     {
         vec3 c = vec3(inData[i], inData[plane + i], inData[2 * plane + i]);
-        if (COLOR == COLOR_YCBCR || COLOR == COLOR_YCBCR_ALPHA) c = ycbcrToRgb(c);
-        float a = (COLOR == COLOR_RGBA || COLOR == COLOR_YCBCR_ALPHA) ? inData[3 * plane + i] : 1.0;
+        float a = COLOR == COLOR_RGBA ? inData[3 * plane + i] : 1.0;
         v = vec4(c, a);
     }
     imageStore(target, ivec2(pc.dstX + x, pc.dstY + y), v);

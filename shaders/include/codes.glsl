@@ -43,13 +43,9 @@ const int OP_MUL = 3;        // Mul: a * b.
 const int OP_DIV = 4;        // Div: a / b.
 
 // enum ColorCode: The planes of a tensor converted from or to an image: COLOR of image_to_tensor and tensor_to_image.
-const int COLOR_RGB = 0;         // Rgb: R, G, B (alpha 1 when written to an image).
-const int COLOR_RGBA = 1;        // Rgba: R, G, B, A.
-const int COLOR_Y = 2;           // Y: BT.601 studio-range luma / 255; written to an image as grey.
-const int COLOR_YCBCR = 3;       // YCbCr: BT.601 studio-range Y, Cb, Cr, each / 255.
-const int COLOR_ALPHA = 4;       // Alpha: the alpha channel alone (image to tensor only).
-const int COLOR_GREY = 5;        // Grey: one plane, read from red, written to red, green and blue.
-const int COLOR_YCBCR_ALPHA = 6; // YCbCrAlpha: Y, Cb, Cr, then alpha (tensor to image only).
-const int COLOR_GREY_ALPHA = 7;  // GreyAlpha: grey, then alpha (tensor to image only).
+const int COLOR_RGB = 0;        // Rgb: R, G, B (alpha 1 when written to an image).
+const int COLOR_RGBA = 1;       // Rgba: R, G, B, A.
+const int COLOR_GREY = 2;       // Grey: one plane, read from red, written to red, green and blue.
+const int COLOR_GREY_ALPHA = 3; // GreyAlpha: grey, then alpha (tensor to image only).
 
 #endif

@@ -13,18 +13,6 @@ public enum ChannelLayout
     /// <summary>R, G, B, A in [0, 1] (alpha not premultiplied).</summary>
     Rgba,
 
-    /// <summary>BT.601 studio-range luma / 255 (MATLAB rgb2ycbcr, 16/255 to 235/255). Written back as grey.</summary>
-    Y,
-
-    /// <summary>BT.601 studio-range Y, Cb, Cr, each / 255.</summary>
-    YCbCr,
-
-    /// <summary>Y, Cb, Cr as <see cref="YCbCr"/>, then alpha. Image to tensor: not supported; tensor to image only.</summary>
-    YCbCrAlpha,
-
-    /// <summary>The alpha channel alone. Image to tensor only.</summary>
-    Alpha,
-
     /// <summary>One grey plane: the red channel of an image stored with r = g = b; written back to r, g and b.</summary>
     Grey,
 
@@ -46,7 +34,7 @@ public sealed class ImageToTensor
     public ImageToTensor(GpuContext context, ChannelLayout layout)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (layout is ChannelLayout.YCbCrAlpha or ChannelLayout.GreyAlpha)
+        if (layout is ChannelLayout.GreyAlpha)
         {
             throw new ArgumentException($"Image to tensor cannot produce {layout}.", nameof(layout));
         }
@@ -64,8 +52,8 @@ public sealed class ImageToTensor
     /// <summary>Number of planes of a layout.</summary>
     public static int ChannelCount(ChannelLayout layout) => layout switch
     {
-        ChannelLayout.Rgb or ChannelLayout.YCbCr => 3,
-        ChannelLayout.Rgba or ChannelLayout.YCbCrAlpha => 4,
+        ChannelLayout.Rgb => 3,
+        ChannelLayout.Rgba => 4,
         ChannelLayout.GreyAlpha => 2,
         _ => 1,
     };
@@ -108,10 +96,6 @@ public sealed class TensorToImage
         {
             throw new NotSupportedException($"{context.DeviceName} cannot write storage images without a format " +
                                             "(shaderStorageImageWriteWithoutFormat); write tensors to buffers instead.");
-        }
-        if (layout == ChannelLayout.Alpha)
-        {
-            throw new ArgumentException($"Tensor to image cannot read {layout}.", nameof(layout));
         }
         _context = context;
         ChannelLayout = layout;

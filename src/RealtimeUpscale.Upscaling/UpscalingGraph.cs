@@ -15,7 +15,7 @@ public sealed record UpscalingPlan(ModelDefinition Graph, ChannelLayout Input, C
 /// <summary>
 /// Builds the graphs that upscale images with one model, as <see cref="ModelNode"/>s around the model's own:
 /// for a luma (<see cref="ColorSpace.Y"/>) model, 1x1 convolutions from RGB to BT.601 studio-range Y and CbCr
-/// (MATLAB's rgb2ycbcr, the formulas of shaders/include/color.glsl), bicubic upsampling of CbCr, the network on
+/// (MATLAB's rgb2ycbcr, as ../shared/EVAL.md states it), bicubic upsampling of CbCr, the network on
 /// Y, a channel concatenation and the inverse matrix back to RGB; a grey image goes through the network
 /// directly; an RGB model sees R, G, B. Alpha is upscaled bicubically beside the colour and kept. An exact
 /// output size adds the final resample (<see cref="Resampler.Blur"/> when shrinking, then

@@ -6,8 +6,8 @@ using Xunit;
 namespace RealtimeUpscale.Tests;
 
 /// <summary>
-/// Images (rgba8, rgba16f, rgba32f) to planar tensors and back, including BT.601 studio-range YCbCr exactly
-/// as ../shared/EVAL.md defines it (MATLAB rgb2ycbcr), against a float64 reference.
+/// Images (rgba8, rgba16f, rgba32f) to planar tensors and back, against a float64 reference. The colour-space
+/// conversions are graph layers, checked in UpscalingGraphTests and UpscalerTests.
 /// </summary>
 public sealed class ImageConversionTests : GpuTest
 {
@@ -22,8 +22,7 @@ public sealed class ImageConversionTests : GpuTest
         var data = new TheoryData<Format, ChannelLayout>();
         foreach (var f in new[] { Format.R8G8B8A8Unorm, Format.R16G16B16A16Sfloat, Format.R32G32B32A32Sfloat })
         {
-            foreach (var l in new[] { ChannelLayout.Rgb, ChannelLayout.Rgba, ChannelLayout.Y, ChannelLayout.YCbCr,
-                         ChannelLayout.Alpha, ChannelLayout.Grey })
+            foreach (var l in new[] { ChannelLayout.Rgb, ChannelLayout.Rgba, ChannelLayout.Grey })
             {
                 data.Add(f, l);
             }
@@ -72,14 +71,10 @@ public sealed class ImageConversionTests : GpuTest
 
     private static double[] Expected(ChannelLayout layout, double r, double g, double b, double a)
     {
-        var (y, cb, cr) = CpuReference.RgbToYcbcr(r, g, b);
         return layout switch
         {
             ChannelLayout.Rgb => new[] { r, g, b },
             ChannelLayout.Rgba => new[] { r, g, b, a },
-            ChannelLayout.Y => new[] { y },
-            ChannelLayout.YCbCr => new[] { y, cb, cr },
-            ChannelLayout.Alpha => new[] { a },
             _ => new[] { r },
         };
     }
@@ -140,8 +135,7 @@ public sealed class ImageConversionTests : GpuTest
     [InlineData(ChannelLayout.Rgb)]
     [InlineData(ChannelLayout.Rgba)]
     [InlineData(ChannelLayout.Grey)]
-    [InlineData(ChannelLayout.YCbCr)]
-    [InlineData(ChannelLayout.YCbCrAlpha)]
+    [InlineData(ChannelLayout.GreyAlpha)]
     public void TensorToFloatImageMatchesReference(ChannelLayout layout)
     {
         int channels = ImageToTensor.ChannelCount(layout);
@@ -162,7 +156,7 @@ public sealed class ImageConversionTests : GpuTest
                     ChannelLayout.Rgb => new[] { t[0, y, x], t[1, y, x], t[2, y, x], 1 },
                     ChannelLayout.Rgba => new[] { t[0, y, x], t[1, y, x], t[2, y, x], t[3, y, x] },
                     ChannelLayout.Grey => new[] { t[0, y, x], t[0, y, x], t[0, y, x], 1 },
-                    _ => YcbcrToRgba(t[0, y, x], t[1, y, x], t[2, y, x], channels == 4 ? t[3, y, x] : 1),
+                    _ => new[] { t[0, y, x], t[0, y, x], t[0, y, x], t[1, y, x] },
                 };
                 int offset = (((y + 2) * (W + 3)) + x + 3) * 16;
                 for (int c = 0; c < 4; c++)
@@ -172,30 +166,6 @@ public sealed class ImageConversionTests : GpuTest
                 }
             }
         }
-    }
-
-    /// <summary>Inverts rgb2ycbcr by solving its 3x3 system (Cramer's rule), independently of the shader's constants.</summary>
-    private static double[] YcbcrToRgba(double y, double cb, double cr, double a)
-    {
-        double[,] m = { { 65.481, 128.553, 24.966 }, { -37.797, -74.203, 112.0 }, { 112.0, -93.786, -18.214 } };
-        double[] rhs = { y * 255 - 16, cb * 255 - 128, cr * 255 - 128 };
-        double det = Det(m);
-        var result = new double[4];
-        for (int col = 0; col < 3; col++)
-        {
-            var mc = (double[,])m.Clone();
-            for (int row = 0; row < 3; row++)
-            {
-                mc[row, col] = rhs[row];
-            }
-            result[col] = Det(mc) / det;
-        }
-        result[3] = a;
-        return result;
-
-        static double Det(double[,] q) =>
-            q[0, 0] * (q[1, 1] * q[2, 2] - q[1, 2] * q[2, 1]) - q[0, 1] * (q[1, 0] * q[2, 2] - q[1, 2] * q[2, 0]) +
-            q[0, 2] * (q[1, 0] * q[2, 1] - q[1, 1] * q[2, 0]);
     }
 
     [Fact]
@@ -222,30 +192,5 @@ public sealed class ImageConversionTests : GpuTest
         using var dispatch = new TensorToImage(Context, ChannelLayout.Rgba).Bind(tensor, image.Binding);
         Context.Execute(r => r.Dispatch(dispatch));
         Assert.Equal(expected, image.Download());
-    }
-
-    [Fact]
-    public void YcbcrRoundTripRecoversRgb()
-    {
-        var (bytes, rgba) = RandomTexels(Format.R8G8B8A8Unorm, W, H, 5);
-        using var source = new GpuImage(Context, W, H, Format.R8G8B8A8Unorm);
-        source.Upload(bytes);
-        using var target = new GpuImage(Context, W, H, Format.R32G32B32A32Sfloat);
-        using var ycc = new GpuTensor(Context, new TensorShape(3, H, W));
-        using var toTensor = new ImageToTensor(Context, ChannelLayout.YCbCr).Bind(source.Binding, ycc);
-        using var toImage = new TensorToImage(Context, ChannelLayout.YCbCr).Bind(ycc, target.Binding);
-        Context.Execute(r =>
-        {
-            r.Dispatch(toTensor);
-            r.Dispatch(toImage);
-        });
-        var texels = target.Download();
-        for (int i = 0; i < W * H; i++)
-        {
-            for (int c = 0; c < 3; c++)
-            {
-                Assert.Equal(rgba[i * 4 + c], BitConverter.ToSingle(texels, (i * 4 + c) * 4), 5);
-            }
-        }
     }
 }

@@ -12,10 +12,6 @@ internal static class ColorCodes
     {
         ChannelLayout.Rgb => ColorCode.Rgb,
         ChannelLayout.Rgba => ColorCode.Rgba,
-        ChannelLayout.Y => ColorCode.Y,
-        ChannelLayout.YCbCr => ColorCode.YCbCr,
-        ChannelLayout.YCbCrAlpha => ColorCode.YCbCrAlpha,
-        ChannelLayout.Alpha => ColorCode.Alpha,
         ChannelLayout.Grey => ColorCode.Grey,
         ChannelLayout.GreyAlpha => ColorCode.GreyAlpha,
         _ => throw new ArgumentOutOfRangeException(nameof(layout), layout, "Unknown channel layout."),
