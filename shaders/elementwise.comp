@@ -1,11 +1,14 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // Elementwise operations on planar float32 tensors (C x H x W), followed by the activation epilogue:
-//   OP_ADD:                 out = act(a + b)                (residual connections; a and b of one shape)
+//   OP_ADD:                 out = act(a + b)                (residual connections)
 //   OP_SCALE_BIAS:          out = act(a * p[c] + p[C + c])  (per-channel affine; b is not read)
 //   OP_SUB, OP_MUL, OP_DIV: out = act(a - b), act(a * b), act(a / b)
 // binding 2 holds the parameters p: for OP_SCALE_BIAS, C scales then C biases; for ACT_PRELU_CHANNEL, C PReLU
-// slopes starting at slopeBase. Element i of a tensor is channel i / planeSize.
+// slopes starting at slopeBase. Element i of the output is channel c = i / planeSize, pixel p = i % planeSize. a and
+// b may be broadcast: element (c, p) of a is aData[c * aChannelStride + p * aPixelStride], where a tensor of the
+// output's shape has strides (planeSize, 1), one of a single channel (0, 1), one of a single pixel per channel
+// (1, 0), a scalar (0, 0); b alike.
 
 #include "include/codes.glsl"
 
@@ -22,7 +25,7 @@ layout(std430, binding = 1) readonly buffer B { float bData[]; };
 layout(std430, binding = 2) readonly buffer Params { float params[]; };
 layout(std430, binding = 3) writeonly buffer Output { float outData[]; };
 
-layout(push_constant) uniform Push { int channels, planeSize, slopeBase; } pc;
+layout(push_constant) uniform Push { int channels, planeSize, slopeBase, aChannelStride, aPixelStride, bChannelStride, bPixelStride; } pc;
 
 #include "include/activation.glsl"
 
@@ -32,12 +35,18 @@ void main()
     int i = int(gl_GlobalInvocationID.x + gl_GlobalInvocationID.y * gl_NumWorkGroups.x * gl_WorkGroupSize.x);
     if (i >= pc.channels * pc.planeSize) return;
     int c = i / pc.planeSize;
+    int p = i - c * pc.planeSize;
+    float a = aData[c * pc.aChannelStride + p * pc.aPixelStride];
     float v;
-    if (OP == OP_ADD) v = aData[i] + bData[i];
-    else if (OP == OP_SCALE_BIAS) v = aData[i] * params[c] + params[pc.channels + c];
-    else if (OP == OP_SUB) v = aData[i] - bData[i];
-    else if (OP == OP_MUL) v = aData[i] * bData[i];
-    else v = aData[i] / bData[i];
+    if (OP == OP_SCALE_BIAS) v = a * params[c] + params[pc.channels + c];
+    else
+    {
+        float b = bData[c * pc.bChannelStride + p * pc.bPixelStride];
+        if (OP == OP_ADD) v = a + b;
+        else if (OP == OP_SUB) v = a - b;
+        else if (OP == OP_MUL) v = a * b;
+        else v = a / b;
+    }
     float slope = ACT == ACT_PRELU_CHANNEL ? params[pc.slopeBase + c] : 0.0;
     outData[i] = activate(v, slope);
 }

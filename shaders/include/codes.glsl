@@ -42,6 +42,10 @@ const int OP_SUB = 2;        // Sub: a - b.
 const int OP_MUL = 3;        // Mul: a * b.
 const int OP_DIV = 4;        // Div: a / b.
 
+// enum PoolCode: The MODE constant of pool2d.
+const int POOL_MAX = 0;     // Max: the largest value of the window.
+const int POOL_AVERAGE = 1; // Average: the mean of the window.
+
 // enum ColorCode: The planes of a tensor converted from or to an image: COLOR of image_to_tensor and tensor_to_image.
 const int COLOR_RGB = 0;        // Rgb: R, G, B (alpha 1 when written to an image).
 const int COLOR_RGBA = 1;       // Rgba: R, G, B, A.

@@ -42,6 +42,11 @@ public static class GraphListing
         BinarySpec bin => $"{bin.Operator}{Act(bin.Activation)}",
         CropSpec c => $"Crop {c.Top},{c.Left},{c.Bottom},{c.Right}" + (c.ChannelStart != 0 || c.ChannelCount is not null ? $" channels {c.ChannelStart}+{c.ChannelCount?.ToString(CultureInfo.InvariantCulture) ?? "all"}" : ""),
         ConcatSpec => "Concat",
+        CropToSpec c => $"CropTo {c.Top},{c.Left}" + (c.ChannelStart != 0 ? $" from channel {c.ChannelStart}" : ""),
+        Pool2dSpec p when p.Global => $"GlobalPool {p.Mode}",
+        Pool2dSpec p => $"Pool {p.Mode} {p.KernelH}x{p.KernelW} s{p.StrideY}{(p.StrideX != p.StrideY ? $",{p.StrideX}" : "")}" +
+                        (p.Padding != default ? $" pad {Pad(p.Padding)}{(p.CountIncludePad ? " counted" : "")}" : ""),
+        FullyConnectedSpec f => $"FullyConnected {f.InFeatures}->{f.OutFeatures}{Act(f.Activation)}",
         PadSpec p => $"Pad {Pad(p.Padding)} {p.Mode} {p.Channels} channels",
         ActivationSpec a => $"Activation {a.Activation}",
         _ => spec.GetType().Name,

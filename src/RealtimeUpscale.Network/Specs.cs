@@ -581,7 +581,12 @@ public enum BinaryOperator
     Div,
 }
 
-/// <summary>Elementwise <see cref="Operator"/> of two tensors of one shape, then an activation.</summary>
+/// <summary>
+/// Elementwise <see cref="Operator"/> of two tensors, then an activation. The two shapes are equal or
+/// broadcast: per axis group (channels; height and width together) the sizes are equal or one side's is 1, so a
+/// tensor may be scaled by a C x 1 x 1 tensor of per-channel factors (squeeze-excitation), by a 1 x 1 x 1
+/// scalar, or by a 1 x H x W plane. The output has the larger size of each group.
+/// </summary>
 public sealed record BinarySpec(BinaryOperator Operator, Activation Activation) : LayerSpec
 {
     /// <summary>A plain operation.</summary>
@@ -598,15 +603,23 @@ public sealed record BinarySpec(BinaryOperator Operator, Activation Activation) 
     /// <inheritdoc />
     public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs)
     {
-        if (inputs.Count != 2 || inputs[0] != inputs[1])
+        if (inputs.Count != 2)
         {
-            throw new ArgumentException($"{Operator} takes two inputs of one shape, got {string.Join(", ", inputs)}.");
+            throw new ArgumentException($"{Operator} takes two inputs, got {inputs.Count}.");
         }
-        if (Activation.Slopes is not null && Activation.Slopes.Length != inputs[0].Channels)
+        var (a, b) = (inputs[0], inputs[1]);
+        bool channelsFit = a.Channels == b.Channels || a.Channels == 1 || b.Channels == 1;
+        bool planesFit = (a.Height == b.Height && a.Width == b.Width) || (a.Height == 1 && a.Width == 1) || (b.Height == 1 && b.Width == 1);
+        if (!channelsFit || !planesFit)
         {
-            throw new ArgumentException($"{Operator}: {Activation.Slopes.Length} PReLU slopes for {inputs[0].Channels} channels.");
+            throw new ArgumentException($"{Operator} takes two inputs of one shape or broadcastable shapes (C x 1 x 1, 1 x H x W, 1 x 1 x 1), got {a}, {b}.");
         }
-        return inputs[0];
+        var output = new TensorShape(Math.Max(a.Channels, b.Channels), Math.Max(a.Height, b.Height), Math.Max(a.Width, b.Width));
+        if (Activation.Slopes is not null && Activation.Slopes.Length != output.Channels)
+        {
+            throw new ArgumentException($"{Operator}: {Activation.Slopes.Length} PReLU slopes for {output.Channels} channels.");
+        }
+        return output;
     }
 }
 

@@ -295,19 +295,105 @@ public static class CpuReference
         }
     }
 
+    /// <summary>Elementwise, a size-1 channel axis or a 1 x 1 plane of either side repeated to the other's.</summary>
     public static HostTensor Binary(BinaryOperator op, HostTensor a, HostTensor b, Activation act)
     {
-        var o = new HostTensor(a.C, a.H, a.W);
-        for (int i = 0; i < o.Data.Length; i++)
+        var o = new HostTensor(Math.Max(a.C, b.C), Math.Max(a.H, b.H), Math.Max(a.W, b.W));
+        for (int c = 0; c < o.C; c++)
         {
-            double v = op switch
+            for (int y = 0; y < o.H; y++)
             {
-                BinaryOperator.Add => a.Data[i] + b.Data[i],
-                BinaryOperator.Sub => a.Data[i] - b.Data[i],
-                BinaryOperator.Mul => a.Data[i] * b.Data[i],
-                _ => a.Data[i] / b.Data[i],
-            };
-            o.Data[i] = Activate(act, v, i / (a.H * a.W));
+                for (int x = 0; x < o.W; x++)
+                {
+                    double u = a[a.C == 1 ? 0 : c, a.H == 1 ? 0 : y, a.W == 1 ? 0 : x];
+                    double v = b[b.C == 1 ? 0 : c, b.H == 1 ? 0 : y, b.W == 1 ? 0 : x];
+                    double r = op switch
+                    {
+                        BinaryOperator.Add => u + v,
+                        BinaryOperator.Sub => u - v,
+                        BinaryOperator.Mul => u * v,
+                        _ => u / v,
+                    };
+                    o[c, y, x] = Activate(act, r, c);
+                }
+            }
+        }
+        return o;
+    }
+
+    /// <summary>Max or mean per window (or per plane), padding read as nothing (or as zeros, counted).</summary>
+    public static HostTensor Pool2d(HostTensor x, Pool2dSpec s)
+    {
+        if (s.Global)
+        {
+            var g = new HostTensor(x.C, 1, 1);
+            for (int c = 0; c < x.C; c++)
+            {
+                var plane = Enumerable.Range(0, x.H * x.W).Select(i => x.Data[c * x.H * x.W + i]).ToArray();
+                g.Data[c] = s.Mode == PoolMode.Max ? plane.Max() : plane.Sum() / plane.Length;
+            }
+            return g;
+        }
+        var shape = s.OutputShape(x.Shape);
+        var o = new HostTensor(shape.Channels, shape.Height, shape.Width);
+        for (int c = 0; c < o.C; c++)
+        {
+            for (int oy = 0; oy < o.H; oy++)
+            {
+                for (int ox = 0; ox < o.W; ox++)
+                {
+                    double max = double.NegativeInfinity, sum = 0;
+                    int count = 0;
+                    for (int ky = 0; ky < s.KernelH; ky++)
+                    {
+                        for (int kx = 0; kx < s.KernelW; kx++)
+                        {
+                            int iy = oy * s.StrideY + ky - s.Padding.Top, ix = ox * s.StrideX + kx - s.Padding.Left;
+                            if (iy < 0 || ix < 0 || iy >= x.H || ix >= x.W)
+                            {
+                                continue;
+                            }
+                            max = Math.Max(max, x[c, iy, ix]);
+                            sum += x[c, iy, ix];
+                            count++;
+                        }
+                    }
+                    o[c, oy, ox] = s.Mode == PoolMode.Max ? max : sum / (s.CountIncludePad ? s.KernelH * s.KernelW : count);
+                }
+            }
+        }
+        return o;
+    }
+
+    /// <summary>Weights times the input flattened in (c, y, x) order, plus bias, then the activation.</summary>
+    public static HostTensor FullyConnected(HostTensor x, FullyConnectedSpec s)
+    {
+        var o = new HostTensor(s.OutFeatures, 1, 1);
+        for (int j = 0; j < s.OutFeatures; j++)
+        {
+            double sum = s.Bias?[j] ?? 0;
+            for (int i = 0; i < s.InFeatures; i++)
+            {
+                sum += (double)s.Weights[j * s.InFeatures + i] * x.Data[i];
+            }
+            o.Data[j] = Activate(s.Activation, sum, j);
+        }
+        return o;
+    }
+
+    /// <summary>The window of <paramref name="a"/> at the offsets with the shape of <paramref name="reference"/>.</summary>
+    public static HostTensor CropTo(HostTensor a, HostTensor reference, CropToSpec s)
+    {
+        var o = new HostTensor(reference.C, reference.H, reference.W);
+        for (int c = 0; c < o.C; c++)
+        {
+            for (int y = 0; y < o.H; y++)
+            {
+                for (int x = 0; x < o.W; x++)
+                {
+                    o[c, y, x] = a[s.ChannelStart + c, s.Top + y, s.Left + x];
+                }
+            }
         }
         return o;
     }
@@ -376,6 +462,9 @@ public static class CpuReference
         ConcatSpec => Concat(x[0], x[1]),
         PadSpec p => Pad(x[0], p.Padding, p.Mode),
         ActivationSpec a => Activation(x[0], a),
+        Pool2dSpec p => Pool2d(x[0], p),
+        FullyConnectedSpec f => FullyConnected(x[0], f),
+        CropToSpec c => CropTo(x[0], x[1], c),
         _ => throw new ArgumentOutOfRangeException(nameof(spec), $"no reference for {spec.GetType().Name}"),
     };
 

@@ -209,7 +209,7 @@ public sealed class KernelDescriptorTests : GpuTest
                 seen[current!].Add((member.Groups[2].Value, int.Parse(member.Groups[1].Value)));
             }
         }
-        Assert.Equal(6, seen.Count);
+        Assert.Equal(7, seen.Count);
         foreach (var (name, members) in seen)
         {
             var type = enums[name];

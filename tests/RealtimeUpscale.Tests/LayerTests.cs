@@ -353,4 +353,90 @@ public sealed class LayerTests : GpuTest
         Assert.Equal(new Runtime.TensorShape(5, 5, 7), y.Shape);
         Assert.Equal(a.Data.Concat(b.Data), y.Data);
     }
+
+    [Theory]
+    [InlineData(5, 1, 1, 5, 7, 3)]   // a per-channel scale (squeeze-excitation): b is C x 1 x 1
+    [InlineData(5, 7, 3, 5, 1, 1)]   // the same, the vector first
+    [InlineData(1, 1, 1, 5, 7, 3)]   // a scalar tensor
+    [InlineData(5, 7, 3, 1, 7, 3)]   // one plane for every channel
+    public void BinaryBroadcastsMatchReference(int ac, int ah, int aw, int bc, int bh, int bw)
+    {
+        var rng = new Random(ac * 100 + ah * 10 + bc);
+        var a = HostTensor.Random(rng, ac, ah, aw);
+        var b = HostTensor.Random(rng, bc, bh, bw, 0.5, 2);
+        foreach (var op in new[] { BinaryOperator.Mul, BinaryOperator.Sub, BinaryOperator.Div })
+        {
+            var expected = CpuReference.Binary(op, a, b, Activation.None);
+            Assert.Equal(new Runtime.TensorShape(5, 7, 3), expected.Shape);
+            Compare.Close(expected, Gpu.Run(new BinarySpec(op), a, b), what: $"{op} broadcast");
+        }
+    }
+
+    [Theory]
+    [InlineData(PoolMode.Average, 13, 11)]
+    [InlineData(PoolMode.Max, 13, 11)]
+    [InlineData(PoolMode.Average, 1, 1)]
+    [InlineData(PoolMode.Average, 97, 131)] // more pixels than the workgroup's lanes, unevenly
+    public void GlobalPoolMatchesReference(PoolMode mode, int h, int w)
+    {
+        var rng = new Random(h * 7 + w + (int)mode);
+        var x = HostTensor.Random(rng, 5, h, w);
+        var spec = new Pool2dSpec { Mode = mode, Global = true };
+        Compare.Close(CpuReference.Pool2d(x, spec), Gpu.Run(spec, x), what: $"global {mode}");
+    }
+
+    [Theory]
+    [InlineData(PoolMode.Max, 3, 2, 1, false)]
+    [InlineData(PoolMode.Average, 3, 2, 1, false)]
+    [InlineData(PoolMode.Average, 3, 2, 1, true)]
+    [InlineData(PoolMode.Average, 2, 2, 0, false)]
+    [InlineData(PoolMode.Max, 5, 1, 2, false)]
+    public void WindowedPoolMatchesReference(PoolMode mode, int kernel, int stride, int pad, bool countPad)
+    {
+        var rng = new Random(kernel * 31 + stride * 7 + pad);
+        var x = HostTensor.Random(rng, 3, 13, 11);
+        var spec = new Pool2dSpec
+        {
+            Mode = mode, KernelH = kernel, KernelW = kernel, StrideY = stride, StrideX = stride, Padding = Padding.All(pad),
+            CountIncludePad = countPad,
+        };
+        Compare.Close(CpuReference.Pool2d(x, spec), Gpu.Run(spec, x), what: $"pool {mode} {kernel} s{stride} p{pad}");
+    }
+
+    [Theory]
+    [InlineData(64, 8, "relu")]
+    [InlineData(8, 64, "sigmoid")]
+    [InlineData(37, 5, "prelu-channel")]
+    public void FullyConnectedMatchesReference(int inFeatures, int outFeatures, string activation)
+    {
+        var rng = new Random(inFeatures * 100 + outFeatures);
+        var x = HostTensor.Random(rng, inFeatures, 1, 1);
+        var spec = new FullyConnectedSpec
+        {
+            InFeatures = inFeatures, OutFeatures = outFeatures, Weights = HostTensor.RandomFloats(rng, inFeatures * outFeatures),
+            Bias = HostTensor.RandomFloats(rng, outFeatures), Activation = ActivationFor(activation, outFeatures, rng),
+        };
+        Compare.Close(CpuReference.FullyConnected(x, spec), Gpu.Run(spec, x), what: $"fully connected {inFeatures}->{outFeatures}");
+    }
+
+    [Fact]
+    public void FullyConnectedFlattensAFeatureMap()
+    {
+        var rng = new Random(5);
+        var x = HostTensor.Random(rng, 3, 5, 7);
+        var spec = new FullyConnectedSpec { InFeatures = 105, OutFeatures = 4, Weights = HostTensor.RandomFloats(rng, 420) };
+        Compare.Close(CpuReference.FullyConnected(x, spec), Gpu.Run(spec, x), what: "fully connected on a map");
+    }
+
+    [Fact]
+    public void CropToTakesTheReferencesShape()
+    {
+        var rng = new Random(17);
+        var a = HostTensor.Random(rng, 4, 13, 11);
+        var reference = HostTensor.Random(rng, 3, 5, 7);
+        var spec = new CropToSpec(4, 2, 1);
+        var expected = CpuReference.CropTo(a, reference, spec);
+        Assert.Equal(a[1, 4, 2], expected[0, 0, 0]);
+        Assert.Equal(expected.Data, Gpu.Run(spec, a, reference).Data);
+    }
 }

@@ -52,4 +52,11 @@ internal static class Codes
         BinaryOperator.Div => ElementwiseOp.Div,
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown binary operator."),
     };
+
+    public static PoolCode Of(PoolMode mode) => mode switch
+    {
+        PoolMode.Max => PoolCode.Max,
+        PoolMode.Average => PoolCode.Average,
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown pooling mode."),
+    };
 }

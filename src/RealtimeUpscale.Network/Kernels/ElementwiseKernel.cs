@@ -39,5 +39,11 @@ public static class ElementwiseKernel
 
         /// <summary>Index of the first per-channel PReLU slope in the parameters.</summary>
         public int SlopeBase;
+
+        /// <summary>a's strides per output channel and per output pixel (0 where a is broadcast; see the shader).</summary>
+        public int AChannelStride, APixelStride;
+
+        /// <summary>b's strides per output channel and per output pixel.</summary>
+        public int BChannelStride, BPixelStride;
     }
 }

@@ -64,7 +64,9 @@ public abstract class GpuLayer : IDisposable
                 PixelShuffleSpec p => new PixelShuffleLayer(context, p, name),
                 UpsampleSpec u => new UpsampleLayer(context, u, name, tuning),
                 BinarySpec or ScaleBiasSpec => new ElementwiseLayer(context, spec, name),
-                CropSpec c => new CropLayer(context, c, name),
+                CropSpec or CropToSpec => new CropLayer(context, spec, name),
+                Pool2dSpec p => new Pool2dLayer(context, p, name),
+                FullyConnectedSpec f => new FullyConnectedLayer(context, f, name),
                 ConcatSpec c => new ConcatLayer(context, c, name),
                 _ => throw new NotSupportedException($"Layer '{name}': no GPU implementation for {spec.GetType().Name}."),
             };

@@ -108,29 +108,49 @@ public sealed class ElementwiseLayer : GpuLayer
     protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
     {
         var s = output.Shape;
-        var b = _isBinary ? inputs[1].Buffer : inputs[0].Buffer; // scale-bias does not read binding 1
+        var b = _isBinary ? inputs[1] : inputs[0]; // scale-bias does not read binding 1
+        var (acs, aps) = Strides(inputs[0].Shape, s);
+        var (bcs, bps) = Strides(b.Shape, s);
+        var push = new ElementwiseKernel.Push
+        {
+            Channels = s.Channels, PlaneSize = s.Height * s.Width, SlopeBase = _slopeBase,
+            AChannelStride = acs, APixelStride = aps, BChannelStride = bcs, BPixelStride = bps,
+        };
         return new ComputeDispatch(Context, _pipeline, Name)
             .Buffer(0, inputs[0].Buffer, write: false)
-            .Buffer(1, b, write: false)
+            .Buffer(1, b.Buffer, write: false)
             .Buffer(2, _params, write: false)
             .Buffer(3, output.Buffer, write: true)
-            .Push(new ElementwiseKernel.Push { Channels = s.Channels, PlaneSize = s.Height * s.Width, SlopeBase = _slopeBase })
+            .Push(push)
             .CoverLinear(s.ElementCount, ElementwiseKernel.Descriptor.Workgroup);
+    }
+
+    /// <summary>Strides per output channel and pixel of an input broadcast to the output (BinarySpec's rules).</summary>
+    private static (int Channel, int Pixel) Strides(TensorShape input, TensorShape output)
+    {
+        bool onePixel = input.Height * input.Width == 1;
+        int channel = input.Channels == 1 && output.Channels != 1 ? 0 : input.Height * input.Width;
+        return (channel, onePixel ? 0 : 1);
     }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing) => _params.Dispose();
 }
 
-/// <summary>Runs shaders/crop.comp.</summary>
+/// <summary>Runs shaders/crop.comp for <see cref="CropSpec"/> and <see cref="CropToSpec"/> (whose output shape is its reference's).</summary>
 public sealed class CropLayer : GpuLayer
 {
-    private readonly CropSpec _spec;
+    private readonly (int Top, int Left, int ChannelStart) _origin;
     private readonly ComputePipeline _pipeline;
 
-    internal CropLayer(GpuContext context, CropSpec spec, string name) : base(context, spec, name)
+    internal CropLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
     {
-        _spec = spec;
+        _origin = spec switch
+        {
+            CropSpec c => (c.Top, c.Left, c.ChannelStart),
+            CropToSpec t => (t.Top, t.Left, t.ChannelStart),
+            _ => throw new ArgumentException($"Layer '{name}': a crop layer runs CropSpec or CropToSpec, not {spec.GetType().Name}."),
+        };
         _pipeline = CropKernel.Descriptor.Pipeline(context);
     }
 
@@ -141,7 +161,7 @@ public sealed class CropLayer : GpuLayer
         var o = output.Shape;
         var push = new CropKernel.Push
         {
-            InH = i.Height, InW = i.Width, C0 = _spec.ChannelStart, Y0 = _spec.Top, X0 = _spec.Left,
+            InH = i.Height, InW = i.Width, C0 = _origin.ChannelStart, Y0 = _origin.Top, X0 = _origin.Left,
             OutC = o.Channels, OutH = o.Height, OutW = o.Width,
         };
         return new ComputeDispatch(Context, _pipeline, Name)

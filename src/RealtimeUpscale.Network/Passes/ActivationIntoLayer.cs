@@ -35,6 +35,7 @@ public sealed class ActivationIntoLayer : IGraphPass
             case ConvTranspose2dSpec t when t.Activation.Kind == ActivationKind.None: return t with { Activation = act };
             case BinarySpec bin when bin.Activation.Kind == ActivationKind.None: return bin with { Activation = act };
             case ScaleBiasSpec sb when sb.Activation.Kind == ActivationKind.None: return sb with { Activation = act };
+            case FullyConnectedSpec fc when fc.Activation.Kind == ActivationKind.None: return fc with { Activation = act };
             default: return null;
         }
     }

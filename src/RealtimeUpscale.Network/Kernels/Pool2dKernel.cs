@@ -1,0 +1,52 @@
+using System.Runtime.InteropServices;
+using RealtimeUpscale.Runtime;
+
+namespace RealtimeUpscale.Network.Kernels;
+
+/// <summary>
+/// shaders/pool2d.comp: max or average pooling; global (one workgroup per channel, a tree reduction in shared
+/// memory) or windowed (one invocation per output element).
+/// </summary>
+public static class Pool2dKernel
+{
+    /// <summary>The descriptor. Bindings: 0 input, 1 output. The workgroup size is a power of two (the global reduction's tree).</summary>
+    public static readonly KernelDescriptor<Constants, Push> Descriptor = new(
+        typeof(Pool2dKernel).Assembly, "pool2d", new WorkgroupSize(64, 1, 1),
+        BindingKind.StorageBuffer, BindingKind.StorageBuffer);
+
+    /// <summary>Specialization constants (the shader's names in brackets).</summary>
+    public struct Constants
+    {
+        /// <summary>Max or average [MODE].</summary>
+        [SpecId(3)] public PoolCode Mode;
+
+        /// <summary>Pool whole planes [GLOBAL].</summary>
+        [SpecId(4)] public bool Global;
+
+        /// <summary>Averages divide by the window's area, padding included [COUNT_PAD].</summary>
+        [SpecId(5)] public bool CountPad;
+    }
+
+    /// <summary>Push constants.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Push
+    {
+        /// <summary>Channels.</summary>
+        public int Channels;
+
+        /// <summary>Input height and width.</summary>
+        public int InH, InW;
+
+        /// <summary>Output height and width.</summary>
+        public int OutH, OutW;
+
+        /// <summary>Window height and width.</summary>
+        public int KernelH, KernelW;
+
+        /// <summary>Strides.</summary>
+        public int StrideY, StrideX;
+
+        /// <summary>Padding before the first row and column.</summary>
+        public int PadTop, PadLeft;
+    }
+}
