@@ -23,7 +23,34 @@ public enum ColorSpace
 /// <param name="Metadata">Every metadata_props entry.</param>
 public sealed record ModelInfo(
     string Source, ColorSpace ColorSpace, int InputChannels, double Scale, string InputRange,
-    IReadOnlyDictionary<string, string> Metadata);
+    IReadOnlyDictionary<string, string> Metadata)
+{
+    /// <summary>
+    /// How the image is padded before the network and the result cropped after it, for models whose graph of
+    /// valid (unpadded) convolutions shrinks its input (waifu2x, Real-CUGAN); null when the network maps an
+    /// input of n pixels to Scale x n itself.
+    /// </summary>
+    public InputFraming? Framing { get; init; }
+}
+
+/// <summary>
+/// The padding around a network of valid convolutions: the image is padded by <see cref="Margin"/> pixels on
+/// every side (read as <see cref="Mode"/> says), plus on the bottom and right the fewest pixels that make its
+/// height and width multiples of <see cref="Alignment"/> (what the network's strided layers need); the network
+/// then gives Scale x (the aligned size), whose top-left Scale x (the image's size) is kept.
+/// </summary>
+/// <param name="Margin">Pixels added on each side; the network removes Scale x Margin from each side of its output.</param>
+/// <param name="Mode">What the padding reads (edge or mirror, as the model's own tool pads).</param>
+/// <param name="Alignment">The image's height and width are padded to a multiple of this (1: no alignment).</param>
+public sealed record InputFraming(int Margin, PaddingMode Mode, int Alignment)
+{
+    /// <summary>The extra pixels on the bottom or right for a size of <paramref name="size"/>.</summary>
+    public int AlignmentPad(int size) => (Alignment - size % Alignment) % Alignment;
+
+    /// <summary>The padding of an image of <paramref name="width"/> x <paramref name="height"/>.</summary>
+    public Padding PaddingFor(int width, int height) =>
+        new(Margin, Margin, Margin + AlignmentPad(height), Margin + AlignmentPad(width));
+}
 
 /// <summary>One layer of a model: a typed spec, the values it reads and the value it writes.</summary>
 /// <param name="Name">The layer name (from the model file's node; a fused layer keeps the name of the node it grew from).</param>
@@ -35,7 +62,7 @@ public sealed record ModelNode(string Name, LayerSpec Spec, IReadOnlyList<string
 /// <summary>
 /// A whole network as typed layer specs in execution order. An importer writes it unfused, one node per
 /// operator of the file (<see cref="Import"/>); <see cref="GraphOptimizer"/> fuses and lowers it into the graph
-/// that runs (<see cref="Load"/>). Immutable; shape-agnostic in height and width.
+/// that runs (<see cref="Load(string)"/>). Immutable; shape-agnostic in height and width.
 /// </summary>
 public sealed class ModelDefinition
 {
@@ -65,6 +92,14 @@ public sealed class ModelDefinition
     /// <see cref="Network"/> runs. Throws <see cref="ModelFormatException"/> naming what cannot be run.
     /// </summary>
     public static ModelDefinition Load(string path) => GraphOptimizer.Optimize(Import(path));
+
+    /// <summary>
+    /// An ncnn model from its graph (<paramref name="paramPath"/>, a text .param file) and weights
+    /// (<paramref name="binPath"/>, a .bin file), optimised as <see cref="Load(string)"/> does;
+    /// <see cref="Load(string)"/> of a .param reads the .bin beside it.
+    /// </summary>
+    public static ModelDefinition Load(string paramPath, string binPath) =>
+        GraphOptimizer.Optimize(Importers.Ncnn.NcnnImporter.Import(paramPath, binPath));
 
     /// <summary>
     /// The model file's plain graph, one node per operator, as its format's importer

@@ -5,7 +5,7 @@ namespace RealtimeUpscale.Network;
 
 /// <summary>
 /// A <see cref="ModelDefinition"/> on the GPU: one <see cref="GpuLayer"/> per node of an optimised graph
-/// (<see cref="ModelDefinition.Load"/> or <see cref="Passes.GraphOptimizer.Optimize"/>), its weights uploaded and
+/// (<see cref="ModelDefinition.Load(string)"/> or <see cref="Passes.GraphOptimizer.Optimize"/>), its weights uploaded and
 /// its pipeline built once. <see cref="Bind(TensorShape, GpuTensor?)"/> prepares it for one input size;
 /// <see cref="Bind(ModelDefinition, TensorShape, GpuTensor?)"/> binds a larger graph built around the model
 /// (pre- and post-processing), still on the same layers. However many sizes and graphs are bound, the weights

@@ -1,3 +1,4 @@
+using RealtimeUpscale.Network.Importers.Ncnn;
 using RealtimeUpscale.Network.Importers.Onnx;
 
 namespace RealtimeUpscale.Network.Importers;
@@ -6,7 +7,7 @@ namespace RealtimeUpscale.Network.Importers;
 public static class ModelImporters
 {
     /// <summary>Every importer, in the order they are asked to claim a file. A new format adds its importer here.</summary>
-    public static IReadOnlyList<IModelImporter> All { get; } = new IModelImporter[] { new OnnxImporter() };
+    public static IReadOnlyList<IModelImporter> All { get; } = new IModelImporter[] { new OnnxImporter(), new NcnnImporter() };
 
     /// <summary>
     /// The importer for <paramref name="path"/>: the first that claims it, else ONNX (the project's own format,
