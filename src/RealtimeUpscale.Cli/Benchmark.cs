@@ -26,11 +26,17 @@ public sealed class Benchmark
     /// <summary>Benchmarks on <paramref name="context"/>.</summary>
     public Benchmark(GpuContext context) => _context = context;
 
-    /// <summary>Runs both. <paramref name="modelPath"/> must be an ONNX file ONNX Runtime can open.</summary>
+    /// <summary>
+    /// Runs both. ONNX Runtime runs only ONNX files (for other formats its time and the ratio are NaN). A model with
+    /// a framing (ncnn waifu2x and Real-CUGAN files) runs on the padded input an image of
+    /// <paramref name="width"/> x <paramref name="height"/> becomes.
+    /// </summary>
     public BenchmarkResult Run(string modelPath, int width, int height, int warmup = 3, int runs = 15, bool onnxRuntime = true)
     {
         var model = ModelDefinition.Load(modelPath);
-        var shape = new TensorShape(model.Info.InputChannels, height, width);
+        onnxRuntime &= string.Equals(Path.GetExtension(modelPath), ".onnx", StringComparison.OrdinalIgnoreCase);
+        var p = model.Info.Framing?.PaddingFor(width, height) ?? default;
+        var shape = new TensorShape(model.Info.InputChannels, height + p.Top + p.Bottom, width + p.Left + p.Right);
         var rng = new Random(1);
         var input = new float[shape.ElementCount];
         for (int i = 0; i < input.Length; i++)

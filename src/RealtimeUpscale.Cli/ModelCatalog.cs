@@ -64,7 +64,7 @@ public static class ModelCatalog
                 .OrderByDescending(m => RecordedSet5Psnr(m.Model.Info))
                 .FirstOrDefault();
             return best.Model is not null ? (best.Path, best.Model) : throw new ModelFormatException(
-                "No bundled model is installed (models/*.onnx with psnr_set5 metadata); pass --model PATH.onnx.");
+                "No bundled model is installed (models/*.onnx with psnr_set5 metadata); pass --model PATH.onnx or PATH.param (ncnn).");
         }
         if (File.Exists(nameOrPath))
         {

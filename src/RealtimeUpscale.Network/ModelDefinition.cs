@@ -187,6 +187,12 @@ public sealed class ModelDefinition
         return (int)Math.Min(product, 64);
     }
 
+    /// <summary>
+    /// Whether an output pixel depends on the whole image, not only on a neighbourhood (a global pooling, as in
+    /// squeeze-excitation blocks, or a fully connected layer): such a model cannot be tiled exactly by overlaps.
+    /// </summary>
+    public bool HasWholeImageStatistics => Nodes.Any(n => n.Spec is Pool2dSpec { Global: true } or FullyConnectedSpec);
+
     /// <summary>Output shape for an input shape.</summary>
     public TensorShape OutputShape(TensorShape input) => InferShapes(input)[Output];
 }

@@ -43,6 +43,12 @@ public sealed class TiledUpscaler : IDisposable
         }
         Model = model;
         Scale = (int)Math.Round(s);
+        // A model with whole-image statistics (squeeze-excitation: a global average feeding a per-channel scale)
+        // sees another average in each tile; it runs as one tile, so tiled output still equals untiled output.
+        if (model.HasWholeImageStatistics)
+        {
+            tileSize = WholeImage;
+        }
         TileSize = tileSize;
         _requestedTileSize = tileSize;
         Overlap = Math.Max(model.ReceptiveRadius(), 3);
@@ -53,6 +59,9 @@ public sealed class TiledUpscaler : IDisposable
         AlignY = stride;
         _network = new UpscalingNetwork(context, model, tuning);
     }
+
+    /// <summary>The tile side that holds any image whole.</summary>
+    private const int WholeImage = 1 << 28;
 
     private int AlignX { get; }
 
@@ -128,6 +137,10 @@ public sealed class TiledUpscaler : IDisposable
                     // First give back what earlier images or passes left allocated, and retry at this size.
                     ReleaseAllBut(_usedThisCall);
                     continue;
+                }
+                if (Model.HasWholeImageStatistics)
+                {
+                    throw; // smaller tiles would change the whole-image statistics
                 }
                 // Half the side, still a multiple of the model's internal stride; past the smallest, give up.
                 int smaller = Math.Max(_downsampling, TileSize / 2 / _downsampling * _downsampling);

@@ -1,4 +1,5 @@
 using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Passes;
 using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Upscaling;
@@ -40,6 +41,8 @@ public sealed class UpscalingGraph
     private const string Result = "upscale/result";
     private const string Blurred = "upscale/blurred";
     private const string Resized = "upscale/resized";
+    private const string FrameIn = "upscale/unframed";
+    private const string FrameOut = "upscale/framed";
 
     // BT.601 studio range on [0, 1] values (8-bit value / 255), as MATLAB's rgb2ycbcr:
     // Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255, Cb = (128 - 37.797 R - 74.203 G + 112 B) / 255,
@@ -74,23 +77,26 @@ public sealed class UpscalingGraph
             throw new ArgumentException($"{model.Info.Source}: an RGB upscaler needs a model with 3 input channels, not {model.Info.InputChannels}.");
         }
         var names = model.Nodes.Select(n => n.Output).Append(model.Input).ToHashSet();
-        var taken = new[] { Image, Chroma, Alpha, ExtrasUp, Joined, Result, Blurred, Resized }.Where(names.Contains).ToList();
+        var taken = new[] { Image, Chroma, Alpha, ExtrasUp, Joined, Result, Blurred, Resized, FrameIn, FrameOut }.Where(names.Contains).ToList();
         if (taken.Count > 0)
         {
             throw new ArgumentException($"{model.Info.Source}: the model names a value {taken[0]}, which the upscaling graph uses.");
         }
         Model = model;
+        // With a framing, the graph's nodes read and write the framed model's ends (see Framed).
+        string modelIn = model.Info.Framing is null ? model.Input : FrameIn;
+        string modelOut = model.Info.Framing is null ? model.Output : FrameOut;
         if (model.Info.ColorSpace == ColorSpace.Y)
         {
-            _toY3 = new ModelNode("to Y", Matrix(ToYcc, YccOffset, rows: 0..1, inputs: 3, passAlpha: false), new[] { Image }, model.Input);
-            _toY4 = new ModelNode("to Y", Matrix(ToYcc, YccOffset, rows: 0..1, inputs: 4, passAlpha: false), new[] { Image }, model.Input);
+            _toY3 = new ModelNode("to Y", Matrix(ToYcc, YccOffset, rows: 0..1, inputs: 3, passAlpha: false), new[] { Image }, modelIn);
+            _toY4 = new ModelNode("to Y", Matrix(ToYcc, YccOffset, rows: 0..1, inputs: 4, passAlpha: false), new[] { Image }, modelIn);
             _toChroma3 = new ModelNode("to CbCr", Matrix(ToYcc, YccOffset, rows: 1..3, inputs: 3, passAlpha: false), new[] { Image }, Chroma);
             _toChroma4 = new ModelNode("to CbCr", Matrix(ToYcc, YccOffset, rows: 1..3, inputs: 4, passAlpha: true), new[] { Image }, Chroma);
             _toRgb3 = new ModelNode("to RGB", Inverse(inputs: 3), new[] { Joined }, Result);
             _toRgb4 = new ModelNode("to RGB", Inverse(inputs: 4), new[] { Joined }, Result);
         }
         // What a graph's last value can be: the joined result of 2 to 4 channels, or the model's own output.
-        var finals = new[] { (Result, 2), (Result, 3), (Result, 4), (model.Output, model.Info.InputChannels) };
+        var finals = new[] { (Result, 2), (Result, 3), (Result, 4), (modelOut, model.Info.InputChannels) };
         foreach (var (value, channels) in finals)
         {
             for (int filter = 2; filter <= 7; filter++)
@@ -119,7 +125,7 @@ public sealed class UpscalingGraph
     /// </summary>
     public UpscalingPlan Build(int inputWidth, int inputHeight, bool keepAlpha, bool grey, (int Width, int Height)? exactSize = null)
     {
-        var model = Model;
+        var model = Framed(Model, inputWidth, inputHeight);
         int c = model.Info.InputChannels;
         var outShape = model.OutputShape(new TensorShape(c, inputHeight, inputWidth));
         if (outShape.Channels != c)
@@ -178,6 +184,29 @@ public sealed class UpscalingGraph
         }
         var nodes = before.Concat(model.Nodes).Concat(after).ToList();
         return new UpscalingPlan(new ModelDefinition(model.Info, input, output, nodes), inLayout, outLayout);
+    }
+
+    /// <summary>
+    /// The model with its <see cref="ModelInfo.Framing"/> applied for an input of this size: a padding node before
+    /// it (a 1x1 depthwise identity convolution with the padding, as the graph passes lower a pad) and a crop of
+    /// the alignment's extra output after it, so that n pixels become Scale x n. The model itself when it has no
+    /// framing.
+    /// </summary>
+    private static ModelDefinition Framed(ModelDefinition model, int width, int height)
+    {
+        if (model.Info.Framing is not { } framing)
+        {
+            return model;
+        }
+        int c = model.Info.InputChannels;
+        int s = (int)Math.Round(model.Info.Scale);
+        var padding = framing.PaddingFor(width, height);
+        var pad = new ModelNode("frame: pad", PadIntoConvolution.IdentityConvolution(new PadSpec(c, padding, framing.Mode)),
+                                new[] { FrameIn }, model.Input);
+        var crop = new ModelNode("frame: crop", new CropSpec(0, 0, s * framing.AlignmentPad(height), s * framing.AlignmentPad(width)),
+                                 new[] { model.Output }, FrameOut);
+        var nodes = model.Nodes.Prepend(pad).Append(crop).ToArray();
+        return new ModelDefinition(model.Info with { Framing = null }, FrameIn, FrameOut, nodes);
     }
 
     /// <summary>
