@@ -44,6 +44,12 @@ public sealed record ModelInfo(
 /// <param name="Alignment">The image's height and width are padded to a multiple of this (1: no alignment).</param>
 public sealed record InputFraming(int Margin, PaddingMode Mode, int Alignment)
 {
+    /// <summary>
+    /// The network predicts only a residual: the result is its cropped output plus the image upsampled by nearest
+    /// neighbour (Real-CUGAN x4, whose tool adds the image in its post-processing).
+    /// </summary>
+    public bool AddsNearestUpsampledInput { get; init; }
+
     /// <summary>The extra pixels on the bottom or right for a size of <paramref name="size"/>.</summary>
     public int AlignmentPad(int size) => (Alignment - size % Alignment) % Alignment;
 

@@ -43,6 +43,8 @@ public sealed class UpscalingGraph
     private const string Resized = "upscale/resized";
     private const string FrameIn = "upscale/unframed";
     private const string FrameOut = "upscale/framed";
+    private const string FrameNet = "upscale/framed-network";
+    private const string FrameResidual = "upscale/framed-image";
 
     // BT.601 studio range on [0, 1] values (8-bit value / 255), as MATLAB's rgb2ycbcr:
     // Y = (16 + 65.481 R + 128.553 G + 24.966 B) / 255, Cb = (128 - 37.797 R - 74.203 G + 112 B) / 255,
@@ -77,7 +79,7 @@ public sealed class UpscalingGraph
             throw new ArgumentException($"{model.Info.Source}: an RGB upscaler needs a model with 3 input channels, not {model.Info.InputChannels}.");
         }
         var names = model.Nodes.Select(n => n.Output).Append(model.Input).ToHashSet();
-        var taken = new[] { Image, Chroma, Alpha, ExtrasUp, Joined, Result, Blurred, Resized, FrameIn, FrameOut }.Where(names.Contains).ToList();
+        var taken = new[] { Image, Chroma, Alpha, ExtrasUp, Joined, Result, Blurred, Resized, FrameIn, FrameOut, FrameNet, FrameResidual }.Where(names.Contains).ToList();
         if (taken.Count > 0)
         {
             throw new ArgumentException($"{model.Info.Source}: the model names a value {taken[0]}, which the upscaling graph uses.");
@@ -189,8 +191,8 @@ public sealed class UpscalingGraph
     /// <summary>
     /// The model with its <see cref="ModelInfo.Framing"/> applied for an input of this size: a padding node before
     /// it (a 1x1 depthwise identity convolution with the padding, as the graph passes lower a pad) and a crop of
-    /// the alignment's extra output after it, so that n pixels become Scale x n. The model itself when it has no
-    /// framing.
+    /// the alignment's extra output after it, so that n pixels become Scale x n (plus the image upsampled by
+    /// nearest neighbour, for a network that predicts a residual). The model itself when it has no framing.
     /// </summary>
     private static ModelDefinition Framed(ModelDefinition model, int width, int height)
     {
@@ -205,7 +207,14 @@ public sealed class UpscalingGraph
                                 new[] { FrameIn }, model.Input);
         var crop = new ModelNode("frame: crop", new CropSpec(0, 0, s * framing.AlignmentPad(height), s * framing.AlignmentPad(width)),
                                  new[] { model.Output }, FrameOut);
-        var nodes = model.Nodes.Prepend(pad).Append(crop).ToArray();
+        var nodes = model.Nodes.Prepend(pad).Append(crop).ToList();
+        if (framing.AddsNearestUpsampledInput)
+        {
+            crop = crop with { Output = FrameNet };
+            nodes[^1] = crop;
+            nodes.Add(new ModelNode("frame: upsample image", UpsampleSpec.By(UpsampleMode.Nearest, s), new[] { FrameIn }, FrameResidual));
+            nodes.Add(new ModelNode("frame: add image", new BinarySpec(BinaryOperator.Add), new[] { FrameNet, FrameResidual }, FrameOut));
+        }
         return new ModelDefinition(model.Info with { Framing = null }, FrameIn, FrameOut, nodes);
     }
 

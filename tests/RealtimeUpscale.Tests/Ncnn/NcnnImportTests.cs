@@ -19,23 +19,24 @@ public sealed class NcnnImportTests : IDisposable
     public static string PeerModel(string family, string folder, string name) => SharedData.Path("peers", family, "models", folder, name);
 
     [Theory]
-    [InlineData("waifu2x", "models-upconv_7_photo", "scale2.0x_model.param", 2, 7, 1, PaddingMode.Replicate)]
-    [InlineData("waifu2x", "models-upconv_7_anime_style_art_rgb", "noise1_scale2.0x_model.param", 2, 7, 1, PaddingMode.Replicate)]
-    [InlineData("waifu2x", "models-cunet", "scale2.0x_model.param", 2, 18, 2, PaddingMode.Replicate)]
-    [InlineData("waifu2x", "models-cunet", "noise0_model.param", 1, 28, 4, PaddingMode.Replicate)]
-    [InlineData("realcugan", "models-se", "up2x-no-denoise.param", 2, 18, 2, PaddingMode.Reflect)]
-    [InlineData("realcugan", "models-se", "up3x-no-denoise.param", 3, 14, 4, PaddingMode.Reflect)]
-    [InlineData("realcugan", "models-se", "up4x-no-denoise.param", 4, 19, 2, PaddingMode.Reflect)]
-    [InlineData("realcugan", "models-pro", "up3x-conservative.param", 3, 14, 4, PaddingMode.Reflect)]
-    [InlineData("realcugan", "models-nose", "up2x-no-denoise.param", 2, 18, 2, PaddingMode.Reflect)]
-    public void PeerModelsLoadWithTheToolsFraming(string family, string folder, string name, int scale, int margin, int alignment, PaddingMode mode)
+    [InlineData("waifu2x", "models-upconv_7_photo", "scale2.0x_model.param", 2, 7, 1, PaddingMode.Replicate, false)]
+    [InlineData("waifu2x", "models-upconv_7_anime_style_art_rgb", "noise1_scale2.0x_model.param", 2, 7, 1, PaddingMode.Replicate, false)]
+    [InlineData("waifu2x", "models-cunet", "scale2.0x_model.param", 2, 18, 2, PaddingMode.Replicate, false)]
+    [InlineData("waifu2x", "models-cunet", "noise0_model.param", 1, 28, 4, PaddingMode.Replicate, false)]
+    [InlineData("realcugan", "models-se", "up2x-no-denoise.param", 2, 18, 2, PaddingMode.Reflect, false)]
+    [InlineData("realcugan", "models-se", "up3x-no-denoise.param", 3, 14, 4, PaddingMode.Reflect, false)]
+    [InlineData("realcugan", "models-se", "up4x-no-denoise.param", 4, 19, 2, PaddingMode.Reflect, true)]
+    [InlineData("realcugan", "models-pro", "up3x-conservative.param", 3, 14, 4, PaddingMode.Reflect, false)]
+    [InlineData("realcugan", "models-nose", "up2x-no-denoise.param", 2, 18, 2, PaddingMode.Reflect, false)]
+    public void PeerModelsLoadWithTheToolsFraming(string family, string folder, string name, int scale, int margin, int alignment, PaddingMode mode, bool residual)
     {
         // The margins and alignments are the ones waifu2x-ncnn-vulkan and realcugan-ncnn-vulkan hard-code
-        // (prepadding; tiles padded to a multiple of 2 or 4); here they are derived from the graphs.
+        // (prepadding; tiles padded to a multiple of 2 or 4); here they are derived from the graphs. Real-CUGAN x4
+        // predicts a residual that its tool adds to the image upsampled by nearest neighbour.
         var model = ModelDefinition.Load(PeerModel(family, folder, name));
         Assert.Equal(ColorSpace.Rgb, model.Info.ColorSpace);
         Assert.Equal(scale, model.Info.Scale);
-        Assert.Equal(new InputFraming(margin, mode, alignment), model.Info.Framing);
+        Assert.Equal(new InputFraming(margin, mode, alignment) { AddsNearestUpsampledInput = residual }, model.Info.Framing);
         foreach (int n in new[] { 37, 29 })
         {
             var p = model.Info.Framing!.PaddingFor(n, n);

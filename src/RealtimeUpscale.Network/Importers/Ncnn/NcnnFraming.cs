@@ -16,7 +16,9 @@ namespace RealtimeUpscale.Network.Importers.Ncnn;
 /// <para>What the padding reads is not in the graph. The table, keyed by the file's structure: files with
 /// BinaryOp layers (pnnx exports: Real-CUGAN) are padded by reflection, as realcugan-ncnn-vulkan's
 /// preprocessing does; the others (caffe conversions: waifu2x upconv_7 and cunet) repeat the edge pixel, as
-/// waifu2x-ncnn-vulkan's does.</para>
+/// waifu2x-ncnn-vulkan's does. Files of the first kind whose last layer is a PixelShuffle (Real-CUGAN x4) predict
+/// only a residual: their tool adds the image, upsampled by nearest neighbour, to the output
+/// (<see cref="InputFraming.AddsNearestUpsampledInput"/>).</para>
 /// </remarks>
 public static class NcnnFraming
 {
@@ -25,9 +27,10 @@ public static class NcnnFraming
 
     /// <summary>
     /// The scale and, when the network does not map n pixels to S x n by itself, its framing; (1, null) when no
-    /// probed size fits the network. <paramref name="mirrored"/> picks reflection over edge repetition.
+    /// probed size fits the network. <paramref name="mirrored"/> picks reflection over edge repetition; <paramref name="residual"/> marks a network
+    /// whose output is added to the nearest upsampled image.
     /// </summary>
-    public static (double Scale, InputFraming? Framing) Derive(ModelDefinition definition, bool mirrored)
+    public static (double Scale, InputFraming? Framing) Derive(ModelDefinition definition, bool mirrored, bool residual = false)
     {
         ArgumentNullException.ThrowIfNull(definition);
         int channels = definition.Info.InputChannels;
@@ -82,7 +85,10 @@ public static class NcnnFraming
         {
             return (scale, null);
         }
-        return (scale, new InputFraming(margin, mirrored ? PaddingMode.Reflect : PaddingMode.Replicate, alignment));
+        return (scale, new InputFraming(margin, mirrored ? PaddingMode.Reflect : PaddingMode.Replicate, alignment)
+        {
+            AddsNearestUpsampledInput = residual,
+        });
     }
 
     /// <summary>Whether a strided layer's windows end on the last row and column of its (padded) input, dropping none.</summary>

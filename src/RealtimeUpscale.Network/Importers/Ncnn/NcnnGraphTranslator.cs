@@ -38,6 +38,8 @@ internal sealed class NcnnGraphTranslator
             HasBinaryOp |= layer.Type == "BinaryOp";
             Translate(layer);
         }
+        // Real-CUGAN x4's network ends in a pixel shuffle and predicts a residual (see NcnnFraming).
+        bool residual = HasBinaryOp && layers[^1].Type == "PixelShuffle";
         if (_input is null)
         {
             throw new ModelFormatException($"{ParamPath}: the file has no Input layer.");
@@ -69,7 +71,7 @@ internal sealed class NcnnGraphTranslator
         }
         var info = new ModelInfo(ParamPath, channels == 1 ? ColorSpace.Y : ColorSpace.Rgb, channels, 1, "0-1", new Dictionary<string, string>());
         var plain = new ModelDefinition(info, _input, output, _nodes.ToArray());
-        var (scale, framing) = NcnnFraming.Derive(new DeadNodeElimination().Apply(plain), HasBinaryOp);
+        var (scale, framing) = NcnnFraming.Derive(new DeadNodeElimination().Apply(plain), HasBinaryOp, residual);
         return new ModelDefinition(info with { Scale = scale, Framing = framing }, _input, output, plain.Nodes);
     }
 
