@@ -1,5 +1,4 @@
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Importers.Ncnn;
 using RealtimeUpscale.Runtime;
 using Xunit;
 
