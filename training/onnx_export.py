@@ -8,7 +8,9 @@ Checks before the file is written (atomically):
   * every op is one the project's importer lowers (SUPPORTED_OPS);
   * the graph, run by the small interpreter below (numpy and torch.nn.functional, one op at a time), gives
     the PyTorch network's output on random input of odd size within 1e-4 (the export holds the real
-    ConvTranspose / Resize operators, training runs their low-resolution equivalents; this ties them).
+    ConvTranspose / Resize operators, training runs their low-resolution equivalents; this ties them), and
+    the output of `reference` too when one is given (the over-parameterised network a collapsed one came
+    from; training/test_collapse.py holds the collapse to a far tighter, written bound).
 """
 
 import io
@@ -32,8 +34,11 @@ SUPPORTED_OPS = {
 TOLERANCE = 1e-4
 
 
-def export(model, path, metadata):
-    """Writes `model` (in eval mode on return) to `path` with `metadata`; returns the checked ModelProto."""
+def export(model, path, metadata, reference=None):
+    """Writes `model` (in eval mode on return) to `path` with `metadata`; returns the checked ModelProto.
+
+    `reference`, if given, is a network the graph must also reproduce (within the same tolerance).
+    """
     model.eval()
     sample = torch.rand(1, model.channels, 24, 20, generator=torch.Generator().manual_seed(0))
     buffer = io.BytesIO()
@@ -48,6 +53,8 @@ def export(model, path, metadata):
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, str(value)
     check(proto, model)
+    if reference is not None:
+        check(proto, reference)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     temporary = path + ".tmp"
@@ -58,6 +65,8 @@ def export(model, path, metadata):
 
 def check(proto, model):
     """Raises ValueError unless `proto` is valid, uses supported ops and computes what `model` does."""
+    was_training = model.training
+    model.eval()
     onnx.checker.check_model(proto, full_check=True)
     ops = {n.op_type for n in proto.graph.node}
     if ops - SUPPORTED_OPS:
@@ -68,6 +77,7 @@ def check(proto, model):
     x = torch.rand(1, model.channels, 13, 11, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         expected = model(x).numpy()
+    model.train(was_training)
     got = run_graph(proto, x.numpy())
     if got.shape != expected.shape:
         raise ValueError(f"the ONNX graph gives shape {got.shape}, the network {expected.shape}")
@@ -121,11 +131,20 @@ def run_graph(proto, x):
             out = y.reshape(n, c // (b * b), h * b, w * b)
         elif op == "Resize":
             scales = ins[2]
-            if not (a.get("mode") == "nearest" and a.get("coordinate_transformation_mode") == "asymmetric"
-                    and a.get("nearest_mode") == "floor" and list(scales[:2]) == [1, 1]):
+            nearest = a.get("mode") == "nearest" and a.get("coordinate_transformation_mode") == "asymmetric" \
+                and a.get("nearest_mode") == "floor"
+            # PyTorch's bicubic (align_corners False): half-pixel centres, a = -0.75, edge taps clamped.
+            cubic = a.get("mode") == "cubic" and a.get("cubic_coeff_a", -0.75) == -0.75 \
+                and a.get("coordinate_transformation_mode") in ("pytorch_half_pixel", "half_pixel") \
+                and not a.get("exclude_outside", 0)
+            if not ((nearest or cubic) and list(scales[:2]) == [1, 1] and scales[2] == scales[3]
+                    and scales[2] == int(scales[2])):
                 raise ValueError(f"unexpected Resize {a} scales {scales}")
             ry, rx = int(scales[2]), int(scales[3])
-            out = np.repeat(np.repeat(ins[0], ry, axis=2), rx, axis=3)
+            if nearest:
+                out = np.repeat(np.repeat(ins[0], ry, axis=2), rx, axis=3)
+            else:
+                out = F.interpolate(t(ins[0]), scale_factor=float(ry), mode="bicubic", align_corners=False).numpy()
         elif op == "Pad":
             n = ins[0].ndim
             pads = ins[1]
