@@ -180,6 +180,10 @@ def run_case(family, scale, color, block, seed, out_dir=None):
     net = random_network(family, scale, color, block, seed)
     plain = net.deploy()
     name = f"{family}_x{scale}_{color}_{block}"
+    params, macs = collapsible.count_cost(net)
+    # FSRCNN's 12.5 k multiply-adds per input pixel bound every luma network; RGB stays within 1.5x a luma one.
+    if macs > (12_500 if color == "y" else 15_000):
+        raise AssertionError(f"{name}: {macs} multiply-adds per input pixel")
     path = os.path.join(out_dir or "/tmp", name + ".onnx")
     metadata = {"colorspace": color, "scale": scale, "family": family, "input_range": "0-1",
                 "architecture": net.architecture(), "trained": "false"}
@@ -207,7 +211,7 @@ def run_case(family, scale, color, block, seed, out_dir=None):
             bound.numpy().astype("<f8").tofile(os.path.join(out_dir, stem + ".bound.f64"))
             inputs.append({"stem": stem, "channels": net.channels, "height": h, "width": w,
                            "out_height": h * scale, "out_width": w * scale})
-    return worst, {"name": name, "model": name + ".onnx", "inputs": inputs}
+    return worst, {"name": name, "model": name + ".onnx", "params": params, "macs": macs, "inputs": inputs}
 
 
 def main(argv=None):
@@ -221,7 +225,8 @@ def main(argv=None):
     for seed, case in enumerate(CASES, start=1):
         worst, record = run_case(*case, seed, args.out)
         records.append(record)
-        print(f"{record['name']}: the ONNX graph in PyTorch errs by at most {worst:.2e} of the float32 bound")
+        print(f"{record['name']}: {record['params']} parameters, {record['macs']} multiply-adds per input pixel; "
+              f"the ONNX graph in PyTorch errs by at most {worst:.2e} of the float32 bound")
     if args.out:
         with open(os.path.join(args.out, "cases.json"), "w", encoding="utf-8") as f:
             json.dump({"cases": records}, f, indent=1)

@@ -2,11 +2,15 @@
 
     /usr/bin/python3 training/train.py --family deconv|subpixel|resizeconv --scale 2|3|4 [--color y|rgb]
         [--budget-minutes M] [--iterations N] [--out DIR] [--export PATH] [--resume] [--seed N]
-        [--smoke] [--init-only] [-d 56] [-s 12] [-m 4] [--head-kernel K] [--batch 32] [--patch P]
-        [--lr 1e-3] [--loss l1|mse] [--val-every N] [--patience K] [--log-every N] [--threads 2]
-        [--init-from MODEL.onnx] [--list-data]
+        [--smoke] [--init-only] [--arch collapsible|fsrcnn] [--features 16] [--block ecb|linear]
+        [--expansion 64] [-d 56] [-s 12] [-m 4] [--head-kernel K] [--batch 32] [--patch P] [--lr 1e-3]
+        [--loss l1|mse] [--l2-after F] [--teacher RUN.pt] [--distill W] [--val-every N] [--patience K]
+        [--log-every N] [--threads 2] [--init-from MODEL.onnx|RUN.pt] [--checkpoint PATH] [--list-data]
 
-The network (training/networks.py): FSRCNN's body (d, s, m) and a deconv, subpixel or resizeconv head.
+The network: --arch collapsible (default; training/collapsible.py): SESR's collapsible linear blocks and
+ECBSR's edge-oriented blocks, trained over-parameterised and exported collapsed, with a bicubic residual from
+the input; --arch fsrcnn (training/networks.py): FSRCNN's body (d, s, m). Either with a deconv, subpixel or
+resizeconv head.
 Data (training/data.py): T91 + General100 from ../shared/datasets, random downscales in [0.6, 1.0], flips
 and 90-degree rotations, LR made by the EVAL.md degradation (MATLAB bicubic, float), less the ten held-out
 images of training/validation_general100.txt (training/splits.py). Validation, which picks the exported
@@ -17,9 +21,12 @@ metadata (psnr_set5, which the GPU test pins); Set14 and BSD100 are never read h
 A run lives in --out (default training/runs/{family}_{color}_x{scale}/): log.txt, last.pt (model,
 optimizer, iteration, elapsed time, best PSNR, RNG states; written after every validation and on
 SIGINT/SIGTERM) and best.pt (the weights with the best validation PSNR). Both are written atomically.
---resume continues from last.pt; without it, an existing last.pt stops the run rather than being
-overwritten. The batches are a pure function of (seed, iteration), so a resumed run sees the batches
-an uninterrupted one would.
+Every validation also writes the compact checkpoint and the record (--checkpoint, default
+training/checkpoints/{family}_{color}_x{scale}.pt and .json; training/run_state.py), which are committed so a
+run continues in another session. --resume continues from last.pt, or from the compact checkpoint when the
+run directory has none; without it, an existing checkpoint stops the run rather than being overwritten. The
+batches are a pure function of (seed, iteration), so a resumed run sees the batches an uninterrupted one
+would (bit for bit from last.pt; from the compact checkpoint Adam's first moments restart).
 
 Stopping and the learning rate: --budget-minutes bounds the wall clock of the whole run (data
 preparation, training, validation, checkpoints; summed over resumes; the export comes after), and the
@@ -27,16 +34,21 @@ cosine schedule follows the elapsed fraction of it. --iterations instead fixes t
 follows iterations, and the run is deterministic end to end); given both, the budget is only a hard stop.
 With neither, the budget is 60 minutes.
 
-At the end the best weights go to --export (default models/{family}_x{s}.onnx, models/{family}_rgb_x{s}.onnx
-for RGB, relative to the repository root), checked as training/onnx_export.py describes.
+At the end the best weights (collapsed) go to --export (default {out}/{family}_x{s}.onnx or
+{out}/{family}_rgb_x{s}.onnx), checked as training/onnx_export.py describes. The shipped models in models/ are
+replaced by hand, once a model has been measured on the GPU pipeline (models/README.md).
+
+Loss: L1 (--loss l1), switched to MSE after the fraction --l2-after of the run (L1 then L2 fine-tuning).
+--teacher RUN.pt distils a larger trained network of the same scale and colour (any checkpoint of a run,
+e.g. training/checkpoints/teacher_y_x2.pt): the target is (1 - W) HR + W teacher(LR), W = --distill.
 
 --smoke: 200 iterations on small patches (batch 4, 16x16 LR) of four T91 images, validation on the two
 smallest held-out images, export (default {out}/smoke.onnx, {out} defaulting to
 training/runs/{family}_{color}_x{s}_smoke/); about 3 s on two cores.
 
---init-from MODEL.onnx: start the body (every layer before the head) from an exported model of the same
-colour space and body shape (d, s, m), at any scale and of any family; the head starts from its own
-initialisation. This is FSRCNN's transfer between scales (Dong et al. 2016, section 3.3: the convolution
+--init-from MODEL.onnx (fsrcnn) or RUN.pt (collapsible, a checkpoint of a run): start the body (every layer
+before the head) from a network of the same colour space and body shape, at any scale and of any family; the
+head starts from its own initialisation. This is FSRCNN's transfer between scales (Dong et al. 2016, section 3.3: the convolution
 layers are shared, only the deconvolution layer differs), here also between heads.
 
 --list-data: prints the training and validation image paths of these settings as JSON and exits (the test
@@ -46,7 +58,6 @@ suite checks them against the held-out list and the test sets).
 {out}/init.onnx), to measure what a head does before any learning.
 """
 
-import argparse
 import ctypes
 import json
 import math
@@ -66,96 +77,14 @@ from PIL import Image  # noqa: E402
 
 from data import TrainingPatches  # noqa: E402
 from evaluation import EvalImage, bicubic_psnr, list_images, psnr_uint8, sr_to_y_uint8  # noqa: E402
-from networks import DEFAULT_HEAD_KERNEL, FAMILIES, SuperResolutionNet, count_cost  # noqa: E402
+import collapsible  # noqa: E402
+from networks import count_cost  # noqa: E402
 import onnx_export  # noqa: E402
+from options import (CHECKPOINT_FORMAT, DATASETS, REPO_ROOT, RESUME_KEYS, TRAINING_DATA,  # noqa: E402
+                     VALIDATION_SET, parse_args)
+import run_state  # noqa: E402
+from run_state import build_network, load_body_from_checkpoint, load_trained  # noqa: E402
 import splits  # noqa: E402
-
-REPO_ROOT = os.path.dirname(HERE)
-DATASETS = splits.DATASETS
-VALIDATION_SET = "General100-held-out"
-TRAINING_DATA = ("T91+General100 less the held-out list, flips, rot90, downscale 0.6-1.0, MATLAB bicubic LR")
-DEFAULT_PATCH = {2: 32, 3: 24, 4: 24}
-DEFAULT_BUDGET_MINUTES = 60
-CHECKPOINT_FORMAT = 1
-# Settings a resumed run must share with the checkpoint; the others (budget, logging) may change.
-RESUME_KEYS = ("family", "scale", "color", "d", "s", "m", "head_kernel", "patch", "batch", "lr", "loss",
-               "seed", "smoke", "refresh_every", "warmup", "init_from")
-
-
-def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--family", required=True, choices=FAMILIES)
-    p.add_argument("--scale", required=True, type=int, choices=(2, 3, 4))
-    p.add_argument("--color", default="y", choices=("y", "rgb"),
-                   help="y: studio-range luma / 255 in and out; rgb: RGB in [0, 1] in and out")
-    p.add_argument("--budget-minutes", type=float, help="wall-clock budget of the run, validation included")
-    p.add_argument("--iterations", type=int, help="train this many iterations (schedule over iterations)")
-    p.add_argument("--out", help="run directory (checkpoints, log)")
-    p.add_argument("--export", help="ONNX path for the best weights")
-    p.add_argument("--resume", action="store_true", help="continue from {out}/last.pt")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--smoke", action="store_true", help="a tiny run that checks the whole path")
-    p.add_argument("--init-only", action="store_true", help="export the untrained network")
-    p.add_argument("-d", type=int, default=56, help="feature channels (FSRCNN d)")
-    p.add_argument("-s", type=int, default=12, help="shrunk channels (FSRCNN s)")
-    p.add_argument("-m", type=int, default=4, help="mapping layers (FSRCNN m)")
-    p.add_argument("--head-kernel", type=int, help="head kernel size (default deconv 9, subpixel 3, resizeconv 5)")
-    p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--patch", type=int, help="LR patch size (default 32 at x2, 24 at x3 and x4)")
-    p.add_argument("--lr", type=float, default=1e-3, help="peak Adam learning rate")
-    p.add_argument("--loss", default="l1", choices=("l1", "mse"))
-    p.add_argument("--warmup", type=int, default=100, help="iterations of linear learning-rate warm-up")
-    p.add_argument("--refresh-every", type=int, default=4,
-                   help="re-augment one training image every this many iterations")
-    p.add_argument("--val-every", type=int, default=500, help="validate (and checkpoint) every N iterations")
-    p.add_argument("--patience", type=int, default=0,
-                   help="stop after K validations in a row without a new best (0: never stop early)")
-    p.add_argument("--log-every", type=int, default=100)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--init-from", help="ONNX model whose body (all layers before the head) starts this run")
-    p.add_argument("--list-data", action="store_true", help="print the training and validation paths as JSON")
-    args = p.parse_args(argv)
-    if args.init_from is not None:
-        args.init_from = os.path.abspath(args.init_from)
-    if args.init_only and (args.smoke or args.resume):
-        p.error("--init-only trains nothing: it takes neither --smoke nor --resume")
-    for name in ("budget_minutes", "iterations", "d", "s", "batch", "patch", "lr", "val_every", "log_every",
-                 "threads"):
-        value = getattr(args, name)
-        if value is not None and value <= 0:
-            p.error(f"{'-' if len(name) == 1 else '--'}{name.replace('_', '-')} must be positive")
-    for name in ("m", "warmup", "refresh_every", "patience"):
-        if getattr(args, name) < 0:
-            p.error(f"{'-' if len(name) == 1 else '--'}{name.replace('_', '-')} must not be negative")
-    if args.patch is None:
-        args.patch = 16 if args.smoke else DEFAULT_PATCH[args.scale]
-    if args.smoke:
-        args.batch = min(args.batch, 4)
-        # 200 tiny iterations take about a second and give an image-like model (25-26 dB for luma x2 on the
-        # two images, against 13 untrained), so what runs it downstream can check more than that it runs.
-        args.iterations = args.iterations or 200
-        args.val_every = min(args.val_every, 50)
-        args.log_every = min(args.log_every, 50)
-        args.warmup = min(args.warmup, 20)
-        args.refresh_every = 0
-    if args.budget_minutes is None and args.iterations is None:
-        args.budget_minutes = DEFAULT_BUDGET_MINUTES
-    if args.head_kernel is None:
-        args.head_kernel = DEFAULT_HEAD_KERNEL[args.family]
-    suffix = "_smoke" if args.smoke else ""
-    if args.out is None:
-        args.out = os.path.join(HERE, "runs", f"{args.family}_{args.color}_x{args.scale}{suffix}")
-    if args.export is None:
-        if args.smoke:
-            args.export = os.path.join(args.out, "smoke.onnx")
-        elif args.init_only:
-            args.export = os.path.join(args.out, "init.onnx")
-        else:
-            name = f"{args.family}_x{args.scale}" if args.color == "y" else f"{args.family}_rgb_x{args.scale}"
-            args.export = os.path.join(REPO_ROOT, "models", name + ".onnx")
-    return args
-
 
 class Run:
     """Everything one invocation holds: network, optimizer, data, validation images, counters, log."""
@@ -167,12 +96,17 @@ class Run:
         os.makedirs(args.out, exist_ok=True)
         self.log_file = open(os.path.join(args.out, "log.txt"), "a", encoding="utf-8")
         self.config = {k: getattr(args, k) for k in RESUME_KEYS}
+        self.target = {"teacher": args.teacher, "distill": args.distill, "l2_after": args.l2_after}
         self.channels = 1 if args.color == "y" else 3
         self.iteration = 0
         self.best_psnr = -math.inf
         self.best_iteration = -1
         self.last_validated = -1
         self.stale_validations = 0
+        self.curve = []
+        self.sessions = []
+        self.best_plain = None
+        self.teacher = None
         self.bicubic = None
         self.stop_signal = None
 
@@ -189,14 +123,28 @@ class Run:
     def build(self):
         a = self.args
         seed_everything(a.seed)
-        self.model = SuperResolutionNet(a.family, a.scale, self.channels, a.d, a.s, a.m, a.head_kernel)
-        self.params, self.macs = count_cost(self.model)
+        self.model = build_network(self.config)
+        self.collapsible = a.arch == "collapsible"
+        if self.collapsible:
+            self.params, self.macs = collapsible.count_cost(self.model)
+            self.trained_params = sum(p.numel() for p in self.model.parameters())
+        else:
+            self.params, self.macs = count_cost(self.model)
+            self.trained_params = self.params
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=a.lr)
-        self.log(f"{a.family} x{a.scale} {a.color}: {self.model.architecture()}, {self.params} parameters, "
-                 f"{self.macs} multiply-adds per input pixel")
+        self.log(f"{a.family} x{a.scale} {a.color}: {self.model.architecture()}, {self.params} parameters "
+                 f"({self.trained_params} trained), {self.macs} multiply-adds per input pixel")
         if a.init_from:
-            loaded = onnx_export.load_body(a.init_from, self.model)
+            path = os.path.join(REPO_ROOT, a.init_from)
+            if a.init_from.endswith(".onnx"):
+                loaded = onnx_export.load_body(path, self.model)
+            else:
+                loaded = load_body_from_checkpoint(path, self.model, self.config)
             self.log(f"body from {a.init_from}: {loaded} tensors")
+        if a.teacher:
+            self.teacher = load_trained(os.path.join(REPO_ROOT, a.teacher), self.config)
+            self.log(f"teacher {a.teacher}: {self.teacher.architecture()}, target = {1 - a.distill:g} HR + "
+                     f"{a.distill:g} teacher")
 
     def load_validation(self):
         paths = validation_paths(self.args)
@@ -226,15 +174,49 @@ class Run:
             "optimizer": self.optimizer.state_dict(), "iteration": self.iteration, "elapsed_s": self.elapsed(),
             "best_psnr": self.best_psnr, "best_iteration": self.best_iteration, "bicubic_psnr": self.bicubic,
             "last_validated": self.last_validated, "stale_validations": self.stale_validations,
+            "curve": self.curve, "sessions": self.sessions, "best_plain": self.best_plain,
             "rng": {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()},
         }
         atomic_save(state, self.checkpoint_path("last.pt"))
+        if self.args.checkpoint:
+            compact = dict(state)
+            compact.pop("best_plain")
+            run_state.save(self.args.checkpoint, compact, self.best_plain)
+            run_state.write_record(os.path.splitext(self.args.checkpoint)[0] + ".json", self.record())
+
+    def record(self):
+        """What the run did, for training/checkpoints/{run}.json (see run_state.py)."""
+        a = self.args
+        return {
+            "settings": self.config, "target": self.target, "architecture": self.model.architecture(),
+            "params_deployed": self.params, "params_trained": self.trained_params,
+            "macs_per_input_pixel": self.macs, "training_data": TRAINING_DATA,
+            "validation": self.val_set, "validation_bicubic_psnr": round(self.bicubic, 3),
+            "schedule": {"budget_minutes": a.budget_minutes, "iterations": a.iterations, "l2_after": a.l2_after,
+                         "patience": a.patience, "val_every": a.val_every},
+            "iterations": self.iteration, "elapsed_s": round(self.elapsed()), "threads": a.threads,
+            "sessions": self.sessions,
+            "best": {"psnr": round(self.best_psnr, 3), "iteration": self.best_iteration},
+            "stale_validations": self.stale_validations,
+            "curve": {"columns": ["iteration", "elapsed_s", "val_psnr"], "rows": self.curve},
+        }
+
+    def existing_checkpoint(self):
+        """last.pt of the run directory, else the compact checkpoint, else None."""
+        for path in (self.checkpoint_path("last.pt"), self.args.checkpoint):
+            if path and os.path.exists(path):
+                return path
+        return None
 
     def resume(self):
-        path = self.checkpoint_path("last.pt")
-        if not os.path.exists(path):
-            raise SystemExit(f"--resume: no checkpoint at {path}")
-        state = torch.load(path, map_location="cpu")
+        path = self.existing_checkpoint()
+        if path is None:
+            raise SystemExit(f"--resume: no checkpoint at {self.checkpoint_path('last.pt')} or {self.args.checkpoint}")
+        if path == self.args.checkpoint:
+            state, best_plain = run_state.load(path)
+            state["best_plain"] = best_plain
+        else:
+            state = torch.load(path, map_location="cpu")
         if state.get("format") != CHECKPOINT_FORMAT:
             raise SystemExit(f"{path}: checkpoint format {state.get('format')}, expected {CHECKPOINT_FORMAT}")
         differ = {k: (state["config"].get(k), v) for k, v in self.config.items() if state["config"].get(k) != v}
@@ -248,26 +230,34 @@ class Run:
         self.best_psnr, self.best_iteration = state["best_psnr"], state["best_iteration"]
         self.last_validated = state["last_validated"]
         self.stale_validations = state.get("stale_validations", 0)
+        self.curve = state.get("curve", [])
+        self.sessions = state.get("sessions", [])
+        self.best_plain = state.get("best_plain")
         random.setstate(state["rng"]["python"])
         np.random.set_state(state["rng"]["numpy"])
         torch.set_rng_state(state["rng"]["torch"])
-        self.log(f"resumed at iteration {self.iteration}, {self.elapsed_before:.0f} s spent, "
+        self.log(f"resumed from {os.path.relpath(path)} at iteration {self.iteration}, {self.elapsed_before:.0f} s spent, "
                  f"best {self.best_psnr:.2f} dB at iteration {self.best_iteration}")
 
     # ------------------------------------------------------------- validation
 
-    def validate(self, images=None):
-        """Mean PSNR (dB, Y) of the current network on the held-out images (or `images`) by EVAL.md."""
-        self.model.eval()
+    def validate(self, images=None, model=None):
+        """Mean PSNR (dB, Y) of the network (or `model`) on the held-out images (or `images`) by EVAL.md."""
+        model = self.model if model is None else model
+        model.eval()
         values = []
         with torch.no_grad():
             for im in self.val_images if images is None else images:
                 lr = im.lr[None, None] if self.args.color == "y" else im.lr.transpose(2, 0, 1)[None]
-                sr = self.model(torch.from_numpy(np.ascontiguousarray(lr, dtype=np.float32)))[0].numpy()
+                sr = model(torch.from_numpy(np.ascontiguousarray(lr, dtype=np.float32)))[0].numpy()
                 sr = sr[0] if self.args.color == "y" else sr.transpose(1, 2, 0)
                 values.append(psnr_uint8(sr_to_y_uint8(sr, self.args.color), im.hr_y_uint8, self.args.scale))
         self.model.train()
         return float(np.mean(values))
+
+    def shipped_network(self):
+        """What the export writes for the current weights: the collapsed plain network, or the network."""
+        return self.model.deploy() if self.collapsible else self.model
 
     def validate_and_keep(self):
         started = time.monotonic()
@@ -276,10 +266,12 @@ class Run:
         if improved:
             self.best_psnr, self.best_iteration = psnr, self.iteration
             self.stale_validations = 0
+            self.best_plain = {k: v.clone() for k, v in self.shipped_network().state_dict().items()}
             atomic_save({"model": self.model.state_dict(), "iteration": self.iteration, "psnr": psnr,
                          "config": self.config}, self.checkpoint_path("best.pt"))
         else:
             self.stale_validations += 1
+        self.curve.append([self.iteration, round(self.elapsed(), 1), round(psnr, 4)])
         self.last_validated = self.iteration
         self.save_checkpoint()
         seconds = time.monotonic() - started
@@ -317,11 +309,21 @@ class Run:
     def early_stop(self):
         return 0 < self.args.patience <= self.stale_validations
 
-    def loss(self, sr, hr):
+    def loss(self, sr, hr, lr):
         # L1 by default: although PSNR is an L2 measure, L1 training reaches a higher PSNR on SR networks
         # (Zhao et al., "Loss Functions for Image Restoration with Neural Networks", 2017; Lim et al.,
-        # EDSR, 2017): its gradient does not vanish as errors shrink, and it lets outliers pull less.
-        return F.l1_loss(sr, hr) if self.args.loss == "l1" else F.mse_loss(sr, hr)
+        # EDSR, 2017): its gradient does not vanish as errors shrink, and it lets outliers pull less. After
+        # --l2-after of the run the loss is MSE, the measure PSNR takes: the L1-then-L2 fine-tuning of EDSR's
+        # successors (and of SESR), which gains a few hundredths of a dB at the end of the schedule.
+        target = hr
+        if self.teacher is not None:
+            # Distillation from a larger network's output (Hinton et al. 2015, for regression): the target
+            # mixes the HR patch and what the teacher makes of the same LR patch.
+            with torch.no_grad():
+                target = (1 - self.args.distill) * hr + self.args.distill * self.teacher(lr)
+        if self.args.loss == "mse" or self.progress() >= self.args.l2_after:
+            return F.mse_loss(sr, target)
+        return F.l1_loss(sr, target)
 
     def train(self):
         a = self.args
@@ -336,7 +338,8 @@ class Run:
                 group["lr"] = lr_now
             self.data.advance(self.iteration)
             lr_batch, hr_batch = self.data.batch(self.iteration, a.batch)
-            loss = self.loss(self.model(torch.from_numpy(lr_batch)), torch.from_numpy(hr_batch))
+            lr_tensor = torch.from_numpy(lr_batch)
+            loss = self.loss(self.model(lr_tensor), torch.from_numpy(hr_batch), lr_tensor)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
@@ -370,27 +373,32 @@ class Run:
 
     def export(self, trained):
         a = self.args
+        shipped = self.shipped_network()
         if trained:
-            best = torch.load(self.checkpoint_path("best.pt"), map_location="cpu")
-            self.model.load_state_dict(best["model"])
-            psnr = best["psnr"]
+            shipped.load_state_dict(self.best_plain)
+            psnr = self.best_psnr
         else:
-            psnr = self.validate()
+            psnr = self.validate(model=shipped)
         # Set5 is read here only, once the weights are chosen: the figure the GPU test pins.
         set5 = [EvalImage(p, a.scale, a.color) for p in list_images(os.path.join(DATASETS, "Set5"))]
-        set5_psnr = self.validate(set5)
+        set5_psnr = self.validate(set5, model=shipped)
+        loss = a.loss if a.loss == "mse" or a.l2_after >= 1 else f"l1, mse after {a.l2_after:g} of the run"
         metadata = {
             "colorspace": a.color, "scale": a.scale, "family": a.family, "input_range": "0-1",
             "training_data": "none (untrained)" if not trained else
             TRAINING_DATA + (" (smoke run: 4 T91 images)" if a.smoke else ""),
             "val_psnr": f"{psnr:.3f}", "psnr_set5": f"{set5_psnr:.2f}", "params": self.params,
-            "macs_per_input_pixel": self.macs,
+            "params_trained": self.trained_params, "macs_per_input_pixel": self.macs,
             "iterations": self.iteration, "seed": a.seed, "trained": "true" if trained else "false",
-            "architecture": self.model.architecture(), "loss": a.loss, "validation": self.val_set,
+            "architecture": self.model.architecture(), "loss": loss, "validation": self.val_set,
         }
         if a.init_from:
             metadata["body_init"] = os.path.basename(a.init_from)
-        onnx_export.export(self.model, a.export, metadata)
+        if a.teacher:
+            metadata["teacher"] = f"{os.path.basename(a.teacher)}, weight {a.distill:g}"
+        # Untrained, the over-parameterised network is at hand: the graph must reproduce it too.
+        reference = self.model if self.collapsible and not trained else None
+        onnx_export.export(shipped, a.export, metadata, reference=reference)
         shown = os.path.relpath(a.export)
         shown = a.export if shown.startswith("..") else shown
         self.log(f"exported {shown} ({self.val_set} PSNR {psnr:.3f} dB, Set5 {set5_psnr:.2f}; checked: onnx.checker, "
@@ -445,7 +453,7 @@ def atomic_save(obj, path):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = parse_args(argv, __doc__.split("\n\n")[0])
     if args.list_data:
         print(json.dumps({"training": training_paths(args), "validation": validation_paths(args)}))
         return 0
@@ -462,15 +470,17 @@ def main(argv=None):
         return 0
     if args.resume:
         run.resume()
-    elif os.path.exists(run.checkpoint_path("last.pt")) and not args.smoke:
-        raise SystemExit(f"{run.checkpoint_path('last.pt')} exists: pass --resume to continue it, "
-                         "or remove the run directory to start over")
+    elif run.existing_checkpoint() and not args.smoke:
+        raise SystemExit(f"{run.existing_checkpoint()} exists: pass --resume to continue it, "
+                         "or remove it (and the run directory) to start over")
 
     def on_signal(number, _frame):
         run.stop_signal = number
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    run.sessions.append({"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                         "from_iteration": run.iteration, "command": " ".join(sys.argv[1:]), "threads": args.threads})
     run.load_training()
     if not run.train():
         return 130

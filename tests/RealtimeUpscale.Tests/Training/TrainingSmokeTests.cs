@@ -38,15 +38,21 @@ public sealed class TrainingSmokeTests : GpuTest, IDisposable
     }
 
     [Theory]
-    [InlineData("deconv", "y")]
-    [InlineData("subpixel", "y")]
-    [InlineData("resizeconv", "y")]
-    [InlineData("subpixel", "rgb")]
-    public void SmokeTrainingExportsAModelTheGpuRunsLikeOnnxRuntime(string family, string color)
+    [InlineData("deconv", "y", "collapsible")]
+    [InlineData("subpixel", "y", "collapsible")]
+    [InlineData("resizeconv", "y", "collapsible")]
+    [InlineData("subpixel", "rgb", "collapsible")]
+    [InlineData("deconv", "y", "fsrcnn")]
+    public void SmokeTrainingExportsAModelTheGpuRunsLikeOnnxRuntime(string family, string color, string arch)
     {
-        string path = Train(family, color, "--smoke");
+        string path = Train(family, color, "--smoke", "--arch", arch);
         var model = ModelDefinition.Load(path);
         Assert.Equal(family, model.Info.Metadata["family"]);
+        Assert.StartsWith(arch == "fsrcnn" ? "d=" : "collapsible,", model.Info.Metadata["architecture"]);
+        // FSRCNN's cost, 12.5 k multiply-adds per input pixel, bounds every collapsed luma network; the RGB one
+        // stays within 1.5 times a luma model's.
+        int macs = int.Parse(model.Info.Metadata["macs_per_input_pixel"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(macs <= (color == "y" ? 12_500 : 15_000), $"{macs} multiply-adds per input pixel");
         Assert.Equal(color == "y" ? ColorSpace.Y : ColorSpace.Rgb, model.Info.ColorSpace);
         Assert.Equal(2, model.Info.Scale);
         var x = HostTensor.Random(new Random(family.Length), model.Info.InputChannels, 13, 11, 0, 1);
@@ -58,10 +64,31 @@ public sealed class TrainingSmokeTests : GpuTest, IDisposable
     {
         var analyzer = new Analyzer(Context);
         string set5 = SharedData.Path("datasets", "Set5");
-        double deconv = analyzer.Analyze(ModelDefinition.Load(Train("deconv", "y", "--init-only")), set5).CheckerboardDb;
-        double resize = analyzer.Analyze(ModelDefinition.Load(Train("resizeconv", "y", "--init-only")), set5).CheckerboardDb;
-        double subpixel = analyzer.Analyze(ModelDefinition.Load(Train("subpixel", "y", "--init-only")), set5).CheckerboardDb;
+        // The FSRCNN-shaped networks of models/init/ (the collapsible ones start from the bicubic residual).
+        double deconv = analyzer.Analyze(ModelDefinition.Load(Train("deconv", "y", "--init-only", "--arch", "fsrcnn")), set5).CheckerboardDb;
+        double resize = analyzer.Analyze(ModelDefinition.Load(Train("resizeconv", "y", "--init-only", "--arch", "fsrcnn")), set5).CheckerboardDb;
+        double subpixel = analyzer.Analyze(ModelDefinition.Load(Train("subpixel", "y", "--init-only", "--arch", "fsrcnn")), set5).CheckerboardDb;
         _output.WriteLine($"untrained, checkerboard vs bicubic: deconv {deconv:F1} dB, sub-pixel (ICNR) {subpixel:F1} dB, resize-conv {resize:F1} dB");
         Assert.True(deconv > resize + 10, $"deconv {deconv:F1} dB vs resize-conv {resize:F1} dB");
+    }
+
+    [Fact]
+    public void ARunContinuesFromItsCompactCheckpointAlone()
+    {
+        // 100 iterations; then a run in another directory (another session, another machine: no last.pt) resumes
+        // from the compact checkpoint alone, which must stay small enough to commit.
+        string compact = Path.Combine(_dir, "compact.pt");
+        string first = Train("subpixel", "y", "--smoke", "--iterations", "100", "--checkpoint", compact);
+        Assert.Equal("100", ModelDefinition.Load(first).Info.Metadata["iterations"]);
+        Assert.InRange(new FileInfo(compact).Length, 1, 400_000);
+        string second = Train("subpixel", "y", "--smoke", "--iterations", "200", "--checkpoint", compact, "--resume");
+        var metadata = ModelDefinition.Load(second).Info.Metadata;
+        Assert.Equal("200", metadata["iterations"]);
+        Assert.Contains("resumed from", File.ReadAllText(Path.Combine(_dir, "subpixely" + 6, "log.txt")));
+        using var record = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(compact, ".json")));
+        var rows = record.RootElement.GetProperty("curve").GetProperty("rows").EnumerateArray().ToList();
+        // Validations at 0, 50, 100 before the loss, then 150 and 200 after it; one record.
+        Assert.Equal(new[] { 0, 50, 100, 150, 200 }, rows.Select(r => r[0].GetInt32()));
+        Assert.Equal(2, record.RootElement.GetProperty("sessions").GetArrayLength());
     }
 }

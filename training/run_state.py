@@ -1,0 +1,138 @@
+"""The committed state of a long run: a small checkpoint and a readable record, in training/checkpoints/.
+
+A long run goes on across sessions of two CPU cores, so what it needs to continue is committed with the code:
+
+    {name}.pt    the compact checkpoint: the trained parameters (float32), Adam's second moments (bfloat16;
+                 the first moments, which Adam rebuilds within about ten steps, are left out), the iteration,
+                 the wall time spent, the best validation PSNR and the plain (collapsed) weights that scored
+                 it, the early-stopping count, the random generators' states and the settings. A few hundred
+                 kilobytes for the default networks.
+    {name}.json  the record: settings, data, iterations, wall time and the whole validation curve
+                 (iteration, elapsed seconds, held-out PSNR), rewritten at every validation.
+
+`--resume` continues from the run directory's exact last.pt when there is one (same machine, same session
+or not), else from the compact checkpoint: the same batches follow (they are a function of the seed and the
+iteration), the optimizer restarts its first moments. Both are written atomically.
+"""
+
+import json
+import os
+
+import torch
+
+import collapsible
+from networks import SuperResolutionNet
+
+FORMAT = 1
+HERE = os.path.dirname(os.path.abspath(__file__))
+DIRECTORY = os.path.join(HERE, "checkpoints")
+
+
+def _atomic(write, path):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    temporary = path + ".tmp"
+    write(temporary)
+    os.replace(temporary, path)
+
+
+def compact_optimizer(state):
+    """Adam's state with exp_avg dropped and exp_avg_sq in bfloat16."""
+    out = {"param_groups": state["param_groups"], "state": {}}
+    for key, value in state["state"].items():
+        out["state"][key] = {"step": value["step"], "exp_avg_sq": value["exp_avg_sq"].to(torch.bfloat16)}
+    return out
+
+
+def expand_optimizer(state):
+    """The inverse of compact_optimizer, first moments zero."""
+    out = {"param_groups": state["param_groups"], "state": {}}
+    for key, value in state["state"].items():
+        sq = value["exp_avg_sq"].float()
+        out["state"][key] = {"step": value["step"], "exp_avg": torch.zeros_like(sq), "exp_avg_sq": sq}
+    return out
+
+
+def save(path, state, best_plain):
+    """Writes the compact form of a full checkpoint `state` (train.py's last.pt) and the best plain weights."""
+    compact = dict(state)
+    compact["format"] = FORMAT
+    compact["optimizer"] = compact_optimizer(state["optimizer"])
+    compact["best_plain"] = best_plain
+    _atomic(lambda p: torch.save(compact, p), path)
+
+
+def load(path):
+    """A full checkpoint state (as train.py's last.pt holds) from the compact file, and the best plain weights."""
+    state = torch.load(path, map_location="cpu")
+    if state.get("format") != FORMAT:
+        raise SystemExit(f"{path}: compact checkpoint format {state.get('format')}, expected {FORMAT}")
+    best_plain = state.pop("best_plain")
+    state["optimizer"] = expand_optimizer(state["optimizer"])
+    return state, best_plain
+
+
+def write_record(path, record):
+    """JSON, one validation a line (the curve's rows), everything else indented."""
+    rows = record["curve"]["rows"]
+    placeholder = "\u0000rows"
+    text = json.dumps({**record, "curve": {**record["curve"], "rows": placeholder}}, indent=1)
+    text = text.replace(json.dumps(placeholder), "[\n" + ",\n".join("   " + json.dumps(r) for r in rows) + "\n  ]")
+
+    def write(p):
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    _atomic(write, path)
+
+
+def read_record(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def build_network(config):
+    """The network a run's settings (or a checkpoint's) describe, at its initialisation."""
+    channels = 1 if config["color"] == "y" else 3
+    if config.get("arch", "fsrcnn") == "fsrcnn":
+        return SuperResolutionNet(config["family"], config["scale"], channels, config["d"], config["s"], config["m"],
+                                  config["head_kernel"])
+    return collapsible.CollapsibleNet(config["family"], config["scale"], channels, config["features"], config["m"],
+                                      config["block"], config["expansion"], config["head_kernel"])
+
+
+def _checkpoint_state(path):
+    """(config, model state) of a run's last.pt or best.pt, or of a compact checkpoint."""
+    if not os.path.exists(path):
+        raise SystemExit(f"{path}: no such checkpoint")
+    state = torch.load(path, map_location="cpu")
+    return state["config"], state["model"]
+
+
+def load_body_from_checkpoint(path, model, config):
+    """Copies every parameter but the head's from a collapsible run's checkpoint (any scale or family):
+    the warm start between scales of FSRCNN and SESR. Returns the tensor count."""
+    source_config, state = _checkpoint_state(path)
+    shape_keys = ("arch", "color", "features", "m", "block", "expansion")
+    differ = {k: (source_config.get(k), config[k]) for k in shape_keys if source_config.get(k) != config[k]}
+    if differ:
+        raise SystemExit(f"--init-from {path}: another body (checkpoint, now): {differ}")
+    body = {k: v for k, v in state.items() if not k.startswith("head.")}
+    missing, unexpected = model.load_state_dict(body, strict=False)
+    if unexpected or any(not k.startswith("head.") for k in missing):
+        raise SystemExit(f"--init-from {path}: parameters do not match ({missing}, {unexpected})")
+    return len(body)
+
+
+def load_trained(path, config):
+    """A trained network from a checkpoint, in eval mode (collapsed when collapsible): a teacher."""
+    source_config, state = _checkpoint_state(path)
+    for k in ("scale", "color"):
+        if source_config[k] != config[k]:
+            raise SystemExit(f"--teacher {path}: {k} {source_config[k]}, this run {config[k]}")
+    network = build_network(source_config)
+    network.load_state_dict(state)
+    network = network.deploy() if isinstance(network, collapsible.CollapsibleNet) else network
+    for p in network.parameters():
+        p.requires_grad_(False)
+    return network.eval()
