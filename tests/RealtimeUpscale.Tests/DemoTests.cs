@@ -371,6 +371,11 @@ public sealed partial class DemoTests : IDisposable
                 _process.WaitForExit(5000);
             }
             _process.Dispose();
+            // Kill is SIGKILL, after which Xvfb cannot remove its lock file and socket; left behind, they
+            // would keep this display number taken for every later run until none of the fifty is free.
+            string number = Name.TrimStart(':');
+            File.Delete($"/tmp/.X{number}-lock");
+            File.Delete($"/tmp/.X11-unix/X{number}");
         }
     }
 }
