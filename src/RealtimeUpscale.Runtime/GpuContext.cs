@@ -56,7 +56,7 @@ public sealed unsafe class GpuContext : IDisposable
         {
             Memory = new MemoryAllocator(this, options.MemoryBlockSize, options.MapDeviceMemory);
             Descriptors = new DescriptorAllocator(this);
-            Pipelines = new PipelineLibrary(this, options.PipelineCacheData);
+            Pipelines = new PipelineLibrary(this, options.PipelineCacheData, options.HostPipelineCache);
         }
         catch
         {

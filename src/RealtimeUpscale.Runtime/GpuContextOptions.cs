@@ -28,6 +28,14 @@ public sealed record GpuContextOptions
     /// </summary>
     public byte[]? PipelineCacheData { get; init; }
 
+    /// <summary>
+    /// A pipeline cache of the host engine's to build pipelines through instead of one of the context's own
+    /// (for <see cref="GpuContext.Borrow"/>; <see cref="PipelineCacheData"/> is then ignored). Borrowed: the
+    /// context never destroys it, and the engine keeps it alive until the context is disposed. It must not have
+    /// been created with <c>VK_PIPELINE_CACHE_CREATE_EXTERNALLY_SYNCHRONIZED_BIT</c>. Default: none.
+    /// </summary>
+    public Silk.NET.Vulkan.PipelineCache HostPipelineCache { get; init; }
+
     /// <summary>Size of each device-memory block that buffers and images are sub-allocated from.</summary>
     public ulong MemoryBlockSize { get; init; } = 64UL << 20;
 

@@ -16,24 +16,35 @@ public sealed unsafe class PipelineLibrary
     private readonly Dictionary<string, ComputePipeline> _pipelines = new();
     private readonly Dictionary<string, ShaderModule> _modules = new();
     private readonly object _lock = new();
+    private readonly bool _ownsCache;
     private PipelineCache _cache;
     private Sampler _nearest;
 
-    internal PipelineLibrary(GpuContext context, byte[]? initialData)
+    internal PipelineLibrary(GpuContext context, byte[]? initialData, PipelineCache hostCache)
     {
         _context = context;
-        fixed (byte* p = initialData)
+        _ownsCache = hostCache.Handle == 0;
+        _cache = hostCache;
+        if (_ownsCache)
         {
-            var info = new PipelineCacheCreateInfo(
-                initialDataSize: (nuint)(initialData?.Length ?? 0), pInitialData: p);
-            // The driver validates the header and ignores data from another device or driver version.
-            context.Vk.CreatePipelineCache(context.Device, in info, null, out _cache).Check("vkCreatePipelineCache");
+            CreateCache(initialData);
         }
         var samplerInfo = new SamplerCreateInfo(
             magFilter: Filter.Nearest, minFilter: Filter.Nearest, mipmapMode: SamplerMipmapMode.Nearest,
             addressModeU: SamplerAddressMode.ClampToEdge, addressModeV: SamplerAddressMode.ClampToEdge,
             addressModeW: SamplerAddressMode.ClampToEdge, maxLod: 0);
         context.Vk.CreateSampler(context.Device, in samplerInfo, null, out _nearest).Check("vkCreateSampler");
+    }
+
+    private void CreateCache(byte[]? initialData)
+    {
+        fixed (byte* p = initialData)
+        {
+            var info = new PipelineCacheCreateInfo(
+                initialDataSize: (nuint)(initialData?.Length ?? 0), pInitialData: p);
+            // The driver validates the header and ignores data from another device or driver version.
+            _context.Vk.CreatePipelineCache(_context.Device, in info, null, out _cache).Check("vkCreatePipelineCache");
+        }
     }
 
     /// <summary>Number of distinct pipelines built so far.</summary>
@@ -108,7 +119,10 @@ public sealed unsafe class PipelineLibrary
             }
             _modules.Clear();
             _context.Vk.DestroySampler(_context.Device, _nearest, null);
-            _context.Vk.DestroyPipelineCache(_context.Device, _cache, null);
+            if (_ownsCache)
+            {
+                _context.Vk.DestroyPipelineCache(_context.Device, _cache, null);
+            }
         }
     }
 

@@ -185,6 +185,23 @@ public sealed class Upscaler : IDisposable
         _edges.Clear();
     }
 
+    /// <summary>
+    /// Retires the dispatches cached for <paramref name="view"/> (read or written by them) at
+    /// <paramref name="frame"/>: they are destroyed once the host reports that frame complete
+    /// (<see cref="GpuContext.CompleteFrames"/>). Call it when a view passed to <see cref="Record"/> is about to be
+    /// destroyed or replaced while frames that used it may be in flight; a later <see cref="Record"/> with a view
+    /// of the same handle value binds afresh.
+    /// </summary>
+    public void RetireBindings(ImageView view, ulong frame)
+    {
+        foreach (var key in _edges.Keys.Where(k => k.Item1 == view.Handle || k.Item2 == view.Handle).ToList())
+        {
+            _edges.Remove(key, out var edges);
+            _context.DisposeAfterFrame(edges.In, frame);
+            _context.DisposeAfterFrame(edges.Out, frame);
+        }
+    }
+
     /// <summary>Bytes of GPU memory the upscaler's bindings allocated (tensors; the weights are the network's).</summary>
     internal ulong BytesAllocated => _graphs.Values.Aggregate(0UL, (sum, b) => sum + b.Binding.BytesAllocated);
 
