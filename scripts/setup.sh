@@ -2,13 +2,13 @@
 # Installs what building and running RealtimeUpscale needs on Debian or Ubuntu, when it is missing:
 # the .NET SDK is assumed (https://dot.net); this adds the Vulkan loader, Mesa's lavapipe CPU driver
 # (a conformant Vulkan device for machines without a GPU), the Khronos validation layer, glslc and GLFW
-# (the demo window).
+# (the demo window), and the Vulkan headers (libvulkan-dev) that C hosts of the native library compile against.
 # Extra package names given as arguments are installed too (scripts/test.sh adds PyTorch for the
 # training smoke test).
 # Elsewhere, or without root, it prints what to install and exits non-zero.
 set -euo pipefail
 
-packages=(libvulkan1 mesa-vulkan-drivers vulkan-validationlayers glslc libglfw3)
+packages=(libvulkan1 libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc libglfw3)
 for extra in "$@"; do packages+=("$extra"); done
 
 missing=()
