@@ -179,22 +179,40 @@ internal sealed unsafe class NativeUpscaler : IDisposable
         Upscaler.Dispose();
     }
 
-    /// <summary>VK_FORMAT_R8G8B8A8_SRGB from Silk's R8G8B8A8Srgb: a new word at each capital letter.</summary>
+    /// <summary>
+    /// VK_FORMAT_R8G8B8A8_SRGB from Silk's R8G8B8A8Srgb: a token is a capital with its lower-case letters and
+    /// digits; components (one capital and digits: R8, G8, D24) run together, words (Srgb, Unorm, Pack32) get
+    /// an underscore before them.
+    /// </summary>
     internal static string FormatName(Format format)
     {
         string name = format.ToString();
-        if (int.TryParse(name, out _))
+        if (!Enum.IsDefined(format))
         {
-            return $"VkFormat {name}";
+            return $"VkFormat {(int)format}";
         }
         var s = new StringBuilder("VK_FORMAT");
-        foreach (char c in name)
+        bool previousComponent = false;
+        for (int i = 0; i < name.Length;)
         {
-            if (char.IsUpper(c))
+            int end = i + 1;
+            while (end < name.Length && char.IsLower(name[end]))
+            {
+                end++;
+            }
+            bool component = end == i + 1;
+            while (end < name.Length && (char.IsDigit(name[end]) || name[end] == 'x'))
+            {
+                end++;
+            }
+            component &= end > i + 1;
+            if (!(component && previousComponent))
             {
                 s.Append('_');
             }
-            s.Append(char.ToUpperInvariant(c));
+            s.Append(name.AsSpan(i, end - i).ToString().ToUpperInvariant());
+            previousComponent = component;
+            i = end;
         }
         return s.ToString();
     }
