@@ -4,7 +4,7 @@ namespace RealtimeUpscale.Imaging;
 internal static class PlaneGuard
 {
     /// <summary>Throws unless both sizes are positive and the buffer holds exactly height * width * channels.</summary>
-    public static void CheckLength(int length, int height, int width, int channels, string paramName)
+    public static void CheckLength(long length, int height, int width, int channels, string paramName)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);

@@ -35,7 +35,7 @@ public sealed class PngStreamWriterTests
             }
             png.Finish();
         }
-        var image = ImageFile.Decode(stream.ToArray(), "streamed.png");
+        var image = ImageFile.Decode(stream.ToArray(), "streamed.png").Image;
         Assert.Equal((width, height, channels), (image.Width, image.Height, image.Channels));
         Assert.Equal(pixels, image.Pixels.ToArray());
     }
