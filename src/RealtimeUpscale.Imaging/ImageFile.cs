@@ -202,7 +202,7 @@ public static class ImageFile
         }
         var (channels, sixteen) = Layout(image, name, findings);
         var pixels = Extract(image, channels, sixteen);
-        return new DecodedImage(pixels, Metadata(image.Metadata, findings, name), name, warnings);
+        return new DecodedImage(pixels, Metadata(image.Metadata, image.Frames.RootFrame.Metadata, findings, name), name, warnings);
     }
 
     /// <summary>Applies the EXIF orientation to the pixels and resets the tag; returns the orientation the file had.</summary>
@@ -317,11 +317,12 @@ public static class ImageFile
         return buffer;
     }
 
-    private static CarriedMetadata Metadata(ImageMetadata md, ImageStructure.Findings findings, string format)
+    private static CarriedMetadata Metadata(ImageMetadata md, ImageFrameMetadata frame, ImageStructure.Findings findings, string format)
     {
-        byte[]? icc = md.IccProfile?.ToByteArray();
-        byte[]? exif = ExifBlock(md.ExifProfile);
-        byte[]? xmp = md.XmpProfile?.ToByteArray();
+        // TIFF keeps its profiles per page, in the frame's metadata.
+        byte[]? icc = (md.IccProfile ?? frame.IccProfile)?.ToByteArray();
+        byte[]? exif = ExifBlock(md.ExifProfile ?? frame.ExifProfile);
+        byte[]? xmp = (md.XmpProfile ?? frame.XmpProfile)?.ToByteArray();
         uint? gamma = null;
         byte[]? chrm = null;
         byte? srgb = null;

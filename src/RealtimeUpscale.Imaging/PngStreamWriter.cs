@@ -4,8 +4,9 @@ using System.IO.Compression;
 namespace RealtimeUpscale.Imaging;
 
 /// <summary>
-/// Writes an 8-bit PNG row by row, so an image never has to be in memory whole (outputs larger than one
-/// .NET array, 2 GB). Grey, grey + alpha, RGB or RGBA; each row gets the PNG filter (none, sub, up, average
+/// Writes an 8- or 16-bit PNG row by row, so an image never has to be in memory whole (outputs larger than one
+/// .NET array, 2 GB). Grey, grey + alpha, RGB or RGBA; ancillary chunks (colour, text, EXIF) from a
+/// <see cref="CarriedMetadata"/> go before the image data. Each row gets the PNG filter (none, sub, up, average
 /// or Paeth) with the smallest sum of absolute values, the usual heuristic; the filtered rows are deflated
 /// with <see cref="ZLibStream"/> into 64 KiB IDAT chunks.
 /// </summary>
@@ -22,19 +23,24 @@ public sealed class PngStreamWriter : IDisposable
     private int _rowsWritten;
     private bool _finished;
 
-    /// <summary>Starts a PNG of <paramref name="width"/> x <paramref name="height"/> with 1 to 4 channels on <paramref name="stream"/> (left open).</summary>
-    public PngStreamWriter(Stream stream, int width, int height, int channels, CompressionLevel level = CompressionLevel.Fastest)
+    /// <summary>
+    /// Starts a PNG of <paramref name="width"/> x <paramref name="height"/> with 1 to 4 channels of
+    /// <paramref name="bitsPerChannel"/> (8 or 16) on <paramref name="stream"/> (left open), with the ancillary chunks
+    /// of <paramref name="metadata"/>. Rows of a 16-bit PNG are given as big-endian sample pairs, as PNG stores them.
+    /// </summary>
+    public PngStreamWriter(Stream stream, int width, int height, int channels, CompressionLevel level = CompressionLevel.Fastest,
+        int bitsPerChannel = 8, CarriedMetadata? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (width <= 0 || height <= 0 || channels is < 1 or > 4)
+        if (width <= 0 || height <= 0 || channels is < 1 or > 4 || bitsPerChannel is not (8 or 16))
         {
-            throw new ArgumentException($"A PNG needs a positive size and 1 to 4 channels, got {width}x{height}x{channels}.");
+            throw new ArgumentException($"A PNG needs a positive size, 1 to 4 channels and 8 or 16 bits, got {width}x{height}x{channels}, {bitsPerChannel} bits.");
         }
         _stream = stream;
         Width = width;
         Height = height;
-        _bpp = channels;
-        _rowBytes = checked(width * channels);
+        _bpp = channels * bitsPerChannel / 8;
+        _rowBytes = checked(width * _bpp);
         _previous = new byte[_rowBytes];
         _current = new byte[_rowBytes];
         _candidates = new byte[5][];
@@ -46,9 +52,13 @@ public sealed class PngStreamWriter : IDisposable
         var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bits per channel
+        header[8] = (byte)bitsPerChannel;
         header[9] = channels switch { 1 => 0, 2 => 4, 3 => 2, _ => 6 }; // grey, grey + alpha, RGB, RGBA
         WriteChunk(stream, "IHDR", header);
+        foreach (var (type, data) in Ancillary(metadata ?? CarriedMetadata.Empty))
+        {
+            WriteChunk(stream, type, data);
+        }
         _idat = new ChunkStream(stream);
         _zlib = new ZLibStream(_idat, level, leaveOpen: true);
     }
@@ -148,6 +158,63 @@ public sealed class PngStreamWriter : IDisposable
     {
         int p = a + b - c, pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
         return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+
+    /// <summary>The chunks that carry <paramref name="m"/>: iCCP (or sRGB when there is no profile), gAMA, cHRM, pHYs, eXIf, XMP as iTXt, text.</summary>
+    private static IEnumerable<(string Type, byte[] Data)> Ancillary(CarriedMetadata m)
+    {
+        if (m.Icc is { } icc)
+        {
+            var compressed = new MemoryStream();
+            compressed.Write("ICC profile\0\0"u8);
+            using (var z = new ZLibStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                z.Write(icc);
+            }
+            yield return ("iCCP", compressed.ToArray());
+        }
+        else if (m.SrgbIntent is { } intent)
+        {
+            // PNG allows iCCP or sRGB, not both.
+            yield return ("sRGB", [intent]);
+        }
+        if (m.Gamma is { } gamma)
+        {
+            var g = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(g, gamma);
+            yield return ("gAMA", g);
+        }
+        if (m.Chromaticities is { Length: 32 } chrm)
+        {
+            yield return ("cHRM", chrm);
+        }
+        if (m.PixelsPerMetre() is { } ppm)
+        {
+            var p = new byte[9];
+            BinaryPrimitives.WriteUInt32BigEndian(p, ppm.X);
+            BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(4), ppm.Y);
+            p[8] = 1;
+            yield return ("pHYs", p);
+        }
+        else if (m.Unit == ResolutionUnit.AspectRatio && m.ResolutionX is { } ax && m.ResolutionY is { } ay && ax is >= 1 and <= uint.MaxValue && ay is >= 1 and <= uint.MaxValue)
+        {
+            var p = new byte[9];
+            BinaryPrimitives.WriteUInt32BigEndian(p, (uint)ax);
+            BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(4), (uint)ay);
+            yield return ("pHYs", p);
+        }
+        if (m.Exif is { } exif)
+        {
+            yield return ("eXIf", exif);
+        }
+        if (m.Xmp is { } xmp)
+        {
+            yield return ("iTXt", [.. "XML:com.adobe.xmp\0\0\0\0\0"u8, .. xmp]);
+        }
+        foreach (var text in m.PngText)
+        {
+            yield return text;
+        }
     }
 
     private static void WriteChunk(Stream stream, string type, ReadOnlySpan<byte> data)
