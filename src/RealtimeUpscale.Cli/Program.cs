@@ -62,6 +62,10 @@ public static class Program
         };
         eval.SetAction(r => Run(r, gpu =>
         {
+            if (r.GetValue(scale) is < 2 or > 8)
+            {
+                throw new ArgumentException($"--scale {r.GetValue(scale)} must be 2 to 8.");
+            }
             var definition = ModelCatalog.Load(r.GetValue(model)!);
             bool asJson = r.GetValue(json);
             var result = new Evaluator(gpu).Evaluate(r.GetValue(dataset)!, definition, r.GetValue(scale), s =>
@@ -91,8 +95,12 @@ public static class Program
         };
         bench.SetAction(r => Run(r, gpu =>
         {
-            var (w, h) = ImageSize.Parse(r.GetValue(size)!);
-            var result = new Benchmark(gpu).Run(ModelCatalog.Locate(r.GetValue(model)!), w, h, runs: Math.Max(1, r.GetValue(runs)));
+            var (w, h) = ImageSize.Parse(r.GetValue(size)!, max: 16384);
+            if (r.GetValue(runs) is < 1 or > 10000)
+            {
+                throw new ArgumentException($"--runs {r.GetValue(runs)} must be 1 to 10000.");
+            }
+            var result = new Benchmark(gpu).Run(ModelCatalog.Locate(r.GetValue(model)!), w, h, runs: r.GetValue(runs));
             if (r.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
@@ -122,9 +130,10 @@ public static class Program
         analyze.SetAction(r => Run(r, gpu =>
         {
             string modelArg = r.GetValue(model)!;
-            var definition = modelArg.StartsWith("bicubic:", StringComparison.Ordinal) && int.TryParse(modelArg[8..], out int bicubicFactor)
-                ? Analyzer.Bicubic(bicubicFactor)
-                : ModelCatalog.Load(modelArg);
+            var definition = !modelArg.StartsWith("bicubic:", StringComparison.Ordinal) ? ModelCatalog.Load(modelArg)
+                : int.TryParse(modelArg[8..], NumberStyles.None, CultureInfo.InvariantCulture, out int bicubicFactor) && bicubicFactor is >= 2 and <= 8
+                    ? Analyzer.Bicubic(bicubicFactor)
+                    : throw new ArgumentException($"--model {modelArg}: bicubic:S needs S from 2 to 8.");
             var report = new Analyzer(gpu).Analyze(definition, Path.GetFullPath(r.GetValue(set5)!));
             if (r.GetValue(json))
             {
@@ -153,53 +162,82 @@ public static class Program
         var height = new Option<int?>("--height") { Description = "Target height (width keeps the aspect ratio)" };
         var upSize = new Option<string?>("--size") { Description = "Target size WxH" };
         var tile = new Option<string>("--tile") { Description = "Tile side in input pixels, or auto", DefaultValueFactory = _ => "auto" };
-        var format = new Option<string?>("--format") { Description = "png, jpg, bmp or tga (default: as the input)" };
+        var format = new Option<string?>("--format") { Description = "png, jpg, jpeg, bmp, tga, tif, tiff or webp (default: as the input; gif becomes png)" };
         var quality = new Option<int>("--quality") { Description = "JPEG quality 1-100", DefaultValueFactory = _ => 92 };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing outputs" };
-        var dropAlpha = new Option<bool>("--drop-alpha") { Description = "Allow writing images with alpha to jpg or bmp" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace existing outputs (never an input)" };
+        var skipExisting = new Option<bool>("--skip-existing") { Description = "Leave existing outputs alone (rerunning an interrupted batch)" };
+        var followSymlinks = new Option<bool>("--follow-symlinks") { Description = "Follow symbolic links inside input folders (loops are detected)" };
+        var maxPixels = new Option<long>("--max-pixels")
+        {
+            Description = "Refuse images of more pixels, from their header (default 400000000)", DefaultValueFactory = _ => ImageFile.DefaultMaxPixels,
+        };
+        var dropAlpha = new Option<bool>("--drop-alpha") { Description = "Allow writing images with alpha to jpg, bmp or tif" };
         var upscale = new Command("upscale", "Upscale image files and folders")
         {
-            inputs, output, upModel, upScale, width, height, upSize, tile, format, quality, overwrite, dropAlpha,
+            inputs, output, upModel, upScale, width, height, upSize, tile, format, quality, overwrite, skipExisting, followSymlinks, maxPixels, dropAlpha,
         };
-        upscale.SetAction(r => RunCode(r, gpu =>
+        upscale.SetAction(r => CliErrors.Guard(r.GetValue(json), () =>
         {
             int? w = r.GetValue(width), h = r.GetValue(height);
             if (r.GetValue(upSize) is { } sz)
             {
+                if (w is not null || h is not null)
+                {
+                    throw new ArgumentException("--size conflicts with --width and --height; give one of them.");
+                }
                 var parsed = ImageSize.Parse(sz);
                 (w, h) = (parsed.Width, parsed.Height);
             }
             string t = r.GetValue(tile)!;
             int? tileSide = t == "auto" ? null
-                : int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 8 ? n
-                : throw new ArgumentException($"--tile '{t}' is not a number of pixels (8 or more) or auto.");
+                : int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n
+                : throw new ArgumentException($"--tile '{t}' is not a number of pixels (8 to {UpscaleRequest.MaxTile}) or auto.");
             var request = new UpscaleRequest
             {
                 Inputs = r.GetValue(inputs)!, Output = r.GetValue(output)!, Model = r.GetValue(upModel), Scale = r.GetValue(upScale),
                 Width = w, Height = h, Tile = tileSide, Format = r.GetValue(format)?.ToLowerInvariant(), Quality = r.GetValue(quality),
-                Overwrite = r.GetValue(overwrite), DropAlpha = r.GetValue(dropAlpha), Json = r.GetValue(json),
+                Overwrite = r.GetValue(overwrite), SkipExisting = r.GetValue(skipExisting), FollowSymlinks = r.GetValue(followSymlinks),
+                MaxPixels = r.GetValue(maxPixels), DropAlpha = r.GetValue(dropAlpha), Json = r.GetValue(json),
             };
-            return new BatchUpscaler(gpu, Console.Out, Console.Error).Run(request);
+            // Options, paths and the model are checked before the GPU is touched.
+            var plan = BatchUpscaler.Prepare(request);
+            var definition = ModelCatalog.Load(request.Model);
+            if (plan.Jobs.Count == 0)
+            {
+                return BatchUpscaler.ReportOnly(request, plan, Console.Out, Console.Error);
+            }
+            return RunCode(r, gpu => new BatchUpscaler(gpu, Console.Out, Console.Error).Run(request, plan, definition));
         }));
         root.Subcommands.Add(upscale);
 
-        var factor = new Option<int>("--factor") { Description = "Integer shrink factor", Required = true };
+        var factor = new Option<int>("--factor") { Description = "Integer shrink factor, 2 to 64", Required = true };
         var filter = new Option<string>("--filter") { Description = "Binomial filter size 1..7, or naive (= 1)", DefaultValueFactory = _ => "3" };
         var downscale = new Command("downscale", "Shrink images with blur-before-downsample (Zhang 2019's BlurPool)")
         {
-            inputs, output, factor, filter, format, quality, overwrite, dropAlpha,
+            inputs, output, factor, filter, format, quality, overwrite, skipExisting, followSymlinks, maxPixels, dropAlpha,
         };
-        downscale.SetAction(r => RunCode(r, gpu =>
+        downscale.SetAction(r => CliErrors.Guard(r.GetValue(json), () =>
         {
             string f = r.GetValue(filter)!;
-            int size = f == "naive" ? 1 : int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out int k) ? k
+            int size = f == "naive" ? 1 : int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k is >= 1 and <= 7 ? k
                 : throw new ArgumentException($"--filter '{f}' is not 1 to 7 or naive.");
+            int by = r.GetValue(factor);
+            if (by is < 2 or > 64)
+            {
+                throw new ArgumentException($"--factor {by} must be 2 to 64.");
+            }
             var request = new UpscaleRequest
             {
                 Inputs = r.GetValue(inputs)!, Output = r.GetValue(output)!, Format = r.GetValue(format)?.ToLowerInvariant(),
-                Quality = r.GetValue(quality), Overwrite = r.GetValue(overwrite), DropAlpha = r.GetValue(dropAlpha), Json = r.GetValue(json),
+                Quality = r.GetValue(quality), Overwrite = r.GetValue(overwrite), SkipExisting = r.GetValue(skipExisting),
+                FollowSymlinks = r.GetValue(followSymlinks), MaxPixels = r.GetValue(maxPixels), DropAlpha = r.GetValue(dropAlpha), Json = r.GetValue(json),
             };
-            return new BatchUpscaler(gpu, Console.Out, Console.Error).Downscale(request, r.GetValue(factor), size);
+            var plan = BatchUpscaler.Prepare(request);
+            if (plan.Jobs.Count == 0)
+            {
+                return BatchUpscaler.ReportOnly(request, plan, Console.Out, Console.Error);
+            }
+            return RunCode(r, gpu => new BatchUpscaler(gpu, Console.Out, Console.Error).Downscale(request, by, size, plan));
         }));
         root.Subcommands.Add(downscale);
 
@@ -226,13 +264,35 @@ public static class Program
                 Console.WriteLine("No bundled models are installed (models/*.onnx).");
                 return 0;
             }
+            bool asJson = r.GetValue(json);
+            int unreadable = 0;
             foreach (var path in list)
             {
-                var m = ModelDefinition.Load(path);
-                Console.WriteLine($"{Path.GetFileNameWithoutExtension(path),-24} x{m.Info.Scale:0.##}  {m.Info.ColorSpace,-3}  " +
-                                  $"{m.Info.Metadata.GetValueOrDefault("family", "?"),-10}  Set5 {ModelCatalog.RecordedSet5Psnr(m.Info)?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"} dB");
+                string name = Path.GetFileNameWithoutExtension(path);
+                ModelDefinition m;
+                try
+                {
+                    m = ModelDefinition.Load(path);
+                }
+                catch (Exception e) when (e is Network.Importers.ModelFormatException or IOException or UnauthorizedAccessException)
+                {
+                    // One damaged or unreadable model file does not hide the others.
+                    unreadable++;
+                    Console.WriteLine(asJson
+                        ? JsonSerializer.Serialize(new { name, path, status = "unreadable", error = CliErrors.Message(e) })
+                        : $"{name,-24} unreadable: {CliErrors.Message(e)}");
+                    continue;
+                }
+                Console.WriteLine(asJson
+                    ? JsonSerializer.Serialize(new
+                    {
+                        name, path, status = "ok", scale = m.Info.Scale, colorspace = m.Info.ColorSpace.ToString().ToLowerInvariant(),
+                        family = m.Info.Metadata.GetValueOrDefault("family"), set5_psnr = ModelCatalog.RecordedSet5Psnr(m.Info),
+                    })
+                    : $"{name,-24} x{m.Info.Scale:0.##}  {m.Info.ColorSpace,-3}  " +
+                      $"{m.Info.Metadata.GetValueOrDefault("family", "?"),-10}  Set5 {ModelCatalog.RecordedSet5Psnr(m.Info)?.ToString("F2", CultureInfo.InvariantCulture) ?? "?"} dB");
             }
-            return 0;
+            return unreadable == 0 ? 0 : CliErrors.Failed;
         }));
         root.Subcommands.Add(models);
 
@@ -252,7 +312,17 @@ public static class Program
         root.Subcommands.Add(devices);
         root.Subcommands.Add(DemoCommand.Create(device, validate, json));
 
-        return root.Parse(args).Invoke();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && args.Contains("--json"))
+        {
+            // With --json even a command line that does not parse answers in JSON.
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                error = string.Join("; ", parsed.Errors.Select(e => e.Message)), kind = "usage", exit_code = CliErrors.Usage,
+            }));
+            return CliErrors.Usage;
+        }
+        return parsed.Invoke();
     }
 
     /// <summary>Runs <paramref name="body"/> on a context; listed failures become one-line errors (<see cref="CliErrors"/>).</summary>

@@ -95,9 +95,14 @@ public sealed class ModelDefinition
 
     /// <summary>
     /// Imports a model file and optimises it (<see cref="GraphOptimizer.Optimize"/>): the graph a
-    /// <see cref="Network"/> runs. Throws <see cref="ModelFormatException"/> naming what cannot be run.
+    /// <see cref="Network"/> runs. Throws <see cref="ModelFormatException"/> naming what cannot be run, and nothing
+    /// else for any content of the file (I/O errors aside).
     /// </summary>
-    public static ModelDefinition Load(string path) => GraphOptimizer.Optimize(Import(path));
+    public static ModelDefinition Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Guarded(() => GraphOptimizer.Optimize(Import(path)), path);
+    }
 
     /// <summary>
     /// An ncnn model from its graph (<paramref name="paramPath"/>, a text .param file) and weights
@@ -111,7 +116,50 @@ public sealed class ModelDefinition
     /// The model file's plain graph, one node per operator, as its format's importer
     /// (<see cref="ModelImporters.For"/>) writes it; not every node of it has a GPU layer before optimisation.
     /// </summary>
-    public static ModelDefinition Import(string path) => ModelImporters.Import(path);
+    public static ModelDefinition Import(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Guarded(() => ModelImporters.Import(path), path);
+    }
+
+    /// <summary>
+    /// Parses, imports and optimises an ONNX model held in memory, as <see cref="Load"/> does a file;
+    /// <paramref name="source"/> names it in messages.
+    /// </summary>
+    /// <exception cref="ModelFormatException">The bytes are not a model this project runs.</exception>
+    public static ModelDefinition Parse(byte[] bytes, string source)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        return Guarded(() => GraphOptimizer.Optimize(Importers.Onnx.OnnxImporter.Import(Importers.Onnx.OnnxModel.Parse(bytes, source))), source);
+    }
+
+    private static ModelDefinition Guarded(Func<ModelDefinition> read, string source)
+    {
+        try
+        {
+            return read();
+        }
+        catch (ModelFormatException e)
+        {
+            string message = Shorten(e.Message);
+            throw message == e.Message && e.Message.Contains(source, StringComparison.Ordinal) ? e
+                : new ModelFormatException(message.Contains(source, StringComparison.Ordinal) ? message : $"{source}: {message}", e);
+        }
+        catch (Exception e) when (e is not (IOException or UnauthorizedAccessException))
+        {
+            // Anything else from a hostile or damaged file (an overflow in a declared size, an index out of range in
+            // constant folding, a tensor too large to allocate) means the same: it is not a model this project runs.
+            throw new ModelFormatException($"{source}: not a model this project can run ({Shorten(e.Message)})", e);
+        }
+    }
+
+    /// <summary>A message cut to 300 characters: attribute values and tensor dumps can make megabytes of text.</summary>
+    private static string Shorten(string message)
+    {
+        message = message.ReplaceLineEndings(" ");
+        return message.Length <= 300 ? message : message[..300] + "...";
+    }
 
     /// <summary>Shapes of every value for an input shape; throws when the input does not fit a layer.</summary>
     public IReadOnlyDictionary<string, TensorShape> InferShapes(TensorShape input)

@@ -17,7 +17,11 @@ public static class Resampler
     public static int FilterFor(double factor) => factor < 1.05 ? 1 : Math.Clamp((int)Math.Round(2 * factor), 2, 7);
 
     /// <summary>Resizes interleaved 8-bit pixels to exactly <paramref name="outWidth"/> x <paramref name="outHeight"/>.</summary>
-    public static byte[] Resize(GpuContext context, byte[] pixels, int width, int height, int channels, int outWidth, int outHeight)
+    public static byte[] Resize(GpuContext context, byte[] pixels, int width, int height, int channels, int outWidth, int outHeight) =>
+        ToBytes(Resize(context, ToFloats(pixels), width, height, channels, outWidth, outHeight));
+
+    /// <summary>Resizes interleaved float samples (16-bit images) in float32 throughout; the output is not clamped.</summary>
+    public static float[] Resize(GpuContext context, float[] pixels, int width, int height, int channels, int outWidth, int outHeight)
     {
         int filter = FilterFor(Math.Max(width / (double)outWidth, height / (double)outHeight));
         var nodes = new List<ModelNode>();
@@ -42,14 +46,38 @@ public static class Resampler
     /// Shrinks by an integer <paramref name="factor"/> with BlurPool: binomial filter <paramref name="filter"/>
     /// (1 is the naive strided subsample), reflect padding, stride <paramref name="factor"/>.
     /// </summary>
-    public static byte[] Downscale(GpuContext context, byte[] pixels, int width, int height, int channels, int factor, int filter)
+    public static byte[] Downscale(GpuContext context, byte[] pixels, int width, int height, int channels, int factor, int filter) =>
+        ToBytes(Downscale(context, ToFloats(pixels), width, height, channels, factor, filter));
+
+    /// <summary>As <see cref="Downscale(GpuContext, byte[], int, int, int, int, int)"/> for float samples, in float32 throughout.</summary>
+    public static float[] Downscale(GpuContext context, float[] pixels, int width, int height, int channels, int factor, int filter)
     {
         var mode = filter > 1 && Math.Min(width, height) > filter ? PaddingMode.Reflect : PaddingMode.Replicate;
         var nodes = new[] { new ModelNode("blurpool", new BlurPoolSpec(channels, filter, factor, mode), new[] { "x" }, "y") };
         return Run(context, nodes, pixels, width, height, channels);
     }
 
-    private static byte[] Run(GpuContext context, IReadOnlyList<ModelNode> nodes, byte[] pixels, int width, int height, int channels)
+    private static float[] ToFloats(byte[] pixels)
+    {
+        var f = new float[pixels.Length];
+        for (int i = 0; i < f.Length; i++)
+        {
+            f[i] = pixels[i] / 255f;
+        }
+        return f;
+    }
+
+    private static byte[] ToBytes(float[] samples)
+    {
+        var b = new byte[samples.Length];
+        for (int i = 0; i < b.Length; i++)
+        {
+            b[i] = (byte)Math.Clamp(MathF.Round(samples[i] * 255f), 0f, 255f);
+        }
+        return b;
+    }
+
+    private static float[] Run(GpuContext context, IReadOnlyList<ModelNode> nodes, float[] pixels, int width, int height, int channels)
     {
         var info = new ModelInfo("resampler", channels == 1 ? ColorSpace.Y : ColorSpace.Rgb, channels, 1, "0-1", new Dictionary<string, string>());
         var definition = new ModelDefinition(info, "x", nodes[^1].Output, nodes);
@@ -59,7 +87,7 @@ public static class Resampler
         {
             for (int c = 0; c < channels; c++)
             {
-                planar[c * n + i] = pixels[i * channels + c] / 255f;
+                planar[c * n + i] = pixels[i * channels + c];
             }
         }
         using var network = new Network.Network(context, definition);
@@ -69,12 +97,12 @@ public static class Resampler
         var result = binding.Output.Download();
         var shape = binding.Output.Shape;
         int m = shape.Width * shape.Height;
-        var output = new byte[m * channels];
+        var output = new float[m * channels];
         for (int i = 0; i < m; i++)
         {
             for (int c = 0; c < channels; c++)
             {
-                output[i * channels + c] = (byte)Math.Clamp(MathF.Round(result[c * m + i] * 255f), 0f, 255f);
+                output[i * channels + c] = result[c * m + i];
             }
         }
         return output;

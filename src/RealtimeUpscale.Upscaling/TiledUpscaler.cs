@@ -93,24 +93,41 @@ public sealed class TiledUpscaler : IDisposable
     /// Upscales interleaved 8-bit pixels of any size. On running out of GPU memory the tile side halves and the
     /// band of tiles is redone (down to 16 pixels). <paramref name="progress"/> sees the fraction done.
     /// </summary>
-    public byte[] Upscale(ReadOnlySpan<byte> pixels, int width, int height, PixelFormat format, Action<double>? progress = null)
+    public byte[] Upscale(ReadOnlySpan<byte> pixels, int width, int height, PixelFormat format, Action<double>? progress = null) =>
+        UpscaleWhole(pixels, width, height, format, progress);
+
+    /// <summary>
+    /// As <see cref="Upscale(ReadOnlySpan{byte}, int, int, PixelFormat, Action{double})"/> for float samples in [0, 1]
+    /// (16-bit images): float32 from end to end, the output not clamped.
+    /// </summary>
+    public float[] Upscale(ReadOnlySpan<float> pixels, int width, int height, PixelFormat format, Action<double>? progress = null) =>
+        UpscaleWhole(pixels, width, height, format, progress);
+
+    private T[] UpscaleWhole<T>(ReadOnlySpan<T> pixels, int width, int height, PixelFormat format, Action<double>? progress) where T : unmanaged
     {
         int channels = Channels(format);
-        var output = new byte[checked((long)width * Scale * height * Scale * channels)];
-        long rowBytes = (long)width * Scale * channels;
-        UpscaleBands(pixels, width, height, format, (firstRow, rows) => rows.CopyTo(output.AsSpan(checked((int)(firstRow * rowBytes)))), progress);
+        var output = new T[checked((long)width * Scale * height * Scale * channels)];
+        long rowSamples = (long)width * Scale * channels;
+        Bands(pixels, width, height, format, (firstRow, rows) => rows.CopyTo(output.AsSpan(checked((int)(firstRow * rowSamples)))), progress);
         return output;
     }
 
     /// <summary>
     /// Upscales band by band, top to bottom, without holding the whole output: <paramref name="band"/> gets the
     /// first output row of each band and its rows (width x scale x channels bytes each; the span is valid only
-    /// during the call). The bytes equal those of <see cref="Upscale"/>. On running out of GPU memory the
+    /// during the call). The bytes equal those of <see cref="Upscale(ReadOnlySpan{byte}, int, int, PixelFormat, Action{double})"/>. On running out of GPU memory the
     /// tile side halves and the current band is redone; bands already delivered stay valid.
     /// </summary>
     public void UpscaleBands(ReadOnlySpan<byte> pixels, int width, int height, PixelFormat format, BandSink band, Action<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(band);
+        Bands(pixels, width, height, format, (firstRow, rows) => band(firstRow, rows), progress);
+    }
+
+    private delegate void Sink<T>(int firstRow, ReadOnlySpan<T> rows);
+
+    private void Bands<T>(ReadOnlySpan<T> pixels, int width, int height, PixelFormat format, Sink<T> band, Action<double>? progress) where T : unmanaged
+    {
         int channels = Channels(format);
         if ((long)width * height * channels != pixels.Length)
         {
@@ -125,7 +142,7 @@ public sealed class TiledUpscaler : IDisposable
         while (y0 < height)
         {
             int y1 = Math.Min(height, y0 + TileSize);
-            byte[] rows;
+            T[] rows;
             try
             {
                 rows = RunBand(source, width, height, y0, y1, format, channels);
@@ -218,10 +235,10 @@ public sealed class TiledUpscaler : IDisposable
     }
 
     /// <summary>The output rows of input rows [<paramref name="y0"/>, <paramref name="y1"/>), in tiles along x.</summary>
-    private byte[] RunBand(byte[] source, int width, int height, int y0, int y1, PixelFormat format, int channels)
+    private T[] RunBand<T>(T[] source, int width, int height, int y0, int y1, PixelFormat format, int channels) where T : unmanaged
     {
         int s = Scale, outW = width * s;
-        var output = new byte[checked((long)outW * (y1 - y0) * s * channels)];
+        var output = new T[checked((long)outW * (y1 - y0) * s * channels)];
         int tilesX = (width + TileSize - 1) / TileSize;
         for (int tx = 0; tx < tilesX; tx++)
         {
@@ -236,7 +253,7 @@ public sealed class TiledUpscaler : IDisposable
             int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, (y0 - Overlap) / AlignY * AlignY);
             int ix1 = Math.Min(width, x1 + Overlap), iy1 = Math.Min(height, y1 + Overlap);
             int iw = ix1 - ix0, ih = iy1 - iy0;
-            var tile = new byte[iw * ih * channels];
+            var tile = new T[iw * ih * channels];
             for (int y = 0; y < ih; y++)
             {
                 Array.Copy(source, ((long)(iy0 + y) * width + ix0) * channels, tile, (long)y * iw * channels, iw * channels);
@@ -248,7 +265,9 @@ public sealed class TiledUpscaler : IDisposable
             }
             _used.Add((iw, ih));
             _usedThisCall.Add((iw, ih));
-            var result = upscaler.Upscale(tile, format);
+            // Bytes and floats take the upscaler's 8-bit and float32 host paths.
+            var result = tile is byte[] bytes ? (T[])(object)upscaler.Upscale(bytes, format)
+                : (T[])(object)upscaler.Upscale(new ReadOnlySpan<float>((float[])(object)tile), format);
             // A model that strides inside may make a tile whose size is not a multiple of its stride a little
             // smaller than iw * s; the rows of the result are its own width.
             int ow = upscaler.OutputWidth;

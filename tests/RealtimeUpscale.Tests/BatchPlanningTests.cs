@@ -32,7 +32,7 @@ public sealed class BatchPlanningTests : IDisposable
     public void PlansTheExactSizeAndTheFewestPassesThatCoverIt(int w, int h, double modelScale, double? scale, int? width, int? height,
         int outW, int outH, int passes)
     {
-        var plan = OutputSizePlanner.Plan(w, h, 3, modelScale, Request(scale, width, height), "out.png");
+        var plan = OutputSizePlanner.Plan(w, h, 3, 1, modelScale, Request(scale, width, height), "out.png");
         Assert.Equal(new UpscalePlan(outW, outH, passes, false), plan);
         // The passes reach the target on both axes, one pass fewer does not.
         Assert.True(Math.Pow(modelScale, passes) * w >= outW - 1e-9 && Math.Pow(modelScale, passes) * h >= outH - 1e-9);
@@ -42,11 +42,11 @@ public sealed class BatchPlanningTests : IDisposable
     [Fact]
     public void LargeOutputsAreStreamedOnlyAsPngAtTheModelsOwnScale()
     {
-        Assert.True(OutputSizePlanner.Plan(37, 23, 4, 2, Request(streamAbove: 0), "a.png").Stream);
-        Assert.False(OutputSizePlanner.Plan(37, 23, 4, 2, Request(streamAbove: 0), "a.tga").Stream);
-        Assert.False(OutputSizePlanner.Plan(37, 23, 4, 2, Request(scale: 3, streamAbove: 0), "a.png").Stream);
-        Assert.False(OutputSizePlanner.Plan(37, 23, 4, 2, Request(streamAbove: 74 * 46 * 4), "a.png").Stream);
-        Assert.True(OutputSizePlanner.Plan(37, 23, 4, 2, Request(streamAbove: 74 * 46 * 4 - 1), "a.png").Stream);
+        Assert.True(OutputSizePlanner.Plan(37, 23, 4, 1, 2, Request(streamAbove: 0), "a.png").Stream);
+        Assert.False(OutputSizePlanner.Plan(37, 23, 4, 1, 2, Request(streamAbove: 0), "a.tga").Stream);
+        Assert.False(OutputSizePlanner.Plan(37, 23, 4, 1, 2, Request(scale: 3, streamAbove: 0), "a.png").Stream);
+        Assert.False(OutputSizePlanner.Plan(37, 23, 4, 1, 2, Request(streamAbove: 74 * 46 * 4), "a.png").Stream);
+        Assert.True(OutputSizePlanner.Plan(37, 23, 4, 1, 2, Request(streamAbove: 74 * 46 * 4 - 1), "a.png").Stream);
     }
 
     [Fact]
@@ -54,10 +54,10 @@ public sealed class BatchPlanningTests : IDisposable
     {
         // 40000 x 40000 RGBA is 6.4 GB: more than one array holds.
         var request = Request(width: 40000, height: 40000);
-        var e = Assert.Throws<ArgumentException>(() => OutputSizePlanner.Plan(20000, 20000, 4, 2, request with { Width = 40001 }, "a.png"));
+        var e = Assert.Throws<ArgumentException>(() => OutputSizePlanner.Plan(20000, 20000, 4, 1, 2, request with { Width = 40001 }, "a.png"));
         Assert.Contains("too large", e.Message);
-        Assert.Throws<ArgumentException>(() => OutputSizePlanner.Plan(20000, 20000, 4, 2, request, "a.tga"));
-        Assert.True(OutputSizePlanner.Plan(20000, 20000, 4, 2, request, "a.png").Stream);
+        Assert.Throws<ArgumentException>(() => OutputSizePlanner.Plan(20000, 20000, 4, 1, 2, request, "a.tga"));
+        Assert.True(OutputSizePlanner.Plan(20000, 20000, 4, 1, 2, request, "a.png").Stream);
     }
 
     private string Touch(string relative)

@@ -16,18 +16,22 @@ internal sealed class BatchPipeline
     private readonly UpscaleRequest _request;
     private readonly IImageTransform _transform;
     private readonly BatchReporter _reporter;
+    private readonly IReadOnlySet<(ulong, ulong)> _inputs;
 
-    public BatchPipeline(UpscaleRequest request, IImageTransform transform, BatchReporter reporter)
+    /// <summary>A pipeline whose outputs are checked, just before each is written, against the identities of <paramref name="inputs"/>.</summary>
+    public BatchPipeline(UpscaleRequest request, IImageTransform transform, BatchReporter reporter, IReadOnlySet<(ulong, ulong)> inputs)
     {
         _request = request;
         _transform = transform;
         _reporter = reporter;
+        _inputs = inputs;
     }
 
-    private sealed record Decoded(BatchJob Job, HostImage? Image, string? Error, double Seconds);
+    private sealed record Decoded(BatchJob Job, DecodedImage? Image, string? Error, double Seconds);
 
-    /// <summary>A finished image for the writer stage; <c>Pixels</c> is null when the GPU stage already streamed the file.</summary>
-    private sealed record Encoded(BatchJob Job, byte[]? Pixels, int Width, int Height, int Channels, int InWidth, int InHeight, string? Error, double GpuSeconds);
+    /// <summary>A finished image for the writer stage; <c>Image</c> is null when the GPU stage already streamed the file.</summary>
+    private sealed record Encoded(BatchJob Job, HostImage? Image, CarriedMetadata Metadata, int Width, int Height, int InWidth, int InHeight,
+        string? Error, double GpuSeconds);
 
     /// <summary>Runs <paramref name="jobs"/>; <paramref name="progress"/> (null for none) sees the GPU stage's progress.</summary>
     public BatchStats Run(IReadOnlyList<BatchJob> jobs, Stopwatch clock, Action<Action<IBatchProgress?>> progress)
@@ -56,11 +60,11 @@ internal sealed class BatchPipeline
             {
                 var sw = Stopwatch.StartNew();
                 string? error = item.Error;
-                if (error is null && item.Pixels is not null)
+                if (error is null && item.Image is not null)
                 {
                     try
                     {
-                        OutputEncoder.Write(item.Job.Output, item.Pixels, item.Width, item.Height, item.Channels, _request);
+                        OutputEncoder.Write(item.Job.Output, item.Image, item.Metadata, _request, _inputs);
                     }
                     catch (Exception e)
                     {
@@ -118,15 +122,25 @@ internal sealed class BatchPipeline
         var sw = Stopwatch.StartNew();
         try
         {
-            var image = ImageFile.Load(job.Input);
-            string? problem = image.SourceBitsPerChannel > 8
-                ? $"{image.SourceBitsPerChannel}-bit images are not upscaled at full depth yet; convert it to 8 bits first"
-                : image.HasAlpha && !JobPlanner.KeepsAlpha(job.Output) && !_request.DropAlpha
-                    ? $"it has alpha, which {Path.GetExtension(job.Output)} cannot store; choose --format png or tga, or pass --drop-alpha"
-                    : null;
-            return new Decoded(job, problem is null ? image : null, problem, sw.Elapsed.TotalSeconds);
+            var decoded = ImageFile.Read(job.Input, new ImageReadOptions { MaxPixels = _request.MaxPixels });
+            foreach (var warning in decoded.Warnings)
+            {
+                _reporter.Warning(job, warning);
+            }
+            var image = decoded.Image;
+            string ext = Path.GetExtension(job.Output).TrimStart('.');
+            if (image.HasAlpha && !JobPlanner.KeepsAlpha(job.Output) && !_request.DropAlpha)
+            {
+                return new Decoded(job, null, $"it has alpha, which .{ext} cannot store here; choose --format png, tga or webp, or pass --drop-alpha",
+                    sw.Elapsed.TotalSeconds);
+            }
+            if (image.BitsPerChannel == 16 && !ImageFileWriter.KeepsSixteenBits(ext))
+            {
+                _reporter.Warning(job, $"16-bit samples are written as 8 bits (.{ext} holds 8; choose --format png to keep 16)");
+            }
+            return new Decoded(job, decoded, null, sw.Elapsed.TotalSeconds);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // Any failure to read one file (including running out of memory on a huge one) fails that file only.
             return new Decoded(job, null, e.Message, sw.Elapsed.TotalSeconds);
@@ -138,25 +152,36 @@ internal sealed class BatchPipeline
     {
         if (item.Image is null)
         {
-            return new Encoded(item.Job, null, 0, 0, 0, 0, 0, item.Error, 0);
+            return new Encoded(item.Job, null, CarriedMetadata.Empty, 0, 0, 0, 0, item.Error, 0);
         }
         var sw = Stopwatch.StartNew();
         string name = Path.GetFileName(item.Job.Input);
-        var image = item.Image;
+        var image = item.Image.Image;
         try
         {
-            var (pixels, w, h) = _transform.Apply(image, item.Job, f => display?.File(name, f));
+            var result = _transform.Apply(item.Image, item.Job, f => display?.File(name, f));
             _transform.AfterImage();
-            if (pixels is not null && !BlackOutputCheck.HasColour(pixels, image.Channels) && BlackOutputCheck.HasColour(image.Pixels, image.Channels))
+            if (result.Image is { } output)
             {
-                throw BlackOutputCheck.Failure();
+                if (OutputCheck.AllColourAt(output, 0) && !OutputCheck.AllColourAt(image, 0))
+                {
+                    throw OutputCheck.BlackFailure();
+                }
+                if (OutputCheck.AllColourAt(output, -1) && !OutputCheck.AllColourAt(image, -1))
+                {
+                    _reporter.Warning(item.Job, $"{_transform.Description}: every output pixel is saturated (white) although the input is not; the model may be wrong for this image");
+                }
             }
-            return new Encoded(item.Job, pixels, w, h, image.Channels, image.Width, image.Height, null, sw.Elapsed.TotalSeconds);
+            foreach (var warning in result.Warnings)
+            {
+                _reporter.Warning(item.Job, warning);
+            }
+            return new Encoded(item.Job, result.Image, item.Image.Metadata, result.Width, result.Height, image.Width, image.Height, null, sw.Elapsed.TotalSeconds);
         }
         catch (Exception e) when (e is not GpuUnavailableException)
         {
             _transform.Reset(); // the next image starts from a clean state
-            return new Encoded(item.Job, null, 0, 0, 0, image.Width, image.Height, e.Message, sw.Elapsed.TotalSeconds);
+            return new Encoded(item.Job, null, CarriedMetadata.Empty, 0, 0, image.Width, image.Height, e.Message, sw.Elapsed.TotalSeconds);
         }
     }
 }

@@ -29,11 +29,51 @@ internal sealed class BatchReporter
     public void Succeeded(BatchJob job, int inW, int inH, int outW, int outH, double gpuSeconds) =>
         File(job, "ok", null, inW, inH, outW, outH, gpuSeconds);
 
+    /// <summary>Reports an entry left alone, with the reason (not a failure).</summary>
+    public void Skipped(string path, string reason)
+    {
+        lock (_out)
+        {
+            if (_json)
+            {
+                _out.WriteLine(JsonSerializer.Serialize(new { input = path, status = "skipped", reason }));
+            }
+            else
+            {
+                _out.WriteLine($"skip   {path}: {reason}");
+            }
+        }
+    }
+
+    /// <summary>Reports what the user should know about a file that is still processed (on standard error).</summary>
+    public void Warning(BatchJob job, string warning)
+    {
+        lock (_out)
+        {
+            if (_json)
+            {
+                _out.WriteLine(JsonSerializer.Serialize(new { input = job.Input, output = job.Output, status = "warning", warning }));
+            }
+            else
+            {
+                _err.WriteLine($"warning {job.Input}: {warning}");
+            }
+        }
+    }
+
     /// <summary>Reports a file that failed, with its reason.</summary>
     public void Failed(BatchJob job, string error, int inW = 0, int inH = 0, double gpuSeconds = 0) =>
         File(job, "error", error, inW, inH, 0, 0, gpuSeconds);
 
     private void File(BatchJob job, string status, string? error, int inW, int inH, int outW, int outH, double gpuSeconds)
+    {
+        lock (_out)
+        {
+            FileLine(job, status, error, inW, inH, outW, outH, gpuSeconds);
+        }
+    }
+
+    private void FileLine(BatchJob job, string status, string? error, int inW, int inH, int outW, int outH, double gpuSeconds)
     {
         if (_json)
         {

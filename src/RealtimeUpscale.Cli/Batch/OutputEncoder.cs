@@ -1,56 +1,29 @@
 using RealtimeUpscale.Imaging;
-using StbImageWriteSharp;
 
 namespace RealtimeUpscale.Cli.Batch;
 
-/// <summary>Encodes a finished image in its output's format (png, jpg, bmp, tga) and writes it atomically.</summary>
+/// <summary>Encodes a finished image in its output's format, with the input's metadata, and writes it atomically.</summary>
 internal static class OutputEncoder
 {
     /// <summary>
-    /// Writes <paramref name="pixels"/> (<paramref name="channels"/> bytes a pixel) to <paramref name="output"/>
-    /// through <see cref="AtomicFile"/>: an interrupted or failed write leaves no partial file.
+    /// Writes <paramref name="image"/> to <paramref name="output"/> through <see cref="AtomicFile"/> (an interrupted
+    /// or failed write leaves no partial file), after checking again that the output is none of
+    /// <paramref name="inputs"/>: the file system may have changed since the batch was planned.
     /// </summary>
-    public static void Write(string output, byte[] pixels, int width, int height, int channels, UpscaleRequest request)
+    public static void Write(string output, HostImage image, CarriedMetadata metadata, UpscaleRequest request, IReadOnlySet<(ulong, ulong)> inputs)
     {
-        string ext = Path.GetExtension(output).ToLowerInvariant();
-        AtomicFile.Write(output, request.Overwrite, stream =>
-        {
-            var (data, components) = ForWriter(pixels, width, height, channels, ext);
-            var writer = new ImageWriter();
-            switch (ext)
-            {
-                case ".png": writer.WritePng(data, width, height, components, stream); break;
-                case ".jpg" or ".jpeg": writer.WriteJpg(data, width, height, components, stream, request.Quality); break;
-                case ".bmp": writer.WriteBmp(data, width, height, components, stream); break;
-                case ".tga": writer.WriteTga(data, width, height, components, stream); break;
-                default: throw new ArgumentException($"cannot write {ext} files (png, jpg, bmp, tga)");
-            }
-        });
+        string ext = Path.GetExtension(output).TrimStart('.').ToLowerInvariant();
+        CheckNotAnInput(output, inputs);
+        AtomicFile.Write(output, request.Overwrite, stream => ImageFileWriter.Write(stream, image, ext, request.Quality, metadata));
     }
 
-    /// <summary>The pixels as the writer takes them; alpha dropped for formats without it (the planner refused them unless asked).</summary>
-    private static (byte[] Pixels, ColorComponents Components) ForWriter(byte[] pixels, int width, int height, int c, string ext)
+    /// <summary>Throws when <paramref name="output"/> is (through any path) one of <paramref name="inputs"/>.</summary>
+    /// <exception cref="IOException">It is an input.</exception>
+    public static void CheckNotAnInput(string output, IReadOnlySet<(ulong, ulong)> inputs)
     {
-        bool alphaOk = ext is ".png" or ".tga";
-        if (alphaOk || c is 1 or 3)
+        if (FileNode.Stat(output) is { } node && inputs.Contains((node.Device, node.Inode)))
         {
-            return (pixels, c switch
-            {
-                1 => ColorComponents.Grey,
-                2 => ColorComponents.GreyAlpha,
-                3 => ColorComponents.RedGreenBlue,
-                _ => ColorComponents.RedGreenBlueAlpha,
-            });
+            throw new IOException($"its output {output} is an input (the same file); inputs are never overwritten");
         }
-        int n = width * height, keep = c - 1;
-        var stripped = new byte[n * keep];
-        for (int i = 0; i < n; i++)
-        {
-            for (int k = 0; k < keep; k++)
-            {
-                stripped[i * keep + k] = pixels[i * c + k];
-            }
-        }
-        return (stripped, keep == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
     }
 }

@@ -12,9 +12,12 @@ internal sealed record UpscalePlan(int Width, int Height, int Passes, bool Strea
 /// <summary>Plans the size and the passes of one image from the request (<c>--scale</c>, <c>--width</c>, <c>--height</c>, <c>--size</c>).</summary>
 internal static class OutputSizePlanner
 {
-    /// <summary>Plans a <paramref name="width"/> x <paramref name="height"/> image of <paramref name="channels"/> bytes a pixel going to <paramref name="output"/>.</summary>
-    /// <exception cref="ArgumentException">The output is too large to hold and cannot be streamed.</exception>
-    public static UpscalePlan Plan(int width, int height, int channels, double modelScale, UpscaleRequest request, string output)
+    /// <summary>
+    /// Plans a <paramref name="width"/> x <paramref name="height"/> image of <paramref name="channels"/> samples of
+    /// <paramref name="bytesPerSample"/> (1 or 2) going to <paramref name="output"/>. Only 8-bit outputs are streamed.
+    /// </summary>
+    /// <exception cref="ArgumentException">The output is beyond the largest side, or too large to hold and cannot be streamed.</exception>
+    public static UpscalePlan Plan(int width, int height, int channels, int bytesPerSample, double modelScale, UpscaleRequest request, string output)
     {
         var (tw, th) = TargetSize(width, height, modelScale, request);
         // Upscale with the model until the image reaches the target, then shrink to it exactly.
@@ -23,9 +26,14 @@ internal static class OutputSizePlanner
         {
             passes++;
         }
-        long outBytes = new ImageSize(tw, th).ByteCount(channels);
+        long outBytes = new ImageSize(tw, th).ByteCount(channels * bytesPerSample);
         bool stream = false;
-        if (outBytes > request.StreamAboveBytes)
+        if (bytesPerSample > 1 && new ImageSize(tw, th).ByteCount(channels) > Array.MaxLength)
+        {
+            throw new ArgumentException($"a {tw}x{th} 16-bit output is too large to hold in memory (16-bit outputs are not streamed); " +
+                "choose a smaller size or --format jpg for 8 bits");
+        }
+        if (bytesPerSample == 1 && outBytes > request.StreamAboveBytes)
         {
             bool oneExactPass = passes == 1 && tw == (int)Math.Round(width * modelScale) && th == (int)Math.Round(height * modelScale);
             if (oneExactPass && Path.GetExtension(output).Equals(".png", StringComparison.OrdinalIgnoreCase))
@@ -41,22 +49,35 @@ internal static class OutputSizePlanner
         return new UpscalePlan(tw, th, passes, stream);
     }
 
-    /// <summary>The output size: both sides given, one side with the aspect ratio kept, or a scale (the model's by default).</summary>
+    /// <summary>
+    /// The output size: both sides given, one side with the aspect ratio kept, or a scale (the model's by default);
+    /// computed in double precision, so it never overflows.
+    /// </summary>
+    /// <exception cref="ArgumentException">A side would exceed <see cref="ImageSize.DefaultMaxSide"/>.</exception>
     public static (int W, int H) TargetSize(int w, int h, double modelScale, UpscaleRequest r)
     {
-        if (r.Width is { } tw && r.Height is { } th)
+        double tw, th;
+        if (r.Width is { } fw && r.Height is { } fh)
         {
-            return (tw, th);
+            (tw, th) = (fw, fh);
         }
-        if (r.Width is { } ww)
+        else if (r.Width is { } ww)
         {
-            return (ww, Math.Max(1, (int)Math.Round(h * (double)ww / w)));
+            (tw, th) = (ww, Math.Round(h * (double)ww / w));
         }
-        if (r.Height is { } hh)
+        else if (r.Height is { } hh)
         {
-            return (Math.Max(1, (int)Math.Round(w * (double)hh / h)), hh);
+            (tw, th) = (Math.Round(w * (double)hh / h), hh);
         }
-        double s = r.Scale ?? modelScale;
-        return (Math.Max(1, (int)Math.Round(w * s)), Math.Max(1, (int)Math.Round(h * s)));
+        else
+        {
+            double s = r.Scale ?? modelScale;
+            (tw, th) = (Math.Round(w * s), Math.Round(h * s));
+        }
+        if (tw > ImageSize.DefaultMaxSide || th > ImageSize.DefaultMaxSide)
+        {
+            throw new ArgumentException($"the output would be {tw:0} x {th:0}, beyond the largest side of {ImageSize.DefaultMaxSide} pixels");
+        }
+        return (Math.Max(1, (int)tw), Math.Max(1, (int)th));
     }
 }
