@@ -16,6 +16,8 @@ namespace RealtimeUpscale.Imaging;
 /// caught), RANDOM (64 bits from the system's cryptographic generator) makes the name unpredictable. It is created
 /// exclusively (<see cref="FileMode.CreateNew"/>, <c>O_CREAT | O_EXCL</c>), which fails on anything already at the
 /// name, a planted symbolic link included, instead of following it; another name is then tried.</para>
+/// <para>Before each write, temporary files that dead processes left in the target's folder (of any name) are
+/// deleted, so a run killed with SIGKILL leaves nothing that the next run into that folder does not clean.</para>
 /// <para>On failure the temporary file is deleted and the target is left as it was. <see cref="AbandonAll"/>,
 /// called from a SIGINT/SIGTERM handler just before the process exits, deletes the temporary files being written
 /// and refuses new ones, so an interrupted process leaves no partial file either.</para>
@@ -70,7 +72,7 @@ public static class AtomicFile
         {
             throw new IOException($"{full} exists and is not replaced.");
         }
-        DeleteStale(dir, name);
+        DeleteStale(dir);
 
         var (temp, stream) = CreateTemporary(dir, name, suffix);
         try
@@ -110,12 +112,16 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>The temporary files of <paramref name="name"/> in <paramref name="dir"/> that dead processes left; deletes them.</summary>
-    internal static void DeleteStale(string dir, string name)
+    /// <summary>
+    /// Deletes the temporary files that dead processes left in <paramref name="dir"/>, for any target name: a run
+    /// killed with SIGKILL (which cannot be caught) leaves its temporary file, and the next write into that folder,
+    /// whatever file it writes, removes it. Temporary files of live processes are kept.
+    /// </summary>
+    internal static void DeleteStale(string dir)
     {
         // Exactly ".NAME.PID.RANDOM.partial", or ".NAME.PID.partial" as earlier versions named them.
-        var pattern = new Regex("^" + Regex.Escape("." + name + ".") + @"(\d+)(\.[0-9a-f]{16})?\.partial$", RegexOptions.CultureInvariant);
-        foreach (var candidate in Directory.EnumerateFileSystemEntries(dir, "." + name + ".*.partial"))
+        var pattern = new Regex(@"^\..+\.(\d+)(\.[0-9a-f]{16})?\.partial$", RegexOptions.CultureInvariant);
+        foreach (var candidate in Directory.EnumerateFileSystemEntries(dir, ".*.partial"))
         {
             var m = pattern.Match(Path.GetFileName(candidate));
             if (m.Success && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) &&

@@ -123,7 +123,7 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
-    public void TemporariesOfDeadProcessesAreRemovedAndLiveOnesKept()
+    public void TemporariesOfDeadProcessesAreRemovedWhateverTheirNameAndLiveOnesKept()
     {
         string target = Path.Combine(_dir, "out.txt");
         // pid_max is at most 2^22 on Linux: this process cannot exist. Pid 1 always does.
@@ -131,8 +131,11 @@ public sealed class AtomicFileTests : IDisposable
         string deadOldStyle = Path.Combine(_dir, ".out.txt.2147483001.partial");
         string live = Path.Combine(_dir, ".out.txt.1.0123456789abcdef.partial");
         string mine = TemporaryName(target, "fedcba9876543210");
+        // A run of another name killed with SIGKILL left this one; a live process of another name writes the next.
         string unrelated = Path.Combine(_dir, ".other.txt.2147483000.0123456789abcdef.partial");
-        foreach (var f in new[] { dead, deadOldStyle, live, mine, unrelated })
+        string unrelatedLive = Path.Combine(_dir, ".other.txt.1.0123456789abcdef.partial");
+        string notOurs = Path.Combine(_dir, ".other.txt.2147483000.partial-not");
+        foreach (var f in new[] { dead, deadOldStyle, live, mine, unrelated, unrelatedLive, notOurs })
         {
             File.WriteAllText(f, "x");
         }
@@ -141,7 +144,9 @@ public sealed class AtomicFileTests : IDisposable
         Assert.False(File.Exists(deadOldStyle));
         Assert.True(File.Exists(live));
         Assert.True(File.Exists(mine));
-        Assert.True(File.Exists(unrelated));
+        Assert.False(File.Exists(unrelated));
+        Assert.True(File.Exists(unrelatedLive));
+        Assert.True(File.Exists(notOurs));
         Assert.Equal("content", File.ReadAllText(target));
     }
 }
