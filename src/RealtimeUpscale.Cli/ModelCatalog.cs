@@ -32,6 +32,7 @@ public static class ModelCatalog
         return loaded ?? ModelDefinition.Load(path);
     }
 
+<<<<<<< HEAD
     /// <summary>
     /// The Set5 PSNR (dB, Y, by <c>../shared/EVAL.md</c>) the trainer measured in PyTorch on the exported weights:
     /// metadata <c>psnr_set5</c>, measured once after training (checkpoints are chosen on held-out images), or
@@ -50,6 +51,18 @@ public static class ModelCatalog
             }
         }
         return null;
+=======
+    private static ModelDefinition? TryLoad(string path)
+    {
+        try
+        {
+            return ModelDefinition.Load(path);
+        }
+        catch (Exception e) when (e is ModelFormatException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+>>>>>>> 89304ee (Fuzz tests of the image loader and the ONNX importer bounded in time (scripts/fuzz.sh for longer runs); ModelDefinition.Parse; option and conflict tests for every command, JSON for unparsable command lines; rtup models and the default model pass over a damaged bundled model)
     }
 
     private static (string Path, ModelDefinition? Loaded) Find(string? nameOrPath)
@@ -57,9 +70,17 @@ public static class ModelCatalog
         var bundled = Bundled();
         if (nameOrPath is null)
         {
+<<<<<<< HEAD
             // The default is chosen by the metadata of the models themselves, so each is loaded.
             var best = bundled.Select(f => (Path: f, Model: ModelDefinition.Load(f)))
                 .Where(m => Math.Abs(m.Model.Info.Scale - 2) < 1e-9 && RecordedSet5Psnr(m.Model.Info) is not null &&
+=======
+            // The default is chosen by the metadata of the models themselves, so each is loaded; a damaged one is passed over.
+            var best = bundled.Select(f => (Path: f, Model: TryLoad(f)))
+                .Where(m => m.Model is not null)
+                .Select(m => (m.Path, Model: m.Model!))
+                .Where(m => Math.Abs(m.Model.Info.Scale - 2) < 1e-9 && m.Model.Info.Metadata.ContainsKey("val_psnr_set5") &&
+>>>>>>> 89304ee (Fuzz tests of the image loader and the ONNX importer bounded in time (scripts/fuzz.sh for longer runs); ModelDefinition.Parse; option and conflict tests for every command, JSON for unparsable command lines; rtup models and the default model pass over a damaged bundled model)
                             m.Model.Info.Metadata.GetValueOrDefault("trained") != "false")
                 .OrderByDescending(m => RecordedSet5Psnr(m.Model.Info))
                 .FirstOrDefault();

@@ -114,13 +114,13 @@ internal static class JobPlanner
         return new JobPlan(jobs, refused, skipped, identities);
     }
 
-    /// <summary>The output's extension: --format, else the input's (jpeg becomes jpg, gif becomes png).</summary>
+    /// <summary>The output's extension: --format, else the input's (jpeg becomes jpg; gif and any type not written become png).</summary>
     private static string OutputExtension(string relative, UpscaleRequest request) =>
         request.Format ?? Path.GetExtension(relative).TrimStart('.').ToLowerInvariant() switch
         {
             "jpeg" => "jpg",
-            "gif" => "png",
-            var e => e,
+            var e when ImageFileWriter.Formats.Contains(e) => e,
+            _ => "png",
         };
 
     /// <summary>

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text.Json;
+using RealtimeUpscale.Imaging;
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Runtime;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RealtimeUpscale.Tests;
+
+/// <summary>
+/// Mutation fuzzing of the image loader (seeds: the generated corpus's valid files) and of the ONNX importer (seeds:
+/// the conformance models and the FSRCNN release). Every case must end, within 10 seconds, in a result or in the
+/// error the caller handles (<see cref="InvalidDataException"/>, <see cref="ModelFormatException"/>); anything else
+/// is a crash. Bounded in time: <c>RTUP_FUZZ_SECONDS</c> per target (4 by default, for CI); <c>scripts/fuzz.sh</c>
+/// runs longer and writes the counts to <c>RTUP_FUZZ_REPORT</c>.
+/// </summary>
+public sealed class FuzzTests
+{
+    private readonly ITestOutputHelper _log;
+
+    public FuzzTests(ITestOutputHelper log) => _log = log;
+
+    private static double Seconds => double.TryParse(Environment.GetEnvironmentVariable("RTUP_FUZZ_SECONDS"), out var s) && s > 0 ? s : 4;
+
+    [Fact]
+    public void TheImageLoaderNeverCrashesOrHangs()
+    {
+        string folder = Path.Combine(SharedData.RepositoryRoot, "tests", "corpus");
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "manifest.json")));
+        var seeds = manifest.RootElement.EnumerateArray()
+            .Where(e => e.GetProperty("expect").GetString() == "ok")
+            .Select(e => File.ReadAllBytes(Path.Combine(folder, "files", e.GetProperty("file").GetString()!)))
+            .ToList();
+        var options = new ImageReadOptions { MaxPixels = 4_000_000 };
+        var result = Fuzzer.Run("image loader", seeds, Seconds, 1, bytes =>
+        {
+            var image = ImageFile.Decode(bytes, "fuzz.img", options).Image;
+            Assert.True((long)image.Width * image.Height <= options.MaxPixels);
+        }, e => e is InvalidDataException);
+        Report(result);
+    }
+
+    [Fact]
+    public void TheOnnxImporterNeverCrashesOrHangs()
+    {
+        var seeds = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Models"), "*.onnx").Order(StringComparer.Ordinal)
+            .Select(File.ReadAllBytes).Append(File.ReadAllBytes(SharedData.FsrcnnModel("FSRCNN-s_x2.onnx"))).ToList();
+        var result = Fuzzer.Run("onnx importer", seeds, Seconds, 2, bytes =>
+        {
+            var model = ModelDefinition.Parse(bytes, "fuzz.onnx");
+            // What the command line does with a model before any GPU work must not throw anything unlisted either.
+            try
+            {
+                model.InferShapes(new TensorShape(model.Info.InputChannels, 16, 16));
+            }
+            catch (ArgumentException)
+            {
+                // "cannot take input": reported to the user as a usage of the wrong model.
+            }
+            model.ReceptiveRadius();
+            model.DownsamplingStride();
+        }, e => e is ModelFormatException);
+        Report(result);
+    }
+
+    private void Report(Fuzzer.Result r)
+    {
+        string line = $"{r.Target}: {r.Cases} cases in {r.Seconds:F1} s: {r.Accepted} accepted, {r.Refused} refused with the handled error, " +
+                      $"{r.Crashes.Count} crashes, {r.Hangs} hangs";
+        _log.WriteLine(line);
+        if (Environment.GetEnvironmentVariable("RTUP_FUZZ_REPORT") is { Length: > 0 } report)
+        {
+            File.AppendAllText(report, line + Environment.NewLine);
+        }
+        Assert.True(r.Crashes.Count == 0, $"{line}\n{string.Join("\n", r.Crashes.Take(5))}");
+        Assert.Equal(0, r.Hangs);
+        Assert.True(r.Cases > 20, line);
+    }
+}
+
+/// <summary>A small mutation fuzzer: random edits of seed files, each case run with a time limit.</summary>
+internal static class Fuzzer
+{
+    internal sealed record Result(string Target, long Cases, long Accepted, long Refused, List<string> Crashes, int Hangs, double Seconds);
+
+    /// <summary>Mutates <paramref name="seeds"/> for <paramref name="seconds"/>; <paramref name="handled"/> says which exceptions are expected.</summary>
+    public static Result Run(string target, IReadOnlyList<byte[]> seeds, double seconds, int seed, Action<byte[]> body, Func<Exception, bool> handled)
+    {
+        var rng = new Random(seed);
+        var clock = Stopwatch.StartNew();
+        long cases = 0, accepted = 0, refused = 0;
+        var crashes = new List<string>();
+        int hangs = 0;
+        while (clock.Elapsed.TotalSeconds < seconds && hangs == 0)
+        {
+            var bytes = Mutate(seeds[rng.Next(seeds.Count)], rng);
+            cases++;
+            var run = Task.Run(() => body(bytes));
+            try
+            {
+                if (!run.Wait(TimeSpan.FromSeconds(10)))
+                {
+                    hangs++;
+                    crashes.Add($"hang on a {bytes.Length}-byte case: {Convert.ToBase64String(bytes.AsSpan(0, Math.Min(bytes.Length, 64)))}");
+                    break;
+                }
+                accepted++;
+            }
+            catch (AggregateException e) when (e.InnerException is { } inner && handled(inner))
+            {
+                refused++;
+            }
+            catch (AggregateException e)
+            {
+                crashes.Add($"{e.InnerException?.GetType().Name}: {e.InnerException?.Message} (case of {bytes.Length} bytes)");
+            }
+        }
+        return new Result(target, cases, accepted, refused, crashes, hangs, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>One to four edits: bit flips, interesting bytes and 32-bit values (sizes, lengths), truncation, insertion, duplication.</summary>
+    private static byte[] Mutate(byte[] seed, Random rng)
+    {
+        var data = new List<byte>(seed);
+        int edits = 1 + rng.Next(4);
+        for (int e = 0; e < edits && data.Count > 0; e++)
+        {
+            int at = rng.Next(data.Count);
+            switch (rng.Next(7))
+            {
+                case 0:
+                    data[at] ^= (byte)(1 << rng.Next(8));
+                    break;
+                case 1:
+                    data[at] = new byte[] { 0, 1, 0x7F, 0x80, 0xFF }[rng.Next(5)];
+                    break;
+                case 2:
+                    uint value = new uint[] { 0, 1, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 65535, 65536, 100000 }[rng.Next(8)];
+                    for (int k = 0; k < 4 && at + k < data.Count; k++)
+                    {
+                        data[at + k] = (byte)(rng.Next(2) == 0 ? value >> (8 * k) : value >> (24 - 8 * k));
+                    }
+                    break;
+                case 3:
+                    data.RemoveRange(at, data.Count - at);
+                    break;
+                case 4:
+                    data.InsertRange(at, Enumerable.Range(0, 1 + rng.Next(16)).Select(_ => (byte)rng.Next(256)));
+                    break;
+                case 5:
+                    int length = Math.Min(data.Count - at, 1 + rng.Next(64));
+                    data.InsertRange(rng.Next(data.Count), data.GetRange(at, length));
+                    break;
+                default:
+                    data.RemoveRange(at, Math.Min(data.Count - at, 1 + rng.Next(16)));
+                    break;
+            }
+        }
+        return data.ToArray();
+    }
+}
