@@ -81,7 +81,7 @@ public sealed class BatchPlanningTests : IDisposable
         Assert.Equal(new[] { "a.png", "sub/b.jpg", "sub/c.png" }, plan.Jobs.Select(j => Path.GetRelativePath(output, j.Output)));
         var tga = JobPlanner.Plan(new UpscaleRequest { Inputs = new[] { Path.Combine(_dir, "in") }, Output = output, Format = "tga" });
         Assert.All(tga.Jobs, j => Assert.EndsWith(".tga", j.Output));
-        Assert.Throws<ArgumentException>(() => JobPlanner.Plan(new UpscaleRequest { Inputs = new[] { Path.Combine(_dir, "in") }, Output = output, Format = "gif" }));
+        Assert.Throws<ArgumentException>(() => BatchUpscaler.Prepare(new UpscaleRequest { Inputs = new[] { Path.Combine(_dir, "in") }, Output = output, Format = "gif" }));
     }
 
     [Fact]
