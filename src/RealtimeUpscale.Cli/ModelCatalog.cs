@@ -32,7 +32,6 @@ public static class ModelCatalog
         return loaded ?? ModelDefinition.Load(path);
     }
 
-<<<<<<< HEAD
     /// <summary>
     /// The Set5 PSNR (dB, Y, by <c>../shared/EVAL.md</c>) the trainer measured in PyTorch on the exported weights:
     /// metadata <c>psnr_set5</c>, measured once after training (checkpoints are chosen on held-out images), or
@@ -51,7 +50,8 @@ public static class ModelCatalog
             }
         }
         return null;
-=======
+    }
+
     private static ModelDefinition? TryLoad(string path)
     {
         try
@@ -62,7 +62,6 @@ public static class ModelCatalog
         {
             return null;
         }
->>>>>>> 89304ee (Fuzz tests of the image loader and the ONNX importer bounded in time (scripts/fuzz.sh for longer runs); ModelDefinition.Parse; option and conflict tests for every command, JSON for unparsable command lines; rtup models and the default model pass over a damaged bundled model)
     }
 
     private static (string Path, ModelDefinition? Loaded) Find(string? nameOrPath)
@@ -70,17 +69,11 @@ public static class ModelCatalog
         var bundled = Bundled();
         if (nameOrPath is null)
         {
-<<<<<<< HEAD
-            // The default is chosen by the metadata of the models themselves, so each is loaded.
-            var best = bundled.Select(f => (Path: f, Model: ModelDefinition.Load(f)))
-                .Where(m => Math.Abs(m.Model.Info.Scale - 2) < 1e-9 && RecordedSet5Psnr(m.Model.Info) is not null &&
-=======
             // The default is chosen by the metadata of the models themselves, so each is loaded; a damaged one is passed over.
             var best = bundled.Select(f => (Path: f, Model: TryLoad(f)))
                 .Where(m => m.Model is not null)
                 .Select(m => (m.Path, Model: m.Model!))
-                .Where(m => Math.Abs(m.Model.Info.Scale - 2) < 1e-9 && m.Model.Info.Metadata.ContainsKey("val_psnr_set5") &&
->>>>>>> 89304ee (Fuzz tests of the image loader and the ONNX importer bounded in time (scripts/fuzz.sh for longer runs); ModelDefinition.Parse; option and conflict tests for every command, JSON for unparsable command lines; rtup models and the default model pass over a damaged bundled model)
+                .Where(m => Math.Abs(m.Model.Info.Scale - 2) < 1e-9 && RecordedSet5Psnr(m.Model.Info) is not null &&
                             m.Model.Info.Metadata.GetValueOrDefault("trained") != "false")
                 .OrderByDescending(m => RecordedSet5Psnr(m.Model.Info))
                 .FirstOrDefault();

@@ -247,9 +247,9 @@ public static class Program
         var models = new Command("models", "List the bundled models: scale, family, Set5 PSNR; or print one's graph") { graph, unfused, graphSize };
         models.SetAction(r => CliErrors.Guard(r.GetValue(json), () =>
         {
-            if (r.GetValue(graph) is { } name)
+            if (r.GetValue(graph) is { } graphModel)
             {
-                string path = ModelCatalog.Locate(name);
+                string path = ModelCatalog.Locate(graphModel);
                 var definition = r.GetValue(unfused) ? ModelDefinition.Import(path) : ModelDefinition.Load(path);
                 var (w, h) = ImageSize.Parse(r.GetValue(graphSize)!);
                 foreach (var line in GraphListing.Lines(definition, new TensorShape(definition.Info.InputChannels, h, w)))

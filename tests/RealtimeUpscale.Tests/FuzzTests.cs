@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using RealtimeUpscale.Imaging;
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Onnx;
+using RealtimeUpscale.Network.Importers;
 using RealtimeUpscale.Runtime;
 using Xunit;
 using Xunit.Abstractions;

@@ -2,6 +2,7 @@ using RealtimeUpscale.Cli;
 using RealtimeUpscale.Imaging;
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Runtime;
+using RealtimeUpscale.Upscaling;
 using Xunit;
 
 namespace RealtimeUpscale.Tests;
