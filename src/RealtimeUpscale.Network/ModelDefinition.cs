@@ -109,8 +109,12 @@ public sealed class ModelDefinition
     /// (<paramref name="binPath"/>, a .bin file), optimised as <see cref="Load(string)"/> does;
     /// <see cref="Load(string)"/> of a .param reads the .bin beside it.
     /// </summary>
-    public static ModelDefinition Load(string paramPath, string binPath) =>
-        GraphOptimizer.Optimize(Importers.Ncnn.NcnnImporter.Import(paramPath, binPath));
+    public static ModelDefinition Load(string paramPath, string binPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(paramPath);
+        ArgumentException.ThrowIfNullOrEmpty(binPath);
+        return Guarded(() => GraphOptimizer.Optimize(Importers.Ncnn.NcnnImporter.Import(paramPath, binPath)), paramPath);
+    }
 
     /// <summary>
     /// The model file's plain graph, one node per operator, as its format's importer
@@ -123,7 +127,7 @@ public sealed class ModelDefinition
     }
 
     /// <summary>
-    /// Parses, imports and optimises an ONNX model held in memory, as <see cref="Load"/> does a file;
+    /// Parses, imports and optimises an ONNX model held in memory, as <see cref="Load(string)"/> does a file;
     /// <paramref name="source"/> names it in messages.
     /// </summary>
     /// <exception cref="ModelFormatException">The bytes are not a model this project runs.</exception>
