@@ -12,6 +12,10 @@
  *     OUT2. Checks every error path's code and message. Then a context of the library's own (validation
  *     on) upscales IN1 with rtup_upscaler_run_rgba8 into OUT3. The test compares OUT* with the C#
  *     Upscaler's bytes.
+ *   host reuse LIB MODEL IN W H OUT
+ *     Without the validation layer, so that the driver's handle values come back: frames on RGBA8 inputs,
+ *     then on BGRA8 inputs recreated under the same handle values (at least one must come back); OUT must
+ *     still be the upscale of IN.
  *   host first NAME LIB MODEL
  *     A fresh process whose first call into the library is NAME (every export is one).
  */
@@ -254,7 +258,7 @@ static int full(int argc, char** argv)
     static run r;
     r.api = rtup_load(argv[2]);
     if (r.api.get_api_version() != RTUP_API_VERSION) fail("API version %u, header %d", r.api.get_api_version(), RTUP_API_VERSION);
-    host_create(&r.h);
+    host_create(&r.h, 1);
     VkPipelineCacheCreateInfo cache_info = { .sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO };
     VK_CHECK(vkCreatePipelineCache(r.h.device, &cache_info, NULL, &expected_pipeline_cache));
 
@@ -386,6 +390,61 @@ static int full(int argc, char** argv)
     return 0;
 }
 
+/*
+ * Without the validation layer (which gives every object a unique id), the driver's handle values come back:
+ * the inputs are recreated as BGRA8 under the same handle values, and the library must make views of the new
+ * format, not use the old ones (whose images are gone).
+ */
+static int reuse(int argc, char** argv)
+{
+    if (argc != 8) fail("usage: host reuse LIB MODEL IN W H OUT");
+    uint32_t w = (uint32_t)atoi(argv[5]), hgt = (uint32_t)atoi(argv[6]);
+    static run r;
+    r.api = rtup_load(argv[2]);
+    host_create(&r.h, 0);
+    rtup_vk_device_desc dd = { sizeof dd, r.h.instance, r.h.physical, r.h.device, r.h.queue, r.h.family,
+                               counting_get_instance_proc_addr, VK_NULL_HANDLE, RTUP_DEVICE_NEVER_SUBMIT };
+    expect_ok(&r.api, r.api.vk_context_create(&dd, &r.ctx), "rtup_vk_context_create");
+    rtup_upscaler up = NULL;
+    rtup_upscaler_desc ud = { sizeof ud, argv[3], NULL, 0, w, hgt };
+    expect_ok(&r.api, r.api.upscaler_create(r.ctx, &ud, &up), "rtup_upscaler_create");
+    uint32_t ow, oh;
+    expect_ok(&r.api, r.api.upscaler_get_output_size(up, &ow, &oh), "rtup_upscaler_get_output_size");
+    size_t size;
+    unsigned char* pixels = read_file(argv[4], &size);
+    slots_create(&r, w, hgt, ow, oh, VK_FORMAT_R8G8B8A8_UNORM);
+    slots_fill(&r, pixels, size, 0);
+    for (int f = 0; f < SLOTS; f++) run_frame(&r, up);
+    slots_wait(&r);
+    VkImage old_inputs[SLOTS];
+    for (int i = 0; i < SLOTS; i++) old_inputs[i] = r.slots[i].input.image;
+    slots_destroy_images(&r, 1, 0);
+    int reused = 0;
+    for (int i = 0; i < SLOTS; i++) {
+        r.slots[i].input = image_create(&r.h, w, hgt, VK_FORMAT_B8G8R8A8_UNORM, VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT);
+        r.slots[i].upload = buffer_create(&r.h, (VkDeviceSize)w * hgt * 4, VK_BUFFER_USAGE_TRANSFER_SRC_BIT);
+        for (int j = 0; j < SLOTS; j++) reused += r.slots[i].input.image == old_inputs[j];
+    }
+    printf("input handles that came back for the BGRA8 images: %d of %d\n", reused, SLOTS);
+    if (reused == 0) fail("no image handle value came back; the case this run checks did not happen");
+    slots_fill(&r, pixels, size, 1);
+    for (int f = 0; f < SLOTS; f++) run_frame(&r, up);
+    slots_wait(&r);
+    write_output(&r, argv[7]);
+    r.api.upscaler_destroy(up);
+    slots_destroy_images(&r, 1, 1);
+    r.api.context_destroy(r.ctx);
+    for (int i = 0; i < SLOTS; i++) {
+        vkFreeCommandBuffers(r.h.device, r.h.pool, 1, &r.slots[i].cmd);
+        vkDestroyFence(r.h.device, r.slots[i].fence, NULL);
+    }
+    host_destroy(&r.h);
+    free(pixels);
+    if (library_submits || library_queue_waits || library_device_waits) fail("the library submitted or waited");
+    printf("host: reuse ok\n");
+    return 0;
+}
+
 /* A fresh process whose first call into the library is `name`. */
 static int first(const char* name, const char* lib, const char* model)
 {
@@ -400,7 +459,7 @@ static int first(const char* name, const char* lib, const char* model)
         if (!m || m[0]) fail("a fresh thread's last error is not empty");
     } else if (strcmp(name, "rtup_vk_context_create") == 0) {
         host hh;
-        host_create(&hh);
+        host_create(&hh, 1);
         rtup_vk_device_desc dd = { sizeof dd, hh.instance, hh.physical, hh.device, hh.queue, hh.family,
                                    counting_get_instance_proc_addr, VK_NULL_HANDLE, RTUP_DEVICE_NEVER_SUBMIT };
         expect_ok(&api, api.vk_context_create(&dd, &ctx), name);
@@ -455,7 +514,8 @@ int main(int argc, char** argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 2 && strcmp(argv[1], "full") == 0) return full(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "reuse") == 0) return reuse(argc, argv);
     if (argc == 5 && strcmp(argv[1], "first") == 0) return first(argv[2], argv[3], argv[4]);
-    fail("usage: host full ... | host first NAME LIB MODEL");
+    fail("usage: host full ... | host reuse ... | host first NAME LIB MODEL");
     return 2;
 }

@@ -326,7 +326,7 @@ int main(int argc, char** argv)
     rtup_context ctx = NULL;
     expect_error(&api, api.unity_get_context(&ctx), RTUP_ERROR_UNSUPPORTED, "not initialised", "context before Initialize");
 
-    host_create(&h);
+    host_create(&h, 1);
     VkPipelineCacheCreateInfo cache = { .sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO };
     VK_CHECK(vkCreatePipelineCache(h.device, &cache, NULL, &unity_cache));
     expected_pipeline_cache = unity_cache;

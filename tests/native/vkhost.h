@@ -128,7 +128,9 @@ typedef struct host {
     VkPhysicalDeviceMemoryProperties memory;
 } host;
 
-static inline void host_create(host* h)
+/* validation: the layer with synchronisation validation and a messenger; without it, handle values are the
+ * driver's own (the layer wraps them in unique ids that never come back). */
+static inline void host_create(host* h, int validation)
 {
     memset(h, 0, sizeof *h);
     const char* layers[] = { "VK_LAYER_KHRONOS_validation" };
@@ -148,13 +150,16 @@ static inline void host_create(host* h)
     VkApplicationInfo app = { .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO, .pApplicationName = "rtup test host",
                               .apiVersion = VK_API_VERSION_1_1 };
     VkInstanceCreateInfo info = {
-        .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, .pNext = &features, .pApplicationInfo = &app,
-        .enabledLayerCount = 1, .ppEnabledLayerNames = layers, .enabledExtensionCount = 2, .ppEnabledExtensionNames = extensions,
+        .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO, .pNext = validation ? &features : NULL, .pApplicationInfo = &app,
+        .enabledLayerCount = validation ? 1 : 0, .ppEnabledLayerNames = layers,
+        .enabledExtensionCount = validation ? 2 : 0, .ppEnabledExtensionNames = extensions,
     };
     VK_CHECK(vkCreateInstance(&info, NULL, &h->instance));
-    PFN_vkCreateDebugUtilsMessengerEXT create_messenger =
-        (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(h->instance, "vkCreateDebugUtilsMessengerEXT");
-    VK_CHECK(create_messenger(h->instance, &messenger, NULL, &h->messenger));
+    if (validation) {
+        PFN_vkCreateDebugUtilsMessengerEXT create_messenger =
+            (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(h->instance, "vkCreateDebugUtilsMessengerEXT");
+        VK_CHECK(create_messenger(h->instance, &messenger, NULL, &h->messenger));
+    }
 
     uint32_t count = 1;
     VkResult listed = vkEnumeratePhysicalDevices(h->instance, &count, &h->physical);
@@ -193,9 +198,11 @@ static inline void host_destroy(host* h)
 {
     vkDestroyCommandPool(h->device, h->pool, NULL);
     vkDestroyDevice(h->device, NULL);
-    PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger =
-        (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(h->instance, "vkDestroyDebugUtilsMessengerEXT");
-    destroy_messenger(h->instance, h->messenger, NULL);
+    if (h->messenger) {
+        PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger =
+            (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(h->instance, "vkDestroyDebugUtilsMessengerEXT");
+        destroy_messenger(h->instance, h->messenger, NULL);
+    }
     vkDestroyInstance(h->instance, NULL);
 }
 

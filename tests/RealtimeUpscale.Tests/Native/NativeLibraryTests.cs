@@ -40,6 +40,39 @@ public sealed class NativeLibraryTests(GpuFixture gpu, NativeLibraryFixture nati
         Assert.Equal(expected1, File.ReadAllBytes(path["out3.rgba"]));       // the library's own context, run_rgba8
     }
 
+    /// <summary>
+    /// Without the validation layer the driver's handle values come back: inputs recreated as BGRA8 under the
+    /// handles of destroyed RGBA8 images must get views of the new format (a stale view would read the new
+    /// texels with red and blue swapped).
+    /// </summary>
+    [Fact]
+    public void EngineHostImagesRecreatedUnderTheSameHandleValuesGetNewViews()
+    {
+        var input = RandomRgba(23, 31, 4);
+        string inPath = Path.Combine(native.Directory, "reuse-in.rgba"), outPath = Path.Combine(native.Directory, "reuse-out.rgba");
+        File.WriteAllBytes(inPath, input);
+
+        var (code, output) = NativeLibraryFixture.Run(native.Host, HostTimeout, "reuse", native.Library, native.Model, inPath, "23", "31", outPath);
+
+        Assert.True(code == 0, output);
+        Assert.Contains("host: reuse ok", output);
+        Assert.Equal(Expected(input, 23, 31), File.ReadAllBytes(outPath));
+    }
+
+    /// <summary>The README's C example is tests/native/example.c verbatim, and it compiles against the header.</summary>
+    [Fact]
+    public void ReadmeEngineExampleIsTheCompiledExample()
+    {
+        string example = File.ReadAllText(Path.Combine(native.Root, "tests", "native", "example.c"));
+        string body = example[(example.IndexOf('\n', StringComparison.Ordinal) + 1)..];
+        Assert.Contains(body, File.ReadAllText(Path.Combine(native.Root, "README.md")), StringComparison.Ordinal);
+
+        var (code, log) = NativeLibraryFixture.Run("gcc", HostTimeout, "-std=c99", "-Wall", "-Wextra", "-Werror", "-c",
+            "-I", Path.Combine(native.Root, "include"), Path.Combine(native.Root, "tests", "native", "example.c"),
+            "-o", Path.Combine(native.Directory, "example.o"));
+        Assert.True(code == 0, log);
+    }
+
     [Fact]
     public void UnityHostGetsTheUpscalersBytesThroughThePluginsRenderEvents()
     {
