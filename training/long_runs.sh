@@ -1,42 +1,68 @@
 #!/usr/bin/env bash
 # The long runs toward issue 13's targets: the three luma x2 families, the RGB x2 engine model and the x2
-# teacher, in the background at the lowest priority, one thread each. Each starts, or resumes where it stopped:
-# from training/runs/{run}/last.pt on this machine, else from the committed compact checkpoint
-# training/checkpoints/{run}.pt (see training/README.md, "Long runs"). Output goes to training/runs/{run}.out;
-# the record of each run (curve, sessions, wall time) to training/checkpoints/{run}.json.
+# teacher, in the background at the lowest priority, one thread each.
 #
-#   training/long_runs.sh            # all five
-#   training/long_runs.sh RUN...     # some: subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2
+#   training/long_runs.sh [RUN...]          # start, or resume where each stopped (default: all five)
+#   training/long_runs.sh collect [RUN...]  # copy the live compact checkpoints and records into
+#                                           # training/checkpoints/, to commit them
+#   runs: subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2
 #
-# Stop one with `kill PID` (SIGTERM: it writes its checkpoints and exits; the PIDs are printed and kept in
-# training/runs/{run}.pid). The budget is each run's own wall clock summed over sessions; the cosine schedule
-# and the switch to MSE (--l2-after) follow it, so a run resumed in later sessions goes on where it was.
+# A run lives in training/runs/{run}/ (ignored by git): last.pt, best.pt, log.txt, and its live compact
+# checkpoint compact.pt and record compact.json, rewritten at every validation. The committed copies are
+# training/checkpoints/{run}.pt and .json: `collect` refreshes them (the live files change while a run goes
+# on, the committed ones only when collected, so a checkout stays clean for rebasing). A start resumes from
+# last.pt when the run directory has one, else from the compact checkpoint, taken from
+# training/checkpoints/ when the run directory has none (another session, another machine). Output goes to
+# training/runs/{run}.out, the PID to training/runs/{run}.pid; `kill PID` (SIGTERM) writes the checkpoints and
+# stops a run. The budget is each run's own wall clock summed over sessions; the cosine schedule and the switch
+# to MSE (--l2-after) follow it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p training/runs
+mkdir -p training/runs training/checkpoints
 declare -A args=(
     [subpixel_y_x2]="--family subpixel --scale 2"
     [deconv_y_x2]="--family deconv --scale 2"
     [resizeconv_y_x2]="--family resizeconv --scale 2"
     [subpixel_rgb_x2]="--family subpixel --scale 2 --color rgb"
     # The teacher: the same network twice as wide, with six SESR linear blocks of expansion 32 (about 57 k
-    # multiply-adds per pixel; 66 k trained parameters keep its compact checkpoint under 400 KB),
-    # trained once; the luma students take it up later with --teacher training/checkpoints/teacher_y_x2.pt.
-    [teacher_y_x2]="--family subpixel --scale 2 --features 32 -m 6 --block linear --expansion 32 --out training/runs/teacher_y_x2 --checkpoint training/checkpoints/teacher_y_x2.pt"
+    # multiply-adds per pixel; 66 k trained parameters keep its compact checkpoint under 400 KB), trained
+    # once; the luma students take it up later with --teacher training/checkpoints/teacher_y_x2.pt.
+    [teacher_y_x2]="--family subpixel --scale 2 --features 32 -m 6 --block linear --expansion 32"
 )
+all=(subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2)
 common="--budget-minutes 600 --threads 1 --val-every 500 --patience 60 --l2-after 0.85"
+collect=0
+if [[ ${1:-} == collect ]]; then
+    collect=1
+    shift
+fi
 runs=("$@")
-[[ ${#runs[@]} -gt 0 ]] || runs=(subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2)
+[[ ${#runs[@]} -gt 0 ]] || runs=("${all[@]}")
 for run in "${runs[@]}"; do
     [[ -n ${args[$run]:-} ]] || { echo "unknown run $run" >&2; exit 2; }
+    dir=training/runs/$run
+    if [[ $collect == 1 ]]; then
+        if [[ -e $dir/compact.pt ]]; then
+            cp "$dir/compact.pt" "training/checkpoints/$run.pt"
+            cp "$dir/compact.json" "training/checkpoints/$run.json"
+            echo "$run: collected"
+        fi
+        continue
+    fi
     if [[ -e training/runs/$run.pid ]] && kill -0 "$(cat "training/runs/$run.pid")" 2>/dev/null; then
         echo "$run: already running (pid $(cat "training/runs/$run.pid"))"
         continue
     fi
+    mkdir -p "$dir"
+    if [[ ! -e $dir/compact.pt && -e training/checkpoints/$run.pt ]]; then
+        cp "training/checkpoints/$run.pt" "$dir/compact.pt"
+        cp "training/checkpoints/$run.json" "$dir/compact.json"
+    fi
     resume=""
-    if [[ -e training/runs/$run/last.pt || -e training/checkpoints/$run.pt ]]; then resume="--resume"; fi
+    if [[ -e $dir/last.pt || -e $dir/compact.pt ]]; then resume="--resume"; fi
     # shellcheck disable=SC2086 # the argument strings are meant to split
-    nohup nice -n 19 /usr/bin/python3 training/train.py ${args[$run]} $common $resume >> "training/runs/$run.out" 2>&1 &
+    nohup nice -n 19 /usr/bin/python3 training/train.py ${args[$run]} --out "$dir" --checkpoint "$dir/compact.pt" \
+        $common $resume >> "training/runs/$run.out" 2>&1 &
     echo $! > "training/runs/$run.pid"
     echo "$run: pid $! ${resume:-(new)}"
 done
