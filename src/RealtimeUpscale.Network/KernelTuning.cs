@@ -16,6 +16,14 @@ public sealed record KernelTuning
     /// </summary>
     public bool CpuStyle { get; init; }
 
+    /// <summary>
+    /// Runs 3x3 convolutions (stride 1, no dilation, no groups) with enough input channels by Winograd's
+    /// F(2x2, 3x3) (<see cref="Layers.Conv2dWinogradLayer"/>) instead of directly. Off by default on every
+    /// device type: on lavapipe it measured about 2x slower than the direct kernel; on GPUs it is not measured yet
+    /// (<c>rtup bench --winograd</c> and scripts/device_check.sh measure both).
+    /// </summary>
+    public bool Winograd { get; init; }
+
     /// <summary>The tuning that suits <paramref name="traits"/>: CPU style on CPU devices.</summary>
     public static KernelTuning ForDevice(DeviceTraits traits)
     {
