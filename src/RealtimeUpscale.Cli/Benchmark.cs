@@ -1,35 +1,65 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using RealtimeUpscale.Cli.Batch;
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Runtime;
+using RealtimeUpscale.Upscaling;
 
 namespace RealtimeUpscale.Cli;
 
-/// <summary>Median GPU time of one layer.</summary>
-public sealed record LayerTime(string Name, double GpuMs);
+/// <summary>
+/// Median GPU time of one pass, its multiply-adds (a convolution's direct count, whatever algorithm runs; zero
+/// for passes that only move data) and the rate they were done at.
+/// </summary>
+public sealed record LayerTime(
+    string Name, double GpuMs,
+    [property: JsonPropertyName("gmac")] double GMac,
+    [property: JsonPropertyName("gmac_per_s")] double GMacPerSecond);
+
+/// <summary>
+/// Device memory of one whole upscale (input image, network tensors, weights, output image), from the
+/// allocator's statistics: the peak of live buffers and images while it ran, and the device memory held in blocks.
+/// </summary>
+public sealed record MemoryFigure(int InputWidth, int InputHeight, int OutputWidth, int OutputHeight,
+    long PeakBytesAllocated, long PeakBytesReserved);
 
 /// <summary>One benchmark: the GPU pipeline and ONNX Runtime's CPU provider on the same model and input, in one run.</summary>
 public sealed record BenchmarkResult(
-    string Model, string Device, int Width, int Height, int Runs, double GpuMs,
-    [property: System.Text.Json.Serialization.JsonPropertyName("onnxruntime_cpu_ms")] double OnnxRuntimeCpuMs,
-    double Ratio, IReadOnlyList<LayerTime> Layers);
+    string Model, string Device, string DeviceType, string ApiVersion, string DriverVersion, string Date,
+    int Width, int Height, int Runs, bool Winograd, double GpuMs,
+    [property: JsonPropertyName("onnxruntime_cpu_ms")] double OnnxRuntimeCpuMs,
+    double Ratio,
+    [property: JsonPropertyName("gmac")] double GMac,
+    [property: JsonPropertyName("gmac_per_s")] double GMacPerSecond,
+    [property: JsonPropertyName("pipeline_setup_ms")] double PipelineSetupMs,
+    [property: JsonPropertyName("first_run_ms")] double FirstRunMs,
+    IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory);
 
 /// <summary>
 /// Times a model at one input size: on the GPU with timestamp queries (first to last pass), and on ONNX Runtime's
 /// CPU provider with a stopwatch around Run; each after warm-up runs, reporting the median of the timed runs.
+/// Building the layers, pipelines and tensors (<c>pipeline_setup_ms</c>) and the first submission, where a driver
+/// compiles its pipelines (<c>first_run_ms</c>, host time), are reported apart and kept out of the medians.
 /// </summary>
 public sealed class Benchmark
 {
     private readonly GpuContext _context;
+    private readonly KernelTuning _tuning;
 
-    /// <summary>Benchmarks on <paramref name="context"/>.</summary>
-    public Benchmark(GpuContext context) => _context = context;
+    /// <summary>Benchmarks on <paramref name="context"/> with kernels tuned by <paramref name="tuning"/> (null: for the device).</summary>
+    public Benchmark(GpuContext context, KernelTuning? tuning = null)
+    {
+        _context = context;
+        _tuning = tuning ?? KernelTuning.ForDevice(context.Traits);
+    }
 
     /// <summary>
     /// Runs both. ONNX Runtime runs only ONNX files (for other formats its time and the ratio are NaN). A model with
     /// a framing (ncnn waifu2x and Real-CUGAN files) runs on the padded input an image of
-    /// <paramref name="width"/> x <paramref name="height"/> becomes.
+    /// <paramref name="width"/> x <paramref name="height"/> becomes. The result has no
+    /// <see cref="BenchmarkResult.Memory"/>: see <see cref="MeasureMemory"/>.
     /// </summary>
     public BenchmarkResult Run(string modelPath, int width, int height, int warmup = 3, int runs = 15, bool onnxRuntime = true)
     {
@@ -45,20 +75,29 @@ public sealed class Benchmark
         }
 
         var totals = new List<double>();
-        var perLayer = new Dictionary<string, List<double>>();
-        var order = new List<string>();
-        using (var network = new Network.Network(_context, model))
+        var perLayer = new List<List<double>>();
+        var labels = new List<string>();
+        var macs = new List<double>();
+        double setupMs, firstRunMs = 0;
+        var setup = Stopwatch.StartNew();
+        using (var network = new Network.Network(_context, model, tuning: _tuning))
         using (var binding = network.Bind(shape))
         using (var timer = new GpuTimer(_context, model.Nodes.Count + 4))
         {
+            setupMs = setup.Elapsed.TotalMilliseconds;
             binding.Input.Upload(input);
             for (int i = 0; i < warmup + runs; i++)
             {
+                var host = Stopwatch.StartNew();
                 _context.Execute(r =>
                 {
                     r.BeginTiming(timer);
                     binding.Record(r);
                 });
+                if (i == 0)
+                {
+                    firstRunMs = host.Elapsed.TotalMilliseconds;
+                }
                 var times = timer.Read();
                 if (i < warmup)
                 {
@@ -67,13 +106,14 @@ public sealed class Benchmark
                 totals.Add(times.Sum(t => t.Milliseconds));
                 for (int k = 0; k < times.Count; k++)
                 {
-                    string key = $"{k:D2} {times[k].Label}";
-                    if (!perLayer.TryGetValue(key, out var list))
+                    if (k == perLayer.Count)
                     {
-                        perLayer[key] = list = new List<double>();
-                        order.Add(key);
+                        perLayer.Add(new List<double>());
+                        labels.Add(times[k].Label);
+                        var node = model.Nodes.FirstOrDefault(n => n.Name == times[k].Label);
+                        macs.Add(node is null ? 0 : MultiplyAdds(node.Spec, binding.Shapes[node.Inputs[0]], binding.Shapes[node.Output]));
                     }
-                    list.Add(times[k].Milliseconds);
+                    perLayer[k].Add(times[k].Milliseconds);
                 }
             }
         }
@@ -102,8 +142,59 @@ public sealed class Benchmark
             }
             cpu = Median(cpuTimes);
         }
-        var layers = order.Select(k => new LayerTime(k[3..], Median(perLayer[k]))).ToList();
-        return new BenchmarkResult(modelPath, _context.DeviceName, width, height, runs, gpu, cpu, gpu / cpu, layers);
+        var layers = labels.Select((label, k) =>
+        {
+            double ms = Median(perLayer[k]);
+            return new LayerTime(label, ms, macs[k] / 1e9, ms > 0 ? macs[k] / 1e6 / ms : 0);
+        }).ToList();
+        double total = macs.Sum() / 1e9;
+        uint driver = _context.Properties.DriverVersion;
+        return new BenchmarkResult(modelPath, _context.DeviceName, _context.Traits.Type.ToString(), _context.Traits.ApiVersion,
+            $"{driver >> 22}.{(driver >> 12) & 0x3ff}.{driver & 0xfff}", DateTime.UtcNow.ToString("yyyy-MM-dd"),
+            width, height, runs, _tuning.Winograd, gpu, cpu, gpu / cpu, total, gpu > 0 ? total * 1e3 / gpu : 0,
+            setupMs, firstRunMs, layers, null);
+    }
+
+    /// <summary>
+    /// Upscales one RGBA image of <paramref name="width"/> x <paramref name="height"/> as <c>rtup upscale</c> does
+    /// (tiles of the automatic side where the whole image's tensors exceed one buffer binding; the upscaler
+    /// converts to the model's channels) and reads the allocator's peaks, less what the context held before. The
+    /// allocator's peak covers the context's whole life: run this first on a context of its own.
+    /// </summary>
+    public MemoryFigure MeasureMemory(string modelPath, int width, int height)
+    {
+        var model = ModelDefinition.Load(modelPath);
+        var before = _context.MemoryStatistics;
+        int scale;
+        using (var tiler = new TiledUpscaler(_context, model, TileSizer.AutoTile(_context, model), _tuning))
+        {
+            tiler.Upscale(new byte[(long)width * height * 4], width, height, PixelFormat.Rgba);
+            scale = tiler.Scale;
+        }
+        var after = _context.MemoryStatistics;
+        return new MemoryFigure(width, height, width * scale, height * scale,
+            (long)(after.Device.PeakBytesAllocated + after.Upload.PeakBytesAllocated + after.Download.PeakBytesAllocated) - (long)before.BytesAllocated,
+            (long)(after.Device.PeakBytesReserved + after.Upload.PeakBytesReserved + after.Download.PeakBytesReserved) -
+            (long)(before.Device.BytesReserved + before.Upload.BytesReserved + before.Download.BytesReserved));
+    }
+
+    /// <summary>
+    /// Multiply-adds of a pass as the direct algorithm counts them: output elements times the taps each sums.
+    /// Passes without a convolution count zero.
+    /// </summary>
+    internal static double MultiplyAdds(LayerSpec spec, TensorShape input, TensorShape output)
+    {
+        static double Conv(Conv2dSpec c, long outElements) =>
+            (double)outElements * (c.InChannels / c.Groups) * c.KernelH * c.KernelW;
+        return spec switch
+        {
+            Conv2dSpec c => Conv(c, output.ElementCount),
+            ResizeConvSpec r => Conv(r.Conv, output.ElementCount),
+            // The pixel shuffle keeps the element count: the convolution's output has as many elements.
+            SubPixelConvSpec s => Conv(s.Conv, output.ElementCount),
+            ConvTranspose2dSpec t => (double)input.ElementCount * (t.OutChannels / t.Groups) * t.KernelH * t.KernelW,
+            _ => 0,
+        };
     }
 
     private static double Median(List<double> values)

@@ -89,9 +89,15 @@ public static class Program
 
         var size = new Option<string>("--size") { Description = "Input size WxH", Required = true };
         var runs = new Option<int>("--runs") { Description = "Timed runs (after 3 warm-up runs)", DefaultValueFactory = _ => 15 };
+        var winograd = new Option<bool>("--winograd") { Description = "Run 3x3 convolutions by Winograd F(2x2, 3x3) (off by default on every device type)" };
+        var memorySize = new Option<string>("--memory-size")
+        {
+            Description = "Also report the peak device memory of one upscale from this input size, WxH, or none",
+            DefaultValueFactory = _ => "1920x1080",
+        };
         var bench = new Command("bench", "Median GPU time (timestamp queries) against ONNX Runtime's CPU provider in the same run")
         {
-            model, size, runs,
+            model, size, runs, winograd, memorySize,
         };
         bench.SetAction(r => Run(r, gpu =>
         {
@@ -100,20 +106,36 @@ public static class Program
             {
                 throw new ArgumentException($"--runs {r.GetValue(runs)} must be 1 to 10000.");
             }
-            var result = new Benchmark(gpu).Run(ModelCatalog.Locate(r.GetValue(model)!), w, h, runs: r.GetValue(runs));
+            string memoryArg = r.GetValue(memorySize)!;
+            ImageSize? memoryAt = memoryArg == "none" ? null : ImageSize.Parse(memoryArg, "--memory-size", max: 16384);
+            var tuning = KernelTuning.ForDevice(gpu.Traits) with { Winograd = r.GetValue(winograd) };
+            string path = ModelCatalog.Locate(r.GetValue(model)!);
+            var result = new Benchmark(gpu, tuning).Run(path, w, h, runs: r.GetValue(runs));
+            if (memoryAt is { } m)
+            {
+                // A context of its own: the allocator's peak covers a context's whole life.
+                using var fresh = GpuContext.Create(new GpuContextOptions { Device = r.GetValue(s_device) });
+                result = result with { Memory = new Benchmark(fresh, tuning).MeasureMemory(path, m.Width, m.Height) };
+            }
             if (r.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
                 return;
             }
-            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up");
-            Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms");
+            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up{(result.Winograd ? ", Winograd" : "")}");
+            Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms  ({result.GMac:F2} GMAC, {result.GMacPerSecond:F1} GMAC/s)");
             Console.WriteLine($"  ONNX Runtime CPU:  {result.OnnxRuntimeCpuMs,9:F2} ms");
             Console.WriteLine($"  ratio GPU / ONNX Runtime: {result.Ratio:F2} ({(result.Ratio < 1 ? "faster" : "slower")})");
-            Console.WriteLine("  GPU ms per layer:");
+            Console.WriteLine($"  pipelines and tensors: {result.PipelineSetupMs:F0} ms; first run (pipeline compilation): {result.FirstRunMs:F0} ms");
+            if (result.Memory is { } mem)
+            {
+                Console.WriteLine($"  peak device memory, {mem.InputWidth}x{mem.InputHeight} -> {mem.OutputWidth}x{mem.OutputHeight}: " +
+                                  $"{mem.PeakBytesAllocated / 1048576.0:F1} MiB in buffers and images, {mem.PeakBytesReserved / 1048576.0:F1} MiB reserved");
+            }
+            Console.WriteLine("  GPU ms per pass, GMAC/s:");
             foreach (var l in result.Layers)
             {
-                Console.WriteLine($"    {l.Name,-24} {l.GpuMs,9:F2}");
+                Console.WriteLine($"    {l.Name,-24} {l.GpuMs,9:F2} {l.GMacPerSecond,7:F1}");
             }
         }));
         root.Subcommands.Add(bench);

@@ -1,0 +1,60 @@
+using RealtimeUpscale.Cli;
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Runtime;
+using Xunit;
+
+namespace RealtimeUpscale.Tests;
+
+/// <summary>
+/// <c>rtup bench</c>'s figures: multiply-adds counted as the direct algorithm does, per pass and in total, times
+/// that add up, the ONNX Runtime peer in the same run, and the peak memory of one upscale from the allocator.
+/// </summary>
+public sealed class BenchmarkTests
+{
+    [Fact]
+    public void MultiplyAddsCountTheDirectAlgorithm()
+    {
+        var conv = new Conv2dSpec
+        {
+            InChannels = 12, OutChannels = 8, KernelH = 3, KernelW = 3, Groups = 2,
+            Weights = new float[8 * 6 * 9], Bias = new float[8],
+        };
+        // 8 x 5 x 7 outputs, each a sum over 6 input channels of 3 x 3 taps.
+        Assert.Equal(8 * 5 * 7 * 6 * 9, Benchmark.MultiplyAdds(conv, new TensorShape(12, 7, 9), new TensorShape(8, 5, 7)));
+        var deconv = new ConvTranspose2dSpec
+        {
+            InChannels = 4, OutChannels = 3, KernelH = 4, KernelW = 4, StrideY = 2, StrideX = 2,
+            Weights = new float[4 * 3 * 16], Bias = new float[3],
+        };
+        // Every input element scatters into 3 x 4 x 4 outputs.
+        Assert.Equal(4 * 5 * 6 * 3 * 16, Benchmark.MultiplyAdds(deconv, new TensorShape(4, 5, 6), new TensorShape(3, 12, 14)));
+        Assert.Equal(0, Benchmark.MultiplyAdds(new PixelShuffleSpec(2, DepthToSpaceOrder.Crd), new TensorShape(4, 5, 6), new TensorShape(1, 10, 12)));
+    }
+
+    [Fact]
+    public void ReportsPassesPeerAndMemory()
+    {
+        string model = Path.Combine(AppContext.BaseDirectory, "Models", "fsrcnn_like_x2.onnx");
+        using var gpu = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        var result = new Benchmark(gpu).Run(model, 37, 23, warmup: 1, runs: 3);
+        Assert.Equal(37, result.Width);
+        Assert.True(result.OnnxRuntimeCpuMs > 0);
+        Assert.Equal(result.GpuMs / result.OnnxRuntimeCpuMs, result.Ratio, 9);
+        Assert.True(result.FirstRunMs > 0 && result.PipelineSetupMs > 0);
+        Assert.NotEmpty(result.Layers);
+        // The passes' multiply-adds add up to the total, and the convolutions have some.
+        Assert.Equal(result.Layers.Sum(l => l.GMac), result.GMac, 9);
+        Assert.Contains(result.Layers, l => l.GMac > 0 && l.GMacPerSecond > 0);
+        // The total is the median of per-run sums, not the sum of per-pass medians; both are positive.
+        Assert.True(result.GpuMs > 0 && result.Layers.All(l => l.GpuMs >= 0));
+
+        using var fresh = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        var memory = new Benchmark(fresh).MeasureMemory(model, 41, 29);
+        Assert.Equal((82, 58), (memory.OutputWidth, memory.OutputHeight));
+        // At least the output image (RGBA8) and the largest network tensor live at once.
+        Assert.True(memory.PeakBytesAllocated >= 82 * 58 * 4, $"peak {memory.PeakBytesAllocated} bytes");
+        Assert.True(memory.PeakBytesReserved >= memory.PeakBytesAllocated);
+        Assert.Empty(gpu.Validation!.Drain());
+        Assert.Empty(fresh.Validation!.Drain());
+    }
+}
