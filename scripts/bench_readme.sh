@@ -15,7 +15,7 @@ else
   dir=$(mktemp -d)
   runs=${RUNS:-15}
   /usr/bin/python3 benchmarks/waifu2x_to_onnx.py ../shared/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model "$dir/upconv7_photo_x2.onnx"
-  ./rtup --help > /dev/null # builds when needed
+  flock /tmp/rtup-build.lock ./rtup --help > /dev/null # builds when needed
   flock /tmp/rtup-build.lock ./rtup bench --model ../shared/reference/fsrcnn-official/FSRCNN_x2.onnx --size 960x540 --runs "$runs" --json > "$dir/bench_fsrcnn_x2.json"
   flock /tmp/rtup-build.lock ./rtup bench --model deconv_x2 --size 960x540 --runs "$runs" --json > "$dir/bench_deconv_x2.json"
   flock /tmp/rtup-build.lock ./rtup bench --model "$dir/upconv7_photo_x2.onnx" --size 960x540 --runs "${UPCONV_RUNS:-5}" --json > "$dir/bench_upconv7_x2.json"
