@@ -114,7 +114,7 @@ public static class Program
             if (memoryAt is { } m)
             {
                 // A context of its own: the allocator's peak covers a context's whole life.
-                using var fresh = GpuContext.Create(new GpuContextOptions { Device = r.GetValue(s_device) });
+                using var fresh = GpuContext.Create(new GpuContextOptions { Device = r.GetValue(DeviceOption) });
                 result = result with { Memory = new Benchmark(fresh, tuning).MeasureMemory(path, m.Width, m.Height) };
             }
             if (r.GetValue(json))
