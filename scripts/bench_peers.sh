@@ -6,7 +6,7 @@
 # pipeline cache), and rtup's GPU time for the image (from `rtup upscale --json`). Every run holds
 # /tmp/rtup-build.lock, so the machine is otherwise quiet and others are not disturbed.
 #
-#   SIZES="960x540 1920x1080" RUNS=3 WARMUP=1 ./scripts/bench_peers.sh
+#   SIZES="960x540 1920x1080" RUNS=3 WARMUP=1 MODELS="upconv7 realcugan2x" ./scripts/bench_peers.sh
 #   RTUP_LOCK_HELD=1 flock /tmp/rtup-build.lock ./scripts/bench_peers.sh   # the lock held once for the whole run
 #
 # The tools run as a user would run them: their default tile size for the model (-t 0: 200 for upconv_7 and 300
@@ -20,6 +20,7 @@ REPO=$PWD
 SHARED=$(cd .. && pwd)/shared
 BIN=$SHARED/peers/bin
 SIZES=${SIZES:-"960x540 1920x1080"}
+MODELS=${MODELS:-"upconv7 realcugan2x"}
 RUNS=${RUNS:-3}
 WARMUP=${WARMUP:-1}
 LOCK=/tmp/rtup-build.lock
@@ -52,7 +53,7 @@ for size in $SIZES; do
     /usr/bin/python3 -c "
 from PIL import Image
 Image.open('$SHARED/datasets/BSD100/102061.bmp').convert('RGB').resize(($w, $h), Image.LANCZOS).save('$img')"
-    for model in upconv7 realcugan2x; do
+    for model in $MODELS; do
         if [ "$model" = upconv7 ]; then
             label="waifu2x upconv_7 photo"
             param=$SHARED/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model.param

@@ -52,7 +52,10 @@ internal static class TileSizer
     public static int AutoTile(GpuContext context, ModelDefinition model)
     {
         const int probe = 64;
-        var shapes = model.InferShapes(new TensorShape(model.Info.InputChannels, probe, probe));
+        // A framed model (valid convolutions, as ncnn's waifu2x and Real-CUGAN) runs on the tile plus its margins:
+        // probing on that padded size counts the margins' pixels against the tile's own, which errs on the safe side.
+        var pad = model.Info.Framing?.PaddingFor(probe, probe) ?? default;
+        var shapes = model.InferShapes(new TensorShape(model.Info.InputChannels, probe + pad.Top + pad.Bottom, probe + pad.Left + pad.Right));
         double perPixel = shapes.Values.Sum(t => (double)t.ByteSize) / (probe * probe) + 64 * model.Info.Scale * model.Info.Scale;
         double largest = shapes.Values.Max(t => (double)t.ByteSize) / (probe * probe);
         double budget = 512.0 * 1024 * 1024;
