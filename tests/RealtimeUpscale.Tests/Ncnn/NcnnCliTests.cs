@@ -1,28 +1,13 @@
-using System.Text.Json;
 using Xunit;
 
 namespace RealtimeUpscale.Tests.Ncnn;
 
-/// <summary>The rtup commands with ncnn files: bench and models take a .param; a bad one ends in one line.</summary>
+/// <summary>The rtup commands with ncnn files: models takes a .param; a bad one ends in one line.</summary>
 public sealed class NcnnCliTests : IDisposable
 {
     private readonly NcnnFiles _files = new();
 
     public void Dispose() => _files.Dispose();
-
-    [Fact]
-    public void BenchTimesAnNcnnModelOnItsFramedInput()
-    {
-        string param = NcnnImportTests.PeerModel("waifu2x", "models-upconv_7_photo", "scale2.0x_model.param");
-        var run = CliErrorTests.Rtup("bench", "--model", param, "--size", "37x29", "--runs", "1", "--json");
-        Assert.True(run.Code == 0, run.Err);
-        using var json = JsonDocument.Parse(run.Out);
-        Assert.True(json.RootElement.GetProperty("gpu_ms").GetDouble() > 0);
-        // ONNX Runtime does not read ncnn files: its time is not a number.
-        Assert.Equal("NaN", json.RootElement.GetProperty("onnxruntime_cpu_ms").GetString());
-        // Seven passes: six convolutions and the transposed convolution.
-        Assert.Equal(7, json.RootElement.GetProperty("layers").GetArrayLength());
-    }
 
     [Fact]
     public void ModelsListsAnNcnnGraphAndABadFileEndsInOneLine()
