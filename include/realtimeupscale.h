@@ -139,7 +139,8 @@ RTUP_API rtup_result rtup_context_create_default_with_flags(uint32_t flags, rtup
 /* Validation warnings and errors seen so far by a context made with RTUP_CONTEXT_VALIDATION (else 0). */
 RTUP_API rtup_result rtup_context_get_validation_message_count(rtup_context ctx, uint32_t* count);
 /* Destroys the context and every upscaler still alive on it; the host guarantees the GPU is done with
- * all of them. NULL is ignored. */
+ * all of them. NULL is ignored; Unity's context (rtup_unity_get_context) is not destroyed here (the last
+ * error says so): Unity's Shutdown event destroys it. */
 RTUP_API void rtup_context_destroy(rtup_context ctx);
 
 typedef struct rtup_upscaler_desc {

@@ -51,6 +51,11 @@ internal static unsafe class Api
             return;
         }
         var ctx = Handles.Get<NativeContext>(context, "ctx");
+        if (Unity.UnityPlugin.Owns(ctx))
+        {
+            throw new ApiException(RtupResult.InvalidArgument,
+                "ctx is the context on Unity's device; Unity's Shutdown device event destroys it, rtup_context_destroy does not.");
+        }
         lock (ctx.Lock)
         {
             Handles.Remove(ctx);

@@ -181,6 +181,10 @@ static void check_errors(run* r, rtup_upscaler up, const char* model)
     dd.device = r->h.device;
     dd.queue_family_index = 99;
     expect_error(api, api->vk_context_create(&dd, &ctx), RTUP_ERROR_INVALID_ARGUMENT, "queue_family_index", "context: bad queue family");
+    dd.queue_family_index = r->h.family;
+    hide_storage_write_without_format = 1;
+    expect_error(api, api->vk_context_create(&dd, &ctx), RTUP_ERROR_UNSUPPORTED, "shaderStorageImageWriteWithoutFormat", "context: a missing feature");
+    hide_storage_write_without_format = 0;
     if (ctx) fail("a failed rtup_vk_context_create left a context in *out");
 
     static const char garbage[] = "this is not an ONNX model";

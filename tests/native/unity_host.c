@@ -336,6 +336,8 @@ int main(int argc, char** argv)
     if (api.unity_get_last_event_result(message, sizeof message) != RTUP_OK) fail("Initialize: %s", message);
     expect_ok(&api, api.unity_get_context(&ctx), "rtup_unity_get_context");
 
+    api.context_destroy(ctx); /* refused: Unity's Shutdown event owns it */
+    if (!strstr(api.get_last_error(), "Shutdown")) fail("rtup_context_destroy of Unity's context: \"%s\"", api.get_last_error());
     rtup_upscaler up = NULL;
     rtup_upscaler_desc ud = { sizeof ud, argv[2], NULL, 0, w, hgt };
     expect_ok(&api, api.upscaler_create(ctx, &ud, &up), "rtup_upscaler_create");

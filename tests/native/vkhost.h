@@ -3,7 +3,8 @@
  * validation layer and synchronisation validation on (every warning or error is counted and fails the
  * run), images and buffers, one-shot command buffers, and a vkGetInstanceProcAddr wrapper that counts every
  * vkQueueSubmit, vkQueueSubmit2, vkQueueWaitIdle and vkDeviceWaitIdle made through it (the library's calls:
- * the host itself calls the loader directly), and the pipelines created through it and with which cache.
+ * the host itself calls the loader directly), and the pipelines created through it and with which cache; it
+ * can also hide a device feature from the library.
  * Header-only; C99.
  */
 #ifndef RTUP_TEST_VKHOST_H
@@ -92,8 +93,19 @@ static inline VKAPI_ATTR VkResult VKAPI_CALL counted_create_compute_pipelines(Vk
     return real_create_compute_pipelines(d, cache, n, infos, allocator, pipelines);
 }
 
+/* When set, the device reports no shaderStorageImageWriteWithoutFormat to the library (a device without it). */
+static int hide_storage_write_without_format;
+static PFN_vkGetPhysicalDeviceFeatures real_get_physical_device_features;
+
+static inline VKAPI_ATTR void VKAPI_CALL filtered_get_physical_device_features(VkPhysicalDevice p, VkPhysicalDeviceFeatures* f)
+{
+    real_get_physical_device_features(p, f);
+    if (hide_storage_write_without_format) f->shaderStorageImageWriteWithoutFormat = VK_FALSE;
+}
+
 static inline PFN_vkVoidFunction counted_function(const char* name)
 {
+    if (strcmp(name, "vkGetPhysicalDeviceFeatures") == 0) return (PFN_vkVoidFunction)filtered_get_physical_device_features;
     if (strcmp(name, "vkCreateComputePipelines") == 0) return (PFN_vkVoidFunction)counted_create_compute_pipelines;
     if (strcmp(name, "vkQueueSubmit") == 0) return (PFN_vkVoidFunction)counted_queue_submit;
     if (strcmp(name, "vkQueueSubmit2") == 0 || strcmp(name, "vkQueueSubmit2KHR") == 0) return (PFN_vkVoidFunction)counted_queue_submit2;
@@ -192,6 +204,7 @@ static inline void host_create(host* h, int validation)
     real_device_wait_idle = (PFN_vkDeviceWaitIdle)vkGetInstanceProcAddr(h->instance, "vkDeviceWaitIdle");
     real_get_device_proc_addr = (PFN_vkGetDeviceProcAddr)vkGetInstanceProcAddr(h->instance, "vkGetDeviceProcAddr");
     real_create_compute_pipelines = (PFN_vkCreateComputePipelines)vkGetInstanceProcAddr(h->instance, "vkCreateComputePipelines");
+    real_get_physical_device_features = (PFN_vkGetPhysicalDeviceFeatures)vkGetInstanceProcAddr(h->instance, "vkGetPhysicalDeviceFeatures");
 }
 
 static inline void host_destroy(host* h)

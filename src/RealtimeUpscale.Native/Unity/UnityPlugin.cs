@@ -77,6 +77,15 @@ internal static unsafe class UnityPlugin
         }
     });
 
+    /// <summary>Whether <paramref name="context"/> is the one made on Unity's device (which only Shutdown destroys).</summary>
+    public static bool Owns(NativeContext context)
+    {
+        lock (Gate)
+        {
+            return ReferenceEquals(context, _context);
+        }
+    }
+
     public static nint RenderEventFunc() => (nint)(delegate* unmanaged[Cdecl]<int, nint, void>)&OnRenderEvent;
 
     public static int EventId() => _eventId;

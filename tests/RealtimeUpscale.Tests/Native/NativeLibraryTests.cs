@@ -33,7 +33,7 @@ public sealed class NativeLibraryTests(GpuFixture gpu, NativeLibraryFixture nati
         Assert.Contains("library calls: vkQueueSubmit 0, vkQueueWaitIdle 0, vkDeviceWaitIdle 0", output);
         Assert.DoesNotContain("validation:", output);
         // Every error path the host checks prints one line naming its code and message.
-        Assert.True(output.Split('\n').Count(l => l.StartsWith("error ok: ", StringComparison.Ordinal)) == 33, output);
+        Assert.True(output.Split('\n').Count(l => l.StartsWith("error ok: ", StringComparison.Ordinal)) == 34, output);
         var expected1 = Expected(in1, 37, 29);
         Assert.Equal(expected1, File.ReadAllBytes(path["out1.rgba"]));       // recorded frames, upscaler from the path
         Assert.Equal(Expected(in2, 23, 31), File.ReadAllBytes(path["out2.rgba"])); // from the bytes, recreated images
