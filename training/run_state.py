@@ -102,17 +102,17 @@ def build_network(config):
 
 
 def _checkpoint_state(path):
-    """(config, model state) of a run's last.pt or best.pt, or of a compact checkpoint."""
+    """(config, model state, best collapsed weights or None) of a run's last.pt, best.pt or compact checkpoint."""
     if not os.path.exists(path):
         raise SystemExit(f"{path}: no such checkpoint")
     state = torch.load(path, map_location="cpu")
-    return state["config"], state["model"]
+    return state["config"], state["model"], state.get("best_plain")
 
 
 def load_body_from_checkpoint(path, model, config):
     """Copies every parameter but the head's from a collapsible run's checkpoint (any scale or family):
     the warm start between scales of FSRCNN and SESR. Returns the tensor count."""
-    source_config, state = _checkpoint_state(path)
+    source_config, state, _ = _checkpoint_state(path)
     shape_keys = ("arch", "color", "features", "m", "block", "expansion")
     differ = {k: (source_config.get(k), config[k]) for k in shape_keys if source_config.get(k) != config[k]}
     if differ:
@@ -125,14 +125,17 @@ def load_body_from_checkpoint(path, model, config):
 
 
 def load_trained(path, config):
-    """A trained network from a checkpoint, in eval mode (collapsed when collapsible): a teacher."""
-    source_config, state = _checkpoint_state(path)
+    """A trained network from a checkpoint, in eval mode (collapsed when collapsible): a teacher. The weights
+    of its best validation when the checkpoint holds them (last.pt, compact), else its weights."""
+    source_config, state, best_plain = _checkpoint_state(path)
     for k in ("scale", "color"):
         if source_config[k] != config[k]:
             raise SystemExit(f"--teacher {path}: {k} {source_config[k]}, this run {config[k]}")
     network = build_network(source_config)
     network.load_state_dict(state)
     network = network.deploy() if isinstance(network, collapsible.CollapsibleNet) else network
+    if best_plain is not None:
+        network.load_state_dict(best_plain)
     for p in network.parameters():
         p.requires_grad_(False)
     return network.eval()

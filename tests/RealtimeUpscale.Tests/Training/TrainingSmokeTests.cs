@@ -30,7 +30,8 @@ public sealed class TrainingSmokeTests : GpuTest, IDisposable
 
     private string Train(string family, string color, params string[] extra)
     {
-        string export = Path.Combine(_dir, $"{family}_{color}_{string.Join("", extra).Trim('-')}.onnx");
+        // Named by the options, which may hold paths: a hash keeps the name a plain file name.
+        string export = Path.Combine(_dir, $"{family}_{color}_{(uint)string.Join(" ", extra).GetHashCode():x8}.onnx");
         string stdout = TrainerProcess.Run(TimeSpan.FromMinutes(5), new[] { "training/train.py", "--family", family, "--scale", "2",
             "--color", color, "--export", export, "--out", Path.Combine(_dir, family + color + extra.Length) }.Concat(extra).ToArray());
         _output.WriteLine(stdout.Split('\n').LastOrDefault(l => l.Contains("exported")) ?? "");
@@ -90,5 +91,24 @@ public sealed class TrainingSmokeTests : GpuTest, IDisposable
         // Validations at 0, 50, 100 before the loss, then 150 and 200 after it; one record.
         Assert.Equal(new[] { 0, 50, 100, 150, 200 }, rows.Select(r => r[0].GetInt32()));
         Assert.Equal(2, record.RootElement.GetProperty("sessions").GetArrayLength());
+    }
+
+    [Fact]
+    public void TeacherDistillationL2PhaseAndWarmStartBetweenScalesRunEndToEnd()
+    {
+        string teacher = Path.Combine(_dir, "teacher.pt");
+        string student = Path.Combine(_dir, "student.pt");
+        Train("subpixel", "y", "--smoke", "--features", "24", "-m", "2", "--block", "linear", "--expansion", "24", "--checkpoint", teacher);
+        var distilled = ModelDefinition.Load(Train("deconv", "y", "--smoke", "--teacher", teacher, "--l2-after", "0.5", "--checkpoint", student));
+        Assert.Equal("teacher.pt, weight 0.5", distilled.Info.Metadata["teacher"]);
+        Assert.Equal("l1, mse after 0.5 of the run", distilled.Info.Metadata["loss"]);
+
+        // x3 from the x2 student's body, another head: it must still export a model the GPU runs like ONNX Runtime.
+        string path = Train("resizeconv", "y", "--smoke", "--scale", "3", "--init-from", student, "--checkpoint", Path.Combine(_dir, "x3.pt"));
+        var model = ModelDefinition.Load(path);
+        Assert.Equal(3, model.Info.Scale);
+        Assert.Equal("student.pt", model.Info.Metadata["body_init"]);
+        var x = HostTensor.Random(new Random(3), 1, 11, 9, 0, 1);
+        Compare.Close(OnnxRuntimeOracle.Run(path, x), OnnxImportTests.RunGpu(Context, model, x), OnnxImportTests.NetworkTolerance, path);
     }
 }
