@@ -56,9 +56,13 @@ public static class Program
         var dataset = new Argument<string>("dataset") { Description = "Folder of HR images (e.g. ../shared/datasets/Set5)" };
         var model = new Option<string>("--model") { Description = "Bundled model name or ONNX file", Required = true };
         var scale = new Option<int>("--scale") { Description = "Upscaling factor", Required = true };
+        var rgbPath = new Option<bool>("--rgb")
+        {
+            Description = "Also measure colour images through the library's whole path (a luma model with bicubic chroma, an RGB model on RGB): PSNR on RGB and on the Y of that output",
+        };
         var eval = new Command("eval", "PSNR/SSIM on a dataset by the SR papers' protocol (../shared/EVAL.md), with bicubic for reference")
         {
-            dataset, model, scale,
+            dataset, model, scale, rgbPath,
         };
         eval.SetAction(r => Run(r, gpu =>
         {
@@ -68,20 +72,22 @@ public static class Program
             }
             var definition = ModelCatalog.Load(r.GetValue(model)!);
             bool asJson = r.GetValue(json);
+            static string RgbColumns(RgbScore? rgb) => rgb is null ? "" :
+                $"   RGB path: RGB {rgb.PsnrRgb,6:F2} Y {rgb.PsnrY,6:F2} dB, bicubic RGB {rgb.BicubicPsnrRgb,6:F2} Y {rgb.BicubicPsnrY,6:F2} dB";
             var result = new Evaluator(gpu).Evaluate(r.GetValue(dataset)!, definition, r.GetValue(scale), s =>
             {
                 if (!asJson)
                 {
-                    Console.WriteLine($"{s.Name,-28} PSNR {s.PsnrY,7:F2} dB  SSIM {s.SsimY:F4}   bicubic {s.BicubicPsnrY,7:F2} dB  {s.BicubicSsimY:F4}");
+                    Console.WriteLine($"{s.Name,-28} PSNR {s.PsnrY,7:F2} dB  SSIM {s.SsimY:F4}   bicubic {s.BicubicPsnrY,7:F2} dB  {s.BicubicSsimY:F4}{RgbColumns(s.Rgb)}");
                 }
-            });
+            }, r.GetValue(rgbPath));
             if (asJson)
             {
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
             }
             else
             {
-                Console.WriteLine($"{"mean",-28} PSNR {result.PsnrY,7:F2} dB  SSIM {result.SsimY:F4}   bicubic {result.BicubicPsnrY,7:F2} dB  {result.BicubicSsimY:F4}");
+                Console.WriteLine($"{"mean",-28} PSNR {result.PsnrY,7:F2} dB  SSIM {result.SsimY:F4}   bicubic {result.BicubicPsnrY,7:F2} dB  {result.BicubicSsimY:F4}{RgbColumns(result.Rgb)}");
                 Console.WriteLine($"({result.Images.Count} images, x{result.Scale}, {gpu.DeviceName})");
             }
         }));

@@ -124,21 +124,24 @@ public static class Evaluation
     }
 
     /// <summary>
-    /// PSNR in dB of two uint8 planes after dropping <paramref name="shave"/> pixels from every border:
-    /// <c>10 log10(255^2 / MSE)</c>. Identical planes give <see cref="double.PositiveInfinity"/>.
+    /// PSNR in dB of two uint8 images of <paramref name="channels"/> interleaved channels (a plane by default)
+    /// after dropping <paramref name="shave"/> pixels from every border: <c>10 log10(255^2 / MSE)</c>, the mean
+    /// over every channel of every pixel left (RGB PSNR with three). Identical images give
+    /// <see cref="double.PositiveInfinity"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">A length is not <c>height * width</c>, or nothing is left after the
-    /// shave.</exception>
+    /// <exception cref="ArgumentException">A length is not <c>height * width * channels</c>, or nothing is left
+    /// after the shave.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive or the shave is negative.</exception>
-    public static double Psnr(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, int height, int width, int shave)
+    public static double Psnr(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, int height, int width, int shave, int channels = 1)
     {
-        var (rows, columns) = ShavedSize(a.Length, b.Length, height, width, shave, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        var (rows, columns) = ShavedSize(a.Length, b.Length, height, width, shave, 1, channels);
         long sumSquares = 0;
         for (int y = 0; y < rows; y++)
         {
-            var rowA = a.Slice((y + shave) * width + shave, columns);
-            var rowB = b.Slice((y + shave) * width + shave, columns);
-            for (int x = 0; x < columns; x++)
+            var rowA = a.Slice(((y + shave) * width + shave) * channels, columns * channels);
+            var rowB = b.Slice(((y + shave) * width + shave) * channels, columns * channels);
+            for (int x = 0; x < rowA.Length; x++)
             {
                 int d = rowA[x] - rowB[x];
                 sumSquares += d * d;
@@ -148,7 +151,7 @@ public static class Evaluation
         {
             return double.PositiveInfinity;
         }
-        double mse = (double)sumSquares / ((long)rows * columns);
+        double mse = (double)sumSquares / ((long)rows * columns * channels);
         return 10 * Math.Log10(Peak * Peak / mse);
     }
 
@@ -274,10 +277,10 @@ public static class Evaluation
     }
 
     private static (int Rows, int Columns) ShavedSize(
-        int lengthA, int lengthB, int height, int width, int shave, int minimum)
+        int lengthA, int lengthB, int height, int width, int shave, int minimum, int channels = 1)
     {
-        PlaneGuard.CheckLength(lengthA, height, width, 1, "a");
-        PlaneGuard.CheckLength(lengthB, height, width, 1, "b");
+        PlaneGuard.CheckLength(lengthA, height, width, channels, "a");
+        PlaneGuard.CheckLength(lengthB, height, width, channels, "b");
         ArgumentOutOfRangeException.ThrowIfNegative(shave);
         int rows = height - 2 * shave;
         int columns = width - 2 * shave;

@@ -136,6 +136,34 @@ public sealed class EvaluationTests
         Assert.Equal(ScikitImageSsim, Evaluation.Ssim(a, b, OracleHeight, OracleWidth, OracleShave), OracleTolerance);
     }
 
+    /// <summary>
+    /// RGB PSNR: the mean square over every channel of every pixel left after the shave. The pair is built from
+    /// integers as <see cref="OraclePair"/> is, one pattern a channel; the expected value was computed by numpy
+    /// (<c>10 * log10(255**2 / mean((a - b)[2:-2, 2:-2] ** 2))</c> on the H x W x 3 arrays).
+    /// </summary>
+    [Fact]
+    public void RgbPsnrMatchesNumpy()
+    {
+        const double numpyPsnr = 27.12655506224035;
+        var a = new byte[OracleHeight * OracleWidth * 3];
+        var b = new byte[a.Length];
+        for (int y = 0; y < OracleHeight; y++)
+        {
+            for (int x = 0; x < OracleWidth; x++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    int va = Math.Clamp(x * 6 + y * 4 + (((x * 7 + y * 13 + c * 29) ^ (x * y)) & 63) - c * 17, 0, 255);
+                    int i = (y * OracleWidth + x) * 3 + c;
+                    a[i] = (byte)va;
+                    b[i] = (byte)Math.Clamp(va + (x * 5 + y * 11 + c * 3) % 41 - 20, 0, 255);
+                }
+            }
+        }
+        Assert.Equal(numpyPsnr, Evaluation.Psnr(a, b, OracleHeight, OracleWidth, OracleShave, channels: 3), OracleTolerance);
+        Assert.Throws<ArgumentException>(() => Evaluation.Psnr(a, b, OracleHeight, OracleWidth, OracleShave));
+    }
+
     [Fact]
     public void SsimOfIdenticalPlanesIsOne()
     {
