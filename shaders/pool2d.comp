@@ -2,9 +2,10 @@
 #extension GL_GOOGLE_include_directive : require
 #include "include/codes.glsl"
 // Pooling of planar float32 tensors (C x H x W), max or average (MODE, a POOL_ code).
-//   GLOBAL: one workgroup per channel reduces the whole H x W plane to out[c] (C x 1 x 1). Each lane sums every
-//           workgroup-size-th pixel (compensated, Kahan) or takes their maximum; the lanes' results meet in a
-//           tree in shared memory. The workgroup size must be a power of two of at most 256.
+//   GLOBAL: one workgroup per channel reduces the region [regionTop, +regionH) x [regionLeft, +regionW) of the
+//           H x W plane (the whole plane, or a tile's share of a whole image's) to out[c] (C x 1 x 1). Each lane
+//           sums every workgroup-size-th pixel of the region (compensated, Kahan) or takes their maximum; the
+//           lanes' results meet in a tree in shared memory. The workgroup size must be a power of two of at most 256.
 //   windowed: one invocation per output (c, oy, ox): the window starts at (oy * strideY - padTop,
 //           ox * strideX - padLeft); positions outside the input are skipped; the average divides by the count
 //           of real positions, or by the window's area when COUNT_PAD.
@@ -18,7 +19,11 @@ layout(constant_id = 5) const bool COUNT_PAD = false;
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
 
-layout(push_constant) uniform Push { int channels, inH, inW, outH, outW, kernelH, kernelW, strideY, strideX, padTop, padLeft; } pc;
+layout(push_constant) uniform Push
+{
+    int channels, inH, inW, outH, outW, kernelH, kernelW, strideY, strideX, padTop, padLeft;
+    int regionTop, regionLeft, regionH, regionW;
+} pc;
 
 shared float partial[256];
 
@@ -27,13 +32,13 @@ void globalPool()
     int c = int(gl_WorkGroupID.x);
     int lane = int(gl_LocalInvocationID.x);
     int n = int(gl_WorkGroupSize.x);
-    int plane = pc.inH * pc.inW;
-    int base = c * plane;
+    int plane = pc.regionH * pc.regionW;
+    int base = (c * pc.inH + pc.regionTop) * pc.inW + pc.regionLeft;
     float acc = MODE == POOL_MAX ? -3.402823466e38 : 0.0;
     float compensation = 0.0;
     for (int p = lane; p < plane; p += n)
     {
-        float v = inData[base + p];
+        float v = inData[base + (p / pc.regionW) * pc.inW + p % pc.regionW];
         if (MODE == POOL_MAX)
         {
             acc = max(acc, v);

@@ -12,9 +12,16 @@ public enum PoolMode
     Average,
 }
 
+/// <summary>A rectangle of a tensor's planes: rows [Top, Top + Height), columns [Left, Left + Width).</summary>
+public readonly record struct PlaneRegion(int Top, int Left, int Height, int Width)
+{
+    /// <summary>Positions in the region.</summary>
+    public long Count => (long)Height * Width;
+}
+
 /// <summary>
 /// Pooling of every channel: over the whole H x W plane (<see cref="Global"/>, output C x 1 x 1: the "squeeze"
-/// of a squeeze-excitation block) or over KernelH x KernelW windows every Stride pixels, with padding that
+/// of a squeeze-excitation block), or a <see cref="Region"/> of it, or over KernelH x KernelW windows every Stride pixels, with padding that
 /// reads nothing (max ignores it; average divides by the count of real pixels unless
 /// <see cref="CountIncludePad"/>, when it divides by the window's size, the padding counting as zeros).
 /// Output size floor((in + pads - kernel) / stride) + 1, as PyTorch's pooling without ceil_mode.
@@ -26,6 +33,12 @@ public sealed record Pool2dSpec : LayerSpec
 
     /// <summary>Pool the whole plane to one value per channel; the window fields are then ignored.</summary>
     public bool Global { get; init; }
+
+    /// <summary>
+    /// With <see cref="Global"/>: pool only this rectangle of each plane (a tile's share of a whole image's
+    /// statistics); null pools the whole plane.
+    /// </summary>
+    public PlaneRegion? Region { get; init; }
 
     /// <summary>Window height.</summary>
     public int KernelH { get; init; } = 1;
@@ -57,7 +70,15 @@ public sealed record Pool2dSpec : LayerSpec
         }
         if (Global)
         {
+            if (Region is { } r && (r.Top < 0 || r.Left < 0 || r.Height <= 0 || r.Width <= 0))
+            {
+                throw new ArgumentException($"Pool2d: region {r} must be non-empty and start at a non-negative position.");
+            }
             return;
+        }
+        if (Region is not null)
+        {
+            throw new ArgumentException("Pool2d: a region is for global pooling only.");
         }
         Positive(KernelH, "kernel height", "Pool2d");
         Positive(KernelW, "kernel width", "Pool2d");
@@ -80,6 +101,10 @@ public sealed record Pool2dSpec : LayerSpec
         var input = Single(inputs, "Pool2d");
         if (Global)
         {
+            if (Region is { } r && (r.Top + r.Height > input.Height || r.Left + r.Width > input.Width))
+            {
+                throw new ArgumentException($"Pool2d: region {r} does not fit input {input}.");
+            }
             return new TensorShape(input.Channels, 1, 1);
         }
         int ph = input.Height + Padding.Top + Padding.Bottom, pw = input.Width + Padding.Left + Padding.Right;

@@ -321,15 +321,16 @@ public static class CpuReference
         return o;
     }
 
-    /// <summary>Max or mean per window (or per plane), padding read as nothing (or as zeros, counted).</summary>
+    /// <summary>Max or mean per window (or per plane, or a region of it), padding read as nothing (or as zeros, counted).</summary>
     public static HostTensor Pool2d(HostTensor x, Pool2dSpec s)
     {
         if (s.Global)
         {
             var g = new HostTensor(x.C, 1, 1);
+            var r = s.Region ?? new PlaneRegion(0, 0, x.H, x.W);
             for (int c = 0; c < x.C; c++)
             {
-                var plane = Enumerable.Range(0, x.H * x.W).Select(i => x.Data[c * x.H * x.W + i]).ToArray();
+                var plane = Enumerable.Range(0, r.Height * r.Width).Select(i => x[c, r.Top + i / r.Width, r.Left + i % r.Width]).ToArray();
                 g.Data[c] = s.Mode == PoolMode.Max ? plane.Max() : plane.Sum() / plane.Length;
             }
             return g;

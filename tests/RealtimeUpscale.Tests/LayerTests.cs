@@ -386,6 +386,21 @@ public sealed class LayerTests : GpuTest
     }
 
     [Theory]
+    [InlineData(PoolMode.Average, 0, 0, 13, 11)] // the whole plane, given as a region
+    [InlineData(PoolMode.Average, 4, 3, 7, 5)]
+    [InlineData(PoolMode.Max, 12, 10, 1, 1)]
+    [InlineData(PoolMode.Average, 9, 0, 4, 11)]
+    public void GlobalPoolOverARegionMatchesReference(PoolMode mode, int top, int left, int height, int width)
+    {
+        // A tile's share of a whole image's statistics: only the region's pixels count.
+        var rng = new Random(top * 13 + left * 5 + height);
+        var x = HostTensor.Random(rng, 5, 13, 11);
+        var spec = new Pool2dSpec { Mode = mode, Global = true, Region = new PlaneRegion(top, left, height, width) };
+        Compare.Close(CpuReference.Pool2d(x, spec), Gpu.Run(spec, x), what: $"global {mode} over {spec.Region}");
+        Assert.Throws<ArgumentException>(() => spec.OutputShape(new[] { new Runtime.TensorShape(5, top + height - 1, 11) }));
+    }
+
+    [Theory]
     [InlineData(PoolMode.Max, 3, 2, 1, false)]
     [InlineData(PoolMode.Average, 3, 2, 1, false)]
     [InlineData(PoolMode.Average, 3, 2, 1, true)]

@@ -4,8 +4,8 @@ using RealtimeUpscale.Runtime;
 namespace RealtimeUpscale.Network.Kernels;
 
 /// <summary>
-/// shaders/pool2d.comp: max or average pooling; global (one workgroup per channel, a tree reduction in shared
-/// memory) or windowed (one invocation per output element).
+/// shaders/pool2d.comp: max or average pooling; global (one workgroup per channel over the whole plane or a region of it, a tree
+/// reduction in shared memory) or windowed (one invocation per output element).
 /// </summary>
 public static class Pool2dKernel
 {
@@ -48,5 +48,11 @@ public static class Pool2dKernel
 
         /// <summary>Padding before the first row and column.</summary>
         public int PadTop, PadLeft;
+
+        /// <summary>Global pooling: the first row and column of the region pooled.</summary>
+        public int RegionTop, RegionLeft;
+
+        /// <summary>Global pooling: the height and width of the region pooled.</summary>
+        public int RegionH, RegionW;
     }
 }

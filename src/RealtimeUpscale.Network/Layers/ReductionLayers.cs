@@ -29,6 +29,8 @@ public sealed class Pool2dLayer : GpuLayer
             KernelH = _spec.KernelH, KernelW = _spec.KernelW, StrideY = _spec.StrideY, StrideX = _spec.StrideX,
             PadTop = _spec.Padding.Top, PadLeft = _spec.Padding.Left,
         };
+        var region = _spec.Region ?? new PlaneRegion(0, 0, i.Height, i.Width);
+        (push.RegionTop, push.RegionLeft, push.RegionH, push.RegionW) = (region.Top, region.Left, region.Height, region.Width);
         var workgroup = Pool2dKernel.Descriptor.Workgroup;
         var dispatch = new ComputeDispatch(Context, _pipeline, Name)
             .Buffer(0, inputs[0].Buffer, write: false)
