@@ -7,7 +7,7 @@ namespace RealtimeUpscale.Network;
 /// A <see cref="ModelDefinition"/> on the GPU: one <see cref="GpuLayer"/> per node of an optimised graph
 /// (<see cref="ModelDefinition.Load(string)"/> or <see cref="Passes.GraphOptimizer.Optimize"/>), its weights uploaded and
 /// its pipeline built once. <see cref="Bind(TensorShape, GpuTensor?)"/> prepares it for one input size;
-/// <see cref="Bind(ModelDefinition, TensorShape, GpuTensor?)"/> binds a larger graph built around the model
+/// <see cref="Bind(ModelDefinition, TensorShape, GpuTensor?, IReadOnlyCollection{string})"/> binds a larger graph built around the model
 /// (pre- and post-processing), still on the same layers. However many sizes and graphs are bound, the weights
 /// are on the GPU once. Owns its layers; dispose it after every <see cref="NetworkBinding"/> made from it.
 /// </summary>
@@ -73,13 +73,17 @@ public sealed class Network : IDisposable
     /// instances) among nodes of its own, at an input of <paramref name="inputShape"/>: the network's nodes and
     /// its shared nodes run on the network's layers; every other node gets a layer owned by the binding, so
     /// such nodes should carry no weights. Tensors are planned over the whole graph as in
-    /// <see cref="Bind(TensorShape, GpuTensor?)"/>.
+    /// <see cref="Bind(TensorShape, GpuTensor?)"/>. The values named in <paramref name="supplied"/> are not
+    /// computed: their nodes do not run, and the caller writes each one's tensor
+    /// (<see cref="NetworkBinding.Supplied"/>) before the work runs (a tiled run gives a squeeze-excitation block
+    /// the whole image's means this way, instead of the tile's).
     /// </summary>
-    public NetworkBinding Bind(ModelDefinition graph, TensorShape inputShape, GpuTensor? input = null)
+    public NetworkBinding Bind(ModelDefinition graph, TensorShape inputShape, GpuTensor? input = null,
+        IReadOnlyCollection<string>? supplied = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new NetworkBinding(Context, this, graph, inputShape, input);
+        return new NetworkBinding(Context, this, graph, inputShape, input, supplied ?? Array.Empty<string>());
     }
 
     /// <summary>The layer of a node this network runs (building a shared node's on first use), or null for a node it does not hold.</summary>
@@ -129,8 +133,10 @@ public sealed class NetworkBinding : IDisposable
     private readonly List<GpuBuffer> _buffers = new();
     private readonly List<GpuTensor> _tensors = new();
     private readonly List<GpuLayer> _layers = new();
+    private readonly Dictionary<string, GpuTensor> _supplied = new();
 
-    internal NetworkBinding(GpuContext context, Network network, ModelDefinition definition, TensorShape inputShape, GpuTensor? input)
+    internal NetworkBinding(GpuContext context, Network network, ModelDefinition definition, TensorShape inputShape, GpuTensor? input,
+        IReadOnlyCollection<string> supplied)
     {
         var shapes = definition.InferShapes(inputShape);
         if (input is not null && input.Shape != inputShape)
@@ -141,9 +147,18 @@ public sealed class NetworkBinding : IDisposable
         {
             Input = input ?? Track(new GpuTensor(context, inputShape));
             var values = new Dictionary<string, GpuTensor> { [definition.Input] = Input };
+            var unknown = supplied.Where(v => !definition.Nodes.Any(n => n.Output == v)).ToList();
+            if (unknown.Count > 0 || supplied.Contains(definition.Output))
+            {
+                throw new ArgumentException($"A supplied value must be one a node of the graph computes, not the output: {unknown.Append(definition.Output).First()}.");
+            }
             var lastUse = new Dictionary<string, int>();
             for (int i = 0; i < definition.Nodes.Count; i++)
             {
+                if (supplied.Contains(definition.Nodes[i].Output))
+                {
+                    continue; // a node that does not run reads nothing
+                }
                 foreach (var v in definition.Nodes[i].Inputs)
                 {
                     lastUse[v] = i;
@@ -162,6 +177,15 @@ public sealed class NetworkBinding : IDisposable
                         $"binds as one buffer (maxStorageBufferRange {limit >> 20} MiB); process the image in smaller tiles.");
                 }
                 GpuTensor output;
+                if (supplied.Contains(node.Output))
+                {
+                    // Written by the caller before the run, so never a buffer another value used earlier in it, and
+                    // never handed on.
+                    output = Track(new GpuTensor(context, shape));
+                    values[node.Output] = output;
+                    _supplied[node.Output] = output;
+                    continue;
+                }
                 if (node.Output == definition.Output)
                 {
                     output = Track(new GpuTensor(context, shape));
@@ -192,7 +216,7 @@ public sealed class NetworkBinding : IDisposable
                 _dispatches.Add(layer.Bind(node.Inputs.Select(v => values[v]).ToArray(), output));
                 foreach (var v in node.Inputs.Distinct())
                 {
-                    if (lastUse[v] == i && v != definition.Input && v != definition.Output)
+                    if (lastUse[v] == i && v != definition.Input && v != definition.Output && !_supplied.ContainsKey(v))
                     {
                         free.Add(values[v].Buffer);
                         free.Sort((a, b) => a.Size.CompareTo(b.Size));
@@ -214,6 +238,10 @@ public sealed class NetworkBinding : IDisposable
 
     /// <summary>The output tensor.</summary>
     public GpuTensor Output { get; } = null!;
+
+    /// <summary>The tensor of a value the caller supplies (see <see cref="Network.Bind(ModelDefinition, TensorShape, GpuTensor?, IReadOnlyCollection{string})"/>).</summary>
+    public GpuTensor Supplied(string value) =>
+        _supplied.TryGetValue(value, out var tensor) ? tensor : throw new ArgumentException($"'{value}' is not a supplied value of this binding.");
 
     /// <summary>Every value's shape at this input size.</summary>
     public IReadOnlyDictionary<string, TensorShape> Shapes { get; } = new Dictionary<string, TensorShape>();
