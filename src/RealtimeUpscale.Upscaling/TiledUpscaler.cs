@@ -8,6 +8,9 @@ namespace RealtimeUpscale.Upscaling;
 /// receptive radius (<see cref="ModelDefinition.ReceptiveRadius"/>, at least the 2 pixels bicubic chroma and
 /// alpha need), and only the tile's own region of the output is kept, so the result equals an untiled run
 /// byte for byte (tile inputs start on the convolution's workgroup columns; see <see cref="RunBand"/>).
+/// A model with squeeze-excitation blocks (global averages) gets the whole image's averages in every tile:
+/// one statistics pass over the tiles per block, then the final pass (see <see cref="WholeImageStatistics"/>),
+/// so its tiled output equals the untiled one to float rounding (within one 8-bit level).
 /// Compiles the model once (one <see cref="UpscalingNetwork"/>, one copy of the weights) and binds it in one
 /// <see cref="Upscaler"/> per distinct tile size it meets; owns them all.
 /// </summary>
@@ -20,6 +23,8 @@ public sealed class TiledUpscaler : IDisposable
     private readonly int _requestedTileSize;
     private readonly Dictionary<(int, int), int> _fittingTile = new();
     private readonly int _downsampling;
+    // Whether tiles get whole-image statistics from passes of their own (a model with squeeze-excitation).
+    private readonly bool _statistics;
 
     /// <summary>
     /// Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels, and
@@ -43,22 +48,29 @@ public sealed class TiledUpscaler : IDisposable
         }
         Model = model;
         Scale = (int)Math.Round(s);
-        // A model with whole-image statistics (squeeze-excitation: a global average feeding a per-channel scale)
-        // sees another average in each tile; it runs as one tile, so tiled output still equals untiled output.
-        if (model.HasWholeImageStatistics)
-        {
-            tileSize = WholeImage;
-        }
-        TileSize = tileSize;
-        _requestedTileSize = tileSize;
         Overlap = Math.Max(model.ReceptiveRadius(), 3);
-        // Tile origins must keep every strided layer's sampling phase as in an untiled run, and start on the
-        // convolution's workgroup grid (see RunBand).
-        int stride = model.DownsamplingStride();
+        // Tile origins must keep every strided layer's sampling phase as in an untiled run, start on the
+        // convolution's workgroup grid (see RunBand), and leave the last tile the image's own alignment padding.
+        int stride = Lcm(model.DownsamplingStride(), model.Info.Framing?.Alignment ?? 1);
         AlignX = Lcm((int)Network.Kernels.Conv2dKernel.Descriptor.Workgroup.X, stride);
         AlignY = stride;
         _network = new UpscalingNetwork(context, model, tuning);
+        // A model with whole-image statistics (squeeze-excitation: a global average feeding a per-channel scale)
+        // sees another average in each tile: its tiles get the whole image's (see WholeImageStatistics), or,
+        // where the tiler cannot place the averaged values in the image, it runs as one tile.
+        if (model.HasWholeImageStatistics)
+        {
+            int side = Math.Max(64, 4 * AlignX);
+            _statistics = WholeImageStatistics.Supports(_network.Graphs.Build(side, side, keepAlpha: true, grey: false).Graph);
+            if (!_statistics)
+            {
+                tileSize = WholeImage;
+            }
+        }
+        TileSize = tileSize;
+        _requestedTileSize = tileSize;
     }
+
 
     /// <summary>The tile side that holds any image whole.</summary>
     private const int WholeImage = 1 << 28;
@@ -138,6 +150,10 @@ public sealed class TiledUpscaler : IDisposable
         // whatever other images ran out of memory at.
         TileSize = _fittingTile.GetValueOrDefault((width, height), _requestedTileSize);
         _usedThisCall.Clear();
+        // The whole image's means of the squeeze-excitation blocks, once the image spans several tiles (one tile
+        // computes its own, the image's); they do not depend on the tile size, so they outlive a change of it.
+        IReadOnlyList<float[]>? means = null;
+        int passes = 1;
         int y0 = 0;
         while (y0 < height)
         {
@@ -145,35 +161,105 @@ public sealed class TiledUpscaler : IDisposable
             T[] rows;
             try
             {
-                rows = RunBand(source, width, height, y0, y1, format, channels);
+                if (_statistics && means is null && (width > TileSize || height > TileSize))
+                {
+                    means = WholeImageMeans(source, width, height, format, progress);
+                    passes = means.Count + 1;
+                }
+                rows = RunBand(source, width, height, y0, y1, format, channels, means);
             }
-            catch (VulkanException e) when (e.IsOutOfMemory)
+            catch (VulkanException e) when (e.IsOutOfMemory && Recover(width, height))
             {
-                if (HoldsOthers())
-                {
-                    // First give back what earlier images or passes left allocated, and retry at this size.
-                    ReleaseAllBut(_usedThisCall);
-                    continue;
-                }
-                if (Model.HasWholeImageStatistics)
-                {
-                    throw; // smaller tiles would change the whole-image statistics
-                }
-                // Half the side, still a multiple of the model's internal stride; past the smallest, give up.
-                int smaller = Math.Max(_downsampling, TileSize / 2 / _downsampling * _downsampling);
-                if (TileSize <= 16 || smaller >= TileSize)
-                {
-                    throw;
-                }
-                TileSize = smaller;
-                _fittingTile[(width, height)] = smaller;
-                Release();
                 continue;
             }
             band(y0 * Scale, rows);
             y0 = y1;
-            progress?.Invoke(y0 / (double)height);
+            progress?.Invoke((passes - 1 + y0 / (double)height) / passes);
         }
+    }
+
+    /// <summary>
+    /// After running out of GPU memory: first gives back what earlier images or passes left allocated, else halves
+    /// the tile side (still a multiple of the model's internal stride). False when nothing is left to try.
+    /// </summary>
+    private bool Recover(int width, int height)
+    {
+        if (HoldsOthers())
+        {
+            ReleaseAllBut(_usedThisCall);
+            return true;
+        }
+        if (Model.HasWholeImageStatistics && !_statistics)
+        {
+            return false; // smaller tiles would change the whole-image statistics
+        }
+        int smaller = Math.Max(_downsampling, TileSize / 2 / _downsampling * _downsampling);
+        if (TileSize <= 16 || smaller >= TileSize)
+        {
+            return false;
+        }
+        TileSize = smaller;
+        _fittingTile[(width, height)] = smaller;
+        Release();
+        return true;
+    }
+
+    /// <summary>
+    /// The whole image's means of every squeeze-excitation block (see <see cref="WholeImageStatistics"/>): per
+    /// block one pass over all tiles, each summing its own share of the block's pooled value, given the means of
+    /// the blocks before. A pass that runs out of GPU memory is redone with smaller tiles.
+    /// </summary>
+    private IReadOnlyList<float[]> WholeImageMeans<T>(T[] source, int width, int height, PixelFormat format, Action<double>? progress) where T : unmanaged
+    {
+        var (keepAlpha, grey) = Kind(format);
+        var whole = _network.Graphs.Build(width, height, keepAlpha, grey);
+        var shapes = whole.Graph.InferShapes(new TensorShape(ImageToTensor.ChannelCount(whole.Input), height, width));
+        var maps = WholeImageStatistics.Maps(whole.Graph).Maps;
+        var blocks = WholeImageStatistics.Blocks(whole.Graph);
+        var means = new List<float[]>();
+        for (int k = 0; k < blocks.Count; k++)
+        {
+            var pooled = shapes[blocks[k].Pooled];
+            while (true)
+            {
+                try
+                {
+                    var sums = new double[pooled.Channels];
+                    var tiles = Tiles(width, height).ToList();
+                    for (int t = 0; t < tiles.Count; t++)
+                    {
+                        var tile = tiles[t];
+                        var upscaler = UpscalerFor(tile);
+                        // The pooled value's size in this tile (the plan has the same layouts at any size).
+                        var localShape = _network.Graphs.Build(tile.InputWidth, tile.InputHeight, keepAlpha, grey).Graph
+                            .InferShapes(new TensorShape(ImageToTensor.ChannelCount(whole.Input), tile.InputHeight, tile.InputWidth))[blocks[k].Pooled];
+                        var map = maps[blocks[k].Pooled];
+                        var (top, rows) = WholeImageStatistics.OwnedRegion(map.Y, pooled.Height, localShape.Height, tile.Y0, tile.Y1, tile.InputY0, tile.Y0 == 0, tile.Y1 == height);
+                        var (left, columns) = WholeImageStatistics.OwnedRegion(map.X, pooled.Width, localShape.Width, tile.X0, tile.X1, tile.InputX0, tile.X0 == 0, tile.X1 == width);
+                        if (rows > 0 && columns > 0)
+                        {
+                            var region = new PlaneRegion(top, left, rows, columns);
+                            var tileMeans = upscaler.RegionMeans(Cut(source, width, tile, Channels(format)), format, k, means, region);
+                            for (int c = 0; c < sums.Length; c++)
+                            {
+                                sums[c] += tileMeans[c] * (double)region.Count;
+                            }
+                        }
+                        progress?.Invoke((k + (t + 1) / (double)tiles.Count) / (blocks.Count + 1));
+                    }
+                    means.Add(sums.Select(v => (float)(v / ((double)pooled.Height * pooled.Width))).ToArray());
+                    break;
+                }
+                catch (VulkanException e) when (e.IsOutOfMemory && Recover(width, height))
+                {
+                }
+            }
+        }
+        foreach (var upscaler in _upscalers.Values)
+        {
+            upscaler.ReleaseStatistics();
+        }
+        return means;
     }
 
     /// <summary>Receives one band of output rows (see <see cref="UpscaleBands"/>).</summary>
@@ -234,16 +320,34 @@ public sealed class TiledUpscaler : IDisposable
         _usedThisCall.Clear();
     }
 
-    /// <summary>The output rows of input rows [<paramref name="y0"/>, <paramref name="y1"/>), in tiles along x.</summary>
-    private T[] RunBand<T>(T[] source, int width, int height, int y0, int y1, PixelFormat format, int channels) where T : unmanaged
+    /// <summary>
+    /// One tile: its own region [X0, X1) x [Y0, Y1) of the image, and the input it reads, widened by the overlap
+    /// and starting at (InputX0, InputY0).
+    /// </summary>
+    private readonly record struct Tile(int X0, int X1, int Y0, int Y1, int InputX0, int InputX1, int InputY0, int InputY1)
     {
-        int s = Scale, outW = width * s;
-        var output = new T[checked((long)outW * (y1 - y0) * s * channels)];
-        int tilesX = (width + TileSize - 1) / TileSize;
-        for (int tx = 0; tx < tilesX; tx++)
+        public int InputWidth => InputX1 - InputX0;
+
+        public int InputHeight => InputY1 - InputY0;
+    }
+
+    /// <summary>The tiles of every band of the image, top to bottom, left to right.</summary>
+    private IEnumerable<Tile> Tiles(int width, int height)
+    {
+        for (int y0 = 0; y0 < height; y0 += TileSize)
         {
-            // The tile's own region [x0, x1) x [y0, y1), and the input it reads, widened by the overlap.
-            int x0 = tx * TileSize;
+            foreach (var tile in Tiles(width, height, y0, Math.Min(height, y0 + TileSize)))
+            {
+                yield return tile;
+            }
+        }
+    }
+
+    /// <summary>The tiles of the band of input rows [<paramref name="y0"/>, <paramref name="y1"/>), left to right.</summary>
+    private IEnumerable<Tile> Tiles(int width, int height, int y0, int y1)
+    {
+        for (int x0 = 0; x0 < width; x0 += TileSize)
+        {
             int x1 = Math.Min(width, x0 + TileSize);
             // Input origins are aligned to the width of the convolution's workgroups. On GPUs a
             // convolution computes a fixed 1, 2 or 4 neighbouring pixels per invocation, so every pixel keeps
@@ -251,36 +355,69 @@ public sealed class TiledUpscaler : IDisposable
             // pixel may sit in another slot; every slot runs the same operations in the same order, and the
             // tests check on lavapipe that tiled and untiled outputs agree to the bit.
             int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, (y0 - Overlap) / AlignY * AlignY);
-            int ix1 = Math.Min(width, x1 + Overlap), iy1 = Math.Min(height, y1 + Overlap);
-            int iw = ix1 - ix0, ih = iy1 - iy0;
-            var tile = new T[iw * ih * channels];
-            for (int y = 0; y < ih; y++)
-            {
-                Array.Copy(source, ((long)(iy0 + y) * width + ix0) * channels, tile, (long)y * iw * channels, iw * channels);
-            }
-            if (!_upscalers.TryGetValue((iw, ih), out var upscaler))
-            {
-                upscaler = new Upscaler(_network, iw, ih);
-                _upscalers[(iw, ih)] = upscaler;
-            }
-            _used.Add((iw, ih));
-            _usedThisCall.Add((iw, ih));
+            yield return new Tile(x0, x1, y0, y1, ix0, Math.Min(width, x1 + Overlap), iy0, Math.Min(height, y1 + Overlap));
+        }
+    }
+
+    /// <summary>The input pixels a tile reads.</summary>
+    private static T[] Cut<T>(T[] source, int width, Tile tile, int channels)
+    {
+        int iw = tile.InputWidth, ih = tile.InputHeight;
+        var pixels = new T[iw * ih * channels];
+        for (int y = 0; y < ih; y++)
+        {
+            Array.Copy(source, ((long)(tile.InputY0 + y) * width + tile.InputX0) * channels, pixels, (long)y * iw * channels, iw * channels);
+        }
+        return pixels;
+    }
+
+    /// <summary>The upscaler of a tile's input size, made on first use.</summary>
+    private Upscaler UpscalerFor(Tile tile)
+    {
+        var size = (tile.InputWidth, tile.InputHeight);
+        if (!_upscalers.TryGetValue(size, out var upscaler))
+        {
+            upscaler = new Upscaler(_network, size.InputWidth, size.InputHeight);
+            _upscalers[size] = upscaler;
+        }
+        _used.Add(size);
+        _usedThisCall.Add(size);
+        return upscaler;
+    }
+
+    /// <summary>Whether an image of <paramref name="format"/> keeps alpha, and whether it is grey.</summary>
+    private static (bool KeepAlpha, bool Grey) Kind(PixelFormat format) =>
+        (format is PixelFormat.Rgba or PixelFormat.GreyAlpha, format is PixelFormat.Grey or PixelFormat.GreyAlpha);
+
+    /// <summary>
+    /// The output rows of input rows [<paramref name="y0"/>, <paramref name="y1"/>), in tiles along x; with
+    /// <paramref name="means"/>, the squeeze-excitation blocks use those whole-image means.
+    /// </summary>
+    private T[] RunBand<T>(T[] source, int width, int height, int y0, int y1, PixelFormat format, int channels, IReadOnlyList<float[]>? means) where T : unmanaged
+    {
+        int s = Scale, outW = width * s;
+        var output = new T[checked((long)outW * (y1 - y0) * s * channels)];
+        foreach (var tile in Tiles(width, height, y0, y1))
+        {
+            var upscaler = UpscalerFor(tile);
+            var pixels = Cut(source, width, tile, channels);
             // Bytes and floats take the upscaler's 8-bit and float32 host paths.
-            var result = tile is byte[] bytes ? (T[])(object)upscaler.Upscale(bytes, format)
-                : (T[])(object)upscaler.Upscale(new ReadOnlySpan<float>((float[])(object)tile), format);
+            var result = pixels is byte[] bytes ? (T[])(object)upscaler.Upscale(bytes, format, means)
+                : (T[])(object)upscaler.Upscale(new ReadOnlySpan<float>((float[])(object)pixels), format, means);
             // A model that strides inside may make a tile whose size is not a multiple of its stride a little
             // smaller than iw * s; the rows of the result are its own width.
             int ow = upscaler.OutputWidth;
-            int keepX = (x0 - ix0) * s, keepY = (y0 - iy0) * s, keepW = (x1 - x0) * s, keepH = (y1 - y0) * s;
+            int keepX = (tile.X0 - tile.InputX0) * s, keepY = (tile.Y0 - tile.InputY0) * s;
+            int keepW = (tile.X1 - tile.X0) * s, keepH = (tile.Y1 - tile.Y0) * s;
             if (keepX + keepW > ow || keepY + keepH > upscaler.OutputHeight)
             {
-                throw new InvalidOperationException($"{Model.Info.Source}: a {iw}x{ih} tile gives {ow}x{upscaler.OutputHeight}, " +
+                throw new InvalidOperationException($"{Model.Info.Source}: a {tile.InputWidth}x{tile.InputHeight} tile gives {ow}x{upscaler.OutputHeight}, " +
                     $"less than the {keepX + keepW}x{keepY + keepH} the tiling needs.");
             }
             for (int y = 0; y < keepH; y++)
             {
                 Array.Copy(result, ((long)(keepY + y) * ow + keepX) * channels, output,
-                    ((long)y * outW + x0 * s) * channels, (long)keepW * channels);
+                    ((long)y * outW + tile.X0 * s) * channels, (long)keepW * channels);
             }
         }
         return output;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Layers;
 using RealtimeUpscale.Runtime;
 using Silk.NET.Vulkan;
 
@@ -44,9 +45,16 @@ public sealed class Upscaler : IDisposable
     private readonly UpscalingNetwork _network;
     private readonly bool _ownsNetwork;
     private readonly (int Width, int Height)? _exactSize;
-    // The graph of each kind of image asked for (keep alpha, grey), bound on first use.
-    private readonly Dictionary<(bool KeepAlpha, bool Grey), (UpscalingPlan Plan, NetworkBinding Binding)> _graphs = new();
-    private readonly Dictionary<(ulong, ulong, bool, bool), (ComputeDispatch In, ComputeDispatch Out)> _edges = new();
+    // The graph of each kind of image asked for (keep alpha, grey) and stage of a tiled run (see Stage), bound on
+    // first use.
+    private readonly Dictionary<(bool KeepAlpha, bool Grey, int Stage), (UpscalingPlan Plan, NetworkBinding Binding)> _graphs = new();
+    private readonly Dictionary<(ulong, ulong, bool, bool, int), (ComputeDispatch In, ComputeDispatch Out)> _edges = new();
+
+    // Stages of a tiled run of a model with squeeze-excitation blocks (see WholeImageStatistics): Whole runs the
+    // graph as it is; a stage k from 0 runs the statistics pass of block k (the graph up to the block's pooled
+    // value, the means of blocks 0 to k - 1 given); Final runs the whole graph with every block's means given.
+    private const int Whole = -1;
+    private const int Final = int.MaxValue;
     private bool _disposed;
 
     /// <summary>
@@ -146,12 +154,16 @@ public sealed class Upscaler : IDisposable
         {
             throw new ArgumentException($"The upscaler writes {OutputWidth}x{OutputHeight}, got an output image of {output.Width}x{output.Height}.");
         }
-        grey &= Model.Info.ColorSpace == ColorSpace.Y;
-        var binding = Binding(keepAlpha, grey);
-        var key = (input.View.Handle, output.View.Handle, keepAlpha, grey);
+        RecordStage(recorder, input, output, keepAlpha, grey & Model.Info.ColorSpace == ColorSpace.Y, timer, Whole);
+    }
+
+    private void RecordStage(CommandRecorder recorder, ImageBinding input, ImageBinding output, bool keepAlpha, bool grey, GpuTimer? timer, int stage)
+    {
+        var binding = Binding(keepAlpha, grey, stage);
+        var key = (input.View.Handle, output.View.Handle, keepAlpha, grey, stage);
         if (!_edges.TryGetValue(key, out var edges))
         {
-            edges = BindEdges(input, output, keepAlpha, grey);
+            edges = BindEdges(input, output, keepAlpha, grey, stage);
             _edges[key] = edges;
         }
         if (timer is not null)
@@ -216,20 +228,87 @@ public sealed class Upscaler : IDisposable
     /// Upscales interleaved 8-bit pixels (rows top to bottom, no padding) and returns the output in the same
     /// format. Blocking: uploads, runs and downloads.
     /// </summary>
-    public byte[] Upscale(ReadOnlySpan<byte> pixels, PixelFormat format)
+    public byte[] Upscale(ReadOnlySpan<byte> pixels, PixelFormat format) => Upscale(pixels, format, null);
+
+    /// <summary>Upscales interleaved float pixels in [0, 1]; the output is not clamped.</summary>
+    public float[] Upscale(ReadOnlySpan<float> pixels, PixelFormat format) => Upscale(pixels, format, null);
+
+    /// <summary>
+    /// As <see cref="Upscale(ReadOnlySpan{byte}, PixelFormat)"/>; with <paramref name="means"/> (a tile of a tiled
+    /// run), the squeeze-excitation blocks use these whole-image means (one array per block, in order) instead of
+    /// their own averages over the tile.
+    /// </summary>
+    internal byte[] Upscale(ReadOnlySpan<byte> pixels, PixelFormat format, IReadOnlyList<float[]>? means)
     {
         var rgba = ToRgba(pixels, format, (byte)255);
-        var result = RunHost(rgba, Format.R8G8B8A8Unorm, format);
+        var result = RunHost(rgba, Format.R8G8B8A8Unorm, format, means);
         return FromRgba<byte>(result, format);
     }
 
-    /// <summary>Upscales interleaved float pixels in [0, 1]; the output is not clamped.</summary>
-    public float[] Upscale(ReadOnlySpan<float> pixels, PixelFormat format)
+    /// <summary>As <see cref="Upscale(ReadOnlySpan{byte}, PixelFormat, IReadOnlyList{float[]})"/> for float pixels in [0, 1].</summary>
+    internal float[] Upscale(ReadOnlySpan<float> pixels, PixelFormat format, IReadOnlyList<float[]>? means)
     {
         var rgba = ToRgba(pixels, format, 1f);
-        var result = RunHost(MemoryMarshal.AsBytes(rgba.AsSpan()).ToArray(), Format.R32G32B32A32Sfloat, format);
+        var result = RunHost(MemoryMarshal.AsBytes(rgba.AsSpan()).ToArray(), Format.R32G32B32A32Sfloat, format, means);
         return FromRgba(MemoryMarshal.Cast<byte, float>(result), format);
     }
+
+    /// <summary>
+    /// The statistics pass of squeeze-excitation block <paramref name="block"/> over this tile (see
+    /// <see cref="WholeImageStatistics"/>): runs the graph as far as the block's pooled value, the blocks before it
+    /// using the whole image's <paramref name="means"/>, and returns that value's per-channel mean over
+    /// <paramref name="region"/> (the tile's own share of the whole image's value).
+    /// </summary>
+    internal float[] RegionMeans<T>(T[] pixels, PixelFormat format, int block, IReadOnlyList<float[]> means, PlaneRegion region) where T : unmanaged
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (means.Count != block)
+        {
+            throw new ArgumentException($"The statistics of block {block} need the means of the {block} blocks before it, got {means.Count}.");
+        }
+        var (keepAlpha, grey) = Kind(format);
+        grey &= Model.Info.ColorSpace == ColorSpace.Y;
+        var (texels, texelFormat) = pixels is byte[] bytes ? (ToRgba<byte>(bytes, format, 255), Format.R8G8B8A8Unorm)
+            : (MemoryMarshal.AsBytes(ToRgba<float>((float[])(object)pixels, format, 1f).AsSpan()).ToArray(), Format.R32G32B32A32Sfloat);
+        var (plan, binding) = Bound(keepAlpha, grey, block);
+        Supply(plan, binding, means);
+        using var input = new GpuImage(_context, InputWidth, InputHeight, texelFormat);
+        input.Upload(texels);
+        using var into = new ImageToTensor(_context, plan.Input).Bind(input.Binding, binding.Input);
+        using var pool = GpuLayer.Create(_context, Pool2dSpec.GlobalAverage with { Region = region }, "statistics");
+        using var result = new GpuTensor(_context, new TensorShape(binding.Output.Shape.Channels, 1, 1));
+        using var dispatch = pool.Bind(binding.Output, result);
+        _context.Execute(r =>
+        {
+            r.Dispatch(into);
+            binding.Record(r);
+            r.Dispatch(dispatch);
+        });
+        return result.Download();
+    }
+
+    /// <summary>Releases the binding of a statistics pass, once a tiled run has made them all.</summary>
+    internal void ReleaseStatistics()
+    {
+        foreach (var key in _graphs.Keys.Where(k => k.Stage is not (Whole or Final)).ToList())
+        {
+            _graphs.Remove(key, out var old);
+            old.Binding.Dispose();
+        }
+    }
+
+    /// <summary>Writes the whole image's means of the first blocks into the binding's supplied values.</summary>
+    private static void Supply(UpscalingPlan plan, NetworkBinding binding, IReadOnlyList<float[]> means)
+    {
+        var blocks = WholeImageStatistics.Blocks(plan.Graph);
+        for (int k = 0; k < means.Count; k++)
+        {
+            binding.Supplied(blocks[k].Mean).Upload(means[k]);
+        }
+    }
+
+    private static (bool KeepAlpha, bool Grey) Kind(PixelFormat format) =>
+        (format is PixelFormat.Rgba or PixelFormat.GreyAlpha, format is PixelFormat.Grey or PixelFormat.GreyAlpha);
 
     /// <summary>Expands interleaved pixels of <paramref name="format"/> to RGBA (grey to r = g = b, alpha <paramref name="opaque"/> when absent).</summary>
     private T[] ToRgba<T>(ReadOnlySpan<T> pixels, PixelFormat format, T opaque) where T : unmanaged
@@ -307,10 +386,16 @@ public sealed class Upscaler : IDisposable
         _ => 4,
     };
 
-    private byte[] RunHost(byte[] texels, Format format, PixelFormat pixels)
+    private byte[] RunHost(byte[] texels, Format format, PixelFormat pixels, IReadOnlyList<float[]>? means)
     {
-        bool alpha = pixels is PixelFormat.Rgba or PixelFormat.GreyAlpha;
-        bool grey = pixels is PixelFormat.Grey or PixelFormat.GreyAlpha;
+        var (alpha, grey) = Kind(pixels);
+        grey &= Model.Info.ColorSpace == ColorSpace.Y;
+        int stage = means is null ? Whole : Final;
+        if (means is not null)
+        {
+            var (plan, binding) = Bound(alpha, grey, stage);
+            Supply(plan, binding, means);
+        }
         using var input = new GpuImage(_context, InputWidth, InputHeight, format);
         using var output = new GpuImage(_context, OutputWidth, OutputHeight, format);
         input.Upload(texels);
@@ -318,7 +403,7 @@ public sealed class Upscaler : IDisposable
         using var timer = _context.Traits.SupportsTimestamps ? new GpuTimer(_context, Model.Nodes.Count + 16) : null;
         try
         {
-            _context.Execute(r => Record(r, input.Binding, output.Binding, alpha, grey, timer));
+            _context.Execute(r => RecordStage(r, input.Binding, output.Binding, alpha, grey, timer, stage));
             if (timer is not null)
             {
                 ReadTimings(timer);
@@ -328,7 +413,7 @@ public sealed class Upscaler : IDisposable
         finally
         {
             // The images die with this call, so their cached dispatches go too.
-            var key = (input.View.Handle, output.View.Handle, alpha, grey);
+            var key = (input.View.Handle, output.View.Handle, alpha, grey, stage);
             if (_edges.Remove(key, out var edges))
             {
                 edges.In.Dispose();
@@ -337,23 +422,35 @@ public sealed class Upscaler : IDisposable
         }
     }
 
-    /// <summary>The graph bound for one kind of image, bound on first use.</summary>
-    private NetworkBinding Binding(bool keepAlpha, bool grey)
+    private NetworkBinding Binding(bool keepAlpha, bool grey, int stage) => Bound(keepAlpha, grey, stage).Binding;
+
+    /// <summary>
+    /// The graph bound for one kind of image and stage, bound on first use. Only one statistics stage is held at a
+    /// time: a tiled run finishes each block's pass over all tiles before the next.
+    /// </summary>
+    private (UpscalingPlan Plan, NetworkBinding Binding) Bound(bool keepAlpha, bool grey, int stage)
     {
-        if (!_graphs.TryGetValue((keepAlpha, grey), out var bound))
+        if (!_graphs.TryGetValue((keepAlpha, grey, stage), out var bound))
         {
-            var plan = _network.Graphs.Build(InputWidth, InputHeight, keepAlpha, grey, _exactSize);
+            if (stage is not (Whole or Final))
+            {
+                ReleaseStatistics();
+            }
+            var plan = _network.Graphs.Build(InputWidth, InputHeight, keepAlpha, grey, stage is Whole or Final ? _exactSize : null);
             var shape = new TensorShape(ImageToTensor.ChannelCount(plan.Input), InputHeight, InputWidth);
-            bound = (plan, _network.Network.Bind(plan.Graph, shape));
-            _graphs[(keepAlpha, grey)] = bound;
+            var blocks = WholeImageStatistics.Blocks(plan.Graph);
+            var graph = stage is Whole or Final ? plan.Graph : WholeImageStatistics.UpTo(plan.Graph, stage);
+            var supplied = stage == Whole ? Array.Empty<string>() : blocks.Take(stage).Select(b => b.Mean).ToArray();
+            bound = (plan, _network.Network.Bind(graph, shape, supplied: supplied));
+            _graphs[(keepAlpha, grey, stage)] = bound;
         }
-        return bound.Binding;
+        return bound;
     }
 
     /// <summary>The image -> tensor dispatch into the graph's input and the tensor -> image one from its output.</summary>
-    private (ComputeDispatch In, ComputeDispatch Out) BindEdges(ImageBinding input, ImageBinding output, bool keepAlpha, bool grey)
+    private (ComputeDispatch In, ComputeDispatch Out) BindEdges(ImageBinding input, ImageBinding output, bool keepAlpha, bool grey, int stage)
     {
-        var (plan, binding) = _graphs[(keepAlpha, grey)];
+        var (plan, binding) = _graphs[(keepAlpha, grey, stage)];
         var into = new ImageToTensor(_context, plan.Input).Bind(input, binding.Input);
         try
         {

@@ -11,7 +11,8 @@ namespace RealtimeUpscale.Tests.Ncnn;
 /// with the values the tools hard-code. Input: a synthetic 23 x 21 RGB picture (odd sizes; the alignment
 /// padding and crop are exercised). Tolerance: 1e-3 absolute on the [0, 1] scale (a quarter of an 8-bit level);
 /// the golden values are stored as float16, whose rounding is at most 2.5e-4 here, and the GPU computes in
-/// float32. The 8-bit path (RGBA in, alpha kept) must be within one level of the rounded reference.
+/// float32. The 8-bit path (RGBA in, alpha kept) must be within one level of the rounded reference. The same
+/// holds in tiles of 12 pixels (a squeeze-excitation model's tiles get the whole image's averages).
 /// </summary>
 public sealed class NcnnGoldenTests : GpuTest
 {
@@ -72,6 +73,14 @@ public sealed class NcnnGoldenTests : GpuTest
             }
         }
         Assert.True(worst <= Tolerance, $"{name}: largest difference {worst:E3} from the PyTorch reference exceeds {Tolerance:E0}");
+
+        // In tiles of 12 (four tiles): squeeze-excitation models get the whole image's averages, so the same holds.
+        using (var tiler = new TiledUpscaler(Context, model, 12))
+        {
+            var tiled = tiler.Upscale(rgb.Select(b => b / 255f).ToArray(), Width, Height, PixelFormat.Rgb);
+            double worstTiled = Enumerable.Range(0, h * w * 3).Max(i => (double)Math.Abs(tiled[i] - expected[(i % 3 * h + i / 3 / w) * w + i / 3 % w]));
+            Assert.True(worstTiled <= Tolerance, $"{name} in tiles: largest difference {worstTiled:E3} from the PyTorch reference exceeds {Tolerance:E0}");
+        }
 
         // RGBA 8-bit: colour within one level of the rounded reference, alpha kept (opaque stays opaque).
         var rgba = new byte[Width * Height * 4];

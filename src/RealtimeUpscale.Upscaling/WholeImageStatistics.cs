@@ -1,0 +1,178 @@
+using RealtimeUpscale.Network;
+
+namespace RealtimeUpscale.Upscaling;
+
+/// <summary>
+/// Where a value's pixels lie on one axis of the image: pixel q of the value covers the image's
+/// [Offset + Step q, Offset + Step (q + 1)) (continuous coordinates, image pixel i covering [i, i + 1)).
+/// Step is the image pixels per value pixel (2 after a stride-2 convolution, 1/2 after an upsampling by 2).
+/// </summary>
+internal readonly record struct AxisMap(double Step, double Offset)
+{
+    /// <summary>After a window of <paramref name="kernel"/> taps every <paramref name="stride"/> pixels, <paramref name="before"/> pixels of padding first.</summary>
+    public AxisMap Window(int kernel, int stride, int dilation, int before) =>
+        new(Step * stride, Offset + Step * (-before + (kernel - 1) * dilation / 2.0 + 0.5 - stride / 2.0));
+
+    /// <summary>After a transposed convolution: each input pixel spreads over <paramref name="stride"/> outputs.</summary>
+    public AxisMap Transposed(int kernel, int stride, int padding) =>
+        new(Step / stride, Offset + Step * ((padding - (kernel - 1) / 2.0) / stride + 0.5 - 0.5 / stride));
+
+    /// <summary>After an upsampling (or a depth-to-space) by <paramref name="factor"/>.</summary>
+    public AxisMap Upsampled(double factor) => new(Step / factor, Offset);
+
+    /// <summary>After a crop of <paramref name="first"/> pixels.</summary>
+    public AxisMap Cropped(int first) => new(Step, Offset + Step * first);
+
+    /// <summary>Whether two maps place pixels alike (to rounding).</summary>
+    public bool SameAs(AxisMap other) => Math.Abs(Step - other.Step) < 1e-9 && Math.Abs(Offset - other.Offset) < 1e-9;
+
+    /// <summary>
+    /// How many of a value's first pixels (of <paramref name="size"/>) lie before image coordinate
+    /// <paramref name="x"/>: those whose centre Offset + Step (q + 1/2) is below it. Tiles that split the image at x
+    /// split the value there, so every pixel of the value belongs to exactly one tile.
+    /// </summary>
+    public int Before(double x, int size) => (int)Math.Clamp(Math.Ceiling((x - Offset) / Step - 0.5 - 1e-9), 0, size);
+}
+
+/// <summary>Where a value's pixels lie on both axes of the image.</summary>
+internal readonly record struct PixelMap(AxisMap Y, AxisMap X);
+
+/// <summary>
+/// The whole-image statistics of a model's squeeze-excitation blocks, as a tiled run computes them. Each
+/// block's global average pooling reads a value (<see cref="Block.Pooled"/>) and writes its per-channel means
+/// (<see cref="Block.Mean"/>), which a fully connected excitation turns into the scales of the block's channels.
+/// A tile sees other means than the image, so a tiled run first makes one statistics pass per block, in order:
+/// each tile runs the graph up to the block's pooled value, given the whole image's means of the blocks before
+/// it, and sums that value over its own share of the whole image's pixels at that depth
+/// (<see cref="OwnedRegion"/>); the sums over all tiles divided by the whole value's size are the image's
+/// means. The final pass runs every tile with all the means given. Cost: (blocks + 1) passes over the tiles,
+/// the statistics pass of block k running the network as far as block k.
+/// </summary>
+internal static class WholeImageStatistics
+{
+    /// <summary>One squeeze-excitation block: the value its global average pools and the means it writes.</summary>
+    public readonly record struct Block(string Pooled, string Mean);
+
+    /// <summary>The global average poolings of <paramref name="graph"/> in the order they run.</summary>
+    public static IReadOnlyList<Block> Blocks(ModelDefinition graph) => graph.Nodes
+        .Where(n => n.Spec is Pool2dSpec { Global: true, Region: null })
+        .Select(n => new Block(n.Inputs[0], n.Output)).ToList();
+
+    /// <summary>
+    /// Whether a tiled run can give <paramref name="graph"/> (an upscaling graph of a model with whole-image
+    /// statistics) its whole image's means: every global pooling is an average, every fully connected layer reads
+    /// only such means (or values made from them), and every pooled value's pixels have a known place in the
+    /// image. Otherwise the model runs as one tile.
+    /// </summary>
+    public static bool Supports(ModelDefinition graph)
+    {
+        if (graph.Nodes.Any(n => n.Spec is Pool2dSpec { Global: true, Mode: not PoolMode.Average }))
+        {
+            return false;
+        }
+        var (maps, global) = Maps(graph);
+        return graph.Nodes.Where(n => n.Spec is FullyConnectedSpec).All(n => global.Contains(n.Inputs[0]))
+            && Blocks(graph).All(b => maps.ContainsKey(b.Pooled));
+    }
+
+    /// <summary>
+    /// The graph that computes block <paramref name="block"/>'s pooled value (its output), and only what that needs.
+    /// </summary>
+    public static ModelDefinition UpTo(ModelDefinition graph, int block)
+    {
+        string target = Blocks(graph)[block].Pooled;
+        var needed = new HashSet<string> { target };
+        var live = new List<ModelNode>();
+        for (int i = graph.Nodes.Count - 1; i >= 0; i--)
+        {
+            var node = graph.Nodes[i];
+            if (needed.Contains(node.Output))
+            {
+                live.Add(node);
+                needed.UnionWith(node.Inputs);
+            }
+        }
+        live.Reverse();
+        return new ModelDefinition(graph.Info, graph.Input, target, live);
+    }
+
+    /// <summary>
+    /// Where the pixels of every value of <paramref name="graph"/> lie in its input image, where it can be told
+    /// (maps), and the values that hold whole-image statistics, or values made from them only (global).
+    /// </summary>
+    public static (Dictionary<string, PixelMap> Maps, HashSet<string> Global) Maps(ModelDefinition graph)
+    {
+        var maps = new Dictionary<string, PixelMap> { [graph.Input] = new(new AxisMap(1, 0), new AxisMap(1, 0)) };
+        var global = new HashSet<string>();
+        foreach (var node in graph.Nodes)
+        {
+            if (node.Spec is Pool2dSpec { Global: true } or FullyConnectedSpec || (node.Inputs.Count > 0 && node.Inputs.All(global.Contains)))
+            {
+                global.Add(node.Output);
+                continue;
+            }
+            // The spatial inputs (a squeeze-excitation's per-channel scale broadcasts and has no place) must agree.
+            var spatial = node.Inputs.Where(v => !global.Contains(v)).ToList();
+            if (spatial.Count == 0 || !spatial.All(maps.ContainsKey))
+            {
+                continue;
+            }
+            var m = maps[spatial[0]];
+            if (spatial.Skip(1).Any(v => !maps[v].Y.SameAs(m.Y) || !maps[v].X.SameAs(m.X)) && node.Spec is not CropToSpec)
+            {
+                continue;
+            }
+            if (After(node.Spec, m) is { } map)
+            {
+                maps[node.Output] = map;
+            }
+        }
+        return (maps, global);
+    }
+
+    /// <summary>The map of a layer's output from its (first) input's, or null where the layer's geometry is not one this knows.</summary>
+    private static PixelMap? After(LayerSpec spec, PixelMap m) => spec switch
+    {
+        Conv2dSpec c => Convolved(c, m),
+        SubPixelConvSpec s => Convolved(s.Conv, m) is { } conv ? new(conv.Y.Upsampled(s.Shuffle.Scale), conv.X.Upsampled(s.Shuffle.Scale)) : null,
+        ResizeConvSpec r => Upsampled(r.Upsample, m) is { } up ? Convolved(r.Conv, up) : null,
+        UpsampleSpec u => Upsampled(u, m),
+        PixelShuffleSpec p => new(m.Y.Upsampled(p.Scale), m.X.Upsampled(p.Scale)),
+        ConvTranspose2dSpec t when t.InputPadding == default =>
+            new(m.Y.Transposed(t.KernelH, t.StrideY, t.Padding.Top), m.X.Transposed(t.KernelW, t.StrideX, t.Padding.Left)),
+        Pool2dSpec { Global: false } p => new(m.Y.Window(p.KernelH, p.StrideY, 1, p.Padding.Top), m.X.Window(p.KernelW, p.StrideX, 1, p.Padding.Left)),
+        CropSpec c => new(m.Y.Cropped(c.Top), m.X.Cropped(c.Left)),
+        CropToSpec c => new(m.Y.Cropped(c.Top), m.X.Cropped(c.Left)),
+        BinarySpec or ScaleBiasSpec or ConcatSpec => m,
+        _ => null,
+    };
+
+    private static PixelMap? Convolved(Conv2dSpec c, PixelMap m) =>
+        new(m.Y.Window(c.KernelH, c.StrideY, c.DilationY, c.Padding.Top), m.X.Window(c.KernelW, c.StrideX, c.DilationX, c.Padding.Left));
+
+    private static PixelMap? Upsampled(UpsampleSpec u, PixelMap m) =>
+        u.OutputHeight is null && u.OutputWidth is null && !u.AlignCorners ? new(m.Y.Upsampled(u.ScaleY), m.X.Upsampled(u.ScaleX)) : null;
+
+    /// <summary>
+    /// The region of a tile's pooled value that is the tile's own share of the whole image's, on one axis: the
+    /// whole value (of <paramref name="wholeSize"/> pixels) is split where the tiles' own regions
+    /// [<paramref name="own0"/>, <paramref name="own1"/>) meet (the first tile also takes what lies before the
+    /// image, the last what lies after it), and the tile's value, whose input starts at image pixel
+    /// <paramref name="input0"/>, holds that share <paramref name="input0"/> / Step pixels earlier. Throws when
+    /// the share is not inside the tile's value of <paramref name="tileSize"/> pixels (the tile's context is too
+    /// small for it) or the tile's start is not on the value's pixel grid.
+    /// </summary>
+    public static (int Start, int Length) OwnedRegion(AxisMap map, int wholeSize, int tileSize, int own0, int own1, int input0, bool first, bool last)
+    {
+        int lo = first ? 0 : map.Before(own0, wholeSize);
+        int hi = last ? wholeSize : map.Before(own1, wholeSize);
+        double shift = input0 / map.Step;
+        int d = (int)Math.Round(shift);
+        if (Math.Abs(shift - d) > 1e-6 || (hi > lo && (lo - d < 0 || hi - d > tileSize)))
+        {
+            throw new InvalidOperationException($"A tile starting at {input0} holds pixels {lo - d} to {hi - d} of a value it has {tileSize} of " +
+                $"(step {map.Step}): its share of the whole image's statistics is not inside it.");
+        }
+        return (lo - d, Math.Max(0, hi - lo));
+    }
+}
