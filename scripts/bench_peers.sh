@@ -11,8 +11,9 @@
 #
 # The tools run as a user would run them: their default tile size for the model (-t 0: 200 for upconv_7 and 300
 # for Real-CUGAN x2 on lavapipe) and Real-CUGAN's default sync-gap mode (-c 3), one image at a time (-j 1:1:1),
-# LP_NUM_THREADS left at its default for both. rtup runs its default tiling; models with squeeze-excitation
-# (Real-CUGAN) run as one tile, since their output depends on whole-image averages.
+# LP_NUM_THREADS left at its default for both. rtup runs its default tiling (--tile auto); models with
+# squeeze-excitation (Real-CUGAN) make one statistics pass over the tiles per block before the final pass, so that
+# every tile uses the whole image's averages.
 # Prints a Markdown table; pass RESULTS=FILE to keep the raw times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
