@@ -77,7 +77,7 @@ public sealed class Evaluator
         foreach (var file in Images(folder))
         {
             var image = ImageFile.Load(file);
-            var score = EvaluateImage(upscaling.Network, image, Path.GetFileName(file), scale);
+            var score = EvaluateImage(upscaling, image, Path.GetFileName(file), scale);
             if (rgb)
             {
                 score = score with { Rgb = EvaluateRgb(upscaling, image, scale) };
@@ -96,17 +96,17 @@ public sealed class Evaluator
         };
     }
 
-    private ImageScore EvaluateImage(Network.Network network, HostImage image, string name, int s)
+    private ImageScore EvaluateImage(UpscalingNetwork upscaling, HostImage image, string name, int s)
     {
         var y = Evaluation.StudioY(image);
         var hr = Evaluation.CropToMultiple<double>(y, image.Height, image.Width, s, out int h, out int w);
         var hr8 = Evaluation.RoundMatlab(hr);
         byte[] sr8, bic8;
-        if (network.Definition.Info.ColorSpace == ColorSpace.Rgb)
+        if (upscaling.Model.Info.ColorSpace == ColorSpace.Rgb)
         {
             var lrPlanes = LowResolutionPlanes(image, s, out _, out _);
             var (lh, lw) = MatlabResize.OutputSize(h, w, 1.0 / s);
-            var sr = Run(network, lrPlanes.SelectMany(p => p).Select(v => (float)v).ToArray(), 3, lh, lw, h, w);
+            var sr = Run(upscaling, lrPlanes.SelectMany(p => p).Select(v => (float)v).ToArray(), 3, lh, lw, h, w);
             var srPlanes = Enumerable.Range(0, 3).Select(c => sr.AsSpan(c * h * w, h * w).ToArray().Select(v => (double)v).ToArray()).ToArray();
             var bicPlanes = lrPlanes.Select(p => MatlabResize.Resize(p, lh, lw, s, out _, out _)).ToArray();
             sr8 = RgbToY8(srPlanes, h * w);
@@ -116,7 +116,7 @@ public sealed class Evaluator
         {
             var hr01 = hr.Select(v => v / Evaluation.Peak).ToArray();
             var lr = MatlabResize.Resize(hr01, h, w, 1.0 / s, out int lh, out int lw);
-            var sr = Run(network, lr.Select(v => (float)v).ToArray(), 1, lh, lw, h, w);
+            var sr = Run(upscaling, lr.Select(v => (float)v).ToArray(), 1, lh, lw, h, w);
             var bicubic = MatlabResize.Resize(lr, lh, lw, s, out _, out _);
             sr8 = Evaluation.RoundMatlab(sr.Select(v => (double)v).ToArray(), Evaluation.Peak);
             bic8 = Evaluation.RoundMatlab(bicubic, Evaluation.Peak);
@@ -198,15 +198,20 @@ public sealed class Evaluator
         return result;
     }
 
-    /// <summary>Runs the network on planar input (channels x lh x lw) and checks it makes channels x h x w.</summary>
-    private float[] Run(Network.Network network, float[] input, int channels, int lh, int lw, int h, int w)
+    /// <summary>
+    /// Runs the network on planar input (channels x lh x lw) and checks it makes channels x h x w: the model's own
+    /// graph, with the padding and crop of its framing (ncnn's waifu2x and Real-CUGAN) as the upscaler runs it.
+    /// </summary>
+    private float[] Run(UpscalingNetwork upscaling, float[] input, int channels, int lh, int lw, int h, int w)
     {
         var shape = new TensorShape(channels, lh, lw);
-        using var binding = network.Bind(shape);
+        // Grey, no alpha: the model alone (a luma model on its one channel, an RGB model on R, G, B).
+        var graph = upscaling.Graphs.Build(lw, lh, keepAlpha: false, grey: true).Graph;
+        using var binding = upscaling.Network.Bind(graph, shape);
         var expected = new TensorShape(channels, h, w);
         if (binding.Output.Shape != expected)
         {
-            throw new InvalidOperationException($"{network.Definition.Info.Source} maps {shape} to {binding.Output.Shape}, not {expected}.");
+            throw new InvalidOperationException($"{upscaling.Model.Info.Source} maps {shape} to {binding.Output.Shape}, not {expected}.");
         }
         binding.Input.Upload(input);
         _context.Execute(binding.Record);
