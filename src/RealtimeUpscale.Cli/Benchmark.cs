@@ -192,6 +192,8 @@ public sealed class Benchmark
             ResizeConvSpec r => Conv(r.Conv, output.ElementCount),
             // The pixel shuffle keeps the element count: the convolution's output has as many elements.
             SubPixelConvSpec s => Conv(s.Conv, output.ElementCount),
+            // Both convolutions: the first on its own output, of the pointwise one's size with its channels.
+            ConvPointwiseSpec cp => Conv(cp.Conv, (long)cp.Conv.OutChannels * output.Height * output.Width) + Conv(cp.Pointwise, output.ElementCount),
             ConvTranspose2dSpec t => (double)input.ElementCount * (t.OutChannels / t.Groups) * t.KernelH * t.KernelW,
             _ => 0,
         };

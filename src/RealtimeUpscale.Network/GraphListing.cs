@@ -33,6 +33,7 @@ public static class GraphListing
                                  $"{t.InChannels}->{t.OutChannels}{Groups(t.Groups)} crop {Pad(t.Padding)}" +
                                  (t.OutputPaddingY + t.OutputPaddingX > 0 ? $" output-pad {t.OutputPaddingY},{t.OutputPaddingX}" : "") +
                                  (t.InputPadding != default ? $" input-pad {Pad(t.InputPadding)} {t.InputPaddingMode}" : "") + Act(t.Activation),
+        ConvPointwiseSpec cp => $"ConvPointwise {Conv(cp.Conv)} then {Conv(cp.Pointwise)}",
         SubPixelConvSpec s => $"SubPixelConv {Conv(s.Conv)} shuffle x{s.Shuffle.Scale} {s.Shuffle.Order}",
         ResizeConvSpec r => $"ResizeConv {Upsample(r.Upsample)} then {Conv(r.Conv)}",
         PixelShuffleSpec p => $"PixelShuffle x{p.Scale} {p.Order}",

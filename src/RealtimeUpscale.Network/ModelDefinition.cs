@@ -199,6 +199,7 @@ public sealed class ModelDefinition
             {
                 Conv2dSpec c => (ConvRadius(c), 1.0 / c.StrideY),
                 ResizeConvSpec rc => (UpsampleRadius(rc.Upsample) + ConvRadius(rc.Conv) / rc.Upsample.ScaleY, rc.Upsample.ScaleY / rc.Conv.StrideY),
+                ConvPointwiseSpec cp => (ConvRadius(cp.Conv) + ConvRadius(cp.Pointwise), 1.0),
                 SubPixelConvSpec sp => (ConvRadius(sp.Conv), (double)sp.Shuffle.Scale / sp.Conv.StrideY),
                 BlurPoolSpec b => (b.FilterSize / 2.0, 1.0 / b.Stride),
                 ConvTranspose2dSpec t => (Math.Ceiling((double)Math.Max(t.KernelH, t.KernelW) / Math.Min(t.StrideY, t.StrideX)) + 1, t.StrideY),

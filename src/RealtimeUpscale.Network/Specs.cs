@@ -306,3 +306,40 @@ public sealed record ConvTranspose2dSpec : LayerSpec
         return new TensorShape(OutChannels, h, w);
     }
 }
+
+/// <summary>
+/// A convolution and the 1x1 convolution that reads it, computed in one pass (the graph pass
+/// <see cref="Passes.PointwiseIntoConvolution"/> makes it): the convolution's output is never stored. The
+/// convolution has stride 1, no dilation and no groups; the 1x1 convolution has stride 1, no padding and no
+/// groups, and reads all of the convolution's channels. Each applies its own activation.
+/// </summary>
+/// <param name="Conv">The convolution, first.</param>
+/// <param name="Pointwise">The 1x1 convolution of its output.</param>
+public sealed record ConvPointwiseSpec(Conv2dSpec Conv, Conv2dSpec Pointwise) : LayerSpec
+{
+    /// <summary>Whether <paramref name="pointwise"/> reading <paramref name="conv"/>'s output can run fused with it.</summary>
+    public static bool Fits(Conv2dSpec conv, Conv2dSpec pointwise)
+    {
+        ArgumentNullException.ThrowIfNull(conv);
+        ArgumentNullException.ThrowIfNull(pointwise);
+        return conv.StrideY == 1 && conv.StrideX == 1 && conv.DilationY == 1 && conv.DilationX == 1 && conv.Groups == 1 &&
+               pointwise.KernelH == 1 && pointwise.KernelW == 1 && pointwise.StrideY == 1 && pointwise.StrideX == 1 &&
+               pointwise.Groups == 1 && pointwise.Padding == default && pointwise.InChannels == conv.OutChannels;
+    }
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        Conv.Validate();
+        Pointwise.Validate();
+        if (!Fits(Conv, Pointwise))
+        {
+            throw new ArgumentException("ConvPointwise: needs a convolution of stride 1 without dilation or groups, then a 1x1 " +
+                                        $"convolution of stride 1 without padding or groups reading its {Conv.OutChannels} channels.");
+        }
+    }
+
+    /// <inheritdoc />
+    public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs) =>
+        Pointwise.OutputShape(Conv.OutputShape(Single(inputs, "ConvPointwise"), "ConvPointwise"), "ConvPointwise");
+}

@@ -28,6 +28,12 @@ public sealed class BenchmarkTests
         };
         // Every input element scatters into 3 x 4 x 4 outputs.
         Assert.Equal(4 * 5 * 6 * 3 * 16, Benchmark.MultiplyAdds(deconv, new TensorShape(4, 5, 6), new TensorShape(3, 12, 14)));
+        // Fused convolution and 1x1: 6 x 7 x 9 outputs of the 3x3 (each over 2 channels of 9 taps), then 4 x 7 x 9
+        // outputs of the 1x1 (each over the 6 channels).
+        var fused = new ConvPointwiseSpec(
+            new Conv2dSpec { InChannels = 2, OutChannels = 6, KernelH = 3, KernelW = 3, Padding = Padding.All(1), Weights = new float[6 * 2 * 9] },
+            new Conv2dSpec { InChannels = 6, OutChannels = 4, KernelH = 1, KernelW = 1, Weights = new float[4 * 6] });
+        Assert.Equal(6 * 7 * 9 * 2 * 9 + 4 * 7 * 9 * 6, Benchmark.MultiplyAdds(fused, new TensorShape(2, 7, 9), new TensorShape(4, 7, 9)));
         Assert.Equal(0, Benchmark.MultiplyAdds(new PixelShuffleSpec(2, DepthToSpaceOrder.Crd), new TensorShape(4, 5, 6), new TensorShape(1, 10, 12)));
     }
 

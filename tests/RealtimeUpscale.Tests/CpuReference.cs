@@ -456,6 +456,7 @@ public static class CpuReference
         UpsampleSpec u => Upsample(x[0], u),
         ResizeConvSpec r => Conv2d(Upsample(x[0], r.Upsample), r.Conv),
         SubPixelConvSpec s => PixelShuffle(Conv2d(x[0], s.Conv), s.Shuffle),
+        ConvPointwiseSpec cp => Conv2d(Conv2d(x[0], cp.Conv), cp.Pointwise),
         BlurPoolSpec b => BlurPool(x[0], b),
         BinarySpec b => Binary(b.Operator, x[0], x[1], b.Activation),
         ScaleBiasSpec sb => ScaleBias(x[0], sb),

@@ -38,9 +38,10 @@ public sealed class OnnxImportTests : GpuTest
         Assert.Equal(ColorSpace.Y, definition.Info.ColorSpace);
         Assert.Equal(scale, definition.Info.Scale);
         // Pads fused into convolutions, the crop and bias add into the transposed convolution, which then runs
-        // as a sub-pixel convolution.
+        // as a sub-pixel convolution; the first convolution and the shrinking 1x1 run fused.
         Assert.DoesNotContain(definition.Nodes, n => n.Spec is CropSpec or ScaleBiasSpec or ConvTranspose2dSpec);
         Assert.Single(definition.Nodes, n => n.Spec is SubPixelConvSpec);
+        Assert.IsType<ConvPointwiseSpec>(definition.Nodes[0].Spec);
 
         var x = HostTensor.Random(new Random(scale), 1, 13, 11, 0.06, 0.92);
         var expected = OnnxRuntimeOracle.Run(path, x);

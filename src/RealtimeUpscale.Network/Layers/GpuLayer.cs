@@ -61,6 +61,7 @@ public abstract class GpuLayer : IDisposable
             {
                 Conv2dSpec c when tuning.Winograd && Conv2dWinogradLayer.Suits(c) => new Conv2dWinogradLayer(context, c, name, tuning),
                 Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec => new Conv2dLayer(context, spec, name, tuning),
+                ConvPointwiseSpec cp => new ConvPointwiseLayer(context, cp, name, tuning),
                 ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name, tuning),
                 PixelShuffleSpec p => new PixelShuffleLayer(context, p, name),
                 UpsampleSpec u => new UpsampleLayer(context, u, name, tuning),

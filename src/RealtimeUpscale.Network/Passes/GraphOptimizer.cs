@@ -12,11 +12,13 @@ namespace RealtimeUpscale.Network.Passes;
 /// 5. affine maps (batch normalisation, constant arithmetic, a bias add) into the layer before;
 /// 6. activations into the layer before (a lone activation becomes a unit scale-bias);
 /// 7. strided transposed convolutions to sub-pixel convolutions;
-/// 8. dead nodes.
+/// 8. 1x1 convolutions into the convolution before them;
+/// 9. dead nodes.
 /// Pads and upsamples fuse forwards into the convolution that reads them, so they go first; the slice goes
 /// before the affine and activation passes so that a bias add after the crop reaches the transposed
 /// convolution; affine before activation, since an affine map after an activation cannot fold into weights;
-/// the lowering last among the rewrites, so it lowers what the others fused. Depth-to-space fuses before the
+/// the lowering after them, so it lowers what the others fused; 1x1 convolutions last, so that both convolutions
+/// carry their fused padding, affine maps and activations. Depth-to-space fuses before the
 /// elementwise passes so that an activation after the shuffle (SRGAN's PReLU) reaches the sub-pixel
 /// convolution; an activation or affine map between a convolution and its depth-to-space still fuses into the
 /// convolution, and the shuffle then stays a node of its own. Every spec in the result has a GPU layer
@@ -34,6 +36,7 @@ public static class GraphOptimizer
         new AffineIntoLayer(),
         new ActivationIntoLayer(),
         new StridedDeconvToSubPixel(),
+        new PointwiseIntoConvolution(),
         new DeadNodeElimination(),
     };
 

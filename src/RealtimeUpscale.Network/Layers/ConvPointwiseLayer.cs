@@ -1,0 +1,134 @@
+using RealtimeUpscale.Network.Kernels;
+using RealtimeUpscale.Runtime;
+
+namespace RealtimeUpscale.Network.Layers;
+
+/// <summary>
+/// Runs shaders/conv_pointwise.comp for a <see cref="ConvPointwiseSpec"/>: a convolution and the 1x1 convolution
+/// of its output in one pass, the intermediate channels never stored.
+/// </summary>
+public sealed class ConvPointwiseLayer : GpuLayer
+{
+    private readonly ConvPointwiseSpec _spec;
+    private readonly GpuBuffer _params;
+    private readonly ComputePipeline _pipeline;
+    private readonly int _midStride;
+    private readonly int _outStride;
+    private readonly int _maxPixels;
+    private readonly (int ConvBias, int ConvSlopes, int PointwiseWeights, int PointwiseBias, int PointwiseSlopes) _offsets;
+    private readonly ConvPointwiseKernel.Constants _constants;
+
+    internal ConvPointwiseLayer(GpuContext context, ConvPointwiseSpec spec, string name, KernelTuning tuning)
+        : base(context, spec, name, tuning)
+    {
+        _spec = spec;
+        var (conv, pw) = (spec.Conv, spec.Pointwise);
+        int mid = conv.OutChannels, outC = pw.OutChannels;
+        int maxBlock = tuning.CpuStyle ? Conv2dLayer.CpuMaxBlock : 16;
+        // One side whole, the other in blocks (see the shader): the smaller side is held.
+        int midBlock, outBlock;
+        if (outC <= mid)
+        {
+            (outBlock, _outStride) = (outC, outC);
+            (midBlock, _midStride) = ChannelBlocking(mid, 1, maxBlock);
+        }
+        else
+        {
+            (midBlock, _midStride) = (mid, mid);
+            (outBlock, _outStride) = ChannelBlocking(outC, 1, maxBlock);
+        }
+
+        // Parameters: conv weights [midStride][inC][KH][KW], conv bias, conv slopes, 1x1 weights
+        // [outStride][midStride] (each row padded from mid to midStride), 1x1 bias, 1x1 slopes.
+        int wPerMid = conv.InChannels * conv.KernelH * conv.KernelW;
+        var values = new List<float>(PadTo(conv.Weights, _midStride * wPerMid));
+        int convBias = values.Count;
+        values.AddRange(PadTo(conv.Bias, _midStride));
+        int convSlopes = values.Count;
+        values.AddRange(conv.Activation.Slopes is { } s1 ? PadTo(s1, _midStride) : Array.Empty<float>());
+        int pwWeights = values.Count;
+        var rows = new float[_outStride * _midStride];
+        for (int o = 0; o < outC; o++)
+        {
+            Array.Copy(pw.Weights, o * mid, rows, o * _midStride, mid);
+        }
+        values.AddRange(rows);
+        int pwBias = values.Count;
+        values.AddRange(PadTo(pw.Bias, _outStride));
+        int pwSlopes = values.Count;
+        values.AddRange(pw.Activation.Slopes is { } s2 ? PadTo(s2, _outStride) : Array.Empty<float>());
+        _offsets = (convBias, convSlopes, pwWeights, pwBias, pwSlopes);
+        _params = UploadParameterBlock(values.ToArray(), out bool uniform);
+        _maxPixels = PixelsPerInvocation(conv.KernelW, midBlock, outBlock, tuning.CpuStyle);
+        try
+        {
+            _constants = new ConvPointwiseKernel.Constants
+            {
+                KernelH = conv.KernelH, KernelW = conv.KernelW,
+                Padding = conv.ReplicateBorder > 0 ? PadCode.BoundedReplicate : Codes.Of(conv.PaddingMode), Border = conv.ReplicateBorder,
+                MidBlock = midBlock, OutBlock = outBlock,
+                Activation = Codes.Of(conv.Activation), ActivationA = conv.Activation.A, ActivationB = conv.Activation.B,
+                PointwiseActivation = Codes.Of(pw.Activation), PointwiseActivationA = pw.Activation.A, PointwiseActivationB = pw.Activation.B,
+                ParamsInUniform = uniform, PixelsPerInvocation = _maxPixels, Texels = false,
+            };
+            _pipeline = ConvPointwiseKernel.Descriptor.Pipeline(context, _constants);
+        }
+        catch
+        {
+            _params.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
+    {
+        var input = inputs[0].Shape;
+        var shape = output.Shape;
+        var push = new ConvPointwiseKernel.Push
+        {
+            InC = input.Channels, InH = input.Height, InW = input.Width,
+            OutC = shape.Channels, OutH = shape.Height, OutW = shape.Width,
+            PadTop = _spec.Conv.Padding.Top, PadLeft = _spec.Conv.Padding.Left,
+            MidStride = _midStride, OutStride = _outStride,
+            ConvBias = _offsets.ConvBias, ConvSlopes = _offsets.ConvSlopes,
+            PointwiseWeights = _offsets.PointwiseWeights, PointwiseBias = _offsets.PointwiseBias, PointwiseSlopes = _offsets.PointwiseSlopes,
+        };
+        bool texels = ReadsTexels(inputs[0].Buffer, input.ElementCount);
+        int pixels = Tuning.CpuStyle ? Conv2dLayer.PixelsForWidth(_maxPixels, shape.Width) : _maxPixels;
+        var pipeline = _pipeline;
+        if (texels || pixels != _maxPixels)
+        {
+            pipeline = ConvPointwiseKernel.Descriptor.Pipeline(Context, _constants with { PixelsPerInvocation = pixels, Texels = texels });
+        }
+        return NewDispatch(pipeline, d => InputTexels(d, 4, inputs[0], texels)
+            .Buffer(0, inputs[0].Buffer, write: false)
+            .Buffer(1, output.Buffer, write: true)
+            .Buffer(2, _params, write: false)
+            .Buffer(3, _params, write: false)
+            .Push(push)
+            .Cover((shape.Width + pixels - 1) / pixels, shape.Height, 1, ConvPointwiseKernel.Descriptor.Workgroup));
+    }
+
+    /// <summary>
+    /// Output pixels per invocation along x, counting the mid block's and the output block's accumulators together.
+    /// On CPU devices up to 384 accumulators and unrolled inner loops of at most 1600 multiply-adds: FSRCNN x2's
+    /// conv1 + conv2 at 960x540 on lavapipe took about 10% less time at 16 pixels (320 accumulators, 1536 in the fold)
+    /// than at 8, and the same at 32, in the same runs (wider rows share each weight load, which a CPU device
+    /// gathers, across more pixels). On GPUs, where registers set occupancy, at most 64 accumulators.
+    /// </summary>
+    internal static int PixelsPerInvocation(int kernelW, int midBlock, int outBlock, bool cpu)
+    {
+        int px = 16;
+        int limit = cpu ? 384 : 64;
+        int body = Math.Max(kernelW * midBlock, midBlock * outBlock);
+        while (px > 1 && ((midBlock + outBlock) * px > limit || (cpu && body * px > 1600)))
+        {
+            px /= 2;
+        }
+        return px;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing) => _params.Dispose();
+}
