@@ -37,6 +37,8 @@ def parse_args(argv, description=""):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--smoke", action="store_true", help="a tiny run that checks the whole path")
     p.add_argument("--init-only", action="store_true", help="export the untrained network")
+    p.add_argument("--export-only", action="store_true",
+                   help="with --resume: export the best validated weights so far, without training")
     p.add_argument("--arch", default="collapsible", choices=("collapsible", "fsrcnn"),
                    help="collapsible: training/collapsible.py (default); fsrcnn: the FSRCNN-shaped body")
     p.add_argument("-d", type=int, default=56, help="fsrcnn: feature channels (FSRCNN d)")

@@ -56,6 +56,10 @@ suite checks them against the held-out list and the test sets).
 
 --init-only: no training; exports the randomly initialised network (metadata trained = "false"; default
 {out}/init.onnx), to measure what a head does before any learning.
+
+--export-only (with --resume): no training; exports the best validated weights so far of a run that is going
+on or was stopped (metadata best_iteration says where they are from), leaving its checkpoints as they are; a
+long run's interim model, to measure before it may replace a shipped one.
 """
 
 import ctypes
@@ -389,7 +393,8 @@ class Run:
             TRAINING_DATA + (" (smoke run: 4 T91 images)" if a.smoke else ""),
             "val_psnr": f"{psnr:.3f}", "psnr_set5": f"{set5_psnr:.2f}", "params": self.params,
             "params_trained": self.trained_params, "macs_per_input_pixel": self.macs,
-            "iterations": self.iteration, "seed": a.seed, "trained": "true" if trained else "false",
+            "iterations": self.iteration, "best_iteration": self.best_iteration if trained else 0, "seed": a.seed,
+            "trained": "true" if trained else "false",
             "architecture": self.model.architecture(), "loss": loss, "validation": self.val_set,
         }
         if a.init_from:
@@ -470,6 +475,13 @@ def main(argv=None):
         return 0
     if args.resume:
         run.resume()
+        if args.export_only:
+            if run.best_plain is None:
+                raise SystemExit("--export-only: the run has no validated weights yet")
+            run.export(trained=True)
+            return 0
+    elif args.export_only:
+        raise SystemExit("--export-only exports a run's best weights so far: pass --resume")
     elif run.existing_checkpoint() and not args.smoke:
         raise SystemExit(f"{run.existing_checkpoint()} exists: pass --resume to continue it, "
                          "or remove it (and the run directory) to start over")
