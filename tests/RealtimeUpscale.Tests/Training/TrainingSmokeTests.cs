@@ -91,6 +91,16 @@ public sealed class TrainingSmokeTests : GpuTest, IDisposable
         // Validations at 0, 50, 100 before the loss, then 150 and 200 after it; one record.
         Assert.Equal(new[] { 0, 50, 100, 150, 200 }, rows.Select(r => r[0].GetInt32()));
         Assert.Equal(2, record.RootElement.GetProperty("sessions").GetArrayLength());
+
+        // The best weights so far, exported without training: the record's best, and the checkpoint untouched.
+        var before = File.ReadAllBytes(compact);
+        string interim = Train("subpixel", "y", "--smoke", "--iterations", "200", "--checkpoint", compact, "--resume", "--export-only");
+        var best = record.RootElement.GetProperty("best");
+        var exported = ModelDefinition.Load(interim).Info.Metadata;
+        Assert.Equal("200", exported["iterations"]);
+        Assert.Equal(best.GetProperty("iteration").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), exported["best_iteration"]);
+        Assert.Equal(best.GetProperty("psnr").GetDouble(), double.Parse(exported["val_psnr"], System.Globalization.CultureInfo.InvariantCulture), 3);
+        Assert.Equal(before, File.ReadAllBytes(compact));
     }
 
     [Fact]
