@@ -53,7 +53,7 @@ internal static class ImageStructure
             }
             var body = d.AsSpan(pos + 8, (int)length);
             uint stored = BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(pos + 8 + (int)length));
-            if (Crc32(d.AsSpan(pos + 4, 4 + (int)length)) != stored)
+            if (Crc32.Compute(d.AsSpan(pos + 4, 4 + (int)length)) != stored)
             {
                 throw new InvalidDataException($"corrupt PNG: the CRC of the {Printable(type)} chunk at byte {pos} does not match its data");
             }
@@ -384,32 +384,4 @@ internal static class ImageStructure
 
     private static string Printable(string type) =>
         type.All(c => c is >= 'A' and <= 'Z' or >= 'a' and <= 'z') ? type : "unnamed";
-
-    private static readonly uint[] CrcTable = MakeCrcTable();
-
-    /// <summary>The CRC-32 of PNG chunks (ISO 3309).</summary>
-    internal static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        uint c = 0xFFFFFFFFu;
-        foreach (byte b in data)
-        {
-            c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
-        }
-        return c ^ 0xFFFFFFFFu;
-    }
-
-    private static uint[] MakeCrcTable()
-    {
-        var table = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            uint c = n;
-            for (int k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            table[n] = c;
-        }
-        return table;
-    }
 }

@@ -13,7 +13,6 @@ namespace RealtimeUpscale.Imaging;
 public sealed class PngStreamWriter : IDisposable
 {
     private const int ChunkSize = 1 << 16;
-    private static readonly uint[] CrcTable = MakeCrcTable();
     private readonly Stream _stream;
     private readonly ZLibStream _zlib;
     private readonly ChunkStream _idat;
@@ -227,34 +226,10 @@ public sealed class PngStreamWriter : IDisposable
         }
         stream.Write(head);
         stream.Write(data);
-        uint crc = Crc(Crc(0xFFFFFFFFu, head[4..]), data) ^ 0xFFFFFFFFu;
+        uint crc = Crc32.Finish(Crc32.Update(Crc32.Update(Crc32.Start, head[4..]), data));
         Span<byte> tail = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(tail, crc);
         stream.Write(tail);
-    }
-
-    private static uint Crc(uint crc, ReadOnlySpan<byte> data)
-    {
-        foreach (byte b in data)
-        {
-            crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-        return crc;
-    }
-
-    private static uint[] MakeCrcTable()
-    {
-        var table = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            uint c = n;
-            for (int k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            table[n] = c;
-        }
-        return table;
     }
 
     /// <summary>Collects the deflated bytes and writes them as IDAT chunks of up to 64 KiB.</summary>
