@@ -37,6 +37,10 @@ def parse_args(argv, description=""):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--smoke", action="store_true", help="a tiny run that checks the whole path")
     p.add_argument("--init-only", action="store_true", help="export the untrained network")
+    p.add_argument("--clip-grad", type=float, default=0.0,
+                   help="bound on the gradient's global norm (0: no bound)")
+    p.add_argument("--rollback", action="store_true",
+                   help="with --resume: continue from the best validation's weights, Adam restarted")
     p.add_argument("--export-only", action="store_true",
                    help="with --resume: export the best validated weights so far, without training")
     p.add_argument("--arch", default="collapsible", choices=("collapsible", "fsrcnn"),
@@ -78,6 +82,10 @@ def parse_args(argv, description=""):
         args.distill = 0.0
     if args.init_only and (args.smoke or args.resume):
         p.error("--init-only trains nothing: it takes neither --smoke nor --resume")
+    if (args.rollback or args.export_only) and not args.resume:
+        p.error("--rollback and --export-only act on a run's checkpoints: they need --resume")
+    if args.clip_grad < 0:
+        p.error("--clip-grad must be 0 (off) or positive")
     for name in ("budget_minutes", "iterations", "d", "s", "features", "expansion", "batch", "patch", "lr",
                  "val_every", "log_every", "threads"):
         value = getattr(args, name)

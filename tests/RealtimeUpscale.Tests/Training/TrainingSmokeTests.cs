@@ -101,6 +101,17 @@ public sealed class TrainingSmokeTests : GpuTest, IDisposable
         Assert.Equal(best.GetProperty("iteration").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), exported["best_iteration"]);
         Assert.Equal(best.GetProperty("psnr").GetDouble(), double.Parse(exported["val_psnr"], System.Globalization.CultureInfo.InvariantCulture), 3);
         Assert.Equal(before, File.ReadAllBytes(compact));
+
+        // Back to the best weights (best.pt of the second run's directory) with a fresh optimizer, under a
+        // gradient bound (the later --out wins).
+        string secondRun = Path.Combine(_dir, "subpixely" + 6);
+        string third = Train("subpixel", "y", "--smoke", "--iterations", "250", "--checkpoint", compact, "--resume",
+            "--rollback", "--clip-grad", "0.05", "--out", secondRun);
+        Assert.Equal("250", ModelDefinition.Load(third).Info.Metadata["iterations"]);
+        string log = File.ReadAllText(Path.Combine(secondRun, "log.txt"));
+        Assert.Contains($"rolled back to the weights of iteration {best.GetProperty("iteration").GetInt32()} ", log);
+        using var after = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(compact, ".json")));
+        Assert.Equal(0.05, after.RootElement.GetProperty("schedule").GetProperty("clip_grad").GetDouble());
     }
 
     [Fact]
