@@ -4,7 +4,8 @@
 # for the trained models in models/ and the untrained ones in models/init/, next to bicubic; then the x2 models
 # on colour images through the library's whole path (./rtup eval --rgb: a luma model with bicubic chroma, an
 # RGB model on RGB), on RGB and on the Y of that output.
-# Prints two markdown tables (`scripts/measure_models.sh rgb`: the second alone). Needs ../shared/datasets.
+# Prints two markdown tables (`scripts/measure_models.sh rgb`: the second alone; `scripts/measure_models.sh 2`:
+# the first for the scales given). Needs ../shared/datasets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=../shared/datasets
@@ -64,9 +65,11 @@ if [[ ${1:-} == rgb ]]; then
     rgb_table
     exit 0
 fi
+scales=("$@")
+[[ ${#scales[@]} -gt 0 ]] || scales=(2 3 4)
 echo "| model | family | scale | params | MACs / input pixel | iterations | Set5 PSNR / SSIM | Set14 PSNR / SSIM | checkerboard vs bicubic (dB) | shift consistency (dB) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-for s in 2 3 4; do
+for s in "${scales[@]}"; do
     for f in models/*_x$s.onnx; do
         row "$f" "$s" "\`$(basename "$f")\`"
     done
@@ -75,5 +78,7 @@ for s in 2 3 4; do
         row "$f" "$s" "\`init/$(basename "$f")\` (untrained)"
     done
 done
-echo
-rgb_table
+if [[ $# -eq 0 ]]; then
+    echo
+    rgb_table
+fi

@@ -19,7 +19,8 @@ public static class ModelCatalog
 
     /// <summary>
     /// The file of a model: <paramref name="nameOrPath"/> when it is a file, else the bundled model of that name;
-    /// null picks the bundled default, the trained x2 model with the best Set5 PSNR.
+    /// null picks the bundled default, the trained x2 model with the best PSNR on the held-out validation images
+    /// (<see cref="HeldOutPsnr"/>); models trained before that list rank after those, by their Set5 PSNR.
     /// </summary>
     /// <exception cref="ModelFormatException">No file or bundled model has that name, or no bundled default is installed.</exception>
     public static string Locate(string? nameOrPath) => Find(nameOrPath).Path;
@@ -52,6 +53,20 @@ public static class ModelCatalog
         return null;
     }
 
+    /// <summary>
+    /// The PSNR (dB, Y) the trainer measured on the images it held out of training
+    /// (<c>training/validation_general100.txt</c>): metadata <c>val_psnr</c> of a model whose <c>validation</c> is
+    /// <c>General100-held-out</c>. Null for other models (trained before the list, or by others).
+    /// </summary>
+    public static double? HeldOutPsnr(ModelInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return info.Metadata.GetValueOrDefault("validation") == "General100-held-out" &&
+               info.Metadata.TryGetValue("val_psnr", out string? value) &&
+               double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double psnr)
+            ? psnr : null;
+    }
+
     private static ModelDefinition? TryLoad(string path)
     {
         try
@@ -75,7 +90,8 @@ public static class ModelCatalog
                 .Select(m => (m.Path, Model: m.Model!))
                 .Where(m => Math.Abs(m.Model.Info.Scale - 2) < 1e-9 && RecordedSet5Psnr(m.Model.Info) is not null &&
                             m.Model.Info.Metadata.GetValueOrDefault("trained") != "false")
-                .OrderByDescending(m => RecordedSet5Psnr(m.Model.Info))
+                .OrderByDescending(m => HeldOutPsnr(m.Model.Info) is not null)
+                .ThenByDescending(m => HeldOutPsnr(m.Model.Info) ?? RecordedSet5Psnr(m.Model.Info))
                 .FirstOrDefault();
             return best.Model is not null ? (best.Path, best.Model) : throw new ModelFormatException(
                 "No bundled model is installed (models/*.onnx with psnr_set5 metadata); pass --model PATH.onnx or PATH.param (ncnn).");

@@ -41,6 +41,24 @@ public sealed class BundledModelTests : GpuTest
     }
 
     /// <summary>
+    /// The default of <c>rtup upscale</c> is chosen on the held-out validation images, never on a test set: the
+    /// trained x2 model with the best held-out PSNR (models trained before the held-out list rank after, by Set5).
+    /// </summary>
+    [Fact]
+    public void TheDefaultIsTheX2ModelWithTheBestHeldOutPsnr()
+    {
+        var candidates = Directory.GetFiles(Path.Combine(SharedData.RepositoryRoot, "models"), "*.onnx")
+            .Select(path => (Name: Path.GetFileName(path), ModelDefinition.Load(path).Info))
+            .Where(m => Math.Abs(m.Info.Scale - 2) < 1e-9 && m.Info.Metadata.GetValueOrDefault("trained") == "true")
+            .ToList();
+        var heldOut = candidates.Where(m => m.Info.Metadata.GetValueOrDefault("validation") == "General100-held-out").ToList();
+        string expected = heldOut.Count > 0
+            ? heldOut.MaxBy(m => double.Parse(m.Info.Metadata["val_psnr"], System.Globalization.CultureInfo.InvariantCulture)).Name
+            : candidates.MaxBy(m => ModelCatalog.RecordedSet5Psnr(m.Info)).Name;
+        Assert.Equal(expected, Path.GetFileName(ModelCatalog.Locate(null)));
+    }
+
+    /// <summary>
     /// <c>rtup eval --rgb</c>: the colour image through the whole <c>Upscaler</c> path (a luma model with the
     /// library's bicubic chroma, the RGB model on RGB), measured on 8-bit RGB and on its studio Y. Its Y figure must
     /// agree with the protocol's, which runs the network alone on Y (a luma model: Y of the bicubic-downscaled
