@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates README.md's benchmark block (between "<!-- bench:begin -->" and "<!-- bench:end -->" in
-# "Performance") from `rtup bench --json`: FSRCNN x2 (the authors' weights), the bundled default deconv_x2 and
+# "Performance") from `rtup bench --json`: FSRCNN x2 (the authors' weights), the bundled deconv_x2 and
 # waifu2x upconv_7 photo x2 (converted from ../shared/peers by benchmarks/waifu2x_to_onnx.py; at 480x270 by default,
 # since at 960x540 its 128-channel tensors exceed lavapipe's 128 MiB binding), the others at 960x540, against ONNX Runtime's CPU provider in the same run, with per-pass GPU time and GMAC/s, pipeline setup and
 # first-run compile time, and the peak device memory of a 1920x1080 -> 3840x2160 upscale; device, driver and date

@@ -10,7 +10,7 @@
 #     - rtup devices
 #     - correctness on the GPU: FSRCNN x2/x3/x4 on Set5 and x2 on Set14 against the paper's table (within
 #       0.03 dB, as PaperTableTests)
-#     - rtup bench --json: FSRCNN x2 and the bundled default (deconv_x2) at 960x540 (-> 1920x1080), direct and
+#     - rtup bench --json: FSRCNN x2 and the bundled deconv_x2 at 960x540 (-> 1920x1080), direct and
 #       Winograd, 200 runs; waifu2x upconv_7 at 960x540; each with ONNX Runtime's CPU time and the peak device
 #       memory of a 1920x1080 -> 3840x2160 upscale
 #     writing every result to $OUT (or .device/out) and a summary to stdout. Exit status 1 if a check failed.
