@@ -12,10 +12,12 @@ namespace RealtimeUpscale.Tests;
 /// <summary>
 /// Mutation fuzzing of the image loader (seeds: the generated corpus's valid files), the ONNX importer (seeds: the
 /// conformance models and the FSRCNN release) and the ncnn importer (seeds: waifu2x and Real-CUGAN models; and
-/// structured edits of cunet's lines, tokens and weight tags). Every case must end, within 10 seconds, in a result or in the
-/// error the caller handles (<see cref="InvalidDataException"/>, <see cref="ModelFormatException"/>); anything else
-/// is a crash. Bounded in time: <c>RTUP_FUZZ_SECONDS</c> per target (4 by default, for CI); <c>scripts/fuzz.sh</c>
-/// runs longer and writes the counts to <c>RTUP_FUZZ_REPORT</c>.
+/// structured edits of cunet's lines, tokens and weight tags). Every case must end, within 10 seconds, in a result or
+/// in the error the caller handles (<see cref="InvalidDataException"/>, <see cref="ModelFormatException"/>); anything
+/// else is a crash. Bounded in time: <c>RTUP_FUZZ_SECONDS</c> per target (4 by default, for CI). <c>scripts/fuzz.sh</c>
+/// runs longer, in rounds (<c>RTUP_FUZZ_ROUND</c> picks the random sequence, so a later round tries new cases), and
+/// takes the counts from <c>RTUP_FUZZ_REPORT</c> (one JSON line per target) and the cases worth keeping from
+/// <c>RTUP_FUZZ_CASES</c>.
 /// </summary>
 public sealed class FuzzTests
 {
@@ -24,6 +26,8 @@ public sealed class FuzzTests
     public FuzzTests(ITestOutputHelper log) => _log = log;
 
     private static double Seconds => double.TryParse(Environment.GetEnvironmentVariable("RTUP_FUZZ_SECONDS"), out var s) && s > 0 ? s : 4;
+
+    private static int Round => int.TryParse(Environment.GetEnvironmentVariable("RTUP_FUZZ_ROUND"), out var r) && r >= 0 ? r : 0;
 
     [Fact]
     public void TheImageLoaderNeverCrashesOrHangs()
@@ -39,7 +43,7 @@ public sealed class FuzzTests
         {
             var image = ImageFile.Decode(bytes, "fuzz.img", options).Image;
             Assert.True((long)image.Width * image.Height <= options.MaxPixels);
-        }, e => e is InvalidDataException);
+        }, e => e is InvalidDataException ? Fuzzer.RefusalKind(e, e.InnerException is null ? null : "decoder") : null);
         Report(result);
     }
 
@@ -62,7 +66,7 @@ public sealed class FuzzTests
             }
             model.ReceptiveRadius();
             model.DownsamplingStride();
-        }, e => e is ModelFormatException);
+        }, ModelRefusal);
         Report(result);
     }
 
@@ -100,7 +104,7 @@ public sealed class FuzzTests
                 }
                 model.ReceptiveRadius();
                 model.DownsamplingStride();
-            }, e => e is ModelFormatException);
+            }, ModelRefusal);
             Report(result);
         }
         finally
@@ -222,16 +226,30 @@ public sealed class FuzzTests
         }
     }
 
+    /// <summary>
+    /// A model refusal's kind: "checked" when an importer's own check refused the file, or the exception and the
+    /// method it came from when only <see cref="ModelDefinition"/>'s last-resort guard turned it into a
+    /// <see cref="ModelFormatException"/> (a site that wants a check of its own).
+    /// </summary>
+    private static string? ModelRefusal(Exception e) => e is ModelFormatException
+        ? Fuzzer.RefusalKind(e, e.Message.Contains(": not a model this project can run (", StringComparison.Ordinal) ? "last-resort guard" : null)
+        : null;
+
     private void Report(Fuzzer.Result r)
     {
-        string line = $"{r.Target}: {r.Cases} cases in {r.Seconds:F1} s: {r.Accepted} accepted, {r.Refused} refused with the handled error, " +
-                      $"{r.Crashes.Count} crashes, {r.Hangs} hangs";
+        string kinds = string.Join("; ", r.Kinds.OrderByDescending(k => k.Value).Select(k => $"{k.Value} {k.Key}"));
+        string line = $"{r.Target}: {r.Cases} cases in {r.Seconds:F1} s: {r.Accepted} accepted, {r.Refused} refused with the handled error ({kinds}), " +
+                      $"{r.Crashes} crashes, {r.Hangs} hangs";
         _log.WriteLine(line);
         if (Environment.GetEnvironmentVariable("RTUP_FUZZ_REPORT") is { Length: > 0 } report)
         {
-            File.AppendAllText(report, line + Environment.NewLine);
+            File.AppendAllText(report, JsonSerializer.Serialize(new
+            {
+                target = r.Target, round = Round, seconds = Math.Round(r.Seconds, 1), cases = r.Cases, accepted = r.Accepted, refused = r.Refused,
+                kinds = r.Kinds, crashes = r.Crashes, hangs = r.Hangs, failures = r.Failures.Take(20),
+            }) + Environment.NewLine);
         }
-        Assert.True(r.Crashes.Count == 0, $"{line}\n{string.Join("\n", r.Crashes.Take(5))}");
+        Assert.True(r.Failures.Count == 0, $"{line}\n{string.Join("\n", r.Failures.Take(5))}");
         Assert.Equal(0, r.Hangs);
         Assert.True(r.Cases > 20, line);
     }
@@ -240,15 +258,28 @@ public sealed class FuzzTests
 /// <summary>A small mutation fuzzer: random edits of seed files, each case run with a time limit.</summary>
 internal static class Fuzzer
 {
-    internal sealed record Result(string Target, long Cases, long Accepted, long Refused, List<string> Crashes, int Hangs, double Seconds);
-
-    /// <summary>Mutates <paramref name="seeds"/> for <paramref name="seconds"/>; <paramref name="handled"/> says which exceptions are expected.</summary>
-    /// <remarks>A case that hangs is left running and the run stops there (so cases that reuse files never overlap).</remarks>
-    public static Result Run(string target, IReadOnlyList<byte[]> seeds, double seconds, int seed, Action<byte[]> body, Func<Exception, bool> handled)
+    /// <summary>The counts of a run; <paramref name="Failures"/> describes each crash and hang.</summary>
+    internal sealed record Result(string Target, long Cases, long Accepted, long Refused, Dictionary<string, long> Kinds, List<string> Failures, int Hangs,
+        double Seconds)
     {
-        var rng = new Random(seed);
+        public int Crashes => Failures.Count - Hangs;
+    }
+
+    /// <summary>
+    /// Mutates <paramref name="seeds"/> for <paramref name="seconds"/>, with the random sequence of
+    /// <paramref name="seed"/> and <c>RTUP_FUZZ_ROUND</c>. <paramref name="refusal"/> gives the kind of an expected
+    /// exception (counted by kind), or null for a crash. Crashes, hangs and the first cases of each kind that is
+    /// not "checked" are saved to <c>RTUP_FUZZ_CASES</c> when it names a folder.
+    /// </summary>
+    /// <remarks>A case that hangs is left running and the run stops there (so cases that reuse files never overlap).</remarks>
+    public static Result Run(string target, IReadOnlyList<byte[]> seeds, double seconds, int seed, Action<byte[]> body, Func<Exception, string?> refusal)
+    {
+        int round = int.TryParse(Environment.GetEnvironmentVariable("RTUP_FUZZ_ROUND"), out var r) && r >= 0 ? r : 0;
+        string? keep = Environment.GetEnvironmentVariable("RTUP_FUZZ_CASES") is { Length: > 0 } folder ? folder : null;
+        var rng = new Random(seed * 1_000_003 + round);
         var clock = Stopwatch.StartNew();
         long cases = 0, accepted = 0, refused = 0;
+        var kinds = new Dictionary<string, long>();
         var crashes = new List<string>();
         int hangs = 0;
         while (clock.Elapsed.TotalSeconds < seconds && hangs == 0)
@@ -261,21 +292,60 @@ internal static class Fuzzer
                 if (!run.Wait(TimeSpan.FromSeconds(10)))
                 {
                     hangs++;
-                    crashes.Add($"hang on a {bytes.Length}-byte case: {Convert.ToBase64String(bytes.AsSpan(0, Math.Min(bytes.Length, 64)))}");
+                    crashes.Add($"hang on a {bytes.Length}-byte case: {Save(keep, target, "hang", cases, bytes)}");
                     break;
                 }
                 accepted++;
             }
-            catch (AggregateException e) when (e.InnerException is { } inner && handled(inner))
+            catch (AggregateException e) when (e.InnerException is { } inner && refusal(inner) is { } kind)
             {
                 refused++;
+                long seen = kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
+                if (kind != "checked" && seen <= 3)
+                {
+                    Save(keep, target, kind, cases, bytes);
+                }
             }
             catch (AggregateException e)
             {
-                crashes.Add($"{e.InnerException?.GetType().Name}: {e.InnerException?.Message} (case of {bytes.Length} bytes)");
+                crashes.Add($"{e.InnerException?.GetType().Name}: {e.InnerException?.Message} (case of {bytes.Length} bytes, " +
+                            $"{Save(keep, target, "crash", cases, bytes)})\n{e.InnerException?.StackTrace}");
             }
         }
-        return new Result(target, cases, accepted, refused, crashes, hangs, clock.Elapsed.TotalSeconds);
+        return new Result(target, cases, accepted, refused, kinds, crashes, hangs, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// "checked" when <paramref name="wrapper"/> is null (the code's own check refused the input); otherwise the
+    /// wrapper's name, the wrapped exception's type and the method that threw it, e.g.
+    /// "last-resort guard: OverflowException in ConstantFolder.Reshape".
+    /// </summary>
+    public static string RefusalKind(Exception e, string? wrapper)
+    {
+        if (wrapper is null)
+        {
+            return "checked";
+        }
+        var inner = e.InnerException ?? e;
+        // The first method outside the runtime's own libraries: where the project (or ImageSharp) let it happen.
+        var frames = new StackTrace(inner).GetFrames();
+        var method = frames.Select(f => f.GetMethod()).FirstOrDefault(m => m?.DeclaringType?.Assembly.GetName().Name?.StartsWith("System", StringComparison.Ordinal) == false)
+                     ?? frames.FirstOrDefault()?.GetMethod();
+        string site = method is null ? "?" : $"{method.DeclaringType?.Name}.{method.Name}";
+        return $"{wrapper}: {inner.GetType().Name} in {site}";
+    }
+
+    private static string Save(string? folder, string target, string kind, long index, byte[] bytes)
+    {
+        if (folder is null)
+        {
+            return "not saved (RTUP_FUZZ_CASES unset)";
+        }
+        Directory.CreateDirectory(folder);
+        string name = $"{target}-{new string(kind.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray())}-{index}.bin".Replace(' ', '-');
+        string path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
     }
 
     /// <summary>One to four edits: bit flips, interesting bytes and 32-bit values (sizes, lengths), truncation, insertion, duplication.</summary>
