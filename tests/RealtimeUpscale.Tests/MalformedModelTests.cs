@@ -127,6 +127,55 @@ public sealed class MalformedModelTests
         Assert.Contains("scale 'two'", Fails(bytes).Message);
     }
 
+    /// <summary>
+    /// Constant subgraphs whose sizes, axes or indices are out of range (the first two made by the fuzzer: a 3 KB
+    /// mutation of a reflect-padding model that folded a 2^31-element ConstantOfShape for minutes, and a Slice axis of
+    /// 32768 that indexed past the shape): each is refused by the folder's own check, naming the node and the value,
+    /// never by the last-resort guard (<see cref="Fails"/> calls the importer directly, so an unchecked exception
+    /// fails the test).
+    /// </summary>
+    [Theory]
+    [InlineData("ConstantOfShapeOfTwoToTheThirtyOneElements", "'huge' (op ConstantOfShape) gives the output the shape [2147483519], more than 16777216 elements")]
+    [InlineData("ConstantOfShapeWhoseElementCountOverflows", "'huge' (op ConstantOfShape) gives the output the shape [4294967296,4294967296,16], more than 16777216")]
+    [InlineData("ConstantOfShapeWithANegativeDimension", "'huge' (op ConstantOfShape) gives the output the negative dimension -3 in [2,-3]")]
+    [InlineData("SliceOnAnAxisTheTensorLacks", "'cut' (op Slice) has axis 32768, outside a rank-1 tensor")]
+    [InlineData("SliceWithFewerEndsThanStarts", "'cut' (op Slice) has 2 starts, 1 ends, 2 axes and 2 steps; they must match")]
+    [InlineData("GatherOfAnIndexPastTheEnd", "'pick' (op Gather) gathers index 7 on axis 0 of size 4")]
+    [InlineData("ReshapeCopyingADimensionTheInputLacks", "'reshape' (op Reshape) copies dimension 1 (a 0 in shape [4,0]) of a rank-1 tensor")]
+    [InlineData("ConcatOfDifferentRanks", "'join' (op Concat) joins [4] and [2,2] on axis 0; the other dimensions must match")]
+    [InlineData("TransposeWithARepeatedAxis", "'swap' (op Transpose) has perm [0,0], which is not a permutation of the 2 axes of its input")]
+    [InlineData("RangeOfTwoToTheSixtyTwoValues", "'range' (op Range) would make 4611686018427387904 values (start 0, limit 4611686018427387904, delta 1)")]
+    [InlineData("ExpandToAShapeThatDoesNotBroadcast", "'grow' (op Expand) cannot broadcast [4] with shape [3] (axis 0)")]
+    [InlineData("StoredTensorWhoseDimensionsOverflow", "tensor 'W' [1099511627776,1099511627776] has more than 268435456 elements")]
+    public void ConstantFoldingChecksSizesAxesAndIndicesWhereTheyAreUsed(string name, string message)
+    {
+        static Action<Google.Protobuf.CodedOutputStream> Ints(params long[] v) => OnnxBuilder.IntsAttribute("value_ints", v);
+        var b = new OnnxBuilder().Node("Constant", [], "data", Ints(1, 2, 3, 4), "data");
+        b = name switch
+        {
+            "ConstantOfShapeOfTwoToTheThirtyOneElements" => b.Node("Constant", [], "s", Ints(2147483519)).Node("ConstantOfShape", ["s"], "o", name: "huge"),
+            "ConstantOfShapeWhoseElementCountOverflows" => b.Node("Constant", [], "s", Ints(1L << 32, 1L << 32, 16)).Node("ConstantOfShape", ["s"], "o", name: "huge"),
+            "ConstantOfShapeWithANegativeDimension" => b.Node("Constant", [], "s", Ints(2, -3)).Node("ConstantOfShape", ["s"], "o", name: "huge"),
+            "SliceOnAnAxisTheTensorLacks" => b.Node("Constant", [], "z", Ints(0)).Node("Constant", [], "one", Ints(1)).Node("Constant", [], "ax", Ints(32768))
+                .Node("Slice", ["data", "z", "one", "ax"], "o", name: "cut"),
+            "SliceWithFewerEndsThanStarts" => b.Node("Constant", [], "z", Ints(0, 0)).Node("Constant", [], "one", Ints(1))
+                .Node("Slice", ["data", "z", "one"], "o", name: "cut"),
+            "GatherOfAnIndexPastTheEnd" => b.Node("Constant", [], "i", Ints(7)).Node("Gather", ["data", "i"], "o", name: "pick"),
+            "ReshapeCopyingADimensionTheInputLacks" => b.Node("Constant", [], "s", Ints(4, 0)).Node("Reshape", ["data", "s"], "o", name: "reshape"),
+            "ConcatOfDifferentRanks" => b.Node("Constant", [], "s", Ints(2, 2)).Node("Reshape", ["data", "s"], "square")
+                .Node("Concat", ["data", "square"], "o", OnnxBuilder.IntAttribute("axis", 0), "join"),
+            "TransposeWithARepeatedAxis" => b.Node("Constant", [], "s", Ints(2, 2)).Node("Reshape", ["data", "s"], "square")
+                .Node("Transpose", ["square"], "o", OnnxBuilder.IntsAttribute("perm", 0, 0), "swap"),
+            "RangeOfTwoToTheSixtyTwoValues" => b.Node("Constant", [], "z", Ints(0)).Node("Constant", [], "l", Ints(1L << 62)).Node("Constant", [], "d", Ints(1))
+                .Node("Range", ["z", "l", "d"], "o", name: "range"),
+            "ExpandToAShapeThatDoesNotBroadcast" => b.Node("Constant", [], "s", Ints(3)).Node("Expand", ["data", "s"], "o", name: "grow"),
+            _ => b.Initializer("W", [1L << 40, 1L << 40], []),
+        };
+        var e = Fails(b.Build());
+        Assert.Contains(message, e.Message);
+        Assert.StartsWith("bad.onnx: ", e.Message);
+    }
+
     [Fact]
     public void MissingFileNamesThePath()
     {

@@ -81,6 +81,20 @@ public sealed class OnnxBuilder
         })));
     };
 
+    public static Action<CodedOutputStream> IntAttribute(string name, long value) => o =>
+    {
+        o.WriteTag(5, WireFormat.WireType.LengthDelimited);
+        o.WriteBytes(ByteString.CopyFrom(Message(a =>
+        {
+            a.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            a.WriteString(name);
+            a.WriteTag(3, WireFormat.WireType.Varint);
+            a.WriteInt64(value);
+            a.WriteTag(20, WireFormat.WireType.Varint);
+            a.WriteInt32(2);
+        })));
+    };
+
     public static Action<CodedOutputStream> StringAttribute(string name, string value) => o =>
     {
         o.WriteTag(5, WireFormat.WireType.LengthDelimited);

@@ -6,8 +6,17 @@ namespace RealtimeUpscale.Network.Importers.Onnx;
 /// ConstantOfShape, Concat, Reshape, Slice, Transpose and Cast); folding them leaves plain constants for the
 /// layers. Integer tensors stay int64, floating-point ones float32.
 /// </summary>
+/// <remarks>
+/// Every size, axis, index and count read from the file is checked where it is used, before any allocation or
+/// index arithmetic, and a bad one is refused through the caller's <c>error</c> (which names the file, the node
+/// and the op) with the value: a folded tensor holds at most <see cref="MaxElements"/> elements, so no product
+/// of dimensions overflows and no folding runs for long.
+/// </remarks>
 internal static class ConstantFolder
 {
+    /// <summary>The most elements a folded tensor may have (2^24): shape arithmetic and reshaped weights fit easily.</summary>
+    public const long MaxElements = 1 << 24;
+
     public static readonly string[] Ops =
     {
         "Constant", "Identity", "Cast", "Reshape", "Transpose", "Slice", "Concat", "ConstantOfShape", "Unsqueeze",
@@ -26,7 +35,7 @@ internal static class ConstantFolder
                 return Rename(In(0), output);
             case "Cast":
             {
-                long to = Attr(node, "to") ?? throw error("Cast has no 'to' attribute");
+                long to = Attr(node, "to") ?? throw error("has no 'to' attribute");
                 var x = In(0);
                 return to is 1 or 10 or 11
                     ? new OnnxTensor(output, x.Dims, OnnxDataType.Float, x.AsFloats(), null)
@@ -40,42 +49,47 @@ internal static class ConstantFolder
             {
                 var x = In(0);
                 var shape = In(1).AsLongs().ToArray();
+                string asked = $"[{string.Join(",", shape)}]";
                 long known = 1;
                 int infer = -1;
                 for (int i = 0; i < shape.Length; i++)
                 {
                     if (shape[i] == 0)
                     {
-                        shape[i] = x.Dims[i];
+                        shape[i] = i < x.Dims.Length ? x.Dims[i] : throw error($"copies dimension {i} (a 0 in shape {asked}) of a rank-{x.Dims.Length} tensor");
                     }
                     if (shape[i] == -1)
                     {
-                        infer = i;
+                        infer = infer < 0 ? i : throw error($"has more than one -1 in shape {asked}");
+                    }
+                    else if (shape[i] < 0)
+                    {
+                        throw error($"has the negative dimension {shape[i]} in shape {asked}");
                     }
                     else
                     {
-                        known *= shape[i];
+                        known = Math.Min(known * Math.Min(shape[i], MaxElements + 1), MaxElements + 1);
                     }
                 }
                 if (infer >= 0)
                 {
-                    shape[infer] = x.ElementCount / Math.Max(known, 1);
+                    shape[infer] = known == 0 ? 0 : x.ElementCount / known;
                 }
-                if (shape.Aggregate(1L, (a, b) => a * b) != x.ElementCount)
+                if (Count(shape, "the reshaped tensor", error) != x.ElementCount)
                 {
-                    throw error($"cannot reshape [{string.Join(",", x.Dims)}] to [{string.Join(",", shape)}]");
+                    throw error($"cannot reshape [{string.Join(",", x.Dims)}] to {asked}");
                 }
                 return new OnnxTensor(output, shape, x.DataType, x.Floats, x.Longs);
             }
             case "Flatten":
             {
                 var x = In(0);
-                long axis = Attr(node, "axis") ?? 1;
-                if (axis < 0)
-                {
-                    axis += x.Dims.Length;
-                }
-                long a = x.Dims.Take((int)axis).Aggregate(1L, (p, q) => p * q);
+                // Flatten's axis runs from -rank to rank inclusive (rank: everything in the first dimension).
+                long axisAttr = Attr(node, "axis") ?? 1;
+                int rank = x.Dims.Length;
+                int axis = axisAttr >= -rank && axisAttr <= rank ? (int)(axisAttr < 0 ? axisAttr + rank : axisAttr)
+                    : throw error($"has axis {axisAttr}, outside -{rank} to {rank}");
+                long a = x.Dims.Take(axis).Aggregate(1L, (p, q) => p * q);
                 return new OnnxTensor(output, new[] { a, x.ElementCount / Math.Max(a, 1) }, x.DataType, x.Floats, x.Longs);
             }
             case "Unsqueeze":
@@ -84,9 +98,14 @@ internal static class ConstantFolder
                 var axes = opset >= 13 ? In(1).AsLongs() : Ints(node, "axes");
                 var dims = x.Dims.ToList();
                 int rank = dims.Count + axes.Length;
-                foreach (var a in axes.Select(a => a < 0 ? a + rank : a).OrderBy(a => a))
+                var at = axes.Select(a => Axis(a, rank, "axis", error)).Order().ToArray();
+                if (at.Distinct().Count() != at.Length)
                 {
-                    dims.Insert((int)a, 1);
+                    throw error($"inserts axis {at.GroupBy(a => a).First(g => g.Count() > 1).Key} twice");
+                }
+                foreach (int a in at)
+                {
+                    dims.Insert(a, 1);
                 }
                 return new OnnxTensor(output, dims.ToArray(), x.DataType, x.Floats, x.Longs);
             }
@@ -94,37 +113,56 @@ internal static class ConstantFolder
             {
                 var x = In(0);
                 var axes = opset >= 13 ? (inputs.Count > 1 && inputs[1] is { } ax ? ax.AsLongs() : Array.Empty<long>()) : Ints(node, "axes");
-                var norm = axes.Select(a => a < 0 ? a + x.Dims.Length : a).ToHashSet();
+                var norm = axes.Select(a => (long)Axis(a, x.Dims.Length, "axis", error)).ToHashSet();
                 var dims = x.Dims.Where((d, i) => norm.Count == 0 ? d != 1 : !norm.Contains(i)).ToArray();
                 return new OnnxTensor(output, dims, x.DataType, x.Floats, x.Longs);
             }
             case "ConstantOfShape":
             {
                 var shape = In(0).AsLongs();
-                long n = shape.Aggregate(1L, (a, b) => a * b);
+                int n = Count(shape, "the output", error);
                 var value = node.Attributes.TryGetValue("value", out var v) ? v.Tensor : null;
+                if (value is not null && value.ElementCount != 1)
+                {
+                    throw error($"has a 'value' of {value.ElementCount} elements; it must hold one");
+                }
                 if (value is null || value.IsFloat)
                 {
                     float f = value?.Floats![0] ?? 0f;
-                    return new OnnxTensor(output, shape, OnnxDataType.Float, Enumerable.Repeat(f, (int)n).ToArray(), null);
+                    return new OnnxTensor(output, shape, OnnxDataType.Float, Enumerable.Repeat(f, n).ToArray(), null);
                 }
-                return new OnnxTensor(output, shape, OnnxDataType.Int64, null, Enumerable.Repeat(value.Longs![0], (int)n).ToArray());
+                return new OnnxTensor(output, shape, OnnxDataType.Int64, null, Enumerable.Repeat(value.Longs![0], n).ToArray());
             }
             case "Range":
             {
-                long start = In(0).AsLongs()[0], limit = In(1).AsLongs()[0], delta = In(2).AsLongs()[0];
-                var values = new List<long>();
-                for (long v = start; delta > 0 ? v < limit : v > limit; v += delta)
+                long start = Scalar(In(0), "start", error), limit = Scalar(In(1), "limit", error), delta = Scalar(In(2), "delta", error);
+                if (delta == 0)
                 {
-                    values.Add(v);
+                    throw error("has delta 0");
                 }
-                return new OnnxTensor(output, new long[] { values.Count }, OnnxDataType.Int64, null, values.ToArray());
+                // The count in 128 bits: start, limit and delta are any int64 values.
+                Int128 span = (Int128)limit - start;
+                Int128 count = span == 0 || (span > 0) != (delta > 0) ? 0 : (span - Math.Sign(delta)) / delta + 1;
+                if (count > MaxElements)
+                {
+                    throw error($"would make {count} values (start {start}, limit {limit}, delta {delta}); constant folding makes at most {MaxElements}");
+                }
+                var values = new long[(int)count];
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = start + i * delta;
+                }
+                return new OnnxTensor(output, new long[] { values.Length }, OnnxDataType.Int64, null, values);
             }
             case "Transpose":
             {
                 var x = In(0);
                 int rank = x.Dims.Length;
                 var perm = node.Attributes.ContainsKey("perm") ? Ints(node, "perm") : Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
+                if (perm.Length != rank || perm.Any(p => p < 0 || p >= rank) || perm.Distinct().Count() != rank)
+                {
+                    throw error($"has perm [{string.Join(",", perm)}], which is not a permutation of the {rank} axes of its input");
+                }
                 var outDims = perm.Select(p => x.Dims[p]).ToArray();
                 return Gather(x, output, outDims, index =>
                 {
@@ -134,7 +172,7 @@ internal static class ConstantFolder
                         src[perm[i]] = index[i];
                     }
                     return src;
-                });
+                }, error);
             }
             case "Slice":
             {
@@ -155,17 +193,21 @@ internal static class ConstantFolder
                     axes = node.Attributes.ContainsKey("axes") ? Ints(node, "axes") : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
                     steps = Enumerable.Repeat(1L, starts.Length).ToArray();
                 }
+                if (ends.Length != starts.Length || axes.Length != starts.Length || steps.Length != starts.Length)
+                {
+                    throw error($"has {starts.Length} starts, {ends.Length} ends, {axes.Length} axes and {steps.Length} steps; they must match");
+                }
                 var begin = new long[rank];
                 var step = Enumerable.Repeat(1L, rank).ToArray();
                 var outDims = x.Dims.ToArray();
                 for (int i = 0; i < axes.Length; i++)
                 {
-                    int axis = (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
+                    int axis = Axis(axes[i], rank, "axis", error);
                     long dim = x.Dims[axis];
                     long st = steps[i];
-                    if (st == 0)
+                    if (st == 0 || st == long.MinValue)
                     {
-                        throw error("Slice step 0");
+                        throw error($"has step {st} on axis {axis}");
                     }
                     long b = starts[i] < 0 ? starts[i] + dim : starts[i];
                     long e = ends[i] < 0 ? ends[i] + dim : ends[i];
@@ -173,13 +215,14 @@ internal static class ConstantFolder
                     {
                         b = Math.Clamp(b, 0, dim);
                         e = Math.Clamp(e, 0, dim);
-                        outDims[axis] = Math.Max(0, (e - b + st - 1) / st);
+                        // The count rounded up, written so that no step (up to 2^63 - 1) overflows.
+                        outDims[axis] = e <= b ? 0 : 1 + (e - b - 1) / st;
                     }
                     else
                     {
                         b = Math.Clamp(b, -1, dim - 1);
                         e = Math.Clamp(e, -1, dim - 1);
-                        outDims[axis] = Math.Max(0, (b - e + (-st) - 1) / (-st));
+                        outDims[axis] = b <= e ? 0 : 1 + (b - e - 1) / -st;
                     }
                     begin[axis] = b;
                     step[axis] = st;
@@ -192,16 +235,27 @@ internal static class ConstantFolder
                         src[i] = begin[i] + index[i] * step[i];
                     }
                     return src;
-                });
+                }, error);
             }
             case "Concat":
             {
                 var parts = inputs.Select((t, i) => t ?? throw error($"input {i} is missing")).ToList();
-                long axisAttr = Attr(node, "axis") ?? throw error("Concat has no axis");
+                if (parts.Count == 0)
+                {
+                    throw error("has no inputs");
+                }
+                long axisAttr = Attr(node, "axis") ?? throw error("has no axis");
                 int rank = parts[0].Dims.Length;
-                int axis = (int)(axisAttr < 0 ? axisAttr + rank : axisAttr);
+                int axis = Axis(axisAttr, rank, "axis", error);
+                foreach (var p in parts)
+                {
+                    if (p.Dims.Length != rank || Enumerable.Range(0, rank).Any(i => i != axis && p.Dims[i] != parts[0].Dims[i]))
+                    {
+                        throw error($"joins [{string.Join(",", parts[0].Dims)}] and [{string.Join(",", p.Dims)}] on axis {axis}; the other dimensions must match");
+                    }
+                }
                 var outDims = parts[0].Dims.ToArray();
-                outDims[axis] = parts.Sum(p => p.Dims[axis]);
+                outDims[axis] = parts.Aggregate(0L, (sum, p) => Math.Min(sum + p.Dims[axis], MaxElements + 1));
                 bool isFloat = parts.Any(p => p.IsFloat);
                 var offsets = new List<long>();
                 long acc = 0;
@@ -210,7 +264,7 @@ internal static class ConstantFolder
                     offsets.Add(acc);
                     acc += p.Dims[axis];
                 }
-                int n = (int)outDims.Aggregate(1L, (a, b) => a * b);
+                int n = Count(outDims, "the output", error);
                 var floats = isFloat ? new float[n] : null;
                 var longs = isFloat ? null : new long[n];
                 var index = new long[rank];
@@ -238,8 +292,10 @@ internal static class ConstantFolder
                 var idx = In(1);
                 long axisAttr = Attr(node, "axis") ?? 0;
                 int rank = x.Dims.Length;
-                int axis = (int)(axisAttr < 0 ? axisAttr + rank : axisAttr);
-                var indices = idx.AsLongs().Select(i => i < 0 ? i + x.Dims[axis] : i).ToArray();
+                int axis = Axis(axisAttr, rank, "axis", error);
+                long dim = x.Dims[axis];
+                var indices = idx.AsLongs().Select(i => i >= -dim && i < dim ? (i < 0 ? i + dim : i)
+                    : throw error($"gathers index {i} on axis {axis} of size {dim}")).ToArray();
                 var outDims = x.Dims.Take(axis).Concat(idx.Dims).Concat(x.Dims.Skip(axis + 1)).ToArray();
                 int idxRank = idx.Dims.Length;
                 return Gather(x, output, outDims, index =>
@@ -256,18 +312,18 @@ internal static class ConstantFolder
                         src[i] = index[i - 1 + idxRank];
                     }
                     return src;
-                });
+                }, error);
             }
             case "Expand":
             {
                 var x = In(0);
                 var shape = In(1).AsLongs();
-                return Broadcast(x, x, output, (a, _) => a, (a, _) => a, shape);
+                return Broadcast(x, x, output, (a, _) => a, (a, _) => a, error, shape);
             }
-            case "Add": return Broadcast(In(0), In(1), output, (a, b) => a + b, (a, b) => a + b);
-            case "Sub": return Broadcast(In(0), In(1), output, (a, b) => a - b, (a, b) => a - b);
-            case "Mul": return Broadcast(In(0), In(1), output, (a, b) => a * b, (a, b) => a * b);
-            case "Div": return Broadcast(In(0), In(1), output, (a, b) => a / b, (a, b) => b == 0 ? throw error("integer division by zero") : a / b);
+            case "Add": return Broadcast(In(0), In(1), output, (a, b) => a + b, (a, b) => a + b, error);
+            case "Sub": return Broadcast(In(0), In(1), output, (a, b) => a - b, (a, b) => a - b, error);
+            case "Mul": return Broadcast(In(0), In(1), output, (a, b) => a * b, (a, b) => a * b, error);
+            case "Div": return Broadcast(In(0), In(1), output, (a, b) => a / b, (a, b) => b == 0 ? throw error("divides an integer by zero") : b == -1 ? unchecked(-a) : a / b, error);
             default:
                 throw error($"{node.OpType} cannot be evaluated on constants");
         }
@@ -292,6 +348,37 @@ internal static class ConstantFolder
         }
         throw error("Constant has no supported value attribute (value, value_float(s), value_int(s))");
     }
+
+    /// <summary>
+    /// The element count of <paramref name="dims"/>, refused (naming <paramref name="what"/> and the shape) when a
+    /// dimension is negative or the count exceeds <see cref="MaxElements"/>; the product stops growing at the
+    /// limit, so it cannot overflow.
+    /// </summary>
+    private static int Count(long[] dims, string what, Func<string, Exception> error)
+    {
+        long n = 1;
+        foreach (long d in dims)
+        {
+            if (d < 0)
+            {
+                throw error($"gives {what} the negative dimension {d} in [{string.Join(",", dims)}]");
+            }
+            n = Math.Min(n * Math.Min(d, MaxElements + 1), MaxElements + 1);
+        }
+        if (n > MaxElements && !dims.Contains(0))
+        {
+            throw error($"gives {what} the shape [{string.Join(",", dims)}], more than {MaxElements} elements; constant folding makes at most that");
+        }
+        return dims.Contains(0) ? 0 : (int)n;
+    }
+
+    /// <summary>An axis of a rank-<paramref name="rank"/> tensor, negative counting from the end; refused outside it.</summary>
+    private static int Axis(long axis, int rank, string what, Func<string, Exception> error) =>
+        axis >= -rank && axis < rank ? (int)(axis < 0 ? axis + rank : axis) : throw error($"has {what} {axis}, outside a rank-{rank} tensor");
+
+    /// <summary>The single value of a one-element tensor (Range's inputs).</summary>
+    private static long Scalar(OnnxTensor t, string what, Func<string, Exception> error) =>
+        t.ElementCount == 1 ? t.AsLongs()[0] : throw error($"has a {what} of {t.ElementCount} elements; it must hold one");
 
     public static long? Attr(OnnxNode node, string name) => node.Attributes.TryGetValue(name, out var a) ? a.Int : null;
 
@@ -323,9 +410,10 @@ internal static class ConstantFolder
         return flat;
     }
 
-    private static OnnxTensor Gather(OnnxTensor x, string output, long[] outDims, Func<long[], long[]> source)
+    /// <summary>A tensor of <paramref name="outDims"/> whose element at each index is <paramref name="x"/>'s at the index <paramref name="source"/> gives (always inside <paramref name="x"/>).</summary>
+    private static OnnxTensor Gather(OnnxTensor x, string output, long[] outDims, Func<long[], long[]> source, Func<string, Exception> error)
     {
-        int n = (int)outDims.Aggregate(1L, (a, b) => a * b);
+        int n = Count(outDims, "the output", error);
         var index = new long[outDims.Length];
         var floats = x.IsFloat ? new float[n] : null;
         var longs = x.IsFloat ? null : new long[n];
@@ -347,7 +435,7 @@ internal static class ConstantFolder
 
     /// <summary>Numpy-style broadcasting of two tensors (or of one to a given shape).</summary>
     private static OnnxTensor Broadcast(OnnxTensor a, OnnxTensor b, string output, Func<float, float, float> f,
-        Func<long, long, long> l, long[]? toShape = null)
+        Func<long, long, long> l, Func<string, Exception> error, long[]? toShape = null)
     {
         int rank = Math.Max(Math.Max(a.Dims.Length, b.Dims.Length), toShape?.Length ?? 0);
         long[] Pad(long[] d) => Enumerable.Repeat(1L, rank - d.Length).Concat(d).ToArray();
@@ -357,10 +445,15 @@ internal static class ConstantFolder
         var outDims = new long[rank];
         for (int i = 0; i < rank; i++)
         {
-            outDims[i] = Math.Max(Math.Max(da[i], db[i]), dt[i]);
+            outDims[i] = da[i] == 0 || db[i] == 0 || dt[i] == 0 ? 0 : Math.Max(Math.Max(da[i], db[i]), dt[i]);
+            if ((da[i] != 1 && da[i] != outDims[i]) || (db[i] != 1 && db[i] != outDims[i]) || (dt[i] != 1 && dt[i] != outDims[i]) || dt[i] < 0)
+            {
+                string with = toShape is null ? $"[{string.Join(",", b.Dims)}]" : $"shape [{string.Join(",", toShape)}]";
+                throw error($"cannot broadcast [{string.Join(",", a.Dims)}] with {with} (axis {i})");
+            }
         }
         bool isFloat = a.IsFloat || b.IsFloat;
-        int n = (int)outDims.Aggregate(1L, (p, q) => p * q);
+        int n = Count(outDims, "the output", error);
         var index = new long[rank];
         var floats = isFloat ? new float[n] : null;
         var longs = isFloat ? null : new long[n];

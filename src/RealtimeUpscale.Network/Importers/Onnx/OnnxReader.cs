@@ -12,6 +12,9 @@ internal static class OnnxReader
     // Wire types
     private const int Varint = 0, Fixed64 = 1, LengthDelimited = 2, Fixed32 = 5;
 
+    /// <summary>The most elements a stored tensor may declare (2^28: a gigabyte of float32).</summary>
+    private const long MaxTensorElements = 1 << 28;
+
     public static OnnxModel ReadModel(byte[] bytes, string source)
     {
         var model = new OnnxModel { Source = source };
@@ -276,11 +279,12 @@ internal static class OnnxReader
             {
                 throw new ModelFormatException($"{source}: {label} has a negative dimension in [{string.Join(",", dims)}].");
             }
-            count = checked(count * d);
-        }
-        if (count > 1 << 28)
-        {
-            throw new ModelFormatException($"{source}: {label} has {count} elements, more than this reader accepts.");
+            // Checked against the limit before multiplying, so no product of declared dimensions can overflow.
+            if (d > 0 && count > MaxTensorElements / d)
+            {
+                throw new ModelFormatException($"{source}: {label} has more than {MaxTensorElements} elements, more than this reader accepts.");
+            }
+            count *= d;
         }
         var shape = dims.ToArray();
         float[]? floats = null;
