@@ -24,7 +24,10 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(image onnx ncnn)
 state=${RTUP_FUZZ_STATE:-artifacts/fuzz}
-[ $fresh -eq 0 ] || rm -rf "$state"
+mkdir -p "$state"
+# Absolute: the tests run in their own folder.
+state=$(cd "$state" && pwd)
+[ $fresh -eq 0 ] || rm -rf "${state:?}"/*
 mkdir -p "$state/cases"
 results="$state/results.jsonl"
 touch "$results"

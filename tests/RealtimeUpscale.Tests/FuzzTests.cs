@@ -43,7 +43,17 @@ public sealed class FuzzTests
         {
             var image = ImageFile.Decode(bytes, "fuzz.img", options).Image;
             Assert.True((long)image.Width * image.Height <= options.MaxPixels);
-        }, e => e is InvalidDataException ? Fuzzer.RefusalKind(e, e.InnerException is null ? null : "decoder") : null);
+        }, e =>
+        {
+            // The loader's own checks (ImageStructure, the header checks) throw InvalidDataException; a decoder's
+            // exception is wrapped in one.
+            var cause = e;
+            while (cause.InnerException is { } inner)
+            {
+                cause = inner;
+            }
+            return e is InvalidDataException ? Fuzzer.RefusalKind(cause, cause is InvalidDataException ? "checked" : "decoder") : null;
+        });
         Report(result);
     }
 
@@ -231,9 +241,23 @@ public sealed class FuzzTests
     /// method it came from when only <see cref="ModelDefinition"/>'s last-resort guard turned it into a
     /// <see cref="ModelFormatException"/> (a site that wants a check of its own).
     /// </summary>
-    private static string? ModelRefusal(Exception e) => e is ModelFormatException
-        ? Fuzzer.RefusalKind(e, e.Message.Contains(": not a model this project can run (", StringComparison.Ordinal) ? "last-resort guard" : null)
-        : null;
+    private static string? ModelRefusal(Exception e)
+    {
+        if (e is not ModelFormatException)
+        {
+            return null;
+        }
+        if (e.Message.Contains(": not a model this project can run (", StringComparison.Ordinal))
+        {
+            return Fuzzer.RefusalKind(e.InnerException ?? e, "last-resort guard");
+        }
+        // The importer's own exception, under any rewording that only shortened its message or named the file.
+        while (e.InnerException is ModelFormatException inner)
+        {
+            e = inner;
+        }
+        return Fuzzer.RefusalKind(e, "checked");
+    }
 
     private void Report(Fuzzer.Result r)
     {
@@ -268,8 +292,8 @@ internal static class Fuzzer
     /// <summary>
     /// Mutates <paramref name="seeds"/> for <paramref name="seconds"/>, with the random sequence of
     /// <paramref name="seed"/> and <c>RTUP_FUZZ_ROUND</c>. <paramref name="refusal"/> gives the kind of an expected
-    /// exception (counted by kind), or null for a crash. Crashes, hangs and the first cases of each kind that is
-    /// not "checked" are saved to <c>RTUP_FUZZ_CASES</c> when it names a folder.
+    /// exception (counted by kind), or null for a crash. Crashes, hangs and the first cases of each kind not made by
+    /// the code's own checks are saved to <c>RTUP_FUZZ_CASES</c> when it names a folder.
     /// </summary>
     /// <remarks>A case that hangs is left running and the run stops there (so cases that reuse files never overlap).</remarks>
     public static Result Run(string target, IReadOnlyList<byte[]> seeds, double seconds, int seed, Action<byte[]> body, Func<Exception, string?> refusal)
@@ -301,7 +325,7 @@ internal static class Fuzzer
             {
                 refused++;
                 long seen = kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
-                if (kind != "checked" && seen <= 3)
+                if (!kind.StartsWith("checked", StringComparison.Ordinal) && seen <= 3)
                 {
                     Save(keep, target, kind, cases, bytes);
                 }
@@ -316,23 +340,17 @@ internal static class Fuzzer
     }
 
     /// <summary>
-    /// "checked" when <paramref name="wrapper"/> is null (the code's own check refused the input); otherwise the
-    /// wrapper's name, the wrapped exception's type and the method that threw it, e.g.
-    /// "last-resort guard: OverflowException in ConstantFolder.Reshape".
+    /// A refusal's kind for the counts: <paramref name="label"/>, the exception's type and the method that threw it,
+    /// e.g. "checked: ModelFormatException in ConstantFolder.Count" or "decoder: ImageFormatException in WebpThrowHelper.ThrowImageFormatException".
     /// </summary>
-    public static string RefusalKind(Exception e, string? wrapper)
+    public static string RefusalKind(Exception thrown, string label)
     {
-        if (wrapper is null)
-        {
-            return "checked";
-        }
-        var inner = e.InnerException ?? e;
-        // The first method outside the runtime's own libraries: where the project (or ImageSharp) let it happen.
-        var frames = new StackTrace(inner).GetFrames();
+        // The first method outside the runtime's own libraries: where the project (or ImageSharp) threw.
+        var frames = new StackTrace(thrown).GetFrames();
         var method = frames.Select(f => f.GetMethod()).FirstOrDefault(m => m?.DeclaringType?.Assembly.GetName().Name?.StartsWith("System", StringComparison.Ordinal) == false)
                      ?? frames.FirstOrDefault()?.GetMethod();
         string site = method is null ? "?" : $"{method.DeclaringType?.Name}.{method.Name}";
-        return $"{wrapper}: {inner.GetType().Name} in {site}";
+        return $"{label}: {thrown.GetType().Name} in {site}";
     }
 
     private static string Save(string? folder, string target, string kind, long index, byte[] bytes)
