@@ -207,6 +207,9 @@ public static class ImageFile
     /// <summary>Applies the EXIF orientation to the pixels and resets the tag; returns the orientation the file had.</summary>
     private static ushort Orient(Image image)
     {
+        // TIFF keeps its tags, the orientation (274) among them, per page: ImageSharp puts them in the frame's
+        // profile, where AutoOrient does not look, so the page's profile is made the image's (Metadata reads either).
+        image.Metadata.ExifProfile ??= image.Frames.RootFrame.Metadata.ExifProfile;
         var exif = image.Metadata.ExifProfile;
         ushort orientation = exif?.GetValue(ExifTag.Orientation)?.Value ?? 1;
         if (orientation is >= 2 and <= 8)

@@ -183,6 +183,12 @@ def main():
         assert np.abs(np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"), int) - quads).mean() < 8
         save(f"jpeg_orientation{o}.jpg", data, expect="ok", width=48, height=32, channels=3, bits=8, corners=corners,
              metadata=["EXIF"], **({"warning": "orientation"} if o > 1 else {}))
+    # The same eight in TIFF, whose orientation is a tag of the page (274) rather than an EXIF block; lossless, so
+    # the pixels a viewer shows are the quadrants exactly.
+    for o in range(1, 9):
+        stored = shown if inverse[o] is None else shown.transpose(inverse[o])
+        ok(f"tiff_orientation{o}.tif", pil_bytes(stored, "TIFF", tiffinfo={0x0112: o}), quads, 3,
+           **({"warning": "orientation"} if o > 1 else {}))
     stored = shown.transpose(inverse[6])
     exif = Image.Exif()
     exif[0x0112] = 6
