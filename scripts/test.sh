@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The training smoke test runs the PyTorch trainer with Debian's python3-torch.
 # The demo smoke test opens its window on an Xvfb display and presses keys through XTEST.
-./scripts/setup.sh python3-torch python3-onnx python3-numpy python3-scipy python3-pil xvfb libxtst6
+# The WebP writer's files are checked with libwebp's webpinfo (package webp).
+./scripts/setup.sh python3-torch python3-onnx python3-numpy python3-scipy python3-pil xvfb libxtst6 webp
 dotnet build RealtimeUpscale.sln -c Release -nologo -v q
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

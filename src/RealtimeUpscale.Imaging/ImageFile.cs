@@ -331,7 +331,7 @@ public static class ImageFile
         double? rx = null, ry = null;
         var unit = ResolutionUnit.PerInch;
         var text = new List<(string, byte[])>();
-        foreach (var (type, data) in findings.PngChunks)
+        foreach (var (type, data) in findings.Chunks)
         {
             switch (type)
             {
@@ -360,6 +360,16 @@ public static class ImageFile
                     break;
                 case "tEXt" or "zTXt" or "iTXt":
                     text.Add((type, data));
+                    break;
+                // WebP's chunks as stored replace what ImageSharp made of them.
+                case "ICCP":
+                    icc = data;
+                    break;
+                case "EXIF":
+                    exif = data.AsSpan().StartsWith("Exif\0\0"u8) ? data[6..] : data;
+                    break;
+                case "XMP ":
+                    xmp = data;
                     break;
             }
         }

@@ -17,8 +17,8 @@ namespace RealtimeUpscale.Imaging;
 /// <summary>
 /// Encodes a <see cref="HostImage"/> into a file format with its <see cref="CarriedMetadata"/>: PNG (8 or 16 bits,
 /// written by <see cref="PngStreamWriter"/> with every carried chunk), and through SixLabors.ImageSharp 2.1.13 JPEG,
-/// TIFF (deflate; ICC, EXIF, resolution), WebP (lossless; no metadata), BMP and TGA. JPEG carries ICC, EXIF, XMP and
-/// resolution. Formats without 16-bit samples get the image rounded to 8 bits; formats whose writer has no alpha
+/// TIFF (deflate; ICC, EXIF, resolution), WebP (lossless; ICC, EXIF and XMP put into its container by
+/// <see cref="WebpContainer"/>), BMP and TGA. JPEG carries ICC, EXIF, XMP and resolution. Formats without 16-bit samples get the image rounded to 8 bits; formats whose writer has no alpha
 /// here (JPEG, BMP, TIFF) get it dropped, which callers refuse unless asked.
 /// </summary>
 public static class ImageFileWriter
@@ -65,8 +65,6 @@ public static class ImageFileWriter
         using var encoded = ToImageSharp(eight);
         if (f != "webp")
         {
-            // ImageSharp 2.1's WebP encoder drops ICC and EXIF and, with XMP, writes a RIFF length longer than the
-            // file, which readers (this one included) take for truncation: WebP outputs carry no metadata.
             Carry(encoded.Metadata, metadata);
         }
         IImageEncoder encoder = f switch
@@ -85,6 +83,15 @@ public static class ImageFileWriter
             "tif" or "tiff" => new TiffEncoder { Compression = SixLabors.ImageSharp.Formats.Tiff.Constants.TiffCompression.Deflate },
             _ => new WebpEncoder { FileFormat = WebpFileFormatType.Lossless, Quality = 100, Method = WebpEncodingMethod.Level4, TransparentColorMode = WebpTransparentColorMode.Preserve },
         };
+        if (f == "webp")
+        {
+            // ImageSharp 2.1's WebP encoder drops ICC and EXIF and, with XMP, writes a RIFF length longer than the
+            // file: it encodes the pixels only, and WebpContainer writes the metadata chunks into its container.
+            using var pixels = new MemoryStream();
+            encoded.Save(pixels, encoder);
+            stream.Write(WebpContainer.WithMetadata(pixels.ToArray(), eight.Width, eight.Height, eight.HasAlpha, metadata.Icc, metadata.Exif, metadata.Xmp));
+            return;
+        }
         encoded.Save(stream, encoder);
     }
 

@@ -9,12 +9,15 @@ namespace RealtimeUpscale.Imaging;
 /// damaged file lacks with grey or black and report success: PNG chunks with their CRCs, the end chunk and the
 /// whole zlib stream of the image data; JPEG markers up to the end-of-image marker; GIF blocks up to the trailer;
 /// the RIFF length of WebP; the pixel data of uncompressed BMP and TGA. Also counts frames (GIF images, TIFF
-/// directories, APNG) and collects PNG's ancillary chunks.
+/// directories, APNG) and collects PNG's ancillary chunks and WebP's metadata chunks.
 /// </summary>
 internal static class ImageStructure
 {
-    /// <summary>What the walk found: frames, whether PNG declares transparency, and PNG's ancillary chunks.</summary>
-    internal sealed record Findings(int Frames, bool PngTransparency, bool PngPalette, IReadOnlyList<(string Type, byte[] Data)> PngChunks);
+    /// <summary>
+    /// What the walk found: frames, whether PNG declares transparency, and the metadata chunks as stored (PNG's
+    /// ancillary chunks; WebP's first ICCP, EXIF and XMP chunks, without their padding).
+    /// </summary>
+    internal sealed record Findings(int Frames, bool PngTransparency, bool PngPalette, IReadOnlyList<(string Type, byte[] Data)> Chunks);
 
     private static readonly Findings Plain = new(1, false, false, Array.Empty<(string, byte[])>());
 
@@ -307,7 +310,24 @@ internal static class ImageStructure
         {
             throw new InvalidDataException($"truncated WebP: the RIFF header declares {declared} bytes, the file has {d.Length}");
         }
-        return Plain;
+        // The metadata chunks byte for byte: ImageSharp 2.1.13's decoder gives an XMP chunk of odd size with its
+        // padding byte, and re-encodes EXIF. Chunks: FourCC, uint32 size, payload, a padding byte when the size is odd.
+        var metadata = new List<(string, byte[])>();
+        for (long at = 12; at + 8 <= declared;)
+        {
+            string type = System.Text.Encoding.ASCII.GetString(d, (int)at, 4);
+            long size = BinaryPrimitives.ReadUInt32LittleEndian(d.AsSpan((int)at + 4));
+            if (at + 8 + size > declared)
+            {
+                break;
+            }
+            if (type is "ICCP" or "EXIF" or "XMP " && !metadata.Exists(c => c.Item1 == type))
+            {
+                metadata.Add((type, d.AsSpan((int)at + 8, (int)size).ToArray()));
+            }
+            at += 8 + size + (size & 1);
+        }
+        return metadata.Count == 0 ? Plain : new Findings(1, false, false, metadata);
     }
 
     private static Findings Bmp(byte[] d)
