@@ -124,7 +124,10 @@ public static class ImageFile
         var format = Image.DetectFormat(Decoding, encoded)
                      ?? throw new InvalidDataException($"not an image in a supported format ({SupportedFormats})");
         // The size comes from the header and is checked before anything else is done with the data; the structure
-        // check then gives a precise reason for a damaged file, which the decoder's own message often lacks.
+        // check then gives a precise reason for a damaged file, which the decoder's own message often lacks. BMP's
+        // check (headers only) goes first: ImageSharp's BMP Identify allocates a palette from the pixel-data offset,
+        // so an offset of 2^31 made it ask for a 2 GB array.
+        var findings = format.Name == "BMP" ? ImageStructure.Check(encoded, format.Name) : null;
         IImageInfo? info = null;
         Exception? identifyError = null;
         try
@@ -147,7 +150,7 @@ public static class ImageFile
                 throw new InvalidDataException($"image too large ({info.Width} x {info.Height}; the limit is {options.MaxPixels} pixels)");
             }
         }
-        var findings = ImageStructure.Check(encoded, format.Name);
+        findings ??= ImageStructure.Check(encoded, format.Name);
         if (identifyError is not null)
         {
             throw identifyError;

@@ -208,6 +208,10 @@ def main():
     pages[0].save(b, "TIFF", save_all=True, append_images=pages[1:])
     ok("tiff_three_pages.tif", b.getvalue(), np.asarray(pages[0]), 3, warning="3 pages")
     ok("bmp_rgb.bmp", pil_bytes(rgb_img, "BMP"), rgb8, 3)
+    # Found by the fuzzer: a pixel-data offset of 2^31 - 1, which ImageSharp's BMP reader made a 2 GB palette of.
+    far = bytearray(pil_bytes(rgb_img, "BMP"))
+    far[10:14] = struct.pack("<I", 0x7FFFFFFF)
+    save("bmp_offset_2gb.bmp", bytes(far), expect="error", message="truncated BMP")
     ok("tga_rgb.tga", pil_bytes(rgb_img, "TGA"), rgb8, 3)
     ok("tga_rgba.tga", pil_bytes(rgba_img, "TGA"), rgba8, 4)
     gif_frames = [Image.fromarray(idx, "P") for idx in (idx, idx4, idx[::-1])]
