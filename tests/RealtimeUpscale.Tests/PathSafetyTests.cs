@@ -11,7 +11,8 @@ namespace RealtimeUpscale.Tests;
 /// through symbolic links, hard links, <c>..</c> and bind mounts are refused even with --overwrite; folders are
 /// walked without following links unless asked, loops end, special files are skipped and never opened for reading;
 /// existing outputs are refused or skipped; output folders that are files or cannot be written are refused, the
-/// latter run as a non-root user (nobody, through setpriv).
+/// latter run as a non-root user (nobody, through setpriv). rtup itself is run as nobody against a bind mount that
+/// nobody makes in a user and mount namespace of its own (unshare), so no mount outlives the test.
 /// </summary>
 public sealed class PathSafetyTests : IDisposable
 {
@@ -199,11 +200,46 @@ public sealed class PathSafetyTests : IDisposable
         Assert.True(File.Exists(P("open/a.png")));
     }
 
-    private (int Code, string Out, string Err) RunAsNobody(params string[] args)
+    [Fact]
+    public void RtupRefusesAnOutputReachingItsInputThroughABindMountMadeWithoutRoot()
+    {
+        // A real bind mount made by an unprivileged user: nobody enters a user namespace of its own (mapped to root
+        // there) with a mount namespace of its own, binds in/ onto mnt/ and runs rtup, which sees the input again
+        // under mnt/. The mount exists only for that process tree and ends with it.
+        string a = Image("in/a.png");
+        Directory.CreateDirectory(P("mnt"));
+        Shell($"chmod -R a+rwX '{_dir}'");
+        byte[] before = File.ReadAllBytes(a);
+        string[] bind =
+        [
+            "unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+            // $1 onto $2, then the same inode under both names, then rtup with the remaining arguments.
+            "mount --bind \"$1\" \"$2\" && stat -c 'inode %i' \"$1/a.png\" \"$2/a.png\" >&2 && shift 2 && exec \"$@\"", "sh", P("in"), P("mnt"),
+        ];
+        foreach (var output in new[] { P("mnt/a.png"), P("mnt") })
+        {
+            var (code, stdout, stderr) = RunAsNobody(bind, "upscale", a, "-o", output, "--overwrite");
+            var inodes = stderr.Split('\n').Where(l => l.StartsWith("inode ", StringComparison.Ordinal)).ToList();
+            Assert.True(inodes.Count == 2 && inodes[0] == inodes[1], stderr);
+            Assert.Equal(1, code);
+            Assert.Contains("is an input", stdout + stderr);
+            Assert.Contains("no device (nothing to process)", stdout);
+            Assert.Equal(before, File.ReadAllBytes(a));
+            Assert.Equal([a], Directory.GetFiles(P("in")));
+        }
+        // Outside that namespace there is no mount: mnt/ is the empty folder it was.
+        Assert.Empty(Directory.GetFileSystemEntries(P("mnt")));
+    }
+
+    private (int Code, string Out, string Err) RunAsNobody(params string[] args) => RunAsNobody([], args);
+
+    /// <summary>rtup run as nobody with <paramref name="args"/>, through <paramref name="wrapper"/> (a command that execs the rest) when given.</summary>
+    private (int Code, string Out, string Err) RunAsNobody(string[] wrapper, params string[] args)
     {
         var psi = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + Path.GetTempPath(), "DOTNET_CLI_TELEMETRY_OPTOUT=1",
-                     "dotnet", Path.Combine(AppContext.BaseDirectory, "rtup.dll") }.Concat(args))
+        foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups" }.Concat(wrapper)
+                     .Concat(["env", "HOME=" + Path.GetTempPath(), "DOTNET_CLI_TELEMETRY_OPTOUT=1", "dotnet", Path.Combine(AppContext.BaseDirectory, "rtup.dll")])
+                     .Concat(args))
         {
             psi.ArgumentList.Add(a);
         }
