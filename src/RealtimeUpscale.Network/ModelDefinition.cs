@@ -147,8 +147,12 @@ public sealed class ModelDefinition
         catch (ModelFormatException e)
         {
             string message = Shorten(e.Message);
-            throw message == e.Message && e.Message.Contains(source, StringComparison.Ordinal) ? e
-                : new ModelFormatException(message.Contains(source, StringComparison.Ordinal) ? message : $"{source}: {message}", e);
+            if (message == e.Message && e.Message.Contains(source, StringComparison.Ordinal))
+            {
+                // Rethrown as it is, with the stack trace of the check that made it.
+                throw;
+            }
+            throw new ModelFormatException(message.Contains(source, StringComparison.Ordinal) ? message : $"{source}: {message}", e);
         }
         catch (Exception e) when (e is not (IOException or UnauthorizedAccessException))
         {

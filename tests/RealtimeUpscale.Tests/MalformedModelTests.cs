@@ -130,7 +130,8 @@ public sealed class MalformedModelTests
     /// <summary>
     /// Constant subgraphs whose sizes, axes or indices are out of range (the first two made by the fuzzer: a 3 KB
     /// mutation of a reflect-padding model that folded a 2^31-element ConstantOfShape for minutes, and a Slice axis of
-    /// 32768 that indexed past the shape): each is refused by the folder's own check, naming the node and the value,
+    /// 32768 that indexed past the shape), and ops on the image with malformed constants (the last three, also the
+    /// fuzzer's): each is refused by the importer's own check, naming the node and the value,
     /// never by the last-resort guard (<see cref="Fails"/> calls the importer directly, so an unchecked exception
     /// fails the test).
     /// </summary>
@@ -147,7 +148,10 @@ public sealed class MalformedModelTests
     [InlineData("RangeOfTwoToTheSixtyTwoValues", "'range' (op Range) would make 4611686018427387904 values (start 0, limit 4611686018427387904, delta 1)")]
     [InlineData("ExpandToAShapeThatDoesNotBroadcast", "'grow' (op Expand) cannot broadcast [4] with shape [3] (axis 0)")]
     [InlineData("StoredTensorWhoseDimensionsOverflow", "tensor 'W' [1099511627776,1099511627776] has more than 268435456 elements")]
-    public void ConstantFoldingChecksSizesAxesAndIndicesWhereTheyAreUsed(string name, string message)
+    [InlineData("SliceOfTheImageWithFewerEndsThanStarts", "'crop' (op Slice) has 2 starts, 1 ends, 2 axes and 2 steps; they must match")]
+    [InlineData("ClipWithAnEmptyMinimum", "'clip' (op Clip) has a min of 0 elements; it must hold one")]
+    [InlineData("PadWithAnEmptyConstantValue", "'pad' (op Pad) has a constant value of 0 elements; it must hold one")]
+    public void ImportChecksSizesAxesAndIndicesWhereTheyAreUsed(string name, string message)
     {
         static Action<Google.Protobuf.CodedOutputStream> Ints(params long[] v) => OnnxBuilder.IntsAttribute("value_ints", v);
         var b = new OnnxBuilder().Node("Constant", [], "data", Ints(1, 2, 3, 4), "data");
@@ -169,7 +173,12 @@ public sealed class MalformedModelTests
             "RangeOfTwoToTheSixtyTwoValues" => b.Node("Constant", [], "z", Ints(0)).Node("Constant", [], "l", Ints(1L << 62)).Node("Constant", [], "d", Ints(1))
                 .Node("Range", ["z", "l", "d"], "o", name: "range"),
             "ExpandToAShapeThatDoesNotBroadcast" => b.Node("Constant", [], "s", Ints(3)).Node("Expand", ["data", "s"], "o", name: "grow"),
-            _ => b.Initializer("W", [1L << 40, 1L << 40], []),
+            "StoredTensorWhoseDimensionsOverflow" => b.Initializer("W", [1L << 40, 1L << 40], []),
+            // The next three read the image itself, so only the op's own translation can refuse them.
+            "SliceOfTheImageWithFewerEndsThanStarts" => b.Node("Constant", [], "z", Ints(0, 0)).Node("Constant", [], "one", Ints(1))
+                .Node("Slice", ["input", "z", "one"], "o", name: "crop"),
+            "ClipWithAnEmptyMinimum" => b.Initializer("lo", [0], []).Node("Clip", ["input", "lo"], "o", name: "clip"),
+            _ => b.Node("Constant", [], "p", Ints(0, 0, 1, 1, 0, 0, 1, 1)).Initializer("v", [0], []).Node("Pad", ["input", "p", "v"], "o", name: "pad"),
         };
         var e = Fails(b.Build());
         Assert.Contains(message, e.Message);

@@ -115,7 +115,7 @@ internal static class OnnxConvolutionOps
             pads = op.RequireConst(1, "pads").AsLongs();
             if (op.Const(2) is { } cv)
             {
-                value = cv.AsFloats()[0];
+                value = op.Scalar(cv, "constant value");
             }
             if (op.Node.Inputs.Count > 3 && op.Node.Inputs[3].Length > 0)
             {

@@ -40,11 +40,11 @@ internal static class OnnxElementwiseOps
                 {
                     if (op.Node.Inputs.Count > 1 && op.Node.Inputs[1].Length > 0)
                     {
-                        min = op.RequireConst(1, "min").AsFloats()[0];
+                        min = op.Scalar(op.RequireConst(1, "min"), "min");
                     }
                     if (op.Node.Inputs.Count > 2 && op.Node.Inputs[2].Length > 0)
                     {
-                        max = op.RequireConst(2, "max").AsFloats()[0];
+                        max = op.Scalar(op.RequireConst(2, "max"), "max");
                     }
                 }
                 return Activation.Clip(min, max);

@@ -141,6 +141,10 @@ internal static class OnnxLayoutOps
             axes = op.HasAttribute("axes") ? ConstantFolder.Ints(op.Node, "axes") : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
             steps = Enumerable.Repeat(1L, starts.Length).ToArray();
         }
+        if (ends.Length != starts.Length || axes.Length != starts.Length || steps.Length != starts.Length)
+        {
+            throw op.Error($"has {starts.Length} starts, {ends.Length} ends, {axes.Length} axes and {steps.Length} steps; they must match");
+        }
         int channels = op.Channels(x);
         int top = 0, left = 0, bottom = 0, right = 0, c0 = 0, cCount = channels;
         for (int i = 0; i < axes.Length; i++)

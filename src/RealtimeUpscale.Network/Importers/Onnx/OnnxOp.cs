@@ -23,6 +23,10 @@ internal sealed class OnnxOp
     public ModelFormatException Error(string reason) =>
         new($"{_graph.Source}: node '{Node.Label}' (op {Node.OpType}) {reason}.");
 
+    /// <summary>The single value of a one-element constant (a pad value, a clip bound), refused otherwise.</summary>
+    public float Scalar(OnnxTensor t, string what) =>
+        t.ElementCount == 1 ? t.AsFloats()[0] : throw Error($"has a {what} of {t.ElementCount} elements; it must hold one");
+
     /// <summary>The constant at input <paramref name="index"/>, or null when the input is omitted or computed.</summary>
     public OnnxTensor? Const(int index)
     {
