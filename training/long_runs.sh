@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The long runs toward issue 13's targets: the three luma x2 families, the RGB x2 engine model and the x2
-# teacher, in the background at the lowest priority, one thread each.
+# The long runs toward the model card's targets: the three luma x2 families, the RGB x2 engine model, the x2
+# teacher and the sub-pixel x3 and x4 models warm-started from x2, in the background at the lowest priority, one
+# thread each.
 #
-#   training/long_runs.sh [RUN...]          # start, or resume where each stopped (default: all five)
+#   training/long_runs.sh [RUN...]          # start, or resume where each stopped (default: all seven)
 #   training/long_runs.sh collect [RUN...]  # copy the live compact checkpoints and records into
 #                                           # training/checkpoints/, to commit them
-#   runs: subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2
+#   runs: subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2 subpixel_y_x3 subpixel_y_x4
 #
 # A run lives in training/runs/{run}/ (ignored by git): last.pt, best.pt, log.txt, and its live compact
 # checkpoint compact.pt and record compact.json, rewritten at every validation. The committed copies are
@@ -31,8 +32,12 @@ declare -A args=(
     # which also holds the best collapsed weights, near 360 KB), trained once; the luma students take it up
     # later with --teacher training/checkpoints/teacher_y_x2.pt.
     [teacher_y_x2]="--family subpixel --scale 2 --features 24 -m 6 --block linear --expansion 24"
+    # x3 and x4 start their body from the x2 sub-pixel run's (FSRCNN's and SESR's transfer between scales); the
+    # committed checkpoint is read once, at the start (a resume takes its own weights).
+    [subpixel_y_x3]="--family subpixel --scale 3 --init-from training/checkpoints/subpixel_y_x2.pt"
+    [subpixel_y_x4]="--family subpixel --scale 4 --init-from training/checkpoints/subpixel_y_x2.pt"
 )
-all=(subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2)
+all=(subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2 subpixel_y_x3 subpixel_y_x4)
 common="--budget-minutes 600 --threads 1 --val-every 500 --patience 60 --l2-after 0.85 --clip-grad 0.1"
 collect=0
 if [[ ${1:-} == collect ]]; then
