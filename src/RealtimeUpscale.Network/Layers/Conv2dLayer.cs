@@ -82,12 +82,7 @@ public sealed class Conv2dLayer : GpuLayer
         {
             pipeline = Conv2dKernel.Descriptor.Pipeline(Context, _constants with { PixelsPerInvocation = pixels, Texels = texels });
         }
-        return NewDispatch(pipeline, d => InputTexels(d, 4, inputs[0], texels)
-            .Buffer(0, inputs[0].Buffer, write: false)
-            .Buffer(1, output.Buffer, write: true)
-            .Buffer(2, _params, write: false)
-            .Buffer(3, _params, write: false)
-            .Push(push)
+        return NewDispatch(pipeline, d => ConvolutionBindings(d, inputs[0], output, _params, texels, push)
             .Cover((conv.Width + pixels - 1) / pixels, conv.Height, _stride / _block, Conv2dKernel.Descriptor.Workgroup));
     }
 

@@ -132,12 +132,7 @@ public sealed class Conv2dWinogradLayer : GpuLayer
         {
             pipeline = Conv2dWinogradKernel.Descriptor.Pipeline(Context, _constants with { TilesPerInvocation = tiles, Texels = texels });
         }
-        return NewDispatch(pipeline, d => InputTexels(d, 4, inputs[0], texels)
-            .Buffer(0, inputs[0].Buffer, write: false)
-            .Buffer(1, output.Buffer, write: true)
-            .Buffer(2, _params, write: false)
-            .Buffer(3, _params, write: false)
-            .Push(push)
+        return NewDispatch(pipeline, d => ConvolutionBindings(d, inputs[0], output, _params, texels, push)
             .Cover((tilesWide + tiles - 1) / tiles, (o.Height + 1) / 2, _stride / _block, Conv2dWinogradKernel.Descriptor.Workgroup));
     }
 

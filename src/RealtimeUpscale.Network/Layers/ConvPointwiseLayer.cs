@@ -101,12 +101,7 @@ public sealed class ConvPointwiseLayer : GpuLayer
         {
             pipeline = ConvPointwiseKernel.Descriptor.Pipeline(Context, _constants with { PixelsPerInvocation = pixels, Texels = texels });
         }
-        return NewDispatch(pipeline, d => InputTexels(d, 4, inputs[0], texels)
-            .Buffer(0, inputs[0].Buffer, write: false)
-            .Buffer(1, output.Buffer, write: true)
-            .Buffer(2, _params, write: false)
-            .Buffer(3, _params, write: false)
-            .Push(push)
+        return NewDispatch(pipeline, d => ConvolutionBindings(d, inputs[0], output, _params, texels, push)
             .Cover((shape.Width + pixels - 1) / pixels, shape.Height, 1, ConvPointwiseKernel.Descriptor.Workgroup));
     }
 

@@ -69,12 +69,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
         {
             pipeline = Deconv2dKernel.Descriptor.Pipeline(Context, _constants with { Texels = true });
         }
-        return NewDispatch(pipeline, d => InputTexels(d, 4, inputs[0], texels)
-            .Buffer(0, inputs[0].Buffer, write: false)
-            .Buffer(1, output.Buffer, write: true)
-            .Buffer(2, _params, write: false)
-            .Buffer(3, _params, write: false)
-            .Push(push)
+        return NewDispatch(pipeline, d => ConvolutionBindings(d, inputs[0], output, _params, texels, push)
             // Phase-major: one z slice per (channel block, output phase); x and y step over phase positions.
             .Cover(((o.Width + _spec.StrideX - 1) / _spec.StrideX + PixelsPerInvocation - 1) / PixelsPerInvocation, (o.Height + _spec.StrideY - 1) / _spec.StrideY,
                 (long)(_spec.Groups == 1 ? _stride / _block : o.Channels / _block) * _spec.StrideY * _spec.StrideX, Deconv2dKernel.Descriptor.Workgroup));

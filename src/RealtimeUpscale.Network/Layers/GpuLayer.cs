@@ -193,6 +193,21 @@ public abstract class GpuLayer : IDisposable
         texels ? dispatch.TexelBuffer(binding, input.Buffer, input.Shape.ElementCount) : dispatch.UnusedTexelBuffer(binding);
 
     /// <summary>
+    /// The bindings the convolution kernels share (conv2d, conv_pointwise, conv2d_winograd, deconv2d): the input at
+    /// 0 (and at 4 as texels when <paramref name="texels"/>), the output at 1, the parameter buffer at 2 (storage)
+    /// and 3 (uniform), and the push constants.
+    /// </summary>
+    protected static ComputeDispatch ConvolutionBindings<T>(
+        ComputeDispatch dispatch, GpuTensor input, GpuTensor output, GpuBuffer parameters, bool texels, in T push)
+        where T : unmanaged =>
+        InputTexels(dispatch, 4, input, texels)
+            .Buffer(0, input.Buffer, write: false)
+            .Buffer(1, output.Buffer, write: true)
+            .Buffer(2, parameters, write: false)
+            .Buffer(3, parameters, write: false)
+            .Push(push);
+
+    /// <summary>
     /// Whether a shader reads its input through a texel buffer (the TEXELS constant of conv2d.comp,
     /// deconv2d.comp and upsample.comp): when tuned for a CPU device, where a texel fetch is one gather and a storage-buffer read
     /// a loop over the SIMD lanes, when the input fits in one texel-buffer view and its buffer allows one
