@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The long runs toward the model card's targets: the three luma x2 families, the RGB x2 engine model, the x2
-# teacher and the sub-pixel x3 and x4 models warm-started from x2, in the background at the lowest priority, one
-# thread each.
+# teacher and the three families at x3 and x4, each warm-started from its family's x2 run, in the background at
+# the lowest priority, one thread each.
 #
-#   training/long_runs.sh [RUN...]          # start, or resume where each stopped (default: all seven)
+#   training/long_runs.sh [RUN...]          # start, or resume where each stopped (default: all)
 #   training/long_runs.sh collect [RUN...]  # copy the live compact checkpoints and records into
 #                                           # training/checkpoints/, to commit them
 #   runs: subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2 subpixel_y_x3 subpixel_y_x4
+#         deconv_y_x3 deconv_y_x4 resizeconv_y_x3 resizeconv_y_x4
 #
 # A run lives in training/runs/{run}/ (ignored by git): last.pt, best.pt, log.txt, and its live compact
 # checkpoint compact.pt and record compact.json, rewritten at every validation. The committed copies are
@@ -36,9 +37,21 @@ declare -A args=(
     # committed checkpoint is read once, at the start (a resume takes its own weights).
     [subpixel_y_x3]="--family subpixel --scale 3 --init-from training/checkpoints/subpixel_y_x2.pt"
     [subpixel_y_x4]="--family subpixel --scale 4 --init-from training/checkpoints/subpixel_y_x2.pt"
+    # The deconvolution and resize-convolution heads at x3 and x4, each from its own family's x2 body.
+    [deconv_y_x3]="--family deconv --scale 3 --init-from training/checkpoints/deconv_y_x2.pt"
+    [deconv_y_x4]="--family deconv --scale 4 --init-from training/checkpoints/deconv_y_x2.pt"
+    [resizeconv_y_x3]="--family resizeconv --scale 3 --init-from training/checkpoints/resizeconv_y_x2.pt"
+    [resizeconv_y_x4]="--family resizeconv --scale 4 --init-from training/checkpoints/resizeconv_y_x2.pt"
 )
-all=(subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2 subpixel_y_x3 subpixel_y_x4)
-common="--budget-minutes 600 --threads 1 --val-every 500 --patience 60 --l2-after 0.85 --clip-grad 0.1"
+# Wall-clock budgets in minutes (default 600). The warm-started x3 and x4 runs and the RGB run take shorter
+# schedules, so that their cosine decay and L2 fine-tune end within a few sessions' time shared by seven runs.
+declare -A budget=(
+    [subpixel_y_x3]=180 [subpixel_y_x4]=180 [deconv_y_x3]=150 [deconv_y_x4]=150
+    [resizeconv_y_x3]=150 [resizeconv_y_x4]=150 [subpixel_rgb_x2]=320
+)
+all=(subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2 subpixel_y_x3 subpixel_y_x4
+     deconv_y_x3 deconv_y_x4 resizeconv_y_x3 resizeconv_y_x4)
+common="--threads 1 --val-every 500 --patience 60 --l2-after 0.85 --clip-grad 0.1"
 collect=0
 if [[ ${1:-} == collect ]]; then
     collect=1
@@ -70,7 +83,7 @@ for run in "${runs[@]}"; do
     if [[ -e $dir/last.pt || -e $dir/compact.pt ]]; then resume="--resume"; fi
     # shellcheck disable=SC2086 # the argument strings are meant to split
     nohup nice -n 19 /usr/bin/python3 training/train.py ${args[$run]} --out "$dir" --checkpoint "$dir/compact.pt" \
-        $common $resume >> "training/runs/$run.out" 2>&1 &
+        --budget-minutes "${budget[$run]:-600}" $common $resume >> "training/runs/$run.out" 2>&1 &
     echo $! > "training/runs/$run.pid"
     echo "$run: pid $! ${resume:-(new)}"
 done
