@@ -46,8 +46,8 @@ declare -A args=(
 # Wall-clock budgets in minutes (default 600). The warm-started x3 and x4 runs and the RGB run take shorter
 # schedules, so that their cosine decay and L2 fine-tune end within a few sessions' time shared by seven runs.
 declare -A budget=(
-    [subpixel_y_x3]=180 [subpixel_y_x4]=180 [deconv_y_x3]=150 [deconv_y_x4]=150
-    [resizeconv_y_x3]=150 [resizeconv_y_x4]=150 [subpixel_rgb_x2]=320
+    [subpixel_y_x3]=142 [subpixel_y_x4]=142 [deconv_y_x3]=110 [deconv_y_x4]=110
+    [resizeconv_y_x3]=110 [resizeconv_y_x4]=110 [subpixel_rgb_x2]=285
 )
 all=(subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2 subpixel_y_x3 subpixel_y_x4
      deconv_y_x3 deconv_y_x4 resizeconv_y_x3 resizeconv_y_x4)
