@@ -7,7 +7,7 @@
 #   training/long_runs.sh collect [RUN...]  # copy the live compact checkpoints and records into
 #                                           # training/checkpoints/, to commit them
 #   runs: subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2 subpixel_y_x3 subpixel_y_x4
-#         deconv_y_x3 deconv_y_x4 resizeconv_y_x3 resizeconv_y_x4
+#         deconv_y_x3 deconv_y_x4 resizeconv_y_x3 resizeconv_y_x4 subpixel_rgb_x2_lifted
 #
 # A run lives in training/runs/{run}/ (ignored by git): last.pt, best.pt, log.txt, and its live compact
 # checkpoint compact.pt and record compact.json, rewritten at every validation. The committed copies are
@@ -37,6 +37,9 @@ declare -A args=(
     # committed checkpoint is read once, at the start (a resume takes its own weights).
     [subpixel_y_x3]="--family subpixel --scale 3 --init-from training/checkpoints/subpixel_y_x2.pt"
     [subpixel_y_x4]="--family subpixel --scale 4 --init-from training/checkpoints/subpixel_y_x2.pt"
+    # The RGB model lifted from the luma sub-pixel run (the same network on Y with bicubic chroma, exactly), then
+    # fine-tuned at a quarter of the learning rate: it starts from the model it has to beat.
+    [subpixel_rgb_x2_lifted]="--family subpixel --scale 2 --color rgb --lr 2.5e-4 --init-from training/checkpoints/subpixel_y_x2.pt"
     # The deconvolution and resize-convolution heads at x3 and x4, each from its own family's x2 body.
     [deconv_y_x3]="--family deconv --scale 3 --init-from training/checkpoints/deconv_y_x2.pt"
     [deconv_y_x4]="--family deconv --scale 4 --init-from training/checkpoints/deconv_y_x2.pt"
@@ -47,10 +50,10 @@ declare -A args=(
 # schedules, so that their cosine decay and L2 fine-tune end within a few sessions' time shared by seven runs.
 declare -A budget=(
     [subpixel_y_x3]=142 [subpixel_y_x4]=142 [deconv_y_x3]=110 [deconv_y_x4]=110
-    [resizeconv_y_x3]=110 [resizeconv_y_x4]=110 [subpixel_rgb_x2]=285
+    [resizeconv_y_x3]=110 [resizeconv_y_x4]=110 [subpixel_rgb_x2]=285 [subpixel_rgb_x2_lifted]=100
 )
 all=(subpixel_y_x2 deconv_y_x2 resizeconv_y_x2 subpixel_rgb_x2 teacher_y_x2 subpixel_y_x3 subpixel_y_x4
-     deconv_y_x3 deconv_y_x4 resizeconv_y_x3 resizeconv_y_x4)
+     deconv_y_x3 deconv_y_x4 resizeconv_y_x3 resizeconv_y_x4 subpixel_rgb_x2_lifted)
 common="--threads 1 --val-every 500 --patience 60 --l2-after 0.85 --clip-grad 0.1"
 collect=0
 if [[ ${1:-} == collect ]]; then

@@ -72,7 +72,8 @@ def parse_args(argv, description=""):
     p.add_argument("--log-every", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--init-from", help="start the body (all layers before the head) from an exported model (.onnx, "
-                   "fsrcnn) or a checkpoint (.pt, collapsible) of any scale and family")
+                   "fsrcnn) or a checkpoint (.pt, collapsible) of any scale and family; a luma checkpoint "
+                   "into an RGB run of its family and scale: the whole network, lifted")
     p.add_argument("--list-data", action="store_true", help="print the training and validation paths as JSON")
     args = p.parse_args(argv)
     for name in ("init_from", "teacher"):

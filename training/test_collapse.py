@@ -31,6 +31,9 @@ bound uses the network's own signed Jacobians, not products of absolute weights 
 here and would allow anything); it is still a worst case, typically 100 to 1000 times the observed error, and
 a wrong tap, phase or border in a collapse errs by far more than it.
 
+It also lifts a random luma network of each family into RGB (run_state.lift_luma_to_rgb, an RGB run's warm
+start), which must keep the luma network's Y and the bicubic chroma (checked in float64 by the lift itself).
+
     /usr/bin/python3 training/test_collapse.py            # PyTorch checks, a few seconds
     /usr/bin/python3 training/test_collapse.py --out DIR  # and the files the GPU test reads
 """
@@ -51,6 +54,7 @@ import torch.nn.functional as F  # noqa: E402
 import collapsible  # noqa: E402
 import networks  # noqa: E402
 import onnx_export  # noqa: E402
+import run_state  # noqa: E402
 
 U = 2.0 ** -24
 CUBIC_A = -0.75
@@ -227,6 +231,12 @@ def main(argv=None):
         records.append(record)
         print(f"{record['name']}: {record['params']} parameters, {record['macs']} multiply-adds per input pixel; "
               f"the ONNX graph in PyTorch errs by at most {worst:.2e} of the float32 bound")
+    for seed, family in enumerate(networks.FAMILIES, start=len(CASES) + 1):
+        # Lifting a luma network into RGB (run_state.lift_luma_to_rgb, an RGB run's warm start) keeps its Y and
+        # the bicubic chroma; the lift checks itself in float64 and stops with the errors when it is not exact.
+        run_state.lift_luma_to_rgb(random_network(family, 2, "y", "ecb", seed),
+                                   collapsible.CollapsibleNet(family, 2, 3))
+        print(f"{family} x2: the luma network lifted into RGB keeps its Y and the bicubic chroma")
     if args.out:
         with open(os.path.join(args.out, "cases.json"), "w", encoding="utf-8") as f:
             json.dump({"cases": records}, f, indent=1)

@@ -50,6 +50,9 @@ training/runs/{family}_{color}_x{s}_smoke/); about 3 s on two cores.
 before the head) from a network of the same colour space and body shape, at any scale and of any family; the
 head starts from its own initialisation. This is FSRCNN's transfer between scales (Dong et al. 2016, section 3.3: the convolution
 layers are shared, only the deconvolution layer differs), here also between heads.
+From a luma checkpoint (.pt) into an RGB run of the same family, scale and body, the whole network is lifted
+(run_state.lift_luma_to_rgb): the RGB run starts as exactly the luma network on Y with bicubic chroma, the
+model it has to beat, and learns from there what colour adds.
 
 --list-data: prints the training and validation image paths of these settings as JSON and exits (the test
 suite checks them against the held-out list and the test sets).
