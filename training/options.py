@@ -17,7 +17,8 @@ DEFAULT_PATCH = {2: 32, 3: 24, 4: 24}
 DEFAULT_BUDGET_MINUTES = 60
 CHECKPOINT_FORMAT = 1
 # Settings a resumed run must share with the checkpoint; the others may change: the budget, logging, and the
-# target (--teacher, --distill, --l2-after), so a run can take up a teacher or its L2 phase when it resumes.
+# target (--teacher, --distill, --l2-after, --luma-weight), so a run can take up a teacher or its L2 phase when
+# it resumes.
 RESUME_KEYS = ("arch", "family", "scale", "color", "d", "s", "m", "features", "block", "expansion", "head_kernel",
                "patch", "batch", "lr", "loss", "seed", "smoke", "refresh_every", "warmup", "init_from")
 
@@ -59,6 +60,8 @@ def parse_args(argv, description=""):
     p.add_argument("--loss", default="l1", choices=("l1", "mse"))
     p.add_argument("--l2-after", type=float, default=1.0,
                    help="fraction of the run after which the loss is MSE (L1 then L2 fine-tuning; 1: never)")
+    p.add_argument("--luma-weight", type=float, default=0.0,
+                   help="rgb: add this many times the loss on the output's Y to the loss on R, G and B")
     p.add_argument("--teacher", help="checkpoint (.pt) of a trained network of the same scale and colour to distil")
     p.add_argument("--distill", type=float, default=0.5, help="weight of the teacher's output in the target")
     p.add_argument("--checkpoint", help="compact checkpoint and record (default training/checkpoints/{run}.pt; "
@@ -108,6 +111,8 @@ def parse_args(argv, description=""):
         args.refresh_every = 0
     if args.budget_minutes is None and args.iterations is None:
         args.budget_minutes = DEFAULT_BUDGET_MINUTES
+    if args.luma_weight < 0 or (args.luma_weight > 0 and args.color != "rgb"):
+        p.error("--luma-weight is a non-negative weight, for --color rgb")
     if not 0 <= args.distill <= 1 or not 0 <= args.l2_after <= 1:
         p.error("--distill and --l2-after are fractions in [0, 1]")
     if args.head_kernel is None:

@@ -4,7 +4,7 @@
         [--budget-minutes M] [--iterations N] [--out DIR] [--export PATH] [--resume] [--seed N]
         [--smoke] [--init-only] [--arch collapsible|fsrcnn] [--features 16] [--block ecb|linear]
         [--expansion 64] [-d 56] [-s 12] [-m 4] [--head-kernel K] [--batch 32] [--patch P] [--lr 1e-3]
-        [--loss l1|mse] [--l2-after F] [--teacher RUN.pt] [--distill W] [--val-every N] [--patience K]
+        [--loss l1|mse] [--l2-after F] [--luma-weight W] [--teacher RUN.pt] [--distill W] [--val-every N] [--patience K]
         [--log-every N] [--threads 2] [--init-from MODEL.onnx|RUN.pt] [--checkpoint PATH] [--list-data]
 
 The network: --arch collapsible (default; training/collapsible.py): SESR's collapsible linear blocks and
@@ -39,6 +39,8 @@ At the end the best weights (collapsed) go to --export (default {out}/{family}_x
 replaced by hand, once a model has been measured on the GPU pipeline (models/README.md).
 
 Loss: L1 (--loss l1), switched to MSE after the fraction --l2-after of the run (L1 then L2 fine-tuning).
+--luma-weight W (RGB runs): the loss on R, G and B plus W times the same loss on the output's studio Y, for
+an RGB model chosen and judged on Y, as the protocol measures.
 --teacher RUN.pt distils a larger trained network of the same scale and colour (any checkpoint of a run,
 e.g. training/checkpoints/teacher_y_x2.pt): the target is (1 - W) HR + W teacher(LR), W = --distill.
 
@@ -106,7 +108,8 @@ class Run:
         os.makedirs(args.out, exist_ok=True)
         self.log_file = open(os.path.join(args.out, "log.txt"), "a", encoding="utf-8")
         self.config = {k: getattr(args, k) for k in RESUME_KEYS}
-        self.target = {"teacher": args.teacher, "distill": args.distill, "l2_after": args.l2_after}
+        self.target = {"teacher": args.teacher, "distill": args.distill, "l2_after": args.l2_after,
+                       "luma_weight": args.luma_weight}
         self.channels = 1 if args.color == "y" else 3
         self.iteration = 0
         self.best_psnr = -math.inf
@@ -350,9 +353,13 @@ class Run:
             # mixes the HR patch and what the teacher makes of the same LR patch.
             with torch.no_grad():
                 target = (1 - self.args.distill) * hr + self.args.distill * self.teacher(lr)
-        if self.args.loss == "mse" or self.progress() >= self.args.l2_after:
-            return F.mse_loss(sr, target)
-        return F.l1_loss(sr, target)
+        measure = F.mse_loss if self.args.loss == "mse" or self.progress() >= self.args.l2_after else F.l1_loss
+        loss = measure(sr, target)
+        if self.args.luma_weight > 0:
+            # RGB runs judged on Y (the protocol's measure) weigh its error on top of R, G and B's.
+            weights = torch.tensor(run_state.LUMA_WEIGHTS, dtype=sr.dtype)[None, :, None, None]
+            loss = loss + self.args.luma_weight * measure((sr * weights).sum(1), (target * weights).sum(1))
+        return loss
 
     def train(self):
         a = self.args
@@ -417,6 +424,8 @@ class Run:
         set5 = [EvalImage(p, a.scale, a.color) for p in list_images(os.path.join(DATASETS, "Set5"))]
         set5_psnr = self.validate(set5, model=shipped)
         loss = a.loss if a.loss == "mse" or a.l2_after >= 1 else f"l1, mse after {a.l2_after:g} of the run"
+        if a.luma_weight > 0:
+            loss += f"; plus {a.luma_weight:g} times that of Y"
         metadata = {
             "colorspace": a.color, "scale": a.scale, "family": a.family, "input_range": "0-1",
             "training_data": "none (untrained)" if not trained else
