@@ -140,11 +140,12 @@ internal static class NcnnConvolutionLayers
         int pl = l.Int(3, 0, r => g.Error(l, r)), pr = l.Int(14, pl, r => g.Error(l, r));
         int pt = l.Int(13, pl, r => g.Error(l, r)), pb = l.Int(15, pt, r => g.Error(l, r));
         int padMode = l.Int(5, 0, r => g.Error(l, r));
-        if (padMode == 0 && (pl + pr + pt + pb > 0 || sw > 1 || sh > 1))
+        if (padMode == 0 && (sw > 1 || sh > 1))
         {
             // Mode 0 ("full padding") pads the bottom and right further whenever the window does not end on the
-            // last pixel, by an amount that depends on the size: a graph of fixed specs cannot say it.
-            throw g.Error(l, "uses pad mode 0 (full padding, size-dependent) with padding or a stride; only pad mode 1 (valid) and explicit pads are supported");
+            // last pixel, by an amount that depends on the size: a graph of fixed specs cannot say it. At stride 1
+            // every window ends on it, and mode 0 is mode 1 with the same explicit pads.
+            throw g.Error(l, "uses pad mode 0 (full padding, size-dependent) with a stride; only pad mode 1 (valid), or mode 0 at stride 1, with explicit pads are supported");
         }
         if (padMode is not (0 or 1))
         {
@@ -193,19 +194,22 @@ internal static class NcnnConvolutionLayers
         return w;
     }
 
-    /// <summary>Input channels from the weight count: weights = out * (in / group) * kernel area.</summary>
+    /// <summary>
+    /// Input channels from the weight count: weights = out * (in / group) * kernel area (each of the group's
+    /// out / group outputs reads its in / group inputs), so in = weights / (out * area) * group.
+    /// </summary>
     private static int InputChannels(NcnnGraphTranslator g, NcnnLayerLine l, int weightCount, int outputs, int area, int group)
     {
         if (group <= 0 || outputs % group != 0)
         {
             throw g.Error(l, $"has {group} groups (7=group) for {outputs} outputs");
         }
-        long perInput = (long)outputs / group * area;
-        if (weightCount <= 0 || weightCount % perInput != 0)
+        long perGroupInput = (long)outputs * area;
+        if (weightCount <= 0 || weightCount % perGroupInput != 0)
         {
-            throw g.Error(l, $"has {weightCount} weights (6=weight_data_size), not a positive multiple of {outputs} outputs / {group} groups x {area} kernel taps");
+            throw g.Error(l, $"has {weightCount} weights (6=weight_data_size), not a positive multiple of {outputs} outputs x {area} kernel taps");
         }
-        long inChannels = weightCount / perInput * group;
+        long inChannels = weightCount / perGroupInput * group;
         if (inChannels > MaxChannels)
         {
             throw g.Error(l, $"would read {inChannels} input channels; at most {MaxChannels} are supported");

@@ -165,6 +165,9 @@ internal sealed class NcnnGraphTranslator
             throw Error(layer, $"is not valid: {e.Message}");
         }
         Define(layer, output, channels, rank);
+        // The inputs are read: layers that become a chain (Concat, Eltwise of three or more) feed their
+        // intermediate values, which no Bottom() names, to the next node of the chain.
+        _read.UnionWith(inputs);
         _nodes.Add(new ModelNode(nodeName ?? layer.Name, spec, inputs, output));
     }
 
