@@ -52,7 +52,8 @@ public enum UpsampleMode
 
 /// <summary>
 /// Resizing as PyTorch's F.interpolate: by scale factors (output = floor(input * scale), coordinates mapped
-/// with 1 / scale) or to a fixed output size (coordinates mapped with input / output).
+/// with 1 / scale, or with input / output under <see cref="RecomputeScaleFactor"/>) or to a fixed output size
+/// (coordinates mapped with input / output).
 /// </summary>
 public sealed record UpsampleSpec : LayerSpec
 {
@@ -73,6 +74,13 @@ public sealed record UpsampleSpec : LayerSpec
 
     /// <summary>PyTorch's align_corners (bilinear and bicubic only).</summary>
     public bool AlignCorners { get; init; }
+
+    /// <summary>
+    /// With scale factors, map output to input coordinates with input / output size instead of 1 / scale
+    /// (PyTorch's recompute_scale_factor=True; ncnn's Interp for bilinear and bicubic). The two differ only when
+    /// input x scale is not a whole number of pixels.
+    /// </summary>
+    public bool RecomputeScaleFactor { get; init; }
 
     /// <summary>Upsampling by an integer factor.</summary>
     public static UpsampleSpec By(UpsampleMode mode, int scale, bool alignCorners = false) =>
@@ -140,7 +148,7 @@ public sealed record UpsampleSpec : LayerSpec
             {
                 return outSize > 1 ? (float)((inSize - 1) / (double)(outSize - 1)) : 0f;
             }
-            return byFactor ? (float)(1.0 / scale) : (float)(inSize / (double)outSize);
+            return byFactor && !RecomputeScaleFactor ? (float)(1.0 / scale) : (float)(inSize / (double)outSize);
         }
     }
 }

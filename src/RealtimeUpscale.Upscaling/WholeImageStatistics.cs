@@ -151,7 +151,7 @@ internal static class WholeImageStatistics
         new(m.Y.Window(c.KernelH, c.StrideY, c.DilationY, c.Padding.Top), m.X.Window(c.KernelW, c.StrideX, c.DilationX, c.Padding.Left));
 
     private static PixelMap? Upsampled(UpsampleSpec u, PixelMap m) =>
-        u.OutputHeight is null && u.OutputWidth is null && !u.AlignCorners ? new(m.Y.Upsampled(u.ScaleY), m.X.Upsampled(u.ScaleX)) : null;
+        u.OutputHeight is null && u.OutputWidth is null && !u.AlignCorners && (!u.RecomputeScaleFactor || (u.ScaleY % 1 == 0 && u.ScaleX % 1 == 0)) ? new(m.Y.Upsampled(u.ScaleY), m.X.Upsampled(u.ScaleX)) : null;
 
     /// <summary>
     /// The region of a tile's pooled value that is the tile's own share of the whole image's, on one axis: the

@@ -171,8 +171,8 @@ public static class CpuReference
     {
         int oh = s.OutputHeight ?? (int)Math.Floor(x.H * s.ScaleY);
         int ow = s.OutputWidth ?? (int)Math.Floor(x.W * s.ScaleX);
-        var rows = AxisWeights(x.H, oh, s.OutputHeight is null ? 1 / s.ScaleY : x.H / (double)oh, s);
-        var cols = AxisWeights(x.W, ow, s.OutputWidth is null ? 1 / s.ScaleX : x.W / (double)ow, s);
+        var rows = AxisWeights(x.H, oh, s.OutputHeight is null && !s.RecomputeScaleFactor ? 1 / s.ScaleY : x.H / (double)oh, s);
+        var cols = AxisWeights(x.W, ow, s.OutputWidth is null && !s.RecomputeScaleFactor ? 1 / s.ScaleX : x.W / (double)ow, s);
         var o = new HostTensor(x.C, oh, ow);
         for (int c = 0; c < x.C; c++)
         {

@@ -134,10 +134,12 @@ internal static class NcnnLayoutLayers
         }
         bool align = l.Int(6, 0, r => g.Error(l, r)) != 0;
         int outH = l.Int(3, 0, r => g.Error(l, r)), outW = l.Int(4, 0, r => g.Error(l, r));
+        // ncnn makes the output (int)(size * scale); nearest maps coordinates with 1 / scale, bilinear and bicubic
+        // with input / output size (interp.cpp's linear_coeffs and cubic_coeffs), which differs at fractional scales.
         var spec = new UpsampleSpec
         {
             Mode = mode, ScaleY = l.Float(1, 1f), ScaleX = l.Float(2, 1f), AlignCorners = align && mode != UpsampleMode.Nearest,
-            OutputHeight = outH > 0 ? outH : null, OutputWidth = outW > 0 ? outW : null,
+            OutputHeight = outH > 0 ? outH : null, OutputWidth = outW > 0 ? outW : null, RecomputeScaleFactor = mode != UpsampleMode.Nearest,
         };
         g.Emit(l, spec, new[] { x }, l.Tops[0], g.Channels(l, x));
     }
