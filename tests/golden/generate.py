@@ -43,7 +43,8 @@ op-specific tensors below. An "activation" object is
                     either "scale_factor" [sy, sx] or "size" [oh, ow].
                     With scale_factor, torch (recompute_scale_factor=None) makes
                     the output floor(in * s) and, unless align_corners is true,
-                    maps output to input coordinates with 1/s, not in/out.
+                    maps output to input coordinates with 1/s, not in/out;
+                    "recompute_scale_factor": true (optional) maps with in/out.
                     "nearest" is PyTorch's legacy nearest:
                     src = min(floor(dst * scale), in - 1).
   blurpool          Zhang 2019 antialiased-cnns Downsample. params
@@ -60,12 +61,43 @@ op-specific tensors below. An "activation" object is
   scale_bias        tensors "scale" [C] and "bias" [C];
                     output = activation(x * scale[c] + bias[c]).
 
+  pool2d            params "mode" "max" | "average", "global" (F.adaptive_*_pool2d(1):
+                    output [C, 1, 1]) or "kernel" [kh, kw], "stride" [sy, sx],
+                    "padding" [top, left, bottom, right] (reads nothing: max
+                    ignores it) and "count_include_pad" (average divides by the
+                    window's size instead of the real pixels).
+  fully_connected   tensors "weight" [OUT, IN], "bias" [OUT] or null; the input
+                    flattened in (c, y, x) order; output [OUT, 1, 1];
+                    params "activation".
+  binary            tensor "input2", the same shape as the input or with a
+                    size-1 channel axis or a 1 x 1 plane (either side);
+                    params "op" "add" | "sub" | "mul" | "div", "activation".
+  squeeze_excitation tensors "fc1_weight" [R, C], "fc1_bias" [R], "fc2_weight"
+                    [C, R], "fc2_bias" [C]: x * sigmoid(fc2(relu(fc1(mean of x
+                    over H x W)))) per channel.
+  crop              params "top", "left", "bottom", "right", "channel_start",
+                    "channel_count" (null: to the last channel).
+  crop_to           tensor "input2" (only its shape counts); params "top",
+                    "left", "channel_start": the input's window of input2's shape.
+  concat            tensor "input2": the input's channels, then input2's.
+  pad               params "padding" [top, left, bottom, right], "mode".
+  activation        params "activation", on its own.
+  ncnn              params "layers": the lines of an ncnn .param after its magic
+                    and counts (the input layer "in" has 3 channels); tensor "bin":
+                    the .bin as float32 values, each tagged weight blob preceded by
+                    its tag 0 (four zero bytes: float32 data). The output is what
+                    ncnn computes for that model (tests/golden/ncnn_ops.py).
+
+The spec-level cases of the operators the ncnn importer brought in, and the
+"ncnn" cases, are written by tests/golden/ncnn_ops.py.
+
 "odena_deconv_k3_s2_constant" is an op "conv_transpose2d" case with a constant
 input, showing the checkerboard pattern of Odena et al. 2016.
 """
 
 import math
 import os
+import sys
 import zlib
 
 import numpy as np
@@ -206,7 +238,8 @@ def pixel_shuffle_ref(x, p):
 def interpolate_ref(x, p):
     if "scale_factor" in p:
         return F.interpolate(x, scale_factor=tuple(p["scale_factor"]), mode=p["mode"],
-                             align_corners=p["align_corners"])
+                             align_corners=p["align_corners"],
+                             recompute_scale_factor=p.get("recompute_scale_factor"))
     return F.interpolate(x, size=tuple(p["size"]), mode=p["mode"], align_corners=p["align_corners"])
 
 
@@ -266,11 +299,13 @@ def pixel_shuffle_case(name, c_out, hw, r, order):
     add_case(name, "pixel_shuffle", x, pixel_shuffle_ref(x, p), p)
 
 
-def interpolate_case(name, c, hw, mode, align_corners=None, scale_factor=None, size=None):
+def interpolate_case(name, c, hw, mode, align_corners=None, scale_factor=None, size=None, recompute=False):
     g = gen_for(name)
     p = {"mode": mode, "align_corners": align_corners}
     if scale_factor is not None:
         p["scale_factor"] = [float(s) for s in scale_factor]
+        if recompute:
+            p["recompute_scale_factor"] = True
     else:
         p["size"] = list(size)
     x = rand_input(g, c, *hw)
@@ -404,6 +439,11 @@ interpolate_case("interp_bicubic_sf2_ac1", 3, (7, 5), "bicubic", True, scale_fac
 interpolate_case("interp_bicubic_sf3_ac0", 3, (5, 7), "bicubic", False, scale_factor=(3, 3))
 interpolate_case("interp_bicubic_sf1.5_ac0", 5, (7, 5), "bicubic", False, scale_factor=(1.5, 1.5))
 interpolate_case("interp_bicubic_size_17x12_ac0", 3, (7, 5), "bicubic", False, size=(17, 12))
+# recompute_scale_factor=True: output floor(in * s), coordinates mapped with in / out (as ncnn's Interp).
+interpolate_case("interp_bilinear_sf1.5x2.5_ac0_recompute", 3, (7, 5), "bilinear", False, scale_factor=(1.5, 2.5),
+                 recompute=True)
+interpolate_case("interp_bicubic_sf1.5_ac0_recompute", 5, (7, 5), "bicubic", False, scale_factor=(1.5, 1.5),
+                 recompute=True)
 
 # blurpool
 blurpool_case("blurpool_k1_s2_reflect", 3, (9, 11), 1, 2, "reflect")
@@ -454,6 +494,11 @@ for act in (act_none(), {"kind": "prelu", "slope": -0.125}):
     y = apply_activation(x * scale[None, :, None, None] + bias[None, :, None, None], act)
     check_signs(y, act)
     add_case(name, "scale_bias", x, y, {"activation": act}, scale=scale, bias=bias)
+
+
+import ncnn_ops  # noqa: E402 (its cases use the helpers above)
+
+ncnn_ops.add_cases(sys.modules[__name__])
 
 
 # ---------------------------------------------------------------- output
