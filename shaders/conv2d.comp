@@ -3,6 +3,7 @@
 #extension GL_EXT_control_flow_attributes : require
 // 2D convolution (cross-correlation, as PyTorch and ONNX define it) with optional fused stages:
 //   [upsample (resize-convolution)] -> pad -> conv -> bias -> activation -> [pixel shuffle (sub-pixel conv)]
+//   -> [+ residual, or + the residual source upsampled (RESIDUAL)]
 //
 // Memory layout: every tensor is planar float32, element (c, y, x) at (c * H + y) * W + x.
 //   binding 0: input,  inC x inH x inW (before the fused upsample)
@@ -12,6 +13,10 @@
 //              multiple of OC_BLOCK; the padding channels hold zeros and are never stored. Weights are
 //              [ocStride][inC / groups][KH][KW].
 //   binding 4: the input again, as R32F texels (read when TEXELS = 1)
+//   binding 5: the residual source (read when RESIDUAL = 1): with RES_UPSAMPLE = UPSAMPLE_NONE a tensor of the
+//              stored output's shape, added element by element; else outC' x resH x resW (outC' the stored
+//              output's channels), resampled at each output pixel (include/resample.glsl) and added
+//   binding 6: the residual source again, as R32F texels (read when RES_TEXELS = 1)
 // Invocation (x, y, z) computes output pixels (x * PX + j, y), j < PX, of output channels
 // z * OC_BLOCK .. + OC_BLOCK - 1.
 // The host picks OC_BLOCK so that a block never straddles two groups; the block then shares every input
@@ -47,9 +52,14 @@ layout(constant_id = 18) const int PARAMS_IN_UBO = 0;
 layout(constant_id = 19) const int PX = 1;            // output pixels per invocation along x; > 1 only if SX = DX = 1
 layout(constant_id = 20) const int BORDER = 0;        // PAD_BOUNDED_REPLICATE: how far outside the input the edge repeats
 layout(constant_id = 21) const int TEXELS = 0;        // 1: read the input through binding 4
+layout(constant_id = 22) const int RESIDUAL = 0;      // 1: add the residual of binding 5 to every stored output
+layout(constant_id = 23) const int RES_UPSAMPLE = UPSAMPLE_NONE; // the residual source's resize, or none
+layout(constant_id = 24) const int RES_ALIGN_CORNERS = 0;
+layout(constant_id = 25) const int RES_TEXELS = 0;    // 1: read the residual source through binding 6
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 5) readonly buffer Residual { float resData[]; };
 
 layout(push_constant) uniform Push
 {
@@ -61,11 +71,17 @@ layout(push_constant) uniform Push
     float scaleY, scaleX; // upsample: source pixels per upsampled pixel (see resample.glsl)
     int ocStride;
     int periodY, periodX; // upsample: the integer factor, or 0 (see resample.glsl)
+    int resH, resW;       // residual source's size (RES_UPSAMPLE), and its resize as scaleY ... periodX above
+    float resScaleY, resScaleX;
+    int resPeriodY, resPeriodX;
 } pc;
 
 layout(binding = 4) uniform samplerBuffer inTexels;
+layout(binding = 6) uniform samplerBuffer resTexels;
 
 #define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i])
+#define RES_SRC(i) (RES_TEXELS == 1 ? texelFetch(resTexels, i).r : resData[i])
+#define RESAMPLE_SRC(s, i) ((s) == 0 ? SRC(i) : RES_SRC(i))
 #include "include/activation.glsl"
 #include "include/resample.glsl"
 #include "include/params.glsl"
@@ -74,7 +90,15 @@ layout(binding = 4) uniform samplerBuffer inTexels;
 float inputAt(int c, int y, int x)
 {
     if (UPSAMPLE == UPSAMPLE_NONE) return SRC((c * pc.inH + y) * pc.inW + x);
-    return resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX, pc.periodY, pc.periodX);
+    return resampleAt(0, UPSAMPLE, ALIGN_CORNERS, c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX, pc.periodY, pc.periodX);
+}
+
+// The residual at element (c, y, x) of the stored output, flat index i.
+float residualAt(int c, int y, int x, int i)
+{
+    if (RES_UPSAMPLE == UPSAMPLE_NONE) return RES_SRC(i);
+    return resampleAt(1, RES_UPSAMPLE, RES_ALIGN_CORNERS, c * pc.resH * pc.resW, pc.resH, pc.resW, y, x,
+                      pc.resScaleY, pc.resScaleX, pc.resPeriodY, pc.resPeriodX);
 }
 
 void main()
@@ -144,21 +168,21 @@ void main()
             int ox = ox0 + j;
             if (ox >= pc.outW) break;
             float v = activate(acc[b * PX + j] + bias, slope);
-            if (SHUFFLE == SHUFFLE_NONE)
-            {
-                outData[(oc * pc.outH + oy) * pc.outW + ox] = v;
-            }
-            else
+            // (c, y, x): the element of the stored output; i: its flat index.
+            int c = oc, y = oy, x = ox;
+            if (SHUFFLE != SHUFFLE_NONE)
             {
                 // Conv channel oc becomes sub-pixel (i, j) of channel c in an r-times larger image.
                 int rr = SHUFFLE_R * SHUFFLE_R;
-                int c, ij;
+                int ij;
                 if (SHUFFLE == SHUFFLE_CRD) { c = oc / rr; ij = oc % rr; }              // CRD: oc = c * r^2 + i * r + j
                 else { c = oc % (pc.outC / rr); ij = oc / (pc.outC / rr); }   // DCR: oc = (i * r + j) * C + c
-                int y = oy * SHUFFLE_R + ij / SHUFFLE_R;
-                int x = ox * SHUFFLE_R + ij % SHUFFLE_R;
-                outData[(c * pc.outH * SHUFFLE_R + y) * (pc.outW * SHUFFLE_R) + x] = v;
+                y = oy * SHUFFLE_R + ij / SHUFFLE_R;
+                x = ox * SHUFFLE_R + ij % SHUFFLE_R;
             }
+            int i = (c * pc.outH * SHUFFLE_R + y) * (pc.outW * SHUFFLE_R) + x;
+            if (RESIDUAL == 1) v += residualAt(c, y, x, i);
+            outData[i] = v;
         }
     }
 }

@@ -24,7 +24,7 @@ layout(push_constant) uniform Push
 
 layout(binding = 2) uniform samplerBuffer inTexels;
 
-#define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i])
+#define RESAMPLE_SRC(s, i) (TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i])
 #include "include/resample.glsl"
 
 void main()
@@ -34,5 +34,5 @@ void main()
     int c = int(gl_GlobalInvocationID.z);
     if (x >= pc.outW || y >= pc.outH || c >= pc.channels) return;
     outData[(c * pc.outH + y) * pc.outW + x] =
-        resampleAt(c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX, pc.periodY, pc.periodX);
+        resampleAt(0, UPSAMPLE, ALIGN_CORNERS, c * pc.inH * pc.inW, pc.inH, pc.inW, y, x, pc.scaleY, pc.scaleX, pc.periodY, pc.periodX);
 }

@@ -4,6 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using RealtimeUpscale.Cli.Batch;
 using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Passes;
 using RealtimeUpscale.Runtime;
 using RealtimeUpscale.Upscaling;
 
@@ -61,9 +62,19 @@ public sealed class Benchmark
     /// <paramref name="width"/> x <paramref name="height"/> becomes. The result has no
     /// <see cref="BenchmarkResult.Memory"/>: see <see cref="MeasureMemory"/>.
     /// </summary>
-    public BenchmarkResult Run(string modelPath, int width, int height, int warmup = 3, int runs = 15, bool onnxRuntime = true)
+    /// <param name="modelPath">The model file.</param>
+    /// <param name="width">Input width.</param>
+    /// <param name="height">Input height.</param>
+    /// <param name="warmup">Untimed runs first.</param>
+    /// <param name="runs">Timed runs.</param>
+    /// <param name="onnxRuntime">Whether to time ONNX Runtime too.</param>
+    /// <param name="fuseResiduals">False: the graph without <see cref="ResidualIntoConvolution"/>, the residual additions as passes of their own.</param>
+    public BenchmarkResult Run(string modelPath, int width, int height, int warmup = 3, int runs = 15, bool onnxRuntime = true,
+        bool fuseResiduals = true)
     {
-        var model = ModelDefinition.Load(modelPath);
+        var model = fuseResiduals
+            ? ModelDefinition.Load(modelPath)
+            : GraphOptimizer.OptimizeWith(ModelDefinition.Import(modelPath), GraphOptimizer.Passes.Where(p => p is not ResidualIntoConvolution));
         onnxRuntime &= string.Equals(Path.GetExtension(modelPath), ".onnx", StringComparison.OrdinalIgnoreCase);
         var p = model.Info.Framing?.PaddingFor(width, height) ?? default;
         var shape = new TensorShape(model.Info.InputChannels, height + p.Top + p.Bottom, width + p.Left + p.Right);
@@ -195,6 +206,8 @@ public sealed class Benchmark
             // Both convolutions: the first on its own output, of the pointwise one's size with its channels.
             ConvPointwiseSpec cp => Conv(cp.Conv, (long)cp.Conv.OutChannels * output.Height * output.Width) + Conv(cp.Pointwise, output.ElementCount),
             ConvTranspose2dSpec t => (double)input.ElementCount * (t.OutChannels / t.Groups) * t.KernelH * t.KernelW,
+            // The fused residual addition does no multiply-adds of its own.
+            ResidualConvSpec rc => MultiplyAdds(rc.Conv, input, output),
             _ => 0,
         };
     }

@@ -96,6 +96,10 @@ public static class Program
         var size = new Option<string>("--size") { Description = "Input size WxH", Required = true };
         var runs = new Option<int>("--runs") { Description = "Timed runs (after 3 warm-up runs)", DefaultValueFactory = _ => 15 };
         var winograd = new Option<bool>("--winograd") { Description = "Run 3x3 convolutions by Winograd F(2x2, 3x3) (off by default on every device type)" };
+        var unfusedResiduals = new Option<bool>("--unfused-residuals")
+        {
+            Description = "Run residual additions as passes of their own instead of in the convolutions that write them (to measure the fusion)",
+        };
         var memorySize = new Option<string>("--memory-size")
         {
             Description = "Also report the peak device memory of one upscale from this input size, WxH, or none",
@@ -103,7 +107,7 @@ public static class Program
         };
         var bench = new Command("bench", "Median GPU time (timestamp queries) against ONNX Runtime's CPU provider in the same run")
         {
-            model, size, runs, winograd, memorySize,
+            model, size, runs, winograd, unfusedResiduals, memorySize,
         };
         bench.SetAction(r => Run(r, gpu =>
         {
@@ -116,7 +120,7 @@ public static class Program
             ImageSize? memoryAt = memoryArg == "none" ? null : ImageSize.Parse(memoryArg, "--memory-size", max: 16384);
             var tuning = KernelTuning.ForDevice(gpu.Traits) with { Winograd = r.GetValue(winograd) };
             string path = ModelCatalog.Locate(r.GetValue(model)!);
-            var result = new Benchmark(gpu, tuning).Run(path, w, h, runs: r.GetValue(runs));
+            var result = new Benchmark(gpu, tuning).Run(path, w, h, runs: r.GetValue(runs), fuseResiduals: !r.GetValue(unfusedResiduals));
             if (memoryAt is { } m)
             {
                 // A context of its own: the allocator's peak covers a context's whole life.
@@ -128,7 +132,8 @@ public static class Program
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
                 return;
             }
-            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up{(result.Winograd ? ", Winograd" : "")}");
+            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up{(result.Winograd ? ", Winograd" : "")}" +
+                              (r.GetValue(unfusedResiduals) ? ", residual additions unfused" : ""));
             Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms  ({result.GMac:F2} GMAC, {result.GMacPerSecond:F1} GMAC/s)");
             Console.WriteLine($"  ONNX Runtime CPU:  {result.OnnxRuntimeCpuMs,9:F2} ms");
             Console.WriteLine($"  ratio GPU / ONNX Runtime: {result.Ratio:F2} ({(result.Ratio < 1 ? "faster" : "slower")})");

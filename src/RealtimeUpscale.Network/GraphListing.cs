@@ -36,6 +36,7 @@ public static class GraphListing
         ConvPointwiseSpec cp => $"ConvPointwise {Conv(cp.Conv)} then {Conv(cp.Pointwise)}",
         SubPixelConvSpec s => $"SubPixelConv {Conv(s.Conv)} shuffle x{s.Shuffle.Scale} {s.Shuffle.Order}",
         ResizeConvSpec r => $"ResizeConv {Upsample(r.Upsample)} then {Conv(r.Conv)}",
+        ResidualConvSpec rc => $"{Describe(rc.Conv)} + residual" + (rc.Upsample is { } u ? $" upsampled {Upsample(u)}" : ""),
         PixelShuffleSpec p => $"PixelShuffle x{p.Scale} {p.Order}",
         UpsampleSpec u => $"Upsample {Upsample(u)}",
         BlurPoolSpec b => $"BlurPool {b.FilterSize}x{b.FilterSize} s{b.Stride} {b.Channels} channels {b.PaddingMode}",

@@ -199,7 +199,10 @@ public sealed class ModelDefinition
         foreach (var node in Nodes)
         {
             double scale = node.Inputs.Select(i => scaleAt[i]).Min();
-            (double r, double factor) = node.Spec switch
+            // A fused residual: the convolution's radius, plus its residual resize's (conservative, as the sum is).
+            var spec = node.Spec is ResidualConvSpec fused ? fused.Conv : node.Spec;
+            double residualRadius = node.Spec is ResidualConvSpec { Upsample: { } ru } ? UpsampleRadius(ru) : 0;
+            (double r, double factor) = spec switch
             {
                 Conv2dSpec c => (ConvRadius(c), 1.0 / c.StrideY),
                 ResizeConvSpec rc => (UpsampleRadius(rc.Upsample) + ConvRadius(rc.Conv) / rc.Upsample.ScaleY, rc.Upsample.ScaleY / rc.Conv.StrideY),
@@ -212,7 +215,7 @@ public sealed class ModelDefinition
                 PadSpec p => (Math.Max(Math.Max(p.Padding.Top, p.Padding.Bottom), Math.Max(p.Padding.Left, p.Padding.Right)), 1.0),
                 _ => (0, 1),
             };
-            radius += r / scale;
+            radius += (r + residualRadius) / scale;
             scaleAt[node.Output] = scale * factor;
         }
         return (int)Math.Ceiling(radius) + 1;
@@ -238,7 +241,7 @@ public sealed class ModelDefinition
         long product = 1;
         foreach (var node in Nodes)
         {
-            product *= node.Spec switch
+            product *= (node.Spec is ResidualConvSpec fused ? fused.Conv : node.Spec) switch
             {
                 Conv2dSpec c => Math.Max(c.StrideY, c.StrideX),
                 ResizeConvSpec r => Math.Max(r.Conv.StrideY, r.Conv.StrideX),

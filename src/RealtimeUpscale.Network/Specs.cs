@@ -343,3 +343,53 @@ public sealed record ConvPointwiseSpec(Conv2dSpec Conv, Conv2dSpec Pointwise) : 
     public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs) =>
         Pointwise.OutputShape(Conv.OutputShape(Single(inputs, "ConvPointwise"), "ConvPointwise"), "ConvPointwise");
 }
+
+/// <summary>
+/// A convolution (a <see cref="Conv2dSpec"/>, <see cref="ResizeConvSpec"/> or <see cref="SubPixelConvSpec"/>)
+/// followed by the addition of a residual tensor, in one pass (the graph pass
+/// <see cref="Passes.ResidualIntoConvolution"/> makes it): output = convolution(input 0) + residual, where the
+/// convolution's own activation and pixel shuffle come first, as in ONNX <c>Add(PRelu(Conv(x)), r)</c>, and the
+/// residual is input 1 itself or, with <see cref="Upsample"/>, input 1 upsampled (the bicubic image a super-resolution
+/// network predicts the difference from), sampled at each output pixel instead of being stored. The residual must
+/// have exactly the convolution's output shape.
+/// </summary>
+/// <param name="Conv">The convolution: a <see cref="Conv2dSpec"/>, <see cref="ResizeConvSpec"/> or <see cref="SubPixelConvSpec"/>.</param>
+/// <param name="Upsample">The resize of input 1 that gives the residual, or null when input 1 is the residual.</param>
+public sealed record ResidualConvSpec(LayerSpec Conv, UpsampleSpec? Upsample = null) : LayerSpec
+{
+    /// <inheritdoc />
+    public override int InputCount => 2;
+
+    /// <summary>Whether <paramref name="spec"/> is a convolution this fusion takes.</summary>
+    public static bool Takes(LayerSpec spec) => spec is Conv2dSpec or ResizeConvSpec or SubPixelConvSpec;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        if (!Takes(Conv))
+        {
+            throw new ArgumentException($"ResidualConv: {Conv.GetType().Name} is not a convolution the fused residual takes.");
+        }
+        Conv.Validate();
+        Upsample?.Validate();
+    }
+
+    /// <inheritdoc />
+    public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs)
+    {
+        if (inputs.Count != 2)
+        {
+            throw new ArgumentException($"ResidualConv takes two inputs, got {inputs.Count}.");
+        }
+        var output = Conv.OutputShape(new[] { inputs[0] });
+        var residual = ResidualShape(inputs[1]);
+        if (residual != output)
+        {
+            throw new ArgumentException($"ResidualConv: the residual {residual} is not of the convolution's output shape {output}.");
+        }
+        return output;
+    }
+
+    /// <summary>The residual's shape for input 1 of <paramref name="source"/>.</summary>
+    public TensorShape ResidualShape(TensorShape source) => Upsample?.OutputShape(source) ?? source;
+}

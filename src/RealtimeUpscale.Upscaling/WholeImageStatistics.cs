@@ -111,6 +111,17 @@ internal static class WholeImageStatistics
                 global.Add(node.Output);
                 continue;
             }
+            if (node.Spec is ResidualConvSpec fused)
+            {
+                // A fused residual: the convolution's map of input 0, where the residual (input 1, resized) agrees.
+                if (node.Inputs.All(maps.ContainsKey) && After(fused.Conv, maps[node.Inputs[0]]) is { } conv &&
+                    (fused.Upsample is null ? maps[node.Inputs[1]] : Upsampled(fused.Upsample, maps[node.Inputs[1]])) is { } residual &&
+                    residual.Y.SameAs(conv.Y) && residual.X.SameAs(conv.X))
+                {
+                    maps[node.Output] = conv;
+                }
+                continue;
+            }
             // The spatial inputs (a squeeze-excitation's per-channel scale broadcasts and has no place) must agree.
             var spatial = node.Inputs.Where(v => !global.Contains(v)).ToList();
             if (spatial.Count == 0 || !spatial.All(maps.ContainsKey))

@@ -457,6 +457,8 @@ public static class CpuReference
         ResizeConvSpec r => Conv2d(Upsample(x[0], r.Upsample), r.Conv),
         SubPixelConvSpec s => PixelShuffle(Conv2d(x[0], s.Conv), s.Shuffle),
         ConvPointwiseSpec cp => Conv2d(Conv2d(x[0], cp.Conv), cp.Pointwise),
+        ResidualConvSpec rc => Binary(BinaryOperator.Add, Layer(rc.Conv, new[] { x[0] }),
+            rc.Upsample is null ? x[1] : Upsample(x[1], rc.Upsample), RealtimeUpscale.Network.Activation.None),
         BlurPoolSpec b => BlurPool(x[0], b),
         BinarySpec b => Binary(b.Operator, x[0], x[1], b.Activation),
         ScaleBiasSpec sb => ScaleBias(x[0], sb),

@@ -106,13 +106,15 @@ public sealed class KernelDescriptorTests : GpuTest
     [Fact]
     public void ReaderFindsWhatConv2dDeclares()
     {
-        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..21, a push block of 16
-        // four-byte members, five bindings of four kinds.
+        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..25, a push block of 22
+        // four-byte members, seven bindings of four kinds.
         var module = Module(Conv2dKernel.Descriptor);
-        Assert.Equal(Enumerable.Range(0, 22).Select(i => (uint)i), module.SpecIds);
-        Assert.Equal(64u, module.PushConstantSize);
+        Assert.Equal(Enumerable.Range(0, 26).Select(i => (uint)i), module.SpecIds);
+        Assert.Equal(88u, module.PushConstantSize);
         Assert.Equal(BindingKind.UniformBuffer, module.Bindings[3]);
         Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[4]);
+        Assert.Equal(BindingKind.StorageBuffer, module.Bindings[5]);
+        Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[6]);
         Assert.Equal(BindingKind.SampledImage, Module(ImageToTensorKernel.Descriptor).Bindings[0]);
         Assert.Equal(BindingKind.StorageImage, Module(TensorToImageKernel.Descriptor).Bindings[1]);
         // scene.comp's block is ivec2, vec2 and four floats: 8 + 8 + 16.
@@ -126,10 +128,12 @@ public sealed class KernelDescriptorTests : GpuTest
         {
             KernelH = 5, KernelW = 3, Padding = PadCode.BoundedReplicate, Activation = ActivationCode.Clip,
             ActivationA = -0.5f, ActivationB = 1.25f, AlignCorners = true, Shuffle = ShuffleCode.Dcr, PixelsPerInvocation = 16,
-            Border = 2, Texels = true,
+            Border = 2, Texels = true, ResidualUpsample = UpsampleCode.Bicubic,
         };
         var data = Conv2dKernel.Descriptor.Specialize(constants);
-        Assert.Equal(22, data.Length);
+        Assert.Equal(26, data.Length);
+        Assert.Equal(0u, data[22]);                                   // RESIDUAL
+        Assert.Equal(3u, data[23]);                                   // RES_UPSAMPLE: UPSAMPLE_BICUBIC
         Assert.Equal(new uint[] { 8, 8, 1 }, data[..3]);
         Assert.Equal(5u, data[3]);                                    // KH
         Assert.Equal(3u, data[4]);                                    // KW

@@ -49,6 +49,30 @@ public sealed class OnnxImportTests : GpuTest
         Compare.Close(expected, actual, NetworkTolerance, file);
     }
 
+    /// <summary>
+    /// The bundled models, whose residual blocks and bicubic global residual run fused into their convolutions
+    /// (<see cref="ResidualConvSpec"/>), on the GPU and on ONNX Runtime at two odd sizes.
+    /// </summary>
+    [Theory]
+    [InlineData("subpixel_x2.onnx")]
+    [InlineData("subpixel_rgb_x2.onnx")]
+    [InlineData("deconv_x2.onnx")]
+    [InlineData("resizeconv_x2.onnx")]
+    public void BundledModelWithFusedResidualsMatchesOnnxRuntime(string file)
+    {
+        string path = System.IO.Path.Combine(SharedData.RepositoryRoot, "models", file);
+        var definition = ModelDefinition.Load(path);
+        Assert.Contains(definition.Nodes, n => n.Spec is ResidualConvSpec { Upsample: null });
+        Assert.Contains(definition.Nodes, n => n.Spec is ResidualConvSpec { Upsample.Mode: UpsampleMode.Bicubic });
+        Assert.DoesNotContain(definition.Nodes, n => n.Spec is BinarySpec or UpsampleSpec);
+        int seed = 0;
+        foreach (var (h, w) in new[] { (13, 11), (9, 37) })
+        {
+            var x = HostTensor.Random(new Random(file.Length * 17 + seed++), definition.Info.InputChannels, h, w, 0, 1);
+            Compare.Close(OnnxRuntimeOracle.Run(path, x), RunGpu(Context, definition, x), NetworkTolerance, $"{file} at {w}x{h}");
+        }
+    }
+
     private static string ModelPath(string file) => System.IO.Path.Combine(AppContext.BaseDirectory, "Models", file);
 
     private static JsonElement[] Manifest()

@@ -4,7 +4,8 @@ using RealtimeUpscale.Runtime;
 namespace RealtimeUpscale.Network.Kernels;
 
 /// <summary>
-/// shaders/conv2d.comp: convolution with optional fused upsample, padding modes, activation and pixel shuffle.
+/// shaders/conv2d.comp: convolution with optional fused upsample, padding modes, activation, pixel shuffle and
+/// residual addition (of a tensor, or of a tensor upsampled at each output pixel).
 /// Invocation (x, y, z) computes <see cref="Constants.PixelsPerInvocation"/> pixels along x of row y for the
 /// channel block z.
 /// </summary>
@@ -12,12 +13,12 @@ public static class Conv2dKernel
 {
     /// <summary>
     /// The descriptor. Bindings: 0 input, 1 output, 2 and 3 the parameters (one buffer, as storage and as
-    /// uniform block), 4 the input as R32F texels.
+    /// uniform block), 4 the input as R32F texels, 5 the residual source, 6 the residual source as R32F texels.
     /// </summary>
     public static readonly KernelDescriptor<Constants, Push> Descriptor = new(
         typeof(Conv2dKernel).Assembly, "conv2d", new WorkgroupSize(8, 8, 1),
         BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer,
-        BindingKind.UniformTexelBuffer);
+        BindingKind.UniformTexelBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer);
 
     /// <summary>Specialization constants (the shader's names in brackets).</summary>
     public struct Constants
@@ -78,6 +79,18 @@ public static class Conv2dKernel
 
         /// <summary>Read the input through binding 4 [TEXELS].</summary>
         [SpecId(21)] public bool Texels;
+
+        /// <summary>Add the residual of binding 5 to every stored output [RESIDUAL].</summary>
+        [SpecId(22)] public bool Residual;
+
+        /// <summary>The resize of the residual source, or <see cref="UpsampleCode.None"/> to add it as it is [RES_UPSAMPLE].</summary>
+        [SpecId(23)] public UpsampleCode ResidualUpsample;
+
+        /// <summary>The residual resize's align_corners [RES_ALIGN_CORNERS].</summary>
+        [SpecId(24)] public bool ResidualAlignCorners;
+
+        /// <summary>Read the residual source through binding 6 [RES_TEXELS].</summary>
+        [SpecId(25)] public bool ResidualTexels;
     }
 
     /// <summary>Push constants: shapes and per-size settings.</summary>
@@ -107,5 +120,14 @@ public static class Conv2dKernel
 
         /// <summary>Upsample: the integer factor, or 0 (include/resample.glsl).</summary>
         public int PeriodY, PeriodX;
+
+        /// <summary>The residual source's height and width (read with a residual resize).</summary>
+        public int ResH, ResW;
+
+        /// <summary>The residual resize: source pixels per output pixel (include/resample.glsl).</summary>
+        public float ResScaleY, ResScaleX;
+
+        /// <summary>The residual resize: the integer factor, or 0 (include/resample.glsl).</summary>
+        public int ResPeriodY, ResPeriodX;
     }
 }

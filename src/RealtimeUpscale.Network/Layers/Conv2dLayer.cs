@@ -5,13 +5,15 @@ namespace RealtimeUpscale.Network.Layers;
 
 /// <summary>
 /// Runs shaders/conv2d.comp for a <see cref="Conv2dSpec"/>, a <see cref="ResizeConvSpec"/> (upsample fused
-/// before), a <see cref="SubPixelConvSpec"/> (pixel shuffle fused after) or a <see cref="BlurPoolSpec"/>
-/// (a fixed depthwise binomial convolution).
+/// before), a <see cref="SubPixelConvSpec"/> (pixel shuffle fused after), a <see cref="BlurPoolSpec"/>
+/// (a fixed depthwise binomial convolution), or a <see cref="ResidualConvSpec"/> of one of the first three (a
+/// residual, or a residual source resampled at each output pixel, added as each output is stored).
 /// </summary>
 public sealed class Conv2dLayer : GpuLayer
 {
     private readonly Conv2dSpec _conv;
     private readonly UpsampleSpec? _upsample;
+    private readonly ResidualConvSpec? _residual;
     private readonly GpuBuffer _params;
     private readonly ComputePipeline _pipeline;
     private readonly int _block;
@@ -21,7 +23,8 @@ public sealed class Conv2dLayer : GpuLayer
 
     internal Conv2dLayer(GpuContext context, LayerSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
-        (_conv, _upsample, var shuffle) = spec switch
+        _residual = spec as ResidualConvSpec;
+        (_conv, _upsample, var shuffle) = (_residual?.Conv ?? spec) switch
         {
             Conv2dSpec c => (c, (UpsampleSpec?)null, (PixelShuffleSpec?)null),
             ResizeConvSpec r => (r.Conv, r.Upsample, null),
@@ -49,6 +52,8 @@ public sealed class Conv2dLayer : GpuLayer
                 Shuffle = Codes.Of(shuffle?.Order), ShuffleScale = shuffle?.Scale ?? 1,
                 DilationY = _conv.DilationY, DilationX = _conv.DilationX, ParamsInUniform = uniform,
                 PixelsPerInvocation = _maxPixels, Texels = false,
+                Residual = _residual is not null, ResidualUpsample = Codes.Of(_residual?.Upsample?.Mode),
+                ResidualAlignCorners = _residual?.Upsample?.AlignCorners ?? false, ResidualTexels = false,
             };
             _pipeline = Conv2dKernel.Descriptor.Pipeline(context, _constants);
         }
@@ -74,15 +79,28 @@ public sealed class Conv2dLayer : GpuLayer
             PadTop = _conv.Padding.Top, PadLeft = _conv.Padding.Left, Groups = _conv.Groups,
             ScaleY = scales.Item1, ScaleX = scales.Item2, OcStride = _stride, PeriodY = periods.Item1, PeriodX = periods.Item2,
         };
+        // Without a residual, binding 5 holds the input (read-only, never read) so that every binding is valid.
+        var residual = _residual is null ? inputs[0] : inputs[1];
+        if (_residual?.Upsample is { } ru)
+        {
+            var (sy, sx) = ru.ShaderScales(residual.Shape, output.Shape);
+            var (py, px) = ru.Periods(residual.Shape, output.Shape);
+            push.ResH = residual.Shape.Height;
+            push.ResW = residual.Shape.Width;
+            (push.ResScaleY, push.ResScaleX, push.ResPeriodY, push.ResPeriodX) = (sy, sx, py, px);
+        }
         bool texels = ReadsTexels(inputs[0].Buffer, input.ElementCount);
+        bool residualTexels = _residual is not null && ReadsTexels(residual.Buffer, residual.Shape.ElementCount);
         // GPUs keep the layer's own count; CPU devices fit it to the width.
         int pixels = Tuning.CpuStyle ? PixelsForWidth(_maxPixels, conv.Width) : _maxPixels;
         var pipeline = _pipeline;
-        if (texels || pixels != _maxPixels)
+        if (texels || residualTexels || pixels != _maxPixels)
         {
-            pipeline = Conv2dKernel.Descriptor.Pipeline(Context, _constants with { PixelsPerInvocation = pixels, Texels = texels });
+            pipeline = Conv2dKernel.Descriptor.Pipeline(Context,
+                _constants with { PixelsPerInvocation = pixels, Texels = texels, ResidualTexels = residualTexels });
         }
-        return NewDispatch(pipeline, d => ConvolutionBindings(d, inputs[0], output, _params, texels, push)
+        return NewDispatch(pipeline, d => InputTexels(ConvolutionBindings(d, inputs[0], output, _params, texels, push), 6, residual, residualTexels)
+            .Buffer(5, residual.Buffer, write: false)
             .Cover((conv.Width + pixels - 1) / pixels, conv.Height, _stride / _block, Conv2dKernel.Descriptor.Workgroup));
     }
 

@@ -13,12 +13,15 @@ namespace RealtimeUpscale.Network.Passes;
 /// 6. activations into the layer before (a lone activation becomes a unit scale-bias);
 /// 7. strided transposed convolutions to sub-pixel convolutions;
 /// 8. 1x1 convolutions into the convolution before them;
-/// 9. dead nodes.
+/// 9. residual additions into the convolution that writes one operand (with an upsample of the other);
+/// 10. dead nodes.
 /// Pads and upsamples fuse forwards into the convolution that reads them, so they go first; the slice goes
 /// before the affine and activation passes so that a bias add after the crop reaches the transposed
 /// convolution; affine before activation, since an affine map after an activation cannot fold into weights;
 /// the lowering after them, so it lowers what the others fused; 1x1 convolutions last, so that both convolutions
-/// carry their fused padding, affine maps and activations. Depth-to-space fuses before the
+/// carry their fused padding, affine maps and activations; residual additions after them, so that the convolution
+/// they take carries its activation, pixel shuffle or lowering (a residual after a transposed convolution meets the
+/// sub-pixel convolution it became). Depth-to-space fuses before the
 /// elementwise passes so that an activation after the shuffle (SRGAN's PReLU) reaches the sub-pixel
 /// convolution; an activation or affine map between a convolution and its depth-to-space still fuses into the
 /// convolution, and the shuffle then stays a node of its own. Every spec in the result has a GPU layer
@@ -37,6 +40,7 @@ public static class GraphOptimizer
         new ActivationIntoLayer(),
         new StridedDeconvToSubPixel(),
         new PointwiseIntoConvolution(),
+        new ResidualIntoConvolution(),
         new DeadNodeElimination(),
     };
 
@@ -44,10 +48,17 @@ public static class GraphOptimizer
     /// Runs every pass in order and checks each resulting layer; a fused layer that is inconsistent is a
     /// <see cref="ModelFormatException"/> naming the model and the layer.
     /// </summary>
-    public static ModelDefinition Optimize(ModelDefinition definition)
+    public static ModelDefinition Optimize(ModelDefinition definition) => OptimizeWith(definition, Passes);
+
+    /// <summary>
+    /// As <see cref="Optimize"/> with only <paramref name="passes"/> (those of <see cref="Passes"/>
+    /// to keep, in that order): to measure a fusion against the graph without it.
+    /// </summary>
+    public static ModelDefinition OptimizeWith(ModelDefinition definition, IEnumerable<IGraphPass> passes)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        var result = Passes.Aggregate(definition, (d, pass) => pass.Apply(d));
+        ArgumentNullException.ThrowIfNull(passes);
+        var result = passes.Aggregate(definition, (d, pass) => pass.Apply(d));
         foreach (var node in result.Nodes)
         {
             try

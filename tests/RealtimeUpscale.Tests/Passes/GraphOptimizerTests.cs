@@ -18,7 +18,8 @@ public sealed class GraphOptimizerTests
         {
             typeof(PadIntoConvolution), typeof(UpsampleIntoConvolution), typeof(DepthToSpaceIntoConvolution),
             typeof(SliceIntoDeconvolution), typeof(AffineIntoLayer), typeof(ActivationIntoLayer),
-            typeof(StridedDeconvToSubPixel), typeof(PointwiseIntoConvolution), typeof(DeadNodeElimination),
+            typeof(StridedDeconvToSubPixel), typeof(PointwiseIntoConvolution), typeof(ResidualIntoConvolution),
+            typeof(DeadNodeElimination),
         }, GraphOptimizer.Passes.Select(p => p.GetType()));
     }
 

@@ -1,0 +1,138 @@
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Passes;
+using Xunit;
+using static RealtimeUpscale.Tests.Passes.PassGraphs;
+
+namespace RealtimeUpscale.Tests.Passes;
+
+public sealed class ResidualIntoConvolutionTests
+{
+    private readonly ResidualIntoConvolution _pass = new();
+
+    private static UpsampleSpec Bicubic2 => new() { Mode = UpsampleMode.Bicubic, ScaleY = 2, ScaleX = 2 };
+
+    /// <summary>subpixel_x2's shape: a residual block over the first layer's output, a sub-pixel head, the bicubic input added.</summary>
+    private static ModelDefinition Sesr(Random rng, int channels = 1) => Graph(channels,
+        Node("first", Conv(rng, channels, 8, 5, Padding.All(2), PaddingMode.Replicate, Slopes(rng, 8)), "x"),
+        Node("l0", Conv(rng, 8, 8, 3, Padding.All(1), PaddingMode.Replicate, Slopes(rng, 8)), "first"),
+        Node("l1", Conv(rng, 8, 8, 3, Padding.All(1), PaddingMode.Replicate, Slopes(rng, 8)), "l0"),
+        Node("add", new BinarySpec(BinaryOperator.Add), "l1", "first"),
+        Node("head", new SubPixelConvSpec(Conv(rng, 8, 4 * channels, 3, Padding.All(1), PaddingMode.Replicate), new PixelShuffleSpec(2)), "add"),
+        Node("resize", Bicubic2, "x"),
+        Node("out", new BinarySpec(BinaryOperator.Add), "head", "resize"));
+
+    [Fact]
+    public void ResidualBlockAndBicubicInputFuseIntoTheConvolutions()
+    {
+        var before = Sesr(new Random(1));
+        var after = ApplyAndCompare(_pass, before);
+        AssertKinds(after, typeof(Conv2dSpec), typeof(Conv2dSpec), typeof(ResidualConvSpec), typeof(ResidualConvSpec));
+        var block = after.Nodes[2];
+        Assert.Equal(("l1", "add"), (block.Name, block.Output));
+        Assert.Equal(new[] { "l0", "first" }, block.Inputs);
+        Assert.Null(((ResidualConvSpec)block.Spec).Upsample);
+        var head = after.Nodes[3];
+        Assert.Equal(("head", "out"), (head.Name, head.Output));
+        Assert.Equal(new[] { "add", "x" }, head.Inputs);
+        var fused = (ResidualConvSpec)head.Spec;
+        Assert.IsType<SubPixelConvSpec>(fused.Conv);
+        Assert.Equal(UpsampleMode.Bicubic, fused.Upsample!.Mode);
+    }
+
+    [Fact]
+    public void OperandsInEitherOrderFuse()
+    {
+        var rng = new Random(2);
+        var before = Graph(3,
+            Node("up", Bicubic2, "x"),
+            Node("conv", new ResizeConvSpec(new UpsampleSpec { Mode = UpsampleMode.Nearest }, Conv(rng, 3, 3, 3, Padding.All(1))), "x"),
+            Node("sum", new BinarySpec(BinaryOperator.Add), "up", "conv"));
+        var after = ApplyAndCompare(_pass, before);
+        AssertKinds(after, typeof(ResidualConvSpec));
+        Assert.Equal(new[] { "x", "x" }, after.Nodes[0].Inputs);
+    }
+
+    [Fact]
+    public void LoweredDeconvolutionTakesTheBicubicInput()
+    {
+        // deconv_x2's head after the optimizer's earlier passes: the transposed convolution as a sub-pixel convolution.
+        var rng = new Random(3);
+        var lowered = StridedDeconvToSubPixel.TryLower(Deconv(rng, 6, 1, 9, 2, Padding.All(4), outputPadding: 1))!;
+        var before = Graph(1,
+            Node("body", Conv(rng, 1, 6, 3, Padding.All(1), activation: Slopes(rng, 6)), "x"),
+            Node("head", lowered, "body"),
+            Node("resize", Bicubic2, "x"),
+            Node("out", new BinarySpec(BinaryOperator.Add), "resize", "head"));
+        AssertKinds(ApplyAndCompare(_pass, before), typeof(Conv2dSpec), typeof(ResidualConvSpec));
+    }
+
+    [Fact]
+    public void UpsampleReadTwiceStaysAndIsAddedAsItIs()
+    {
+        var rng = new Random(4);
+        var before = Graph(1,
+            Node("head", new SubPixelConvSpec(Conv(rng, 1, 4, 3, Padding.All(1)), new PixelShuffleSpec(2)), "x"),
+            Node("resize", Bicubic2, "x"),
+            Node("sum", new BinarySpec(BinaryOperator.Add), "head", "resize"),
+            Node("out", new BinarySpec(BinaryOperator.Mul), "sum", "resize"));
+        var after = ApplyAndCompare(_pass, before);
+        AssertKinds(after, typeof(UpsampleSpec), typeof(ResidualConvSpec), typeof(BinarySpec));
+        Assert.Null(((ResidualConvSpec)after.Nodes[1].Spec).Upsample);
+        Assert.Equal(new[] { "x", "resize" }, after.Nodes[1].Inputs);
+    }
+
+    [Fact]
+    public void ConvolutionOutputReadTwiceOrAsTheOutputIsNotFusedAway()
+    {
+        var rng = new Random(5);
+        var readTwice = Graph(2,
+            Node("a", Conv(rng, 2, 2, 3, Padding.All(1)), "x"),
+            Node("b", Conv(rng, 2, 2, 1), "a"),
+            Node("sum", new BinarySpec(BinaryOperator.Add), "a", "x"),
+            Node("out", new BinarySpec(BinaryOperator.Add), "sum", "b"));
+        // "a" is read twice; "b" by the last addition only, so that one fuses.
+        var after = ApplyAndCompare(_pass, readTwice);
+        AssertKinds(after, typeof(Conv2dSpec), typeof(BinarySpec), typeof(ResidualConvSpec));
+
+        var conv = Node("a", Conv(rng, 2, 2, 3, Padding.All(1)), "x");
+        var add = Node("sum", new BinarySpec(BinaryOperator.Add), "a", "x");
+        var outputIsTheConvolution = new ModelDefinition(Info(2), "x", "a", new[] { conv, add });
+        Assert.Same(outputIsTheConvolution, _pass.Apply(outputIsTheConvolution));
+    }
+
+    [Fact]
+    public void AdditionsThatDoNotFitStayNodes()
+    {
+        var rng = new Random(6);
+        foreach (var before in new[]
+        {
+            // An activation after the sum would have to follow the addition.
+            Graph(2, Node("a", Conv(rng, 2, 2, 3, Padding.All(1)), "x"), Node("s", new BinarySpec(BinaryOperator.Add, Activation.Relu), "a", "x")),
+            // Not an addition.
+            Graph(2, Node("a", Conv(rng, 2, 2, 3, Padding.All(1)), "x"), Node("s", new BinarySpec(BinaryOperator.Sub), "a", "x")),
+            // Broadcast: a per-channel residual, and a convolution to one channel added to two.
+            Graph(2, Node("a", Conv(rng, 2, 2, 3, Padding.All(1)), "x"), Node("p", new Pool2dSpec { Global = true, Mode = PoolMode.Average }, "x"),
+                Node("s", new BinarySpec(BinaryOperator.Add), "a", "p")),
+            Graph(2, Node("a", Conv(rng, 2, 1, 3, Padding.All(1)), "x"), Node("s", new BinarySpec(BinaryOperator.Add), "a", "x")),
+            // A transposed convolution that is not lowered is not a convolution this fusion takes.
+            Graph(2, Node("a", Deconv(rng, 2, 2, 3, 1, Padding.All(1)), "x"), Node("s", new BinarySpec(BinaryOperator.Add), "a", "x")),
+        })
+        {
+            Assert.Same(before, ApplyAndCompare(_pass, before));
+        }
+    }
+
+    [Fact]
+    public void OptimizerFusesTheBundledModelsResiduals()
+    {
+        foreach (var name in new[] { "subpixel_x2.onnx", "deconv_x2.onnx", "resizeconv_x2.onnx", "subpixel_rgb_x2.onnx" })
+        {
+            var imported = ModelDefinition.Import(Path.Combine(SharedData.RepositoryRoot, "models", name));
+            var optimized = GraphOptimizer.Optimize(imported);
+            Assert.DoesNotContain(optimized.Nodes, n => n.Spec is BinarySpec or UpsampleSpec);
+            Assert.Equal(2, optimized.Nodes.Count(n => n.Spec is ResidualConvSpec));
+            Assert.Single(optimized.Nodes, n => n.Spec is ResidualConvSpec { Upsample.Mode: UpsampleMode.Bicubic });
+            SameOutputs(imported, optimized);
+        }
+    }
+}

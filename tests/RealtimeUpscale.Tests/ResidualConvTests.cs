@@ -1,0 +1,127 @@
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Layers;
+using RealtimeUpscale.Runtime;
+using Xunit;
+
+namespace RealtimeUpscale.Tests;
+
+/// <summary>
+/// The convolution with a fused residual addition (shaders/conv2d.comp with RESIDUAL) in both kernel tunings against
+/// the float64 CPU reference of the convolution followed by the addition (of the residual, or of the residual
+/// source upsampled), on odd sizes wide enough for several workgroups, within <see cref="Compare.RelativeTolerance"/>
+/// (1e-5, relative max-norm): a plain convolution's residual block, the sub-pixel head with the bicubic-upsampled
+/// input (CRD and DCR, integer and fractional factors), a resize-convolution head, bilinear with align_corners and
+/// nearest residuals, and activations that tell adding before them from adding after them. The bundled models,
+/// which contain these fusions, run against ONNX Runtime in <c>OnnxImportTests</c>.
+/// </summary>
+public sealed class ResidualConvTests : IDisposable
+{
+    private readonly GpuContext _context = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+
+    private static Conv2dSpec Conv(Random rng, int inC, int outC, int k, Activation act, PaddingMode mode = PaddingMode.Replicate) => new()
+    {
+        InChannels = inC, OutChannels = outC, KernelH = k, KernelW = k, Padding = Padding.All(k / 2), PaddingMode = mode,
+        Weights = HostTensor.RandomFloats(rng, outC * inC * k * k), Bias = HostTensor.RandomFloats(rng, outC), Activation = act,
+    };
+
+    private static UpsampleSpec Up(UpsampleMode mode, double scale, bool alignCorners = false) =>
+        new() { Mode = mode, ScaleY = scale, ScaleX = scale, AlignCorners = alignCorners };
+
+    [Theory]
+    [InlineData(9, 301)]
+    [InlineData(7, 13)]
+    public void ResidualBlockMatchesTheReference(int h, int w)
+    {
+        // The SESR block's end: PReLU(conv 16 -> 16) + the block's input.
+        var rng = new Random(h * 1000 + w);
+        var spec = new ResidualConvSpec(Conv(rng, 16, 16, 3, Activation.PRelu(HostTensor.RandomFloats(rng, 16, 0.05, 0.5))));
+        Check(spec, HostTensor.Random(rng, 16, h, w), HostTensor.Random(rng, 16, h, w), $"16->16 block at {w}x{h}");
+    }
+
+    [Fact]
+    public void SubPixelHeadWithTheBicubicUpsampledInputMatchesTheReference()
+    {
+        var rng = new Random(2);
+        var spec = new ResidualConvSpec(
+            new SubPixelConvSpec(Conv(rng, 16, 4, 3, Activation.None), new PixelShuffleSpec(2, DepthToSpaceOrder.Crd)),
+            Up(UpsampleMode.Bicubic, 2));
+        Check(spec, HostTensor.Random(rng, 16, 11, 37), HostTensor.Random(rng, 1, 11, 37), "sub-pixel x2 CRD + bicubic x2");
+    }
+
+    [Fact]
+    public void DcrHeadWithABilinearAlignCornersResidualMatchesTheReference()
+    {
+        var rng = new Random(3);
+        var spec = new ResidualConvSpec(
+            new SubPixelConvSpec(Conv(rng, 8, 27, 3, Activation.Tanh, PaddingMode.Zeros), new PixelShuffleSpec(3, DepthToSpaceOrder.Dcr)),
+            Up(UpsampleMode.Bilinear, 3, alignCorners: true));
+        Check(spec, HostTensor.Random(rng, 8, 7, 19), HostTensor.Random(rng, 3, 7, 19), "sub-pixel x3 DCR + bilinear x3 align_corners");
+    }
+
+    [Fact]
+    public void FractionalBicubicResidualMatchesTheReference()
+    {
+        // A residual source resized to a fixed size: no integer period, each pixel's own weights.
+        var rng = new Random(4);
+        var up = new UpsampleSpec { Mode = UpsampleMode.Bicubic, OutputHeight = 22, OutputWidth = 74 };
+        var spec = new ResidualConvSpec(
+            new SubPixelConvSpec(Conv(rng, 5, 4, 5, Activation.Relu), new PixelShuffleSpec(2, DepthToSpaceOrder.Crd)), up);
+        Check(spec, HostTensor.Random(rng, 5, 11, 37), HostTensor.Random(rng, 1, 15, 50), "sub-pixel x2 + bicubic 50x15 -> 74x22");
+    }
+
+    [Fact]
+    public void ResizeConvolutionHeadWithTheBicubicUpsampledInputMatchesTheReference()
+    {
+        // resizeconv_x2's head: nearest x2 of 16 channels, a 3x3 convolution to 1, plus the bicubic x2 input.
+        var rng = new Random(5);
+        var spec = new ResidualConvSpec(new ResizeConvSpec(Up(UpsampleMode.Nearest, 2), Conv(rng, 16, 1, 3, Activation.None)),
+            Up(UpsampleMode.Bicubic, 2));
+        Check(spec, HostTensor.Random(rng, 16, 9, 23), HostTensor.Random(rng, 1, 9, 23), "resize-conv x2 + bicubic x2");
+    }
+
+    [Fact]
+    public void NearestResidualAfterASigmoidMatchesTheReference()
+    {
+        // The residual comes after the activation: sigmoid outputs lie in (0, 1), the sum well outside.
+        var rng = new Random(6);
+        var spec = new ResidualConvSpec(Conv(rng, 5, 7, 3, Activation.Sigmoid, PaddingMode.Reflect), Up(UpsampleMode.Nearest, 2));
+        var x = HostTensor.Random(rng, 5, 14, 18);
+        var residual = HostTensor.Random(rng, 7, 7, 9, -3, 3);
+        Check(spec, x, residual, "conv 5 -> 7 sigmoid + nearest x2");
+    }
+
+    [Fact]
+    public void ResidualOfAnotherShapeIsRefused()
+    {
+        var rng = new Random(7);
+        var spec = new ResidualConvSpec(Conv(rng, 2, 3, 3, Activation.None));
+        var e = Assert.Throws<ArgumentException>(() => spec.OutputShape(new[] { new TensorShape(2, 5, 7), new TensorShape(1, 5, 7) }));
+        Assert.Contains("residual", e.Message);
+        Assert.Throws<ArgumentException>(() => new ResidualConvSpec(new BinarySpec()).Validate());
+    }
+
+    private void Check(ResidualConvSpec spec, HostTensor x, HostTensor residual, string what)
+    {
+        var expected = CpuReference.Layer(spec, new[] { x, residual });
+        foreach (var tuning in new[] { new KernelTuning { CpuStyle = true }, new KernelTuning { CpuStyle = false } })
+        {
+            Compare.Close(expected, Run(tuning, spec, x, residual), what: $"{what}, CPU style {tuning.CpuStyle}");
+        }
+    }
+
+    private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor x, HostTensor residual)
+    {
+        using var input = new GpuTensor(_context, x.Shape, x.ToFloat());
+        using var source = new GpuTensor(_context, residual.Shape, residual.ToFloat());
+        using var layer = GpuLayer.Create(_context, spec, tuning: tuning);
+        using var output = new GpuTensor(_context, layer.OutputShape(x.Shape, residual.Shape));
+        using var dispatch = layer.Bind(new[] { input, source }, output);
+        _context.Execute(r => r.Dispatch(dispatch));
+        var result = HostTensor.FromFloat(output.Shape, output.Download());
+        var messages = _context.Validation!.Drain();
+        Assert.True(messages.Count == 0, "The Vulkan validation layer reported:" + Environment.NewLine + string.Join(Environment.NewLine, messages));
+        return result;
+    }
+
+    public void Dispose() => _context.Dispose();
+}
