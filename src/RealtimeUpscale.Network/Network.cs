@@ -138,7 +138,8 @@ public sealed class NetworkBinding : IDisposable
     internal NetworkBinding(GpuContext context, Network network, ModelDefinition definition, TensorShape inputShape, GpuTensor? input,
         IReadOnlyCollection<string> supplied)
     {
-        var shapes = definition.InferShapes(inputShape);
+        var plan = new MemoryPlan(definition, inputShape, supplied);
+        var shapes = plan.Shapes;
         if (input is not null && input.Shape != inputShape)
         {
             throw new ArgumentException($"The input tensor is {input.Shape}, not {inputShape}.");
@@ -152,19 +153,8 @@ public sealed class NetworkBinding : IDisposable
             {
                 throw new ArgumentException($"A supplied value must be one a node of the graph computes, not the output: {unknown.Append(definition.Output).First()}.");
             }
-            var lastUse = new Dictionary<string, int>();
-            for (int i = 0; i < definition.Nodes.Count; i++)
-            {
-                if (supplied.Contains(definition.Nodes[i].Output))
-                {
-                    continue; // a node that does not run reads nothing
-                }
-                foreach (var v in definition.Nodes[i].Inputs)
-                {
-                    lastUse[v] = i;
-                }
-            }
-            var free = new List<GpuBuffer>();
+            // The plan's shared buffers, allocated when first used.
+            var buffers = new GpuBuffer?[plan.BufferSizes.Count];
             ulong limit = context.Properties.Limits.MaxStorageBufferRange;
             for (int i = 0; i < definition.Nodes.Count; i++)
             {
@@ -177,36 +167,28 @@ public sealed class NetworkBinding : IDisposable
                         $"binds as one buffer (maxStorageBufferRange {limit >> 20} MiB); process the image in smaller tiles.");
                 }
                 GpuTensor output;
-                if (supplied.Contains(node.Output))
-                {
-                    // Written by the caller before the run, so never a buffer another value used earlier in it, and
-                    // never handed on.
-                    output = Track(new GpuTensor(context, shape));
-                    values[node.Output] = output;
-                    _supplied[node.Output] = output;
-                    continue;
-                }
-                if (node.Output == definition.Output)
+                int slot = plan.Slot(i);
+                if (slot == MemoryPlan.OwnTensor)
                 {
                     output = Track(new GpuTensor(context, shape));
                 }
                 else
                 {
-                    int at = free.FindIndex(b => b.Size >= shape.ByteSize);
-                    GpuBuffer buffer;
-                    if (at >= 0)
+                    if (buffers[slot] is not { } buffer)
                     {
-                        buffer = free[at];
-                        free.RemoveAt(at);
-                    }
-                    else
-                    {
-                        buffer = new GpuBuffer(context, shape.ByteSize);
+                        buffer = new GpuBuffer(context, plan.BufferSizes[slot]);
+                        buffers[slot] = buffer;
                         _buffers.Add(buffer);
                     }
                     output = Track(new GpuTensor(buffer, shape));
                 }
                 values[node.Output] = output;
+                if (supplied.Contains(node.Output))
+                {
+                    // Written by the caller before the run: its node does not run.
+                    _supplied[node.Output] = output;
+                    continue;
+                }
                 var layer = network.LayerFor(node);
                 if (layer is null)
                 {
@@ -214,14 +196,6 @@ public sealed class NetworkBinding : IDisposable
                     _layers.Add(layer);
                 }
                 _dispatches.Add(layer.Bind(node.Inputs.Select(v => values[v]).ToArray(), output));
-                foreach (var v in node.Inputs.Distinct())
-                {
-                    if (lastUse[v] == i && v != definition.Input && v != definition.Output && !_supplied.ContainsKey(v))
-                    {
-                        free.Add(values[v].Buffer);
-                        free.Sort((a, b) => a.Size.CompareTo(b.Size));
-                    }
-                }
             }
             Output = values[definition.Output];
             Shapes = shapes;
