@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json.Serialization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using RealtimeUpscale.Cli.Batch;
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Network.Passes;
 using RealtimeUpscale.Runtime;
@@ -168,7 +167,7 @@ public sealed class Benchmark
 
     /// <summary>
     /// Upscales one RGBA image of <paramref name="width"/> x <paramref name="height"/> as <c>rtup upscale</c> does
-    /// (tiles of the automatic side where the whole image's tensors exceed one buffer binding; the upscaler
+    /// (automatic tiles: one where the image fits the memory budget and every tensor one buffer binding; the upscaler
     /// converts to the model's channels) and reads the allocator's peaks, less what the context held before. The
     /// allocator's peak covers the context's whole life: run this first on a context of its own.
     /// </summary>
@@ -177,7 +176,7 @@ public sealed class Benchmark
         var model = ModelDefinition.Load(modelPath);
         var before = _context.MemoryStatistics;
         int scale;
-        using (var tiler = new TiledUpscaler(_context, model, TileSizer.AutoTile(_context, model), _tuning))
+        using (var tiler = TiledUpscaler.Automatic(_context, model, _tuning))
         {
             tiler.Upscale(new byte[(long)width * height * 4], width, height, PixelFormat.Rgba);
             scale = tiler.Scale;

@@ -12,7 +12,9 @@ namespace RealtimeUpscale.Upscaling;
 /// one statistics pass over the tiles per block, then the final pass (see <see cref="WholeImageStatistics"/>),
 /// so its tiled output equals the untiled one to float rounding (within one 8-bit level).
 /// Compiles the model once (one <see cref="UpscalingNetwork"/>, one copy of the weights) and binds it in one
-/// <see cref="Upscaler"/> per distinct tile size it meets; owns them all.
+/// <see cref="Upscaler"/> per distinct tile size it meets; owns them all. Tiles are squares of a given side, or,
+/// made with <see cref="Automatic"/>, chosen for each image size from the memory they need (see
+/// <see cref="TilePlanner"/>).
 /// </summary>
 public sealed class TiledUpscaler : IDisposable
 {
@@ -21,7 +23,9 @@ public sealed class TiledUpscaler : IDisposable
     private readonly HashSet<(int, int)> _used = new();
     private readonly HashSet<(int, int)> _usedThisCall = new();
     private readonly int _requestedTileSize;
-    private readonly Dictionary<(int, int), int> _fittingTile = new();
+    // Chooses the tiles of each image size (automatic tiling); null: squares of the requested side.
+    private readonly TilePlanner? _planner;
+    private readonly Dictionary<(int, int), (int, int)> _fittingTile = new();
     private readonly int _downsampling;
     // Whether tiles get whole-image statistics from passes of their own (a model with squeeze-excitation).
     private readonly bool _statistics;
@@ -31,6 +35,32 @@ public sealed class TiledUpscaler : IDisposable
     /// <paramref name="tuning"/> configures the kernels (null: for the device).
     /// </summary>
     public TiledUpscaler(GpuContext context, ModelDefinition model, int tileSize, KernelTuning? tuning = null)
+        : this(context, model, tileSize, null, tuning)
+    {
+    }
+
+    /// <summary>
+    /// Creates a tiler that chooses the tiles of each image size from the memory they need, within the budget of
+    /// the device's memory heap for the model (<see cref="TilePlanner.AutomaticBudget"/>): an image runs as one
+    /// tile when that fits, otherwise in the grid that computes the fewest pixels; <paramref name="tuning"/>
+    /// configures the kernels (null: for the device).
+    /// </summary>
+    public static TiledUpscaler Automatic(GpuContext context, ModelDefinition model, KernelTuning? tuning = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(model);
+        return new TiledUpscaler(context, model, TilePlanner.MinimumTile,
+            (TilePlanner.AutomaticBudget(context, model), context.Properties.Limits.MaxStorageBufferRange), tuning);
+    }
+
+    /// <summary>
+    /// As <see cref="Automatic"/>, within <paramref name="budget"/> bytes a tile and values of at most
+    /// <paramref name="bindingLimit"/> bytes (null: the device's maxStorageBufferRange).
+    /// </summary>
+    internal static TiledUpscaler WithBudget(GpuContext context, ModelDefinition model, ulong budget, ulong? bindingLimit = null) =>
+        new(context, model, TilePlanner.MinimumTile, (budget, bindingLimit ?? context.Properties.Limits.MaxStorageBufferRange), null);
+
+    private TiledUpscaler(GpuContext context, ModelDefinition model, int tileSize, (ulong Bytes, ulong BindingLimit)? budget, KernelTuning? tuning)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(model);
@@ -55,6 +85,10 @@ public sealed class TiledUpscaler : IDisposable
         AlignX = Lcm((int)Network.Kernels.Conv2dKernel.Descriptor.Workgroup.X, stride);
         AlignY = stride;
         _network = new UpscalingNetwork(context, model, tuning);
+        if (budget is { } limits)
+        {
+            _planner = new TilePlanner(_network.Graphs, Overlap, AlignX, AlignY, downsampling, limits.Bytes, limits.BindingLimit);
+        }
         // A model with whole-image statistics (squeeze-excitation: a global average feeding a per-channel scale)
         // sees another average in each tile: its tiles get the whole image's (see WholeImageStatistics), or,
         // where the tiler cannot place the averaged values in the image, it runs as one tile.
@@ -65,10 +99,11 @@ public sealed class TiledUpscaler : IDisposable
             if (!_statistics)
             {
                 tileSize = WholeImage;
+                _planner = null;
             }
         }
-        TileSize = tileSize;
         _requestedTileSize = tileSize;
+        TileWidth = TileHeight = tileSize;
     }
 
 
@@ -95,8 +130,14 @@ public sealed class TiledUpscaler : IDisposable
     /// <summary>The integer upscaling factor.</summary>
     public int Scale { get; }
 
-    /// <summary>Side of each tile's own region, in input pixels.</summary>
-    public int TileSize { get; private set; }
+    /// <summary>Width of each tile's own region in input pixels, for the last image (the last column takes what is left).</summary>
+    public int TileWidth { get; private set; }
+
+    /// <summary>Height of each tile's own region in input pixels, for the last image (the last band takes what is left).</summary>
+    public int TileHeight { get; private set; }
+
+    /// <summary>The tiles of a <paramref name="width"/> x <paramref name="height"/> image at the current tile size.</summary>
+    private TileGrid Grid(int width, int height) => new(width, height, TileWidth, TileHeight, Overlap, AlignX, AlignY);
 
     /// <summary>Input pixels of context added on each side of a tile.</summary>
     public int Overlap { get; }
@@ -146,9 +187,13 @@ public sealed class TiledUpscaler : IDisposable
             throw new ArgumentException($"{width}x{height} {format} pixels are {(long)width * height * channels} bytes, got {pixels.Length}.");
         }
         var source = pixels.ToArray();
-        // Each image starts at the requested tile size, or at the size an image of its size last fitted at,
-        // whatever other images ran out of memory at.
-        TileSize = _fittingTile.GetValueOrDefault((width, height), _requestedTileSize);
+        // Each image starts at the requested tile size (automatic: the planner's for its size), or at the size an
+        // image of its size last fitted at, whatever other images ran out of memory at.
+        if (!_fittingTile.TryGetValue((width, height), out var fitting))
+        {
+            fitting = _planner?.Choose(width, height) ?? (_requestedTileSize, _requestedTileSize);
+        }
+        (TileWidth, TileHeight) = fitting;
         _usedThisCall.Clear();
         // The whole image's means of the squeeze-excitation blocks, once the image spans several tiles (one tile
         // computes its own, the image's); they do not depend on the tile size, so they outlive a change of it.
@@ -157,11 +202,11 @@ public sealed class TiledUpscaler : IDisposable
         int y0 = 0;
         while (y0 < height)
         {
-            int y1 = Math.Min(height, y0 + TileSize);
+            int y1 = Math.Min(height, y0 + TileHeight);
             T[] rows;
             try
             {
-                if (_statistics && means is null && (width > TileSize || height > TileSize))
+                if (_statistics && means is null && !Grid(width, height).IsSingle)
                 {
                     means = WholeImageMeans(source, width, height, format, progress);
                     passes = means.Count + 1;
@@ -180,7 +225,8 @@ public sealed class TiledUpscaler : IDisposable
 
     /// <summary>
     /// After running out of GPU memory: first gives back what earlier images or passes left allocated, else halves
-    /// the tile side (still a multiple of the model's internal stride). False when nothing is left to try.
+    /// the tile's sides that exceed 16 pixels (still multiples of the model's internal stride). False when nothing
+    /// is left to try.
     /// </summary>
     private bool Recover(int width, int height)
     {
@@ -193,13 +239,18 @@ public sealed class TiledUpscaler : IDisposable
         {
             return false; // smaller tiles would change the whole-image statistics
         }
-        int smaller = Math.Max(_downsampling, TileSize / 2 / _downsampling * _downsampling);
-        if (TileSize <= 16 || smaller >= TileSize)
+        int Halved(int side, int size)
+        {
+            side = Math.Min(side, size);
+            return side <= 16 ? side : Math.Max(_downsampling, side / 2 / _downsampling * _downsampling);
+        }
+        int w = Halved(TileWidth, width), h = Halved(TileHeight, height);
+        if (w >= Math.Min(TileWidth, width) && h >= Math.Min(TileHeight, height))
         {
             return false;
         }
-        TileSize = smaller;
-        _fittingTile[(width, height)] = smaller;
+        (TileWidth, TileHeight) = (w, h);
+        _fittingTile[(width, height)] = (w, h);
         Release();
         return true;
     }
@@ -225,7 +276,7 @@ public sealed class TiledUpscaler : IDisposable
                 try
                 {
                     var sums = new double[pooled.Channels];
-                    var tiles = Tiles(width, height).ToList();
+                    var tiles = Grid(width, height).All().ToList();
                     for (int t = 0; t < tiles.Count; t++)
                     {
                         var tile = tiles[t];
@@ -280,6 +331,9 @@ public sealed class TiledUpscaler : IDisposable
         _network.Dispose();
     }
 
+    /// <summary>The planner of an automatic tiling (null for square tiles of a given side).</summary>
+    internal TilePlanner? Planner => _planner;
+
     /// <summary>Upscalers currently held, one per tile size.</summary>
     internal int UpscalerCount => _upscalers.Count;
 
@@ -320,45 +374,6 @@ public sealed class TiledUpscaler : IDisposable
         _usedThisCall.Clear();
     }
 
-    /// <summary>
-    /// One tile: its own region [X0, X1) x [Y0, Y1) of the image, and the input it reads, widened by the overlap
-    /// and starting at (InputX0, InputY0).
-    /// </summary>
-    private readonly record struct Tile(int X0, int X1, int Y0, int Y1, int InputX0, int InputX1, int InputY0, int InputY1)
-    {
-        public int InputWidth => InputX1 - InputX0;
-
-        public int InputHeight => InputY1 - InputY0;
-    }
-
-    /// <summary>The tiles of every band of the image, top to bottom, left to right.</summary>
-    private IEnumerable<Tile> Tiles(int width, int height)
-    {
-        for (int y0 = 0; y0 < height; y0 += TileSize)
-        {
-            foreach (var tile in Tiles(width, height, y0, Math.Min(height, y0 + TileSize)))
-            {
-                yield return tile;
-            }
-        }
-    }
-
-    /// <summary>The tiles of the band of input rows [<paramref name="y0"/>, <paramref name="y1"/>), left to right.</summary>
-    private IEnumerable<Tile> Tiles(int width, int height, int y0, int y1)
-    {
-        for (int x0 = 0; x0 < width; x0 += TileSize)
-        {
-            int x1 = Math.Min(width, x0 + TileSize);
-            // Input origins are aligned to the width of the convolution's workgroups. On GPUs a
-            // convolution computes a fixed 1, 2 or 4 neighbouring pixels per invocation, so every pixel keeps
-            // the slot it has in an untiled run. On CPU devices the count (up to 32) follows the width, so a
-            // pixel may sit in another slot; every slot runs the same operations in the same order, and the
-            // tests check on lavapipe that tiled and untiled outputs agree to the bit.
-            int ix0 = Math.Max(0, (x0 - Overlap) / AlignX * AlignX), iy0 = Math.Max(0, (y0 - Overlap) / AlignY * AlignY);
-            yield return new Tile(x0, x1, y0, y1, ix0, Math.Min(width, x1 + Overlap), iy0, Math.Min(height, y1 + Overlap));
-        }
-    }
-
     /// <summary>The input pixels a tile reads.</summary>
     private static T[] Cut<T>(T[] source, int width, Tile tile, int channels)
     {
@@ -397,7 +412,7 @@ public sealed class TiledUpscaler : IDisposable
     {
         int s = Scale, outW = width * s;
         var output = new T[checked((long)outW * (y1 - y0) * s * channels)];
-        foreach (var tile in Tiles(width, height, y0, y1))
+        foreach (var tile in Grid(width, height).Band(y0))
         {
             var upscaler = UpscalerFor(tile);
             var pixels = Cut(source, width, tile, channels);

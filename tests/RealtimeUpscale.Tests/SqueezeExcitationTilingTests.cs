@@ -23,7 +23,7 @@ public sealed class SqueezeExcitationTilingTests : GpuTest
     /// cropped to it, a second block whose statistics depend on the first's, and a sub-pixel head. Its framing
     /// (margin 4, alignment 2, mirrored) is what makes n pixels 2n.
     /// </summary>
-    private static ModelDefinition Synthetic(int seed)
+    internal static ModelDefinition Synthetic(int seed)
     {
         var rng = new Random(seed);
         Conv2dSpec Conv(int cin, int cout, int k, int stride, Activation act) => new()

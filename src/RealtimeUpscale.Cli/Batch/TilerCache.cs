@@ -12,19 +12,21 @@ internal sealed class TilerCache : IDisposable
 {
     private readonly GpuContext _context;
     private TiledUpscaler? _tiler;
-    private (ModelDefinition Model, int Tile) _key;
+    private (ModelDefinition Model, int? Tile) _key;
 
     public TilerCache(GpuContext context) => _context = context;
 
-    /// <summary>The tiler for <paramref name="model"/> at <paramref name="tile"/> (null: sized by <see cref="TileSizer"/>).</summary>
+    /// <summary>
+    /// The tiler for <paramref name="model"/> in square tiles of side <paramref name="tile"/> (null: tiles chosen
+    /// for each image from the memory they need, <see cref="TiledUpscaler.Automatic"/>).
+    /// </summary>
     public TiledUpscaler Get(ModelDefinition model, int? tile)
     {
-        int side = tile ?? TileSizer.AutoTile(_context, model);
-        if (_tiler is null || !ReferenceEquals(_key.Model, model) || _key.Tile != side)
+        if (_tiler is null || !ReferenceEquals(_key.Model, model) || _key.Tile != tile)
         {
             Release();
-            _tiler = new TiledUpscaler(_context, model, side);
-            _key = (model, side);
+            _tiler = tile is { } side ? new TiledUpscaler(_context, model, side) : TiledUpscaler.Automatic(_context, model);
+            _key = (model, tile);
         }
         return _tiler;
     }
@@ -40,29 +42,4 @@ internal sealed class TilerCache : IDisposable
     }
 
     public void Dispose() => Release();
-}
-
-/// <summary>Chooses the tile side of <c>--tile auto</c>.</summary>
-internal static class TileSizer
-{
-    /// <summary>
-    /// A tile side that keeps one tile's tensors within a quarter of the device's memory budget (at most 512 MiB)
-    /// and every tensor within one storage-buffer binding.
-    /// </summary>
-    public static int AutoTile(GpuContext context, ModelDefinition model)
-    {
-        const int probe = 64;
-        // A framed model (valid convolutions, as ncnn's waifu2x and Real-CUGAN) runs on the tile plus its margins:
-        // probing on that padded size counts the margins' pixels against the tile's own, which errs on the safe side.
-        var pad = model.Info.Framing?.PaddingFor(probe, probe) ?? default;
-        var shapes = model.InferShapes(new TensorShape(model.Info.InputChannels, probe + pad.Top + pad.Bottom, probe + pad.Left + pad.Right));
-        double perPixel = shapes.Values.Sum(t => (double)t.ByteSize) / (probe * probe) + 64 * model.Info.Scale * model.Info.Scale;
-        double largest = shapes.Values.Max(t => (double)t.ByteSize) / (probe * probe);
-        double budget = 512.0 * 1024 * 1024;
-        double limit = context.Properties.Limits.MaxStorageBufferRange;
-        int side = (int)Math.Sqrt(Math.Min(budget / perPixel, limit / largest * 0.9));
-        // A round number only: aligning tiles to workgroups and strides is the tiler's job.
-        const int round = 16;
-        return Math.Clamp(side / round * round, 32, 2048);
-    }
 }

@@ -1,0 +1,173 @@
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Runtime;
+using RealtimeUpscale.Tests.Ncnn;
+using RealtimeUpscale.Upscaling;
+using Xunit;
+
+namespace RealtimeUpscale.Tests;
+
+/// <summary>
+/// The memory plan a binding allocates by, and automatic tiling sized from it: one tile where the image fits the
+/// budget and the binding limit (no statistics passes for squeeze-excitation models), otherwise the fitting grid
+/// that computes the fewest pixels, whose output still equals the untiled one.
+/// </summary>
+public sealed class TilePlannerTests : GpuTest
+{
+    public TilePlannerTests(GpuFixture gpu) : base(gpu)
+    {
+    }
+
+    private static Conv2dSpec Pointwise(int cin, int cout) => new()
+    {
+        InChannels = cin, OutChannels = cout, KernelH = 1, KernelW = 1, Weights = new float[cin * cout],
+    };
+
+    [Fact]
+    public void MemoryPlanSharesBuffersOnceTheirLastReaderHasRun()
+    {
+        // in (1 channel) -> a (8) -> b (4) -> c (8) -> out (2): a's buffer is free once b has read it, so c takes it;
+        // the output has a tensor of its own. Live at once: in, one 8-channel and one 4-channel buffer, out.
+        var info = new ModelInfo("chain", ColorSpace.Y, 1, 1, "0-1", new Dictionary<string, string>());
+        var model = new ModelDefinition(info, "in", "out", new[]
+        {
+            new ModelNode("a", Pointwise(1, 8), new[] { "in" }, "a"),
+            new ModelNode("b", Pointwise(8, 4), new[] { "a" }, "b"),
+            new ModelNode("c", Pointwise(4, 8), new[] { "b" }, "c"),
+            new ModelNode("out", Pointwise(8, 2), new[] { "c" }, "out"),
+        });
+        const int h = 30, w = 50;
+        var plan = new MemoryPlan(model, new TensorShape(1, h, w));
+        const ulong plane = h * w * sizeof(float);
+        Assert.Equal((1 + 8 + 4 + 2) * plane, plan.Bytes);
+        Assert.Equal(8 * plane, plan.LargestTensorBytes);
+        Assert.Equal(new[] { 8 * plane, 4 * plane }, plan.BufferSizes);
+        Assert.Equal(plan.Slot(0), plan.Slot(2));
+        Assert.Equal(MemoryPlan.OwnTensor, plan.Slot(3));
+        // The sum of all values, which sizing used to count, is half as much again.
+        Assert.Equal((1 + 8 + 4 + 8 + 2) * plane, plan.Shapes.Values.Aggregate(0UL, (s, t) => s + t.ByteSize));
+    }
+
+    [Fact]
+    public void MemoryPlanIsWhatTheBindingAllocates()
+    {
+        var model = SqueezeExcitationTilingTests.Synthetic(1);
+        using var context = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        using var network = new UpscalingNetwork(context, model);
+        // What the binding allocates beyond the plan at two sizes: the same few buffers of its own layers, whatever
+        // the size, so every byte that grows with the size is the plan's.
+        (ulong Allocated, MemoryPlan Plan) Bind(int w, int h)
+        {
+            var graph = network.Graphs.Build(w, h, keepAlpha: true, grey: false);
+            var shape = new TensorShape(ImageToTensor.ChannelCount(graph.Input), h, w);
+            // What a context makes once, on first use, is made before measuring.
+            network.Network.Bind(graph.Graph, shape).Dispose();
+            ulong before = context.MemoryStatistics.BytesAllocated;
+            using var binding = network.Network.Bind(graph.Graph, shape);
+            return (context.MemoryStatistics.BytesAllocated - before, new MemoryPlan(graph.Graph, shape));
+        }
+        var small = Bind(45, 37);
+        var large = Bind(203, 151);
+        Assert.True(large.Plan.Bytes > 10 * small.Plan.Bytes);
+        // The allocator rounds each buffer's size up a little (well under a kilobyte).
+        long slack = (large.Plan.BufferSizes.Count + 8) * 1024L;
+        Assert.InRange((long)(large.Allocated - large.Plan.Bytes) - (long)(small.Allocated - small.Plan.Bytes), -slack, slack);
+        Assert.InRange(small.Allocated, small.Plan.Bytes, small.Plan.Bytes + (1UL << 20));
+        Assert.True(large.Plan.Bytes < large.Plan.Shapes.Values.Aggregate(0UL, (s, t) => s + t.ByteSize),
+            $"the plan's {large.Plan.Bytes} bytes should be below the sum of the values");
+        Assert.Empty(context.Validation!.Drain());
+    }
+
+    private static byte[] Picture(int w, int h, int seed)
+    {
+        var pixels = new byte[w * h * 3];
+        var rng = new Random(seed);
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                for (int c = 0; c < 3; c++)
+                {
+                    // Halves that differ, so that a tile's own averages are not the image's.
+                    pixels[(y * w + x) * 3 + c] = (byte)Math.Clamp((x < w / 2 ? 60 : 190) + 40 * Math.Sin((x + 2 * y + c) * 0.4) + rng.Next(-20, 21), 0, 255);
+                }
+            }
+        }
+        return pixels;
+    }
+
+    private byte[] Untiled(ModelDefinition model, byte[] pixels, int w, int h)
+    {
+        using var upscaler = new Upscaler(Context, model, w, h);
+        return upscaler.Upscale(pixels, PixelFormat.Rgb);
+    }
+
+    [Fact]
+    public void SqueezeExcitationModelThatFitsRunsAsOneTileWithoutStatisticsPasses()
+    {
+        var model = SqueezeExcitationTilingTests.Synthetic(1);
+        const int w = 120, h = 37;
+        var pixels = Picture(w, h, 2);
+        using var tiler = TiledUpscaler.WithBudget(Context, model, 1UL << 30);
+        var needs = tiler.Planner!.TileNeeds(w, h);
+        Assert.True(needs.Bytes < 1UL << 30);
+        Assert.Equal((120, 38), tiler.Planner.Choose(w, h)); // the side rounded up to the model's stride of 2
+        var progress = new List<double>();
+        var result = tiler.Upscale(pixels, w, h, PixelFormat.Rgb, progress.Add);
+        // One pass: the image's own averages, so the very bytes of an untiled run, and no statistics passes.
+        Assert.Equal(Untiled(model, pixels, w, h), result);
+        Assert.Equal(new[] { 1.0 }, progress);
+        Assert.Equal(1, tiler.UpscalerCount);
+    }
+
+    [Fact]
+    public void ImageBeyondTheBudgetTakesTheFittingGridOfFewestPixelsAndEqualsUntiled()
+    {
+        var model = SqueezeExcitationTilingTests.Synthetic(1);
+        const int w = 120, h = 37;
+        var pixels = Picture(w, h, 3);
+        ulong whole;
+        using (var probe = TiledUpscaler.WithBudget(Context, model, 1UL << 30))
+        {
+            whole = probe.Planner!.TileNeeds(w, h).Bytes;
+        }
+        // One byte short of the whole image. Two columns compute fewer pixels than two bands (their seam is 37
+        // rows long, not 120 columns): each column 60 of its own plus the overlap on one side.
+        using var tiler = TiledUpscaler.WithBudget(Context, model, whole - 1);
+        Assert.Equal((60, 38), tiler.Planner!.Choose(w, h));
+        Assert.True(tiler.Planner.TileNeeds(60 + tiler.Overlap, h).Bytes <= whole - 1); // the first column's input
+        var progress = new List<double>();
+        var result = tiler.Upscale(pixels, w, h, PixelFormat.Rgb, progress.Add);
+        Assert.Equal((60, 38), (tiler.TileWidth, tiler.TileHeight));
+        // Two statistics passes (one per block) before the final one.
+        Assert.True(progress.Count > 2 && progress[0] < 1.0 / 3 + 1e-9, $"progress {string.Join(", ", progress)}");
+        var untiled = Untiled(model, pixels, w, h);
+        int worst = Enumerable.Range(0, untiled.Length).Max(i => Math.Abs(untiled[i] - result[i]));
+        Assert.True(worst <= 1, $"tiled output differs from untiled by {worst} levels");
+    }
+
+    [Fact]
+    public void ValueBeyondOneBindingSplitsTheImage()
+    {
+        var model = SqueezeExcitationTilingTests.Synthetic(1);
+        const int w = 120, h = 37;
+        using var probe = TiledUpscaler.WithBudget(Context, model, 1UL << 30);
+        ulong largest = probe.Planner!.TileNeeds(w, h).Largest;
+        using var tiler = TiledUpscaler.WithBudget(Context, model, 1UL << 30, bindingLimit: largest - 1);
+        var (tw, th) = tiler.Planner!.Choose(w, h);
+        Assert.Equal((60, 38), (tw, th));
+        Assert.True(tiler.Planner.TileNeeds(tw + tiler.Overlap, h).Largest < largest); // the first column's input
+    }
+
+    [Fact]
+    public void RealCuganAtQuarterHdRunsInTwoColumnsWhereItsLargestValueExceedsTheBinding()
+    {
+        // Real-CUGAN se x2 at 480x270: the second U-Net's 64-channel value at twice the framed input's size is
+        // over 128 MiB (lavapipe's maxStorageBufferRange), everything else fits a 1 GiB budget; two columns of 240
+        // compute the fewest pixels (the old sizing, from the sum of every value, made six tiles of 176).
+        var model = ModelDefinition.Load(NcnnImportTests.PeerModel("realcugan", "models-se", "up2x-no-denoise.param"));
+        using var tiler = TiledUpscaler.WithBudget(Context, model, 1UL << 30, bindingLimit: 128UL << 20);
+        var whole = tiler.Planner!.TileNeeds(480, 270);
+        Assert.True(whole.Largest > 128UL << 20 && whole.Bytes < 1UL << 30, $"{whole}");
+        Assert.Equal((240, 272), tiler.Planner.Choose(480, 270));
+    }
+}
