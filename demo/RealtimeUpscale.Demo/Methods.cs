@@ -46,9 +46,20 @@ internal sealed class ModelLibrary
         _ => throw new ArgumentException($"{m} is not a learned method."),
     };
 
-    /// <summary><c>{dir}/{family}_x{s}.onnx</c>, or <c>{dir}/init/{family}_x{s}.onnx</c> at random initialisation.</summary>
-    public string PathOf(Method m, int scale, bool init) =>
-        init ? Path.Combine(_directory, "init", $"{Family(m)}_x{scale}.onnx") : Path.Combine(_directory, $"{Family(m)}_x{scale}.onnx");
+    /// <summary>
+    /// <c>{dir}/{family}_x{s}.onnx</c>, or <c>{dir}/init/{family}_x{s}.onnx</c> at random initialisation. The trained
+    /// sub-pixel panel takes the RGB model, <c>{dir}/subpixel_rgb_x{s}.onnx</c>, where one is bundled: the engines'
+    /// default, which beats the luma model with bicubic chroma on Y and on RGB (models/README.md).
+    /// </summary>
+    public string PathOf(Method m, int scale, bool init)
+    {
+        if (init)
+        {
+            return Path.Combine(_directory, "init", $"{Family(m)}_x{scale}.onnx");
+        }
+        string rgb = Path.Combine(_directory, $"{Family(m)}_rgb_x{scale}.onnx");
+        return m == Method.Subpixel && File.Exists(rgb) ? rgb : Path.Combine(_directory, $"{Family(m)}_x{scale}.onnx");
+    }
 
     /// <summary>The model for a method, or null with <paramref name="problem"/> saying why it cannot be shown.</summary>
     public ModelDefinition? Model(Method m, int scale, bool init, out string? problem)

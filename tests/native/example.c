@@ -15,7 +15,7 @@ rtup_upscaler make_upscaler(VkInstance instance, VkPhysicalDevice physical, VkDe
         fprintf(stderr, "rtup: %s\n", rtup_get_last_error());
         return NULL;
     }
-    rtup_upscaler_desc model = { .struct_size = sizeof model, .model_path = "deconv_x2.onnx",
+    rtup_upscaler_desc model = { .struct_size = sizeof model, .model_path = "subpixel_rgb_x2.onnx",
                                  .input_width = 960, .input_height = 540 };
     rtup_upscaler up = NULL;
     if (rtup_upscaler_create(*ctx, &model, &up) != RTUP_OK) fprintf(stderr, "rtup: %s\n", rtup_get_last_error());

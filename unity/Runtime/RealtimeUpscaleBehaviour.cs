@@ -10,7 +10,7 @@ namespace RealtimeUpscale.Unity
     /// </summary>
     public sealed class RealtimeUpscaleBehaviour : MonoBehaviour
     {
-        public string modelPath = "deconv_x2.onnx";
+        public string modelPath = "subpixel_rgb_x2.onnx";
 
         public RenderTexture input;
 

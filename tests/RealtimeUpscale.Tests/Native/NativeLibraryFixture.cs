@@ -37,7 +37,7 @@ public sealed class NativeLibraryFixture : IDisposable
     public string UnityHost { get; }
 
     /// <summary>The model both sides run: the bundled default.</summary>
-    public string Model => Path.Combine(Root, "models", "deconv_x2.onnx");
+    public string Model => Path.Combine(Root, "models", "subpixel_rgb_x2.onnx");
 
     /// <summary>Runs a program to its end and returns its exit code and its standard output and error.</summary>
     public static (int ExitCode, string Output) Run(string program, TimeSpan timeout, params string[] args)
