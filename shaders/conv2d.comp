@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#extension GL_KHR_shader_subgroup_ballot : require
 // 2D convolution (cross-correlation, as PyTorch and ONNX define it) with optional fused stages:
 //   [upsample (resize-convolution)] -> pad -> conv -> bias -> activation -> [pixel shuffle (sub-pixel conv)]
 //   -> [+ residual, or + the residual source upsampled (RESIDUAL)]
@@ -18,7 +19,9 @@
 //              output's channels), resampled at each output pixel (include/resample.glsl) and added
 //   binding 6: the residual source again, as R32F texels (read when RES_TEXELS = 1)
 // Invocation (x, y, z) computes output pixels (x * PX + j, y), j < PX, of output channels
-// z * OC_BLOCK .. + OC_BLOCK - 1.
+// z * OC_BLOCK .. + OC_BLOCK - 1. With BLOCKS_FASTEST the channel block is instead the fastest-varying workgroup
+// index: workgroup x = tile * blocks + z, so the workgroups that read the same input tile run one after another
+// and find its rows in the caches, where with z outermost every channel block streams the whole input again.
 // The host picks OC_BLOCK so that a block never straddles two groups; the block then shares every input
 // load across OC_BLOCK accumulators.
 //
@@ -27,6 +30,12 @@
 // loop over the lanes. GPUs read the storage buffer.
 // The loops whose indices address the accumulators and the window are unrolled, so those arrays stay in
 // registers (a dynamically indexed array lives in memory on CPU drivers).
+// With SUBGROUP_WEIGHTS each lane of a subgroup reads the weight of one output channel of the block, and
+// subgroupBroadcast hands it to the others: one load per tap for the whole block where each invocation would
+// read OC_BLOCK weights at offsets the driver cannot prove uniform (a gather from the uniform block, a loop over
+// the lanes from the storage buffer on lavapipe). The host sets it only where a subgroup is one row of a
+// workgroup (all its lanes share the channel block and the row, so they run the loops together) and holds at
+// least OC_BLOCK lanes; lanes past the output then compute too and only skip the stores.
 
 #include "include/codes.glsl"
 
@@ -56,6 +65,8 @@ layout(constant_id = 22) const int RESIDUAL = 0;      // 1: add the residual of 
 layout(constant_id = 23) const int RES_UPSAMPLE = UPSAMPLE_NONE; // the residual source's resize, or none
 layout(constant_id = 24) const int RES_ALIGN_CORNERS = 0;
 layout(constant_id = 25) const int RES_TEXELS = 0;    // 1: read the residual source through binding 6
+layout(constant_id = 26) const int SUBGROUP_WEIGHTS = 0; // 1: one weight load per subgroup lane, broadcast
+layout(constant_id = 27) const int BLOCKS_FASTEST = 0; // 1: the channel block is the fastest workgroup index
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -103,11 +114,23 @@ float residualAt(int c, int y, int x, int i)
 
 void main()
 {
-    int ox0 = int(gl_GlobalInvocationID.x) * PX;
-    int oy = int(gl_GlobalInvocationID.y);
+    int xi = int(gl_GlobalInvocationID.x);
     int zb = int(gl_GlobalInvocationID.z);
+    if (BLOCKS_FASTEST == 1)
+    {
+        int blocks = pc.ocStride / OC_BLOCK;
+        zb = int(gl_WorkGroupID.x) % blocks;
+        xi = int(gl_WorkGroupID.x) / blocks * int(gl_WorkGroupSize.x) + int(gl_LocalInvocationID.x);
+    }
+    int ox0 = xi * PX;
+    int oy = int(gl_GlobalInvocationID.y);
     int oc0 = zb * OC_BLOCK;
-    if (ox0 >= pc.outW || oy >= pc.outH || oc0 >= pc.outC) return;
+    bool inside = ox0 < pc.outW && oy < pc.outH;
+    if (oc0 >= pc.outC || (SUBGROUP_WEIGHTS == 0 && !inside)) return;
+    // A lane past the output (SUBGROUP_WEIGHTS) reads the last row: its loads stay inside the input.
+    oy = min(oy, pc.outH - 1);
+    // The block channel whose weights this lane reads for the subgroup.
+    int lane = min(int(gl_SubgroupInvocationID), OC_BLOCK - 1);
 
     int icPerGroup = pc.inC / pc.groups;
     int ocPerGroup = pc.outC / pc.groups;
@@ -141,6 +164,23 @@ void main()
                 win[m] = cols[m] >= 0 ? v : 0.0;
             }
             int w = (icg * KH + ky) * KW;
+            // SUBGROUP_WEIGHTS: wl[kx * 8 + b] is the weight of tap kx for block channel b (OC_BLOCK <= 8).
+            float wl[KW * 8];
+            if (SUBGROUP_WEIGHTS == 1)
+            {
+                [[unroll]] for (int kx = 0; kx < KW; kx++)
+                {
+                    float wv = param((oc0 + lane) * wPerOc + w + kx);
+                    wl[kx * 8 + 0] = subgroupBroadcast(wv, 0);
+                    wl[kx * 8 + 1] = OC_BLOCK > 1 ? subgroupBroadcast(wv, 1) : 0.0;
+                    wl[kx * 8 + 2] = OC_BLOCK > 2 ? subgroupBroadcast(wv, 2) : 0.0;
+                    wl[kx * 8 + 3] = OC_BLOCK > 3 ? subgroupBroadcast(wv, 3) : 0.0;
+                    wl[kx * 8 + 4] = OC_BLOCK > 4 ? subgroupBroadcast(wv, 4) : 0.0;
+                    wl[kx * 8 + 5] = OC_BLOCK > 5 ? subgroupBroadcast(wv, 5) : 0.0;
+                    wl[kx * 8 + 6] = OC_BLOCK > 6 ? subgroupBroadcast(wv, 6) : 0.0;
+                    wl[kx * 8 + 7] = OC_BLOCK > 7 ? subgroupBroadcast(wv, 7) : 0.0;
+                }
+            }
             // Per accumulator, all KW taps in a row: on CPU devices it then stays in a register for KW
             // multiply-adds where the order kx, b, j reloads and stores it once per tap (lavapipe, FSRCNN x2 at
             // 960x540: 5 to 13% less time than that order in the same runs).
@@ -150,12 +190,14 @@ void main()
                 {
                     [[unroll]] for (int kx = 0; kx < KW; kx++)
                     {
-                        acc[b * PX + j] += win[j + kx] * param((oc0 + b) * wPerOc + w + kx);
+                        float wt = SUBGROUP_WEIGHTS == 1 ? wl[kx * 8 + min(b, 7)] : param((oc0 + b) * wPerOc + w + kx);
+                        acc[b * PX + j] += win[j + kx] * wt;
                     }
                 }
             }
         }
     }
+    if (!inside) return;
     int biasBase = pc.ocStride * wPerOc;
     [[unroll]] for (int b = 0; b < OC_BLOCK; b++)
     {

@@ -13,6 +13,7 @@ namespace RealtimeUpscale.Runtime;
 /// <param name="HostVisibleDeviceMemory">Whether some device-local memory type is also host-visible and
 /// host-coherent (CPU and integrated devices), so that uploads can skip staging copies.</param>
 /// <param name="SubgroupSize">Invocations per subgroup (1 when the device does not report it).</param>
+/// <param name="SubgroupBroadcast">Whether compute shaders may use subgroup ballot operations (subgroupBroadcast).</param>
 /// <param name="TimestampValidBits">Valid bits of a timestamp on the chosen queue family; 0 means none.</param>
 /// <param name="TimestampPeriod">Nanoseconds per timestamp tick.</param>
 /// <param name="StorageImageWriteWithoutFormat">Whether shaders may write storage images declared without a
@@ -23,6 +24,7 @@ public sealed record DeviceTraits(
     string ApiVersion,
     bool HostVisibleDeviceMemory,
     uint SubgroupSize,
+    bool SubgroupBroadcast,
     uint TimestampValidBits,
     double TimestampPeriod,
     bool StorageImageWriteWithoutFormat)
@@ -45,18 +47,21 @@ public sealed record DeviceTraits(
             hostVisible |= (memory.MemoryTypes[i].PropertyFlags & mappable) == mappable;
         }
         uint subgroup = 1;
+        bool broadcast = false;
         if (props.ApiVersion >= Vk.Version11)
         {
             var sub = new PhysicalDeviceSubgroupProperties(sType: StructureType.PhysicalDeviceSubgroupProperties);
             var props2 = new PhysicalDeviceProperties2(sType: StructureType.PhysicalDeviceProperties2, pNext: &sub);
             vk.GetPhysicalDeviceProperties2(device, &props2);
             subgroup = Math.Max(sub.SubgroupSize, 1);
+            broadcast = sub.SupportedStages.HasFlag(ShaderStageFlags.ComputeBit) &&
+                        sub.SupportedOperations.HasFlag(SubgroupFeatureFlags.BallotBit);
         }
         var families = DeviceSelector.QueueFamilies(vk, device);
         uint validBits = queueFamily < families.Count ? families[(int)queueFamily].TimestampValidBits : 0;
         return new DeviceTraits(
             SilkMarshal.PtrToString((nint)props.DeviceName) ?? "unknown device", props.DeviceType,
-            DeviceSelector.FormatVersion(props.ApiVersion), hostVisible, subgroup, validBits,
+            DeviceSelector.FormatVersion(props.ApiVersion), hostVisible, subgroup, broadcast, validBits,
             props.Limits.TimestampPeriod, features.ShaderStorageImageWriteWithoutFormat);
     }
 }

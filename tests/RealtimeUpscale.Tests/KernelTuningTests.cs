@@ -35,7 +35,36 @@ public sealed class KernelTuningTests : IDisposable
         { 3, 17, 9, 1, PaddingMode.Reflect, 45 },      // wide kernel: fewer pixels per invocation
         { 5, 7, 3, 2, PaddingMode.Zeros, 67 },         // dilation along x: one pixel per invocation
         { 40, 72, 3, 1, PaddingMode.Zeros, 97 },       // waifu2x-like width: 104 KB of weights, read from the storage buffer
+        { 37, 70, 3, 1, PaddingMode.Reflect, 131 },    // wide, odd counts: 9 blocks of 8 channels, the last with 6 padding channels
     };
+
+    /// <summary>
+    /// waifu2x upconv_7's shapes: valid (unpadded) 3x3 convolutions with LeakyReLU 0.1 and many channel blocks, on odd
+    /// sizes, within <see cref="Compare.RelativeTolerance"/> (1e-5, relative max-norm) of the float64 reference. On
+    /// CPU devices these run with the channel blocks as the fastest-varying workgroup index and the weights read
+    /// once per subgroup (see Conv2dLayer).
+    /// </summary>
+    [Theory]
+    [InlineData(37, 70, 133, 11)]
+    [InlineData(64, 128, 75, 7)]
+    [InlineData(128, 256, 41, 5)]
+    [InlineData(500, 5, 29, 9)] // one block of 5 channels: three lanes of each subgroup read the last channel's weights
+    public void WideValidConvolutionMatchesReferenceInBothTunings(int inC, int outC, int width, int height)
+    {
+        var rng = new Random(inC * 131 + outC + width);
+        var x = HostTensor.Random(rng, inC, height, width);
+        var spec = new Conv2dSpec
+        {
+            InChannels = inC, OutChannels = outC, KernelH = 3, KernelW = 3,
+            Weights = HostTensor.RandomFloats(rng, outC * inC * 9), Bias = HostTensor.RandomFloats(rng, outC),
+            Activation = Activation.LeakyRelu(0.1f),
+        };
+        var expected = CpuReference.Conv2d(x, spec);
+        foreach (var tuning in new[] { CpuTuned, GpuTuned })
+        {
+            Compare.Close(expected, Run(tuning, spec, x), what: $"valid conv {inC}->{outC} {width}x{height}, {Tuning(tuning)}");
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

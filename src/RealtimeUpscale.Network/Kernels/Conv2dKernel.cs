@@ -7,7 +7,7 @@ namespace RealtimeUpscale.Network.Kernels;
 /// shaders/conv2d.comp: convolution with optional fused upsample, padding modes, activation, pixel shuffle and
 /// residual addition (of a tensor, or of a tensor upsampled at each output pixel).
 /// Invocation (x, y, z) computes <see cref="Constants.PixelsPerInvocation"/> pixels along x of row y for the
-/// channel block z.
+/// channel block z (or, with <see cref="Constants.BlocksFastest"/>, for the block the workgroup's x names).
 /// </summary>
 public static class Conv2dKernel
 {
@@ -91,6 +91,18 @@ public static class Conv2dKernel
 
         /// <summary>Read the residual source through binding 6 [RES_TEXELS].</summary>
         [SpecId(25)] public bool ResidualTexels;
+
+        /// <summary>
+        /// Each subgroup lane reads one block channel's weights and broadcasts them to the others [SUBGROUP_WEIGHTS].
+        /// Only where a subgroup is one row of the workgroup with at least <see cref="ChannelBlock"/> lanes.
+        /// </summary>
+        [SpecId(26)] public bool SubgroupWeights;
+
+        /// <summary>
+        /// The channel block is the fastest-varying workgroup index [BLOCKS_FASTEST]: the dispatch's x counts
+        /// (column tiles) x (channel blocks) workgroups, and z one.
+        /// </summary>
+        [SpecId(27)] public bool BlocksFastest;
     }
 
     /// <summary>Push constants: shapes and per-size settings.</summary>

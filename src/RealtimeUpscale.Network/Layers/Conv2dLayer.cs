@@ -54,6 +54,9 @@ public sealed class Conv2dLayer : GpuLayer
                 PixelsPerInvocation = _maxPixels, Texels = false,
                 Residual = _residual is not null, ResidualUpsample = Codes.Of(_residual?.Upsample?.Mode),
                 ResidualAlignCorners = _residual?.Upsample?.AlignCorners ?? false, ResidualTexels = false,
+                // Layers whose weights exceed the uniform block: see SubgroupWeightsFit.
+                SubgroupWeights = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
+                BlocksFastest = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
             };
             _pipeline = Conv2dKernel.Descriptor.Pipeline(context, _constants);
         }
@@ -99,10 +102,32 @@ public sealed class Conv2dLayer : GpuLayer
             pipeline = Conv2dKernel.Descriptor.Pipeline(Context,
                 _constants with { PixelsPerInvocation = pixels, Texels = texels, ResidualTexels = residualTexels });
         }
+        var workgroup = Conv2dKernel.Descriptor.Workgroup;
+        long columns = (conv.Width + pixels - 1) / pixels;
+        long blocks = _stride / _block;
+        // With BlocksFastest, workgroup x = tile * blocks + block (conv2d.comp): the column tiles' invocations
+        // times the blocks along x, one along z.
+        (long x, long z) = _constants.BlocksFastest
+            ? ((columns + workgroup.X - 1) / workgroup.X * workgroup.X * blocks, 1)
+            : (columns, blocks);
         return NewDispatch(pipeline, d => InputTexels(ConvolutionBindings(d, inputs[0], output, _params, texels, push), 6, residual, residualTexels)
             .Buffer(5, residual.Buffer, write: false)
-            .Cover((conv.Width + pixels - 1) / pixels, conv.Height, _stride / _block, Conv2dKernel.Descriptor.Workgroup));
+            .Cover(x, conv.Height, z, workgroup));
     }
+
+    /// <summary>
+    /// Whether the weights can be read once per subgroup and broadcast (conv2d.comp's SUBGROUP_WEIGHTS): the
+    /// device offers subgroupBroadcast, and a subgroup is one row of the workgroup (its lanes share the row and
+    /// so every loop bound) with a lane for each of the <paramref name="block"/> channels. CPU devices use it,
+    /// with the channel blocks as the fastest workgroup index (BLOCKS_FASTEST), for layers whose weights are
+    /// read from the storage buffer (more than the 64 KiB uniform block: waifu2x's 32 -> 64 channels and up),
+    /// where lavapipe loads a storage-buffer element per lane in a loop: measured there in paired runs (3x3 layers,
+    /// 256x128), 32 -> 64 to 128 -> 256 channels 11 to 19% faster. Layers with uniform-block weights (a gather per
+    /// weight) measured 5 to 15% slower with it, and the channel-block order alone made no difference, so
+    /// both stay off there. GPUs (subgroups wider than a workgroup row) keep their per-invocation reads.
+    /// </summary>
+    internal static bool SubgroupWeightsFit(DeviceTraits traits, int block) =>
+        traits.SubgroupBroadcast && traits.SubgroupSize == Conv2dKernel.Descriptor.Workgroup.X && block <= traits.SubgroupSize;
 
     /// <summary>
     /// Output channels per invocation on CPU devices, at most. Measured on lavapipe (3x3, 32 -> 32, 480x270):
