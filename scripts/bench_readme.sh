@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates README.md's benchmark block (between "<!-- bench:begin -->" and "<!-- bench:end -->" in
-# "Performance") from `rtup bench --json`: FSRCNN x2 (the authors' weights), the bundled deconv_x2 and
+# "Performance") from `rtup bench --json`: FSRCNN x2 (the authors' weights), the bundled luma subpixel_x2 and the
+# default subpixel_rgb_x2 (three channels in and out), and
 # waifu2x upconv_7 photo x2 (converted from ../shared/peers by benchmarks/waifu2x_to_onnx.py; at 480x270 by default,
 # since at 960x540 its 128-channel tensors exceed lavapipe's 128 MiB binding), the others at 960x540, against ONNX Runtime's CPU provider in the same run, with per-pass GPU time and GMAC/s, pipeline setup and
 # first-run compile time, and the peak device memory of a 1920x1080 -> 3840x2160 upscale; device, driver and date
@@ -17,7 +18,8 @@ else
   /usr/bin/python3 benchmarks/waifu2x_to_onnx.py ../shared/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model "$dir/upconv7_photo_x2.onnx"
   flock /tmp/rtup-build.lock ./rtup --help > /dev/null # builds when needed
   flock /tmp/rtup-build.lock ./rtup bench --model ../shared/reference/fsrcnn-official/FSRCNN_x2.onnx --size 960x540 --runs "$runs" --json > "$dir/bench_fsrcnn_x2.json"
-  flock /tmp/rtup-build.lock ./rtup bench --model deconv_x2 --size 960x540 --runs "$runs" --json > "$dir/bench_deconv_x2.json"
+  flock /tmp/rtup-build.lock ./rtup bench --model subpixel_x2 --size 960x540 --runs "$runs" --json > "$dir/bench_subpixel_x2.json"
+  flock /tmp/rtup-build.lock ./rtup bench --model subpixel_rgb_x2 --size 960x540 --runs "$runs" --json > "$dir/bench_subpixel_rgb_x2.json"
   flock /tmp/rtup-build.lock ./rtup bench --model "$dir/upconv7_photo_x2.onnx" --size "${UPCONV_SIZE:-480x270}" --runs "${UPCONV_RUNS:-5}" --memory-size none --json > "$dir/bench_upconv7_x2.json"
 fi
 driver=$(dpkg-query -W -f='Mesa ${Version}' mesa-vulkan-drivers 2>/dev/null || true)
