@@ -165,15 +165,11 @@ def lift_luma_to_rgb(luma, rgb):
     kernel_sum = torch.einsum("op,pikl->o", project, expand)
     state["first.expand"] = (expand * weights[None, :, None, None]).float()
     state["first.bias"] = (state["first.bias"].double() + LUMA_OFFSET * kernel_sum).float()
-    weight, bias = state["head.weight"], state["head.bias"]
-    if luma.family == "subpixel":
-        # (C r^2, P, k, k), channel c's r^2 phases consecutive (PixelShuffle's order).
-        state["head.weight"], state["head.bias"] = weight.repeat(3, 1, 1, 1) / s, bias.repeat(3) / s
-    elif luma.family == "deconv":
-        # ConvTranspose layout (P, C, k, k).
-        state["head.weight"], state["head.bias"] = weight.repeat(1, 3, 1, 1) / s, bias.repeat(3) / s
-    else:
-        state["head.weight"], state["head.bias"] = weight.repeat(3, 1, 1, 1) / s, bias.repeat(3) / s
+    # The head's output channels: axis 1 of ConvTranspose's (P, C, k, k); else axis 0, (C, P, k, k), or for
+    # sub-pixel (C r^2, P, k, k) with channel c's r^2 phases consecutive (PixelShuffle's order).
+    copies = (1, 3, 1, 1) if luma.family == "deconv" else (3, 1, 1, 1)
+    state["head.weight"] = state["head.weight"].repeat(*copies) / s
+    state["head.bias"] = state["head.bias"].repeat(3) / s
     rgb.load_state_dict(state)
     _check_lift(luma, rgb, weights)
 
