@@ -13,17 +13,46 @@ public sealed class MemoryPlan
 {
     private readonly int[] _slots;
     private readonly ulong[] _bufferSizes;
+    private readonly bool[] _runs;
 
-    /// <summary>Plans <paramref name="definition"/> at <paramref name="inputShape"/>, the values in <paramref name="supplied"/> given by the caller.</summary>
-    public MemoryPlan(ModelDefinition definition, TensorShape inputShape, IReadOnlyCollection<string>? supplied = null)
+    /// <summary>
+    /// Plans <paramref name="definition"/> at <paramref name="inputShape"/>, the values in <paramref name="supplied"/>
+    /// given by the caller and those in <paramref name="kept"/> read back by the caller after the run. Only the
+    /// nodes the output or a kept value needs run (<see cref="Runs"/>): a supplied value's node does not, nor do
+    /// the nodes only it would have read.
+    /// </summary>
+    public MemoryPlan(ModelDefinition definition, TensorShape inputShape, IReadOnlyCollection<string>? supplied = null,
+        IReadOnlyCollection<string>? kept = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         supplied ??= Array.Empty<string>();
+        kept ??= Array.Empty<string>();
         Shapes = definition.InferShapes(inputShape);
-        var lastUse = new Dictionary<string, int>();
-        for (int i = 0; i < definition.Nodes.Count; i++)
+        int count = definition.Nodes.Count;
+        // From the output back: a value is needed when the output or a kept value depends on it through nodes
+        // that run; a needed supplied value is written by the caller, so its node's inputs are not needed.
+        var needed = new HashSet<string>(kept) { definition.Output };
+        var runs = new bool[count];
+        var present = new bool[count];
+        for (int i = count - 1; i >= 0; i--)
         {
-            if (supplied.Contains(definition.Nodes[i].Output))
+            var node = definition.Nodes[i];
+            if (!needed.Contains(node.Output))
+            {
+                continue;
+            }
+            present[i] = true;
+            if (!supplied.Contains(node.Output))
+            {
+                runs[i] = true;
+                needed.UnionWith(node.Inputs);
+            }
+        }
+        _runs = runs;
+        var lastUse = new Dictionary<string, int>();
+        for (int i = 0; i < count; i++)
+        {
+            if (!runs[i])
             {
                 continue; // a node that does not run reads nothing
             }
@@ -32,37 +61,48 @@ public sealed class MemoryPlan
                 lastUse[v] = i;
             }
         }
-        var slots = new int[definition.Nodes.Count];
+        var slots = new int[count];
         var sizes = new List<ulong>();
         var slotOf = new Dictionary<string, int>();
         // Free buffers by index, kept sorted by size so that the first large enough is the smallest.
         var free = new List<int>();
         ulong own = inputShape.ByteSize;
-        for (int i = 0; i < definition.Nodes.Count; i++)
+        for (int i = 0; i < count; i++)
         {
             var node = definition.Nodes[i];
             var shape = Shapes[node.Output];
-            LargestTensorBytes = Math.Max(LargestTensorBytes, shape.ByteSize);
-            if (supplied.Contains(node.Output) || node.Output == definition.Output)
+            if (!present[i])
             {
-                // Supplied values are written by the caller before the run and the output is read after it: each
-                // has a tensor of its own, never a buffer another value uses.
-                slots[i] = OwnTensor;
-                own += shape.ByteSize;
+                slots[i] = Absent;
                 continue;
             }
-            int at = free.FindIndex(b => sizes[b] >= shape.ByteSize);
-            if (at >= 0)
+            LargestTensorBytes = Math.Max(LargestTensorBytes, shape.ByteSize);
+            if (!runs[i] || node.Output == definition.Output || kept.Contains(node.Output))
             {
-                slots[i] = free[at];
-                free.RemoveAt(at);
+                // Supplied values are written by the caller before the run, the output and kept values are read
+                // after it: each has a tensor of its own, never a buffer another value uses.
+                slots[i] = OwnTensor;
+                own += shape.ByteSize;
+                if (!runs[i])
+                {
+                    continue;
+                }
             }
             else
             {
-                slots[i] = sizes.Count;
-                sizes.Add(shape.ByteSize);
+                int at = free.FindIndex(b => sizes[b] >= shape.ByteSize);
+                if (at >= 0)
+                {
+                    slots[i] = free[at];
+                    free.RemoveAt(at);
+                }
+                else
+                {
+                    slots[i] = sizes.Count;
+                    sizes.Add(shape.ByteSize);
+                }
+                slotOf[node.Output] = slots[i];
             }
-            slotOf[node.Output] = slots[i];
             foreach (var v in node.Inputs.Distinct())
             {
                 if (lastUse[v] == i && slotOf.TryGetValue(v, out int slot))
@@ -77,13 +117,22 @@ public sealed class MemoryPlan
         Bytes = own + sizes.Aggregate(0UL, (sum, s) => sum + s);
     }
 
-    /// <summary>The slot of a value that has a tensor of its own (the output, a supplied value).</summary>
+    /// <summary>The slot of a value that has a tensor of its own (the output, a supplied or kept value).</summary>
     public const int OwnTensor = -1;
+
+    /// <summary>The slot of a value the run neither computes nor reads: it has no tensor.</summary>
+    public const int Absent = -2;
+
+    /// <summary>Whether node <paramref name="node"/> runs (it is needed and its value is not supplied).</summary>
+    public bool Runs(int node) => _runs[node];
 
     /// <summary>Every value's shape at this input size.</summary>
     public IReadOnlyDictionary<string, TensorShape> Shapes { get; }
 
-    /// <summary>The shared buffer node <paramref name="node"/> writes (an index into <see cref="BufferSizes"/>), or <see cref="OwnTensor"/>.</summary>
+    /// <summary>
+    /// The shared buffer node <paramref name="node"/> writes (an index into <see cref="BufferSizes"/>),
+    /// <see cref="OwnTensor"/> or <see cref="Absent"/>.
+    /// </summary>
     public int Slot(int node) => _slots[node];
 
     /// <summary>Bytes of each shared buffer, in the order they are first used.</summary>
@@ -91,7 +140,7 @@ public sealed class MemoryPlan
 
     /// <summary>
     /// Bytes a binding of the plan allocates: the shared buffers, the input tensor, the output and the supplied
-    /// values.
+    /// and kept values.
     /// </summary>
     public ulong Bytes { get; }
 

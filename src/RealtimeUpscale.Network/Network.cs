@@ -7,7 +7,7 @@ namespace RealtimeUpscale.Network;
 /// A <see cref="ModelDefinition"/> on the GPU: one <see cref="GpuLayer"/> per node of an optimised graph
 /// (<see cref="ModelDefinition.Load(string)"/> or <see cref="Passes.GraphOptimizer.Optimize"/>), its weights uploaded and
 /// its pipeline built once. <see cref="Bind(TensorShape, GpuTensor?)"/> prepares it for one input size;
-/// <see cref="Bind(ModelDefinition, TensorShape, GpuTensor?, IReadOnlyCollection{string})"/> binds a larger graph built around the model
+/// <see cref="Bind(ModelDefinition, TensorShape, GpuTensor?, IReadOnlyCollection{string}, IReadOnlyCollection{string})"/> binds a larger graph built around the model
 /// (pre- and post-processing), still on the same layers. However many sizes and graphs are bound, the weights
 /// are on the GPU once. Owns its layers; dispose it after every <see cref="NetworkBinding"/> made from it.
 /// </summary>
@@ -76,14 +76,16 @@ public sealed class Network : IDisposable
     /// <see cref="Bind(TensorShape, GpuTensor?)"/>. The values named in <paramref name="supplied"/> are not
     /// computed: their nodes do not run, and the caller writes each one's tensor
     /// (<see cref="NetworkBinding.Supplied"/>) before the work runs (a tiled run gives a squeeze-excitation block
-    /// the whole image's means this way, instead of the tile's).
+    /// the whole image's means this way, instead of the tile's), and the nodes only they would have read do not run
+    /// either. The values named in <paramref name="kept"/> get tensors of their own that the caller reads after the
+    /// work ran (<see cref="NetworkBinding.Kept"/>; a tiled run keeps a tile's values between its passes this way).
     /// </summary>
     public NetworkBinding Bind(ModelDefinition graph, TensorShape inputShape, GpuTensor? input = null,
-        IReadOnlyCollection<string>? supplied = null)
+        IReadOnlyCollection<string>? supplied = null, IReadOnlyCollection<string>? kept = null)
     {
         ArgumentNullException.ThrowIfNull(graph);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new NetworkBinding(Context, this, graph, inputShape, input, supplied ?? Array.Empty<string>());
+        return new NetworkBinding(Context, this, graph, inputShape, input, supplied ?? Array.Empty<string>(), kept ?? Array.Empty<string>());
     }
 
     /// <summary>The layer of a node this network runs (building a shared node's on first use), or null for a node it does not hold.</summary>
@@ -134,11 +136,12 @@ public sealed class NetworkBinding : IDisposable
     private readonly List<GpuTensor> _tensors = new();
     private readonly List<GpuLayer> _layers = new();
     private readonly Dictionary<string, GpuTensor> _supplied = new();
+    private readonly Dictionary<string, GpuTensor> _kept = new();
 
     internal NetworkBinding(GpuContext context, Network network, ModelDefinition definition, TensorShape inputShape, GpuTensor? input,
-        IReadOnlyCollection<string> supplied)
+        IReadOnlyCollection<string> supplied, IReadOnlyCollection<string> kept)
     {
-        var plan = new MemoryPlan(definition, inputShape, supplied);
+        var plan = new MemoryPlan(definition, inputShape, supplied, kept);
         var shapes = plan.Shapes;
         if (input is not null && input.Shape != inputShape)
         {
@@ -153,6 +156,10 @@ public sealed class NetworkBinding : IDisposable
             {
                 throw new ArgumentException($"A supplied value must be one a node of the graph computes, not the output: {unknown.Append(definition.Output).First()}.");
             }
+            if (kept.FirstOrDefault(v => supplied.Contains(v) || !definition.Nodes.Any(n => n.Output == v)) is { } wrong)
+            {
+                throw new ArgumentException($"A kept value must be one a node of the graph computes and not a supplied one: {wrong}.");
+            }
             // The plan's shared buffers, allocated when first used.
             var buffers = new GpuBuffer?[plan.BufferSizes.Count];
             ulong limit = context.Properties.Limits.MaxStorageBufferRange;
@@ -160,6 +167,11 @@ public sealed class NetworkBinding : IDisposable
             {
                 var node = definition.Nodes[i];
                 var shape = shapes[node.Output];
+                int slot = plan.Slot(i);
+                if (slot == MemoryPlan.Absent)
+                {
+                    continue; // neither computed nor read
+                }
                 if (shape.ByteSize > limit)
                 {
                     throw new ArgumentOutOfRangeException(nameof(inputShape),
@@ -167,7 +179,6 @@ public sealed class NetworkBinding : IDisposable
                         $"binds as one buffer (maxStorageBufferRange {limit >> 20} MiB); process the image in smaller tiles.");
                 }
                 GpuTensor output;
-                int slot = plan.Slot(i);
                 if (slot == MemoryPlan.OwnTensor)
                 {
                     output = Track(new GpuTensor(context, shape));
@@ -183,7 +194,11 @@ public sealed class NetworkBinding : IDisposable
                     output = Track(new GpuTensor(buffer, shape));
                 }
                 values[node.Output] = output;
-                if (supplied.Contains(node.Output))
+                if (kept.Contains(node.Output))
+                {
+                    _kept[node.Output] = output;
+                }
+                if (!plan.Runs(i))
                 {
                     // Written by the caller before the run: its node does not run.
                     _supplied[node.Output] = output;
@@ -213,9 +228,13 @@ public sealed class NetworkBinding : IDisposable
     /// <summary>The output tensor.</summary>
     public GpuTensor Output { get; } = null!;
 
-    /// <summary>The tensor of a value the caller supplies (see <see cref="Network.Bind(ModelDefinition, TensorShape, GpuTensor?, IReadOnlyCollection{string})"/>).</summary>
+    /// <summary>The tensor of a value the caller supplies (see <see cref="Network.Bind(ModelDefinition, TensorShape, GpuTensor?, IReadOnlyCollection{string}, IReadOnlyCollection{string})"/>).</summary>
     public GpuTensor Supplied(string value) =>
         _supplied.TryGetValue(value, out var tensor) ? tensor : throw new ArgumentException($"'{value}' is not a supplied value of this binding.");
+
+    /// <summary>The tensor of a value the caller reads after the run (see <see cref="Network.Bind(ModelDefinition, TensorShape, GpuTensor?, IReadOnlyCollection{string}, IReadOnlyCollection{string})"/>).</summary>
+    public GpuTensor Kept(string value) =>
+        _kept.TryGetValue(value, out var tensor) ? tensor : throw new ArgumentException($"'{value}' is not a kept value of this binding.");
 
     /// <summary>Every value's shape at this input size.</summary>
     public IReadOnlyDictionary<string, TensorShape> Shapes { get; } = new Dictionary<string, TensorShape>();

@@ -29,6 +29,9 @@ public sealed class TiledUpscaler : IDisposable
     private readonly int _downsampling;
     // Whether tiles get whole-image statistics from passes of their own (a model with squeeze-excitation).
     private readonly bool _statistics;
+    // Each tile's values kept between its passes (WholeImageStatistics.Resumed), while an image's passes run;
+    // null when the tiles recompute what earlier passes computed.
+    private Dictionary<Tile, Dictionary<string, float[]>>? _held;
 
     /// <summary>
     /// Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels, and
@@ -143,6 +146,17 @@ public sealed class TiledUpscaler : IDisposable
     public int Overlap { get; }
 
     /// <summary>
+    /// Whether the tiles of a model with squeeze-excitation keep their values between the statistics passes and
+    /// the final pass, so that each tile runs the network once in all (<see cref="WholeImageStatistics.Resumed"/>;
+    /// the default), where the values fit <see cref="HeldBudget"/>; otherwise each pass recomputes the network
+    /// up to its block. Both give the same output.
+    /// </summary>
+    internal bool KeepsTileValues { get; set; } = true;
+
+    /// <summary>Host bytes the tiles' kept values may take (a quarter of the memory available to the process).</summary>
+    internal long HeldBudget { get; set; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
+
+    /// <summary>
     /// Upscales interleaved 8-bit pixels of any size. On running out of GPU memory the tile side halves and the
     /// band of tiles is redone (down to 16 pixels). <paramref name="progress"/> sees the fraction done.
     /// </summary>
@@ -198,6 +212,7 @@ public sealed class TiledUpscaler : IDisposable
         // The whole image's means of the squeeze-excitation blocks, once the image spans several tiles (one tile
         // computes its own, the image's); they do not depend on the tile size, so they outlive a change of it.
         IReadOnlyList<float[]>? means = null;
+        _held = null;
         int passes = 1;
         int y0 = 0;
         while (y0 < height)
@@ -221,6 +236,7 @@ public sealed class TiledUpscaler : IDisposable
             y0 = y1;
             progress?.Invoke((passes - 1 + y0 / (double)height) / passes);
         }
+        _held = null;
     }
 
     /// <summary>
@@ -251,6 +267,7 @@ public sealed class TiledUpscaler : IDisposable
         }
         (TileWidth, TileHeight) = (w, h);
         _fittingTile[(width, height)] = (w, h);
+        _held = null; // the values of the old tiles
         Release();
         return true;
     }
@@ -258,7 +275,10 @@ public sealed class TiledUpscaler : IDisposable
     /// <summary>
     /// The whole image's means of every squeeze-excitation block (see <see cref="WholeImageStatistics"/>): per
     /// block one pass over all tiles, each summing its own share of the block's pooled value, given the means of
-    /// the blocks before. A pass that runs out of GPU memory is redone with smaller tiles.
+    /// the blocks before. A pass that runs out of GPU memory is redone with smaller tiles. Where they fit
+    /// <see cref="HeldBudget"/>, each tile keeps the values its later passes take back (<see cref="_held"/>, which
+    /// the final pass then uses), so that no pass computes again what an earlier one did; after a change of the
+    /// tile size the passes left recompute instead.
     /// </summary>
     private IReadOnlyList<float[]> WholeImageMeans<T>(T[] source, int width, int height, PixelFormat format, Action<double>? progress) where T : unmanaged
     {
@@ -268,6 +288,9 @@ public sealed class TiledUpscaler : IDisposable
         var maps = WholeImageStatistics.Maps(whole.Graph).Maps;
         var blocks = WholeImageStatistics.Blocks(whole.Graph);
         var means = new List<float[]>();
+        _held = KeepsTileValues && HeldBytes(whole.Graph, (w, h) => _network.Graphs.Build(w, h, keepAlpha, grey).Graph, Grid(width, height),
+            ImageToTensor.ChannelCount(whole.Input)) <= HeldBudget
+            ? new Dictionary<Tile, Dictionary<string, float[]>>() : null;
         for (int k = 0; k < blocks.Count; k++)
         {
             var pooled = shapes[blocks[k].Pooled];
@@ -290,11 +313,20 @@ public sealed class TiledUpscaler : IDisposable
                         if (rows > 0 && columns > 0)
                         {
                             var region = new PlaneRegion(top, left, rows, columns);
-                            var tileMeans = upscaler.RegionMeans(Cut(source, width, tile, Channels(format)), format, k, means, region);
+                            Dictionary<string, float[]>? held = null;
+                            if (_held is not null && (k == 0 || _held.ContainsKey(tile)))
+                            {
+                                held = _held.TryGetValue(tile, out var h) ? h : _held[tile] = new Dictionary<string, float[]>();
+                            }
+                            var tileMeans = upscaler.RegionMeans(Cut(source, width, tile, Channels(format)), format, k, means, region, held);
                             for (int c = 0; c < sums.Length; c++)
                             {
                                 sums[c] += tileMeans[c] * (double)region.Count;
                             }
+                        }
+                        else
+                        {
+                            _held?.Remove(tile); // it skips this pass: its later passes recompute
                         }
                         progress?.Invoke((k + (t + 1) / (double)tiles.Count) / (blocks.Count + 1));
                     }
@@ -311,6 +343,29 @@ public sealed class TiledUpscaler : IDisposable
             upscaler.ReleaseStatistics();
         }
         return means;
+    }
+
+    /// <summary>
+    /// Host bytes the tiles of <paramref name="grid"/> hold at most when they keep their values between passes: for
+    /// each tile, every value a pass saves for a later one (a bound: a value is dropped once no later pass needs it).
+    /// </summary>
+    private static long HeldBytes(ModelDefinition graph, Func<int, int, ModelDefinition> build, TileGrid grid, int inputChannels)
+    {
+        var saved = WholeImageStatistics.Resumed(graph).SelectMany(p => p.Saved).ToList();
+        var bytes = new Dictionary<(int, int), long>();
+        long total = 0;
+        foreach (var tile in grid.All())
+        {
+            var size = (tile.InputWidth, tile.InputHeight);
+            if (!bytes.TryGetValue(size, out long b))
+            {
+                var shapes = build(tile.InputWidth, tile.InputHeight).InferShapes(new TensorShape(inputChannels, tile.InputHeight, tile.InputWidth));
+                b = saved.Sum(v => (long)shapes[v].ByteSize);
+                bytes[size] = b;
+            }
+            total += b;
+        }
+        return total;
     }
 
     /// <summary>Receives one band of output rows (see <see cref="UpscaleBands"/>).</summary>
@@ -417,8 +472,14 @@ public sealed class TiledUpscaler : IDisposable
             var upscaler = UpscalerFor(tile);
             var pixels = Cut(source, width, tile, channels);
             // Bytes and floats take the upscaler's 8-bit and float32 host paths.
-            var result = pixels is byte[] bytes ? (T[])(object)upscaler.Upscale(bytes, format, means)
-                : (T[])(object)upscaler.Upscale(new ReadOnlySpan<float>((float[])(object)pixels), format, means);
+            // A tile whose statistics passes kept its values takes them back and computes only the rest.
+            Dictionary<string, float[]>? held = null;
+            if (means is not null && _held is not null && _held.Remove(tile, out var kept))
+            {
+                held = kept;
+            }
+            var result = pixels is byte[] bytes ? (T[])(object)upscaler.Upscale(bytes, format, means, held)
+                : (T[])(object)upscaler.Upscale(new ReadOnlySpan<float>((float[])(object)pixels), format, means, held);
             // A model that strides inside may make a tile whose size is not a multiple of its stride a little
             // smaller than iw * s; the rows of the result are its own width.
             int ow = upscaler.OutputWidth;

@@ -53,8 +53,14 @@ public sealed class Upscaler : IDisposable
     // Stages of a tiled run of a model with squeeze-excitation blocks (see WholeImageStatistics): Whole runs the
     // graph as it is; a stage k from 0 runs the statistics pass of block k (the graph up to the block's pooled
     // value, the means of blocks 0 to k - 1 given); Final runs the whole graph with every block's means given.
+    // Resumed + k and ResumedFinal are the same passes for a tile that keeps its values between them
+    // (WholeImageStatistics.Resumed): each computes only what earlier passes did not.
     private const int Whole = -1;
     private const int Final = int.MaxValue;
+    private const int ResumedFinal = int.MaxValue - 1;
+    private const int Resumed = 1 << 24;
+    // The passes of a tile that keeps its values, per kind of image (keep alpha, grey).
+    private readonly Dictionary<(bool KeepAlpha, bool Grey), IReadOnlyList<WholeImageStatistics.Pass>> _passes = new();
     private bool _disposed;
 
     /// <summary>
@@ -236,20 +242,21 @@ public sealed class Upscaler : IDisposable
     /// <summary>
     /// As <see cref="Upscale(ReadOnlySpan{byte}, PixelFormat)"/>; with <paramref name="means"/> (a tile of a tiled
     /// run), the squeeze-excitation blocks use these whole-image means (one array per block, in order) instead of
-    /// their own averages over the tile.
+    /// their own averages over the tile. With <paramref name="held"/> as well (the values the tile's statistics
+    /// passes kept, see <see cref="RegionMeans"/>), it computes only what those passes did not, and empties it.
     /// </summary>
-    internal byte[] Upscale(ReadOnlySpan<byte> pixels, PixelFormat format, IReadOnlyList<float[]>? means)
+    internal byte[] Upscale(ReadOnlySpan<byte> pixels, PixelFormat format, IReadOnlyList<float[]>? means, Dictionary<string, float[]>? held = null)
     {
         var rgba = ToRgba(pixels, format, (byte)255);
-        var result = RunHost(rgba, Format.R8G8B8A8Unorm, format, means);
+        var result = RunHost(rgba, Format.R8G8B8A8Unorm, format, means, held);
         return FromRgba<byte>(result, format);
     }
 
-    /// <summary>As <see cref="Upscale(ReadOnlySpan{byte}, PixelFormat, IReadOnlyList{float[]})"/> for float pixels in [0, 1].</summary>
-    internal float[] Upscale(ReadOnlySpan<float> pixels, PixelFormat format, IReadOnlyList<float[]>? means)
+    /// <summary>As <see cref="Upscale(ReadOnlySpan{byte}, PixelFormat, IReadOnlyList{float[]}, Dictionary{string, float[]})"/> for float pixels in [0, 1].</summary>
+    internal float[] Upscale(ReadOnlySpan<float> pixels, PixelFormat format, IReadOnlyList<float[]>? means, Dictionary<string, float[]>? held = null)
     {
         var rgba = ToRgba(pixels, format, 1f);
-        var result = RunHost(MemoryMarshal.AsBytes(rgba.AsSpan()).ToArray(), Format.R32G32B32A32Sfloat, format, means);
+        var result = RunHost(MemoryMarshal.AsBytes(rgba.AsSpan()).ToArray(), Format.R32G32B32A32Sfloat, format, means, held);
         return FromRgba(MemoryMarshal.Cast<byte, float>(result), format);
     }
 
@@ -257,9 +264,12 @@ public sealed class Upscaler : IDisposable
     /// The statistics pass of squeeze-excitation block <paramref name="block"/> over this tile (see
     /// <see cref="WholeImageStatistics"/>): runs the graph as far as the block's pooled value, the blocks before it
     /// using the whole image's <paramref name="means"/>, and returns that value's per-channel mean over
-    /// <paramref name="region"/> (the tile's own share of the whole image's value).
+    /// <paramref name="region"/> (the tile's own share of the whole image's value). With <paramref name="held"/>
+    /// (the tile's values from its earlier passes, empty before the first), it runs only what those passes did not
+    /// compute (<see cref="WholeImageStatistics.Resumed"/>), and leaves in it what later passes take back.
     /// </summary>
-    internal float[] RegionMeans<T>(T[] pixels, PixelFormat format, int block, IReadOnlyList<float[]> means, PlaneRegion region) where T : unmanaged
+    internal float[] RegionMeans<T>(T[] pixels, PixelFormat format, int block, IReadOnlyList<float[]> means, PlaneRegion region,
+        Dictionary<string, float[]>? held = null) where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (means.Count != block)
@@ -270,8 +280,9 @@ public sealed class Upscaler : IDisposable
         grey &= Model.Info.ColorSpace == ColorSpace.Y;
         var (texels, texelFormat) = pixels is byte[] bytes ? (ToRgba<byte>(bytes, format, 255), Format.R8G8B8A8Unorm)
             : (MemoryMarshal.AsBytes(ToRgba<float>((float[])(object)pixels, format, 1f).AsSpan()).ToArray(), Format.R32G32B32A32Sfloat);
-        var (plan, binding) = Bound(keepAlpha, grey, block);
-        Supply(plan, binding, means);
+        int stage = held is null ? block : Resumed + block;
+        var (plan, binding) = Bound(keepAlpha, grey, stage);
+        Supply(plan, binding, means, PassOf(keepAlpha, grey, stage), held);
         using var input = new GpuImage(_context, InputWidth, InputHeight, texelFormat);
         input.Upload(texels);
         using var into = new ImageToTensor(_context, plan.Input).Bind(input.Binding, binding.Input);
@@ -284,26 +295,77 @@ public sealed class Upscaler : IDisposable
             binding.Record(r);
             r.Dispatch(dispatch);
         });
+        Keep(binding, PassOf(keepAlpha, grey, stage), held);
         return result.Download();
     }
 
     /// <summary>Releases the binding of a statistics pass, once a tiled run has made them all.</summary>
     internal void ReleaseStatistics()
     {
-        foreach (var key in _graphs.Keys.Where(k => k.Stage is not (Whole or Final)).ToList())
+        foreach (var key in _graphs.Keys.Where(k => IsStatistics(k.Stage)).ToList())
         {
             _graphs.Remove(key, out var old);
             old.Binding.Dispose();
         }
     }
 
-    /// <summary>Writes the whole image's means of the first blocks into the binding's supplied values.</summary>
-    private static void Supply(UpscalingPlan plan, NetworkBinding binding, IReadOnlyList<float[]> means)
+    private static bool IsStatistics(int stage) => stage is not (Whole or Final or ResumedFinal);
+
+    /// <summary>The pass of a tile that keeps its values, for a resumed stage; null for the others.</summary>
+    private WholeImageStatistics.Pass? PassOf(bool keepAlpha, bool grey, int stage) => stage switch
+    {
+        ResumedFinal => _passes[(keepAlpha, grey)][^1],
+        >= Resumed and < ResumedFinal => _passes[(keepAlpha, grey)][stage - Resumed],
+        _ => null,
+    };
+
+    /// <summary>
+    /// Writes the whole image's means of the first blocks into the binding's supplied values; for a pass of a tile
+    /// that keeps its values, the means the pass reads and the values it takes back from <paramref name="held"/>.
+    /// </summary>
+    private static void Supply(UpscalingPlan plan, NetworkBinding binding, IReadOnlyList<float[]> means,
+        WholeImageStatistics.Pass? pass = null, Dictionary<string, float[]>? held = null)
     {
         var blocks = WholeImageStatistics.Blocks(plan.Graph);
-        for (int k = 0; k < means.Count; k++)
+        if (pass is null)
+        {
+            for (int k = 0; k < means.Count; k++)
+            {
+                binding.Supplied(blocks[k].Mean).Upload(means[k]);
+            }
+            return;
+        }
+        foreach (int k in pass.Means)
         {
             binding.Supplied(blocks[k].Mean).Upload(means[k]);
+        }
+        foreach (var value in pass.Restored)
+        {
+            if (held is null || !held.TryGetValue(value, out var data))
+            {
+                throw new InvalidOperationException($"{plan.Graph.Info.Source}: the tile's value '{value}' from an earlier pass is missing.");
+            }
+            binding.Supplied(value).Upload(data);
+        }
+    }
+
+    /// <summary>
+    /// After a pass of a tile that keeps its values: reads the values later passes take back into
+    /// <paramref name="held"/>, and drops the ones no later pass needs.
+    /// </summary>
+    private static void Keep(NetworkBinding binding, WholeImageStatistics.Pass? pass, Dictionary<string, float[]>? held)
+    {
+        if (pass is null || held is null)
+        {
+            return;
+        }
+        foreach (var value in pass.Saved)
+        {
+            held[value] = binding.Kept(value).Download();
+        }
+        foreach (var value in held.Keys.Where(v => !pass.Held.Contains(v)).ToList())
+        {
+            held.Remove(value);
         }
     }
 
@@ -386,15 +448,16 @@ public sealed class Upscaler : IDisposable
         _ => 4,
     };
 
-    private byte[] RunHost(byte[] texels, Format format, PixelFormat pixels, IReadOnlyList<float[]>? means)
+    private byte[] RunHost(byte[] texels, Format format, PixelFormat pixels, IReadOnlyList<float[]>? means, Dictionary<string, float[]>? held)
     {
         var (alpha, grey) = Kind(pixels);
         grey &= Model.Info.ColorSpace == ColorSpace.Y;
-        int stage = means is null ? Whole : Final;
+        int stage = means is null ? Whole : held is null ? Final : ResumedFinal;
         if (means is not null)
         {
             var (plan, binding) = Bound(alpha, grey, stage);
-            Supply(plan, binding, means);
+            Supply(plan, binding, means, PassOf(alpha, grey, stage), held);
+            held?.Clear(); // the final pass takes back the last of them
         }
         using var input = new GpuImage(_context, InputWidth, InputHeight, format);
         using var output = new GpuImage(_context, OutputWidth, OutputHeight, format);
@@ -432,16 +495,32 @@ public sealed class Upscaler : IDisposable
     {
         if (!_graphs.TryGetValue((keepAlpha, grey, stage), out var bound))
         {
-            if (stage is not (Whole or Final))
+            if (IsStatistics(stage))
             {
                 ReleaseStatistics();
             }
-            var plan = _network.Graphs.Build(InputWidth, InputHeight, keepAlpha, grey, stage is Whole or Final ? _exactSize : null);
+            bool resumed = stage >= Resumed && stage != Final;
+            var plan = _network.Graphs.Build(InputWidth, InputHeight, keepAlpha, grey, !IsStatistics(stage) || resumed ? _exactSize : null);
             var shape = new TensorShape(ImageToTensor.ChannelCount(plan.Input), InputHeight, InputWidth);
             var blocks = WholeImageStatistics.Blocks(plan.Graph);
-            var graph = stage is Whole or Final ? plan.Graph : WholeImageStatistics.UpTo(plan.Graph, stage);
-            var supplied = stage == Whole ? Array.Empty<string>() : blocks.Take(stage).Select(b => b.Mean).ToArray();
-            bound = (plan, _network.Network.Bind(graph, shape, supplied: supplied));
+            NetworkBinding binding;
+            if (resumed)
+            {
+                if (!_passes.ContainsKey((keepAlpha, grey)))
+                {
+                    _passes[(keepAlpha, grey)] = WholeImageStatistics.Resumed(plan.Graph);
+                }
+                var pass = PassOf(keepAlpha, grey, stage)!;
+                binding = _network.Network.Bind(pass.Graph, shape,
+                    supplied: pass.Means.Select(k => blocks[k].Mean).Concat(pass.Restored).ToArray(), kept: pass.Saved);
+            }
+            else
+            {
+                var graph = stage is Whole or Final ? plan.Graph : WholeImageStatistics.UpTo(plan.Graph, stage);
+                var supplied = stage == Whole ? Array.Empty<string>() : blocks.Take(stage).Select(b => b.Mean).ToArray();
+                binding = _network.Network.Bind(graph, shape, supplied: supplied);
+            }
+            bound = (plan, binding);
             _graphs[(keepAlpha, grey, stage)] = bound;
         }
         return bound;

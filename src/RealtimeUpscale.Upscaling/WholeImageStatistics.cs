@@ -46,7 +46,8 @@ internal readonly record struct PixelMap(AxisMap Y, AxisMap X);
 /// it, and sums that value over its own share of the whole image's pixels at that depth
 /// (<see cref="OwnedRegion"/>); the sums over all tiles divided by the whole value's size are the image's
 /// means. The final pass runs every tile with all the means given. Cost: (blocks + 1) passes over the tiles,
-/// the statistics pass of block k running the network as far as block k.
+/// the statistics pass of block k running the network as far as block k; or, when each tile keeps its values
+/// between the passes (<see cref="Resumed"/>), one run of the network per tile in all.
 /// </summary>
 internal static class WholeImageStatistics
 {
@@ -94,6 +95,81 @@ internal static class WholeImageStatistics
         }
         live.Reverse();
         return new ModelDefinition(graph.Info, graph.Input, target, live);
+    }
+
+    /// <summary>
+    /// One pass over a tile when the tile keeps its values between passes (<see cref="Resumed"/>): the graph it
+    /// binds (up to block k's pooled value, or the whole graph for the final pass), the blocks whose whole-image
+    /// means it is given, the values it takes back from earlier passes instead of computing them again
+    /// (<see cref="Restored"/>), the values it computes that later passes take back (<see cref="Saved"/>), and the
+    /// values the tile must still hold after it (<see cref="Held"/>: the saved values of this and earlier passes
+    /// that later passes restore).
+    /// </summary>
+    public sealed record Pass(ModelDefinition Graph, IReadOnlyList<int> Means, IReadOnlyList<string> Restored,
+        IReadOnlyList<string> Saved, IReadOnlySet<string> Held);
+
+    /// <summary>
+    /// The statistics passes of <paramref name="graph"/> and its final pass (the last one) for a tile that keeps its
+    /// values from pass to pass, so that each node runs once per tile instead of once per pass that needs it. A
+    /// pass computes what its graph needs and no earlier pass computed: every value an earlier pass computed was
+    /// computed with the whole image's means of the blocks before it, which are final, so it is taken back as it
+    /// was. The values a pass takes back are those its new nodes read (where the network crosses from what was done
+    /// to what is new: a U-Net's skip connections, the block's own input); the whole-image means are given as in
+    /// <see cref="UpTo"/>'s passes. Total work: one run of the graph per tile, instead of one per block and one
+    /// more, at the cost of holding the crossing values (on the host) between passes.
+    /// </summary>
+    public static IReadOnlyList<Pass> Resumed(ModelDefinition graph)
+    {
+        var blocks = Blocks(graph);
+        var blockOfMean = new Dictionary<string, int>();
+        for (int k = 0; k < blocks.Count; k++)
+        {
+            blockOfMean[blocks[k].Mean] = k;
+        }
+        var done = new HashSet<string>();
+        var plans = new List<(ModelDefinition Graph, List<int> Means, List<string> Restored, List<string> Computed)>();
+        for (int k = 0; k <= blocks.Count; k++)
+        {
+            var g = k < blocks.Count ? UpTo(graph, k) : graph;
+            var needed = new HashSet<string> { g.Output };
+            var means = new List<int>();
+            var restored = new List<string>();
+            var computed = new List<string>();
+            for (int i = g.Nodes.Count - 1; i >= 0; i--)
+            {
+                var node = g.Nodes[i];
+                if (!needed.Contains(node.Output))
+                {
+                    continue;
+                }
+                if (blockOfMean.TryGetValue(node.Output, out int b))
+                {
+                    means.Add(b); // a block before k: UpTo(k) ends before block k's mean
+                }
+                else if (done.Contains(node.Output))
+                {
+                    restored.Add(node.Output);
+                }
+                else
+                {
+                    computed.Add(node.Output);
+                    needed.UnionWith(node.Inputs);
+                }
+            }
+            means.Sort();
+            restored.Reverse();
+            done.UnionWith(computed);
+            plans.Add((g, means, restored, computed));
+        }
+        var passes = new List<Pass>();
+        for (int k = 0; k < plans.Count; k++)
+        {
+            var later = plans.Skip(k + 1).SelectMany(p => p.Restored).ToHashSet();
+            var saved = plans[k].Computed.Where(later.Contains).Reverse().ToList();
+            var held = plans.Take(k + 1).SelectMany(p => p.Computed).Where(later.Contains).ToHashSet();
+            passes.Add(new Pass(plans[k].Graph, plans[k].Means, plans[k].Restored, saved, held));
+        }
+        return passes;
     }
 
     /// <summary>

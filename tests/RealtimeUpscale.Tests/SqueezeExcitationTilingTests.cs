@@ -168,6 +168,46 @@ public sealed class SqueezeExcitationTilingTests : GpuTest
         Assert.True(worst <= 1, $"{model.Info.Source}: tiled output differs from untiled by {worst} levels");
     }
 
+    /// <summary>
+    /// Tiles that keep their values between the passes (each runs the network once in all) give the same bytes as
+    /// tiles that recompute each pass's prefix, float and 8-bit, with and without alpha; with no budget for the
+    /// kept values the tiler recomputes.
+    /// </summary>
+    [Theory]
+    [InlineData(45, 37, 12, 1)]
+    [InlineData(51, 30, 16, 2)]
+    public void TilesThatKeepTheirValuesEqualTilesThatRecompute(int w, int h, int tile, int seed)
+    {
+        var model = Synthetic(seed);
+        var rng = new Random(seed);
+        var pixels = Enumerable.Range(0, w * h * 4).Select(_ => (float)rng.NextDouble()).ToArray();
+        var bytes = pixels.Select(v => (byte)Math.Round(v * 255)).ToArray();
+        using var keeping = new TiledUpscaler(Context, model, tile);
+        using var recomputing = new TiledUpscaler(Context, model, tile) { KeepsTileValues = false };
+        using var unbudgeted = new TiledUpscaler(Context, model, tile) { HeldBudget = 0 };
+        foreach (var format in new[] { PixelFormat.Rgb, PixelFormat.Rgba })
+        {
+            int channels = format == PixelFormat.Rgb ? 3 : 4;
+            var floats = pixels.AsSpan(0, w * h * channels).ToArray();
+            Assert.Equal(recomputing.Upscale(floats, w, h, format), keeping.Upscale(floats, w, h, format));
+            var kept = keeping.Upscale(bytes.AsSpan(0, w * h * channels), w, h, format);
+            Assert.Equal(recomputing.Upscale(bytes.AsSpan(0, w * h * channels), w, h, format), kept);
+            Assert.Equal(kept, unbudgeted.Upscale(bytes.AsSpan(0, w * h * channels), w, h, format));
+        }
+    }
+
+    [Fact]
+    public void RealCuganTilesThatKeepTheirValuesEqualTilesThatRecompute()
+    {
+        var model = ModelDefinition.Load(NcnnImportTests.PeerModel("realcugan", "models-se", "up2x-no-denoise.param"));
+        const int w = 133, h = 27, tile = 40;
+        var rng = new Random(11);
+        var pixels = Enumerable.Range(0, w * h * 3).Select(i => (byte)Math.Clamp((i / 3 % w < w / 2 ? 60 : 190) + rng.Next(-40, 41), 0, 255)).ToArray();
+        using var keeping = new TiledUpscaler(Context, model, tile);
+        using var recomputing = new TiledUpscaler(Context, model, tile) { KeepsTileValues = false };
+        Assert.Equal(recomputing.Upscale(pixels, w, h, PixelFormat.Rgb), keeping.Upscale(pixels, w, h, PixelFormat.Rgb));
+    }
+
     [Theory]
     [InlineData("waifu2x", "models-cunet", "scale2.0x_model.param")]
     [InlineData("realcugan", "models-se", "up2x-no-denoise.param")]

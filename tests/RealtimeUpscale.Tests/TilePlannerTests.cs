@@ -48,6 +48,99 @@ public sealed class TilePlannerTests : GpuTest
     }
 
     [Fact]
+    public void MemoryPlanRunsOnlyWhatTheOutputAndKeptValuesNeed()
+    {
+        // in -> a -> b -> c -> out with b supplied: a is read by nothing that runs, so it neither runs nor has a
+        // tensor; c is kept, so it has a tensor of its own; b, supplied, has one and does not run.
+        var info = new ModelInfo("chain", ColorSpace.Y, 1, 1, "0-1", new Dictionary<string, string>());
+        var model = new ModelDefinition(info, "in", "out", new[]
+        {
+            new ModelNode("a", Pointwise(1, 8), new[] { "in" }, "a"),
+            new ModelNode("b", Pointwise(8, 4), new[] { "a" }, "b"),
+            new ModelNode("c", Pointwise(4, 8), new[] { "b" }, "c"),
+            new ModelNode("out", Pointwise(8, 2), new[] { "c" }, "out"),
+        });
+        const int h = 30, w = 50;
+        const ulong plane = h * w * sizeof(float);
+        var plan = new MemoryPlan(model, new TensorShape(1, h, w), supplied: new[] { "b" }, kept: new[] { "c" });
+        Assert.Equal(new[] { false, false, true, true }, Enumerable.Range(0, 4).Select(plan.Runs));
+        Assert.Equal(new[] { MemoryPlan.Absent, MemoryPlan.OwnTensor, MemoryPlan.OwnTensor, MemoryPlan.OwnTensor },
+            Enumerable.Range(0, 4).Select(plan.Slot));
+        Assert.Empty(plan.BufferSizes);
+        Assert.Equal((1 + 4 + 8 + 2) * plane, plan.Bytes);
+
+        // Bound on the GPU: the supplied value in, the kept value and the output read back, computed from b alone.
+        var weights = new Random(3);
+        ModelNode Node(string name, int cin, int cout, string input) => new(name, Pointwise(cin, cout) with
+        {
+            Weights = HostTensor.RandomFloats(weights, cin * cout, -1, 1),
+        }, new[] { input }, name);
+        var real = new ModelDefinition(info, "in", "out", new[] { Node("a", 1, 8, "in"), Node("b", 8, 4, "a"), Node("c", 4, 8, "b"), Node("out", 8, 2, "c") });
+        using var network = new RealtimeUpscale.Network.Network(Context, real);
+        using var binding = network.Bind(real, new TensorShape(1, 5, 7), supplied: new[] { "b" }, kept: new[] { "c" });
+        var b = HostTensor.RandomFloats(weights, 4 * 35, -1, 1);
+        binding.Supplied("b").Upload(b);
+        Context.Execute(binding.Record);
+        var bTensor = new HostTensor(4, 5, 7);
+        for (int i = 0; i < b.Length; i++)
+        {
+            bTensor.Data[i] = b[i];
+        }
+        var c = CpuReference.Run(new ModelDefinition(info, "b", "c", new[] { real.Nodes[2] }), bTensor);
+        var output = CpuReference.Run(new ModelDefinition(info, "b", "out", new[] { real.Nodes[2], real.Nodes[3] }), bTensor);
+        AssertClose(c.Data, binding.Kept("c").Download());
+        AssertClose(output.Data, binding.Output.Download());
+        Assert.Throws<ArgumentException>(() => binding.Supplied("a"));
+    }
+
+    private static void AssertClose(double[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst < 1e-5, $"differs from the CPU reference by {worst:E2}");
+    }
+
+    [Fact]
+    public void ResumedPassesComputeEveryValueOnceAndTakeBackOnlyWhatEarlierPassesSaved()
+    {
+        foreach (var model in new[]
+        {
+            SqueezeExcitationTilingTests.Synthetic(1),
+            ModelDefinition.Load(NcnnImportTests.PeerModel("realcugan", "models-se", "up2x-no-denoise.param")),
+            ModelDefinition.Load(NcnnImportTests.PeerModel("waifu2x", "models-cunet", "scale2.0x_model.param")),
+        })
+        {
+            var graph = new UpscalingGraph(model).Build(64, 64, keepAlpha: true, grey: false).Graph;
+            var blocks = WholeImageStatistics.Blocks(graph);
+            var passes = WholeImageStatistics.Resumed(graph);
+            Assert.Equal(blocks.Count + 1, passes.Count);
+            var means = blocks.Select(b => b.Mean).ToHashSet();
+            var computed = new List<string>();
+            var saved = new HashSet<string>();
+            for (int k = 0; k < passes.Count; k++)
+            {
+                var pass = passes[k];
+                var plan = new MemoryPlan(pass.Graph, new TensorShape(4, 64, 64),
+                    pass.Means.Select(b => blocks[b].Mean).Concat(pass.Restored).ToArray(), pass.Saved);
+                var runs = pass.Graph.Nodes.Where((n, i) => plan.Runs(i)).Select(n => n.Output).ToList();
+                // A pass takes back only what an earlier pass saved, and is given only the means of earlier blocks.
+                Assert.All(pass.Restored, v => Assert.Contains(v, saved));
+                Assert.All(pass.Means, b => Assert.True(b < k, $"pass {k} is given block {b}'s means"));
+                Assert.Equal(k < blocks.Count ? blocks[k].Pooled : graph.Output, pass.Graph.Output);
+                computed.AddRange(runs);
+                saved.UnionWith(pass.Saved);
+                Assert.All(pass.Saved, v => Assert.Contains(v, runs));
+            }
+            // Every node of the graph but the tiles' own means runs exactly once over the passes.
+            var expected = graph.Nodes.Select(n => n.Output).Where(v => !means.Contains(v)).OrderBy(v => v, StringComparer.Ordinal);
+            Assert.Equal(expected, computed.OrderBy(v => v, StringComparer.Ordinal));
+            // The recomputing passes run each block's prefix again: more node runs than the graph has.
+            int recomputed = blocks.Select((_, k) => WholeImageStatistics.UpTo(graph, k).Nodes.Count).Sum() + graph.Nodes.Count;
+            Assert.True(recomputed > computed.Count + graph.Nodes.Count / 2, $"{model.Info.Source}: {recomputed} node runs recomputing, {computed.Count} kept");
+        }
+    }
+
+    [Fact]
     public void MemoryPlanIsWhatTheBindingAllocates()
     {
         var model = SqueezeExcitationTilingTests.Synthetic(1);
