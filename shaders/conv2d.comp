@@ -58,7 +58,7 @@ layout(constant_id = 15) const int SHUFFLE_R = 1;
 layout(constant_id = 16) const int DY = 1;           // dilation
 layout(constant_id = 17) const int DX = 1;
 layout(constant_id = 18) const int PARAMS_IN_UBO = 0;
-layout(constant_id = 19) const int PX = 1;            // output pixels per invocation along x; > 1 only if SX = DX = 1
+layout(constant_id = 19) const int PX = 1;            // output pixels per invocation along x; > 1 only if DX = 1
 layout(constant_id = 20) const int BORDER = 0;        // PAD_BOUNDED_REPLICATE: how far outside the input the edge repeats
 layout(constant_id = 21) const int TEXELS = 0;        // 1: read the input through binding 4
 layout(constant_id = 22) const int RESIDUAL = 0;      // 1: add the residual of binding 5 to every stored output
@@ -140,14 +140,17 @@ void main()
     float acc[OC_BLOCK * PX];
     [[unroll]] for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = 0.0;
 
-    // Padded input columns this invocation reads: col(m) = ox0 * SX - padLeft + m * DX. Output j (column
-    // ox0 + j) reads column m = j + kx through tap kx; with PX > 1 the host guarantees SX = DX = 1, so the PX
-    // outputs share one window of PX + KW - 1 columns, loaded once per row and input channel.
-    const int WIDTH = PX + KW - 1;
+    // Padded input columns this invocation reads: col(m) = ox0 * SX - padLeft + m * STEP. With PX = 1 the
+    // window is the KW taps (STEP = DX); with PX > 1 the host guarantees DX = 1 and output j (column ox0 + j)
+    // reads window column j * SX + kx through tap kx, so the PX outputs share one window of (PX - 1) * SX + KW
+    // columns (overlapping where SX < KW), loaded once per row and input channel, and each weight load feeds PX
+    // multiply-adds.
+    const int STEP = PX == 1 ? DX : 1;
+    const int WIDTH = (PX - 1) * SX + KW;
     int cols[WIDTH];
     [[unroll]] for (int m = 0; m < WIDTH; m++)
     {
-        cols[m] = padIndex(ox0 * SX - pc.padLeft + m * DX, pc.upW);
+        cols[m] = padIndex(ox0 * SX - pc.padLeft + m * STEP, pc.upW);
     }
 
     for (int ky = 0; ky < KH; ky++)
@@ -191,7 +194,7 @@ void main()
                     [[unroll]] for (int kx = 0; kx < KW; kx++)
                     {
                         float wt = SUBGROUP_WEIGHTS == 1 ? wl[kx * 8 + min(b, 7)] : param((oc0 + b) * wPerOc + w + kx);
-                        acc[b * PX + j] += win[j + kx] * wt;
+                        acc[b * PX + j] += win[j * SX + kx] * wt;
                     }
                 }
             }

@@ -86,6 +86,35 @@ public sealed class KernelTuningTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Strided convolutions with several output pixels per invocation on CPU devices (their windows read
+    /// (PX - 1) * stride + kernel columns): Real-CUGAN's and cunet's 2x2 stride-2 downsampling, a padded 3x3 stride
+    /// 2 whose windows overlap, a 4x4 stride 3 and strides that differ between the axes, on odd sizes.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 64, 2, 2, 2, 0, 263)]
+    [InlineData(5, 9, 3, 2, 2, 1, 131)]
+    [InlineData(7, 6, 4, 3, 3, 1, 101)]
+    [InlineData(3, 10, 3, 1, 2, 1, 77)]
+    [InlineData(4, 8, 3, 2, 1, 1, 45)]
+    public void StridedConvolutionMatchesReferenceInBothTunings(int inC, int outC, int kernel, int strideY, int strideX, int pad, int width)
+    {
+        var rng = new Random(inC * 31 + outC + kernel * 7 + strideX + width);
+        var x = HostTensor.Random(rng, inC, 13, width);
+        var spec = new Conv2dSpec
+        {
+            InChannels = inC, OutChannels = outC, KernelH = kernel, KernelW = kernel, StrideY = strideY, StrideX = strideX,
+            Padding = Padding.All(pad), Weights = HostTensor.RandomFloats(rng, outC * inC * kernel * kernel),
+            Bias = HostTensor.RandomFloats(rng, outC), Activation = Activation.LeakyRelu(0.1f),
+        };
+        Assert.True(Conv2dLayer.PixelsPerInvocation(spec, 8, cpu: true) > 1, "the CPU tuning should compute several pixels per invocation");
+        var expected = CpuReference.Conv2d(x, spec);
+        foreach (var tuning in new[] { CpuTuned, GpuTuned })
+        {
+            Compare.Close(expected, Run(tuning, spec, x), what: $"conv {inC}->{outC} k{kernel} s{strideY}x{strideX} w{width}, {Tuning(tuning)}");
+        }
+    }
+
     [Theory]
     [InlineData(DepthToSpaceOrder.Crd, 509)] // 32 pixels per invocation on CPU devices
     [InlineData(DepthToSpaceOrder.Dcr, 263)]
