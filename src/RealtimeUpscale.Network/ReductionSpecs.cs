@@ -58,6 +58,14 @@ public sealed record Pool2dSpec : LayerSpec
     /// <summary>Average pooling divides by KernelH x KernelW, padding included, instead of by the real pixels.</summary>
     public bool CountIncludePad { get; init; }
 
+    /// <summary>
+    /// Pads the bottom and right further, by what the last window lacks to end on the padded input's last pixel, so
+    /// that the windows cover the whole input (ncnn's pad mode 0, "full padding"; the output size rounds up, as
+    /// PyTorch's ceil_mode does, keeping even a last window that starts in the padding). The extra padding is read
+    /// like the explicit padding: skipped by a maximum, and by an average that does not count the padding.
+    /// </summary>
+    public bool FullPadding { get; init; }
+
     /// <summary>Global average pooling (the squeeze of squeeze-excitation).</summary>
     public static Pool2dSpec GlobalAverage { get; } = new() { Mode = PoolMode.Average, Global = true };
 
@@ -112,7 +120,9 @@ public sealed record Pool2dSpec : LayerSpec
         {
             throw new ArgumentException($"Pool2d: input {input} with padding {Padding} is smaller than the {KernelH}x{KernelW} window.");
         }
-        return new TensorShape(input.Channels, (ph - KernelH) / StrideY + 1, (pw - KernelW) / StrideX + 1);
+        int round = FullPadding ? 1 : 0;
+        return new TensorShape(input.Channels, (ph - KernelH + round * (StrideY - 1)) / StrideY + 1,
+            (pw - KernelW + round * (StrideX - 1)) / StrideX + 1);
     }
 }
 

@@ -238,6 +238,22 @@ def _ncnn_pooling_cases(g):
          lambda x: pool_ref(x, {"global": False, "mode": "max", "kernel": [3, 3], "stride": [1, 1],
                                 "padding": [1, 0, 0, 2], "count_include_pad": False})),
     ]
+    # Pad mode 0 (full padding, the default) with a stride: the bottom and right are padded further by what the
+    # last window lacks to end on the last pixel (ncnn's Pooling::forward: tail = stride - (size + pads - kernel) %
+    # stride, when that remainder is not 0), and the tail is read as the explicit padding is.
+    def full(mode, kernel, stride, include):
+        def ref(x):
+            h, w = x.shape[2], x.shape[3]
+            tail_h = (stride - (h - kernel) % stride) % stride
+            tail_w = (stride - (w - kernel) % stride) % stride
+            return pool_ref(x, {"global": False, "mode": mode, "kernel": [kernel, kernel], "stride": [stride, stride],
+                                "padding": [0, 0, tail_h, tail_w], "count_include_pad": include})
+        return ref
+    cases += [
+        ("ncnn_pooling_max_k2_s2_full_tail", {0: 0, 1: 2, 2: 2}, full("max", 2, 2, False)),
+        ("ncnn_pooling_avg_k2_s2_full_tail_exclude", {0: 1, 1: 2, 2: 2}, full("average", 2, 2, False)),
+        ("ncnn_pooling_avg_k2_s3_full_tail_include", {0: 1, 1: 2, 2: 3, 6: 1}, full("average", 2, 3, True)),
+    ]
     for name, params, ref in cases:
         m, x = _model(g, name)
         m.layer("Pooling", "pool", ["in"], ["out"], params)

@@ -159,5 +159,7 @@ public sealed class NcnnMalformedTests : IDisposable
         Assert.Contains("activation type 5", Fails(new[] { Good[0], "Convolution conv 1 1 in c 0=2 1=3 5=1 6=18 9=5", Good[2] }).Message);
         Assert.Contains("exactly one output", Fails(new[] { Good[0], "Split s 1 2 in a b", "Convolution conv 1 1 a c 0=2 1=3 5=1 6=18", "Sigmoid act 1 1 b out" }).Message);
         Assert.Contains("input channels", Fails(new[] { "Input in 0 1 in 2=3", Good[1], Good[2] }).Message);
+        // SAME_UPPER / SAME_LOWER pooling moves its windows with the image's size.
+        Assert.Contains("pad mode 3", Fails(new[] { Good[0], Good[1], "Pooling pool 1 1 c out 0=0 1=2 2=2 5=3" }).Message);
     }
 }

@@ -140,21 +140,19 @@ internal static class NcnnConvolutionLayers
         int pl = l.Int(3, 0, r => g.Error(l, r)), pr = l.Int(14, pl, r => g.Error(l, r));
         int pt = l.Int(13, pl, r => g.Error(l, r)), pb = l.Int(15, pt, r => g.Error(l, r));
         int padMode = l.Int(5, 0, r => g.Error(l, r));
-        if (padMode == 0 && (sw > 1 || sh > 1))
-        {
-            // Mode 0 ("full padding") pads the bottom and right further whenever the window does not end on the
-            // last pixel, by an amount that depends on the size: a graph of fixed specs cannot say it. At stride 1
-            // every window ends on it, and mode 0 is mode 1 with the same explicit pads.
-            throw g.Error(l, "uses pad mode 0 (full padding, size-dependent) with a stride; only pad mode 1 (valid), or mode 0 at stride 1, with explicit pads are supported");
-        }
         if (padMode is not (0 or 1))
         {
-            throw g.Error(l, $"uses pad mode {padMode} (5=pad_mode); 0 and 1 are supported");
+            // Modes 2 and 3 (SAME_UPPER, SAME_LOWER) put a size-dependent share of the padding before the input,
+            // which moves every window with the image's size: a tile would sample other positions than the image.
+            throw g.Error(l, $"uses pad mode {padMode} (5=pad_mode: 2 SAME_UPPER, 3 SAME_LOWER); 0 (full) and 1 (valid) with explicit pads are supported");
         }
         var spec = new Pool2dSpec
         {
             Mode = mode, KernelH = kh, KernelW = kw, StrideY = sh, StrideX = sw, Padding = new Padding(pt, pl, pb, pr),
             CountIncludePad = l.Int(6, 0, r => g.Error(l, r)) != 0,
+            // Mode 0 ("full padding", the default) pads the bottom and right further so that the last window ends
+            // on the last pixel; at stride 1 every window already does.
+            FullPadding = padMode == 0,
         };
         g.Emit(l, spec, new[] { x }, l.Tops[0], channels);
     }
