@@ -45,7 +45,18 @@ void main()
         if (OP == OP_ADD) v = a + b;
         else if (OP == OP_SUB) v = a - b;
         else if (OP == OP_MUL) v = a * b;
-        else v = a / b;
+        else if (OP == OP_DIV) v = a / b;
+        else if (OP == OP_MAX) v = max(a, b);
+        else if (OP == OP_MIN) v = min(a, b);
+        else
+        {
+            // powf: GLSL's pow is undefined for a < 0, so the magnitude's power, negated for a negative a and an
+            // odd integer b; a negative a with a non-integer b has no real power (NaN, as powf gives).
+            float m = pow(abs(a), b);
+            bool integer = b == floor(b);
+            bool odd = integer && mod(b, 2.0) == 1.0;
+            v = a >= 0.0 ? (a == 0.0 && b == 0.0 ? 1.0 : m) : integer ? (odd ? -m : m) : uintBitsToFloat(0x7fc00000u);
+        }
     }
     float slope = ACT == ACT_PRELU_CHANNEL ? params[pc.slopeBase + c] : 0.0;
     outData[i] = activate(v, slope);

@@ -41,6 +41,9 @@ const int OP_SCALE_BIAS = 1; // ScaleBias: a * p[c] + p[C + c], a per-channel af
 const int OP_SUB = 2;        // Sub: a - b.
 const int OP_MUL = 3;        // Mul: a * b.
 const int OP_DIV = 4;        // Div: a / b.
+const int OP_MAX = 5;        // Max: max(a, b).
+const int OP_MIN = 6;        // Min: min(a, b).
+const int OP_POW = 7;        // Pow: a to the power b (powf).
 
 // enum PoolCode: The MODE constant of pool2d.
 const int POOL_MAX = 0;     // Max: the largest value of the window.

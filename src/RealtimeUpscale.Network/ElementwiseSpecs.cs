@@ -16,6 +16,15 @@ public enum BinaryOperator
 
     /// <summary>a / b.</summary>
     Div,
+
+    /// <summary>max(a, b).</summary>
+    Max,
+
+    /// <summary>min(a, b).</summary>
+    Min,
+
+    /// <summary>a to the power b (C's powf: a negative a with an integer b keeps its sign for odd b).</summary>
+    Pow,
 }
 
 /// <summary>

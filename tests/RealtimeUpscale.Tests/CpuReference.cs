@@ -312,7 +312,10 @@ public static class CpuReference
                         BinaryOperator.Add => u + v,
                         BinaryOperator.Sub => u - v,
                         BinaryOperator.Mul => u * v,
-                        _ => u / v,
+                        BinaryOperator.Div => u / v,
+                        BinaryOperator.Max => Math.Max(u, v),
+                        BinaryOperator.Min => Math.Min(u, v),
+                        _ => Math.Pow(u, v),
                     };
                     o[c, y, x] = Activate(act, r, c);
                 }

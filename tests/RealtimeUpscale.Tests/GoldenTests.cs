@@ -170,6 +170,9 @@ public sealed class GoldenTests : GpuTest
         "sub" => BinaryOperator.Sub,
         "mul" => BinaryOperator.Mul,
         "div" => BinaryOperator.Div,
+        "max" => BinaryOperator.Max,
+        "min" => BinaryOperator.Min,
+        "pow" => BinaryOperator.Pow,
         var o => throw new InvalidDataException($"binary op {o}"),
     };
 

@@ -148,6 +148,25 @@ def _spec_cases(g):
             act = {"kind": "relu"} if label == "same_c3_7x13" and op == "sub" else g.act_none()
             g.add_case(name, "binary", a, g.apply_activation(fn(a, b), act), {"op": op, "activation": act},
                        input2=b[0])
+    # max, min and pow (ncnn's BinaryOp 4, 5, 6): pow of a positive base to any exponent in [-2, 2), and of a
+    # base of either sign to integer exponents (-3 to 3), where powf keeps the sign of odd powers.
+    for op, fn in (("max", torch.maximum), ("min", torch.minimum)):
+        for label in ("same_c3_7x13", "channel_c37_5x7", "plane_c5_13x7"):
+            name = "binary_%s_%s" % (op, label)
+            gen = g.gen_for(name)
+            sa, sb = shapes[label]
+            a, b = g.rand_input(gen, *sa), g.rand_input(gen, *sb)
+            g.add_case(name, "binary", a, fn(a, b), {"op": op, "activation": g.act_none()}, input2=b[0])
+    name = "binary_pow_positive_base_c3_7x13"
+    gen = g.gen_for(name)
+    a = g.rand_input(gen, 3, 7, 13).abs() + 0.25
+    b = g.rand_input(gen, 3, 7, 13) * 4
+    g.add_case(name, "binary", a, torch.pow(a, b), {"op": "pow", "activation": g.act_none()}, input2=b[0])
+    name = "binary_pow_integer_exponent_c5_13x7"
+    gen = g.gen_for(name)
+    a = g.rand_input(gen, 5, 13, 7) * 3
+    b = torch.round(g.rand_input(gen, 5, 1, 1) * 6)
+    g.add_case(name, "binary", a, torch.pow(a, b), {"op": "pow", "activation": g.act_none()}, input2=b[0])
 
     # squeeze_excitation: global average -> FC -> ReLU -> FC -> sigmoid -> per-channel scale
     for c, r, hw in ((37, 5, (7, 13)), (64, 8, (5, 7))):
@@ -297,16 +316,21 @@ def _ncnn_pooling_cases(g):
 def _ncnn_binary_cases(g):
     # Two tensors (0=op_type: 0 add, 1 sub, 2 mul, 3 div, 7 rsub b - a, 8 rdiv b / a): p and q are 1x1
     # convolutions of the input, q through a sigmoid so that dividing by it stays finite.
+    # 4 max, 5 min, 6 pow a^b and 9 rpow b^a raise the sigmoid blob (in (0, 1)) or take it as the exponent.
     for op, label, fn in ((0, "add", lambda p, q: p + q), (1, "sub", lambda p, q: p - q),
                           (2, "mul", lambda p, q: p * q), (3, "div", lambda p, q: p / q),
-                          (7, "rsub", lambda p, q: q - p), (8, "rdiv", lambda p, q: q / p)):
+                          (4, "max", torch.maximum), (5, "min", torch.minimum),
+                          (6, "pow", lambda p, q: torch.pow(q, p)),
+                          (7, "rsub", lambda p, q: q - p), (8, "rdiv", lambda p, q: q / p),
+                          (9, "rpow", lambda p, q: torch.pow(q, p))):
         name = "ncnn_binaryop_%s_same_shape" % label
         m, x = _model(g, name)
         p = m.conv1x1(g, x, "in", "p", 5)
         q = torch.sigmoid(m.conv1x1(g, x, "in", "q0", 5))
         m.layer("Sigmoid", "sig", ["q0"], ["q"])
-        # For rsub and rdiv the sigmoid blob comes first, so rdiv divides by it too.
-        bottoms = ["q", "p"] if op in (7, 8) else ["p", "q"]
+        # For rsub and rdiv the sigmoid blob comes first, so rdiv divides by it too; pow raises it (q ^ p), and
+        # rpow with the blobs p, q computes q ^ p as well.
+        bottoms = ["q", "p"] if op in (6, 7, 8) else ["p", "q"]
         m.layer("BinaryOp", "op", bottoms, ["out"], {0: op})
         _case(g, name, m, x, fn(q, p) if op in (7, 8) else fn(p, q))
 

@@ -50,6 +50,9 @@ internal static class Codes
         BinaryOperator.Sub => ElementwiseOp.Sub,
         BinaryOperator.Mul => ElementwiseOp.Mul,
         BinaryOperator.Div => ElementwiseOp.Div,
+        BinaryOperator.Max => ElementwiseOp.Max,
+        BinaryOperator.Min => ElementwiseOp.Min,
+        BinaryOperator.Pow => ElementwiseOp.Pow,
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown binary operator."),
     };
 

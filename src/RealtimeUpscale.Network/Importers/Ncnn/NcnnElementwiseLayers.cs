@@ -103,9 +103,13 @@ internal static class NcnnElementwiseLayers
             1 => (BinaryOperator.Sub, false),
             2 => (BinaryOperator.Mul, false),
             3 => (BinaryOperator.Div, false),
+            4 => (BinaryOperator.Max, false),
+            5 => (BinaryOperator.Min, false),
+            6 => (BinaryOperator.Pow, false),
             7 => (BinaryOperator.Sub, true),
             8 => (BinaryOperator.Div, true),
-            _ => throw g.Error(l, $"has operation {op} (0=op_type); add, sub, mul, div, rsub and rdiv are supported"),
+            9 => (BinaryOperator.Pow, true),
+            _ => throw g.Error(l, $"has operation {op} (0=op_type); add, sub, mul, div, max, min, pow, rsub, rdiv and rpow are supported"),
         };
         int ca = g.Channels(l, a), cb = g.Channels(l, bb);
         // ncnn broadcasts a vector (rank 1) against a feature map (rank 3) per channel when its length is the
