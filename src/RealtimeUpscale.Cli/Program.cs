@@ -135,8 +135,15 @@ public static class Program
             Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up{(result.Winograd ? ", Winograd" : "")}" +
                               (r.GetValue(unfusedResiduals) ? ", residual additions unfused" : ""));
             Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms  ({result.GMac:F2} GMAC, {result.GMacPerSecond:F1} GMAC/s)");
-            Console.WriteLine($"  ONNX Runtime CPU:  {result.OnnxRuntimeCpuMs,9:F2} ms");
-            Console.WriteLine($"  ratio GPU / ONNX Runtime: {result.Ratio:F2} ({(result.Ratio < 1 ? "faster" : "slower")})");
+            if (double.IsNaN(result.OnnxRuntimeCpuMs))
+            {
+                Console.WriteLine("  ONNX Runtime CPU:  not run (it runs ONNX files only)");
+            }
+            else
+            {
+                Console.WriteLine($"  ONNX Runtime CPU:  {result.OnnxRuntimeCpuMs,9:F2} ms");
+                Console.WriteLine($"  ratio GPU / ONNX Runtime: {result.Ratio:F2} ({(result.Ratio < 1 ? "faster" : "slower")})");
+            }
             Console.WriteLine($"  pipelines and tensors: {result.PipelineSetupMs:F0} ms; first run (pipeline compilation): {result.FirstRunMs:F0} ms");
             if (result.Memory is { } mem)
             {
