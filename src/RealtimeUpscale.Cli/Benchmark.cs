@@ -121,7 +121,7 @@ public sealed class Benchmark
                         perLayer.Add(new List<double>());
                         labels.Add(times[k].Label);
                         var node = model.Nodes.FirstOrDefault(n => n.Name == times[k].Label);
-                        macs.Add(node is null ? 0 : MultiplyAdds(node.Spec, binding.Shapes[node.Inputs[0]], binding.Shapes[node.Output]));
+                        macs.Add(node is null ? 0 : MultiplyAdds.Of(node.Spec, binding.Shapes[node.Inputs[0]], binding.Shapes[node.Output]));
                     }
                     perLayer[k].Add(times[k].Milliseconds);
                 }
@@ -186,29 +186,6 @@ public sealed class Benchmark
             (long)(after.Device.PeakBytesAllocated + after.Upload.PeakBytesAllocated + after.Download.PeakBytesAllocated) - (long)before.BytesAllocated,
             (long)(after.Device.PeakBytesReserved + after.Upload.PeakBytesReserved + after.Download.PeakBytesReserved) -
             (long)(before.Device.BytesReserved + before.Upload.BytesReserved + before.Download.BytesReserved));
-    }
-
-    /// <summary>
-    /// Multiply-adds of a pass as the direct algorithm counts them: output elements times the taps each sums.
-    /// Passes without a convolution count zero.
-    /// </summary>
-    internal static double MultiplyAdds(LayerSpec spec, TensorShape input, TensorShape output)
-    {
-        static double Conv(Conv2dSpec c, long outElements) =>
-            (double)outElements * (c.InChannels / c.Groups) * c.KernelH * c.KernelW;
-        return spec switch
-        {
-            Conv2dSpec c => Conv(c, output.ElementCount),
-            ResizeConvSpec r => Conv(r.Conv, output.ElementCount),
-            // The pixel shuffle keeps the element count: the convolution's output has as many elements.
-            SubPixelConvSpec s => Conv(s.Conv, output.ElementCount),
-            // Both convolutions: the first on its own output, of the pointwise one's size with its channels.
-            ConvPointwiseSpec cp => Conv(cp.Conv, (long)cp.Conv.OutChannels * output.Height * output.Width) + Conv(cp.Pointwise, output.ElementCount),
-            ConvTranspose2dSpec t => (double)input.ElementCount * (t.OutChannels / t.Groups) * t.KernelH * t.KernelW,
-            // The fused residual addition does no multiply-adds of its own.
-            ResidualConvSpec rc => MultiplyAdds(rc.Conv, input, output),
-            _ => 0,
-        };
     }
 
     private static double Median(List<double> values)

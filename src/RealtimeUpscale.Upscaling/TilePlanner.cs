@@ -8,10 +8,10 @@ namespace RealtimeUpscale.Upscaling;
 /// Chooses the tiles of an automatic tiling (<see cref="TiledUpscaler.Automatic"/>) for each image size from
 /// what the tiles really need: each tile size's graph is planned as its binding will allocate it
 /// (<see cref="MemoryPlan"/>: intermediate values share buffers by their liveness), plus the tile's input and
-/// output images and their staging copies. Of the grids of equal columns and equal bands, it takes the one that
-/// computes the fewest input pixels (own regions plus the overlaps and the framing's margins of every tile; one
-/// tile is the fewest of all) among those whose largest tile fits the budget and makes no value larger than one
-/// storage-buffer binding. The grid need not be square: a column as high as the image has no overlap above or
+/// output images and their staging copies. Of the grids of equal columns and equal bands, it takes the one of the
+/// least estimated cost (the multiply-adds of every tile's graph, overlaps and framing included, each layer's
+/// weighed by how well its rows fill the device's SIMD lanes: see <see cref="Cost"/>; one tile is the least of
+/// all) among those whose largest tile fits the budget and makes no value larger than one storage-buffer binding. The grid need not be square: a column as high as the image has no overlap above or
 /// below. The budget is per tile, as a run holds one tile's tensors at a time per tile size; the tiler keeps each
 /// tile size it meets bound (up to three per side: first, middle and last), which on running out of memory it
 /// gives back before halving the tiles.
@@ -27,15 +27,19 @@ internal sealed class TilePlanner
     private readonly int _alignY;
     private readonly int _step;
     private readonly Dictionary<(int, int), (ulong Bytes, ulong Largest)> _needs = new();
+    private readonly Func<int, double> _widthCost;
 
     /// <summary>
     /// A planner for the graphs of <paramref name="graphs"/>, tiles overlapping by <paramref name="overlap"/>,
     /// their input origins aligned to (<paramref name="alignX"/>, <paramref name="alignY"/>) and their sides
     /// multiples of <paramref name="step"/>, within <paramref name="budget"/> bytes and values of at most
-    /// <paramref name="bindingLimit"/> bytes.
+    /// <paramref name="bindingLimit"/> bytes, rows of a kernel weighed by <paramref name="widthCost"/>
+    /// (<see cref="KernelTuning.WidthCost"/>; null: every row alike).
     /// </summary>
-    public TilePlanner(UpscalingGraph graphs, int overlap, int alignX, int alignY, int step, ulong budget, ulong bindingLimit)
+    public TilePlanner(UpscalingGraph graphs, int overlap, int alignX, int alignY, int step, ulong budget, ulong bindingLimit,
+        Func<int, double>? widthCost = null)
     {
+        _widthCost = widthCost ?? (_ => 1);
         _graphs = graphs;
         _overlap = overlap;
         _alignX = alignX;
@@ -72,8 +76,9 @@ internal sealed class TilePlanner
     /// <summary>
     /// The budget for a device heap of <paramref name="heap"/> bytes. A model whose squeeze-excitation blocks
     /// average over the whole image (<paramref name="wholeImageStatistics"/>) pays for tiles with one statistics
-    /// pass over them per block before the final pass (about three passes' work for Real-CUGAN and cunet, against
-    /// one untiled): it may take half the heap, so that any image whose one tile fits there runs untiled. Other
+    /// pass over them per block before the final pass (each tile keeping its values between them, so one run of
+    /// the network in all, plus the copies of the kept values and wide overlaps: 46 pixels of context a side for
+    /// Real-CUGAN x2): it may take half the heap, so that any image whose one tile fits there runs untiled. Other
     /// models pay only the tiles' overlap, a few percent at these sizes: they keep to a quarter of the heap, at
     /// most 512 MiB, and leave the rest to the application and the images being decoded and encoded.
     /// </summary>
@@ -101,20 +106,21 @@ internal sealed class TilePlanner
 
     /// <summary>
     /// The own region (width, height) of the tiles of a <paramref name="width"/> x <paramref name="height"/> image:
-    /// the fitting grid that computes the fewest pixels (see <see cref="TilePlanner"/>), or, when none fits, the
-    /// one of the smallest tiles (a run then fails or halves them, with the reason).
+    /// the fitting grid of the least estimated cost (see <see cref="Cost"/>), or, when none fits, the one of the
+    /// smallest tiles (a run then fails or halves them, with the reason).
     /// </summary>
     public (int Width, int Height) Choose(int width, int height)
     {
-        var framing = _graphs.Model.Info.Framing;
-        var columns = Sides(width, s => Grid(width, height, s, height).InputWidths(), w => w + 2 * (framing?.Margin ?? 0) + (framing?.AlignmentPad(w) ?? 0));
-        var bands = Sides(height, s => Grid(width, height, width, s).InputHeights(), h => h + 2 * (framing?.Margin ?? 0) + (framing?.AlignmentPad(h) ?? 0));
+        var columns = Sides(width, s => Grid(width, height, s, height).InputWidths());
+        var bands = Sides(height, s => Grid(width, height, width, s).InputHeights());
+        var cost = Cost(columns.SelectMany(c => c.Inputs), bands.SelectMany(b => b.Inputs));
         var candidates = columns.SelectMany(c => bands.Select(b => (c, b)))
-            .OrderBy(p => p.c.Pixels * p.b.Pixels).ThenBy(p => p.c.Count * p.b.Count).ToList();
+            .Select(p => (p.c, p.b, Cost: cost(p.c.Inputs, p.b.Inputs)))
+            .OrderBy(p => p.Cost).ThenBy(p => p.c.Count * p.b.Count).ToList();
         // The grid is separable, so its largest tile has the widest column's and the highest band's input; a tile
         // size that does not fit rules out every grid whose largest tile is at least as large (needs grow with size).
         var tooLarge = new List<(int Width, int Height)>();
-        foreach (var (c, b) in candidates)
+        foreach (var (c, b, _) in candidates)
         {
             int w = c.Inputs.Max(), h = b.Inputs.Max();
             if (tooLarge.Any(t => t.Width <= w && t.Height <= h))
@@ -135,13 +141,85 @@ internal sealed class TilePlanner
         new(width, height, tileWidth, tileHeight, _overlap, _alignX, _alignY);
 
     /// <summary>
+    /// The estimated cost of a grid, from the input widths of its columns and the input heights of its bands: the
+    /// sum over its tiles and the layers of each tile's graph (framing included) of the layer's multiply-adds
+    /// (<see cref="MultiplyAdds"/>) times the width cost of the rows its kernel computes (on CPU devices a narrow
+    /// row wastes SIMD lanes: <see cref="KernelTuning.WidthCost"/>). A layer's output width depends on the tile's
+    /// input width only and its height on the input height only, so each layer's part of a grid's cost is the
+    /// product of a sum over the columns and a sum over the bands, from one graph per distinct width and height.
+    /// A graph without multiply-adds (resampling only) costs the pixels it computes.
+    /// </summary>
+    private Func<int[], int[], double> Cost(IEnumerable<int> widths, IEnumerable<int> heights)
+    {
+        const int Probe = 64;
+        var alongWidth = new Dictionary<int, double[]>();
+        var alongHeight = new Dictionary<int, double[]>();
+        double[] Terms(int w, int h, bool width)
+        {
+            var plan = _graphs.Build(w, h, keepAlpha: false, grey: false);
+            var shapes = plan.Graph.InferShapes(new TensorShape(ImageToTensor.ChannelCount(plan.Input), h, w));
+            var nodes = plan.Graph.Nodes;
+            var terms = new double[nodes.Count + 1];
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                var input = nodes[i].Inputs.Count > 0 ? shapes[nodes[i].Inputs[0]] : shapes[nodes[i].Output];
+                var output = shapes[nodes[i].Output];
+                double macs = MultiplyAdds.Of(nodes[i].Spec, input, output);
+                // Along the width: multiply-adds per output row times the rows' width cost; along the height: the rows.
+                terms[i] = width ? macs / Math.Max(1, output.Height) * _widthCost(MultiplyAdds.KernelWidth(nodes[i].Spec, input, output))
+                    : macs > 0 ? output.Height : 0;
+            }
+            var last = shapes[plan.Graph.Output];
+            terms[nodes.Count] = width ? last.Width : last.Height;
+            return terms;
+        }
+        foreach (int w in widths.Distinct())
+        {
+            alongWidth[w] = Terms(w, Probe, width: true);
+        }
+        foreach (int h in heights.Distinct())
+        {
+            alongHeight[h] = Terms(Probe, h, width: false);
+        }
+        int count = alongWidth.Values.First().Length;
+        bool alike = alongWidth.Values.Concat(alongHeight.Values).All(t => t.Length == count);
+        bool multiplies = alongWidth.Values.Any(t => t.Take(count - 1).Any(v => v > 0));
+        return (columns, bands) =>
+        {
+            if (!alike)
+            {
+                return (double)columns.Sum() * bands.Sum(); // graphs that differ with the size: the input pixels
+            }
+            double total = 0;
+            for (int l = 0; l < count; l++)
+            {
+                if (multiplies == (l == count - 1))
+                {
+                    continue; // the last term, the output's pixels, only for a graph that does not multiply
+                }
+                double a = 0, b = 0;
+                foreach (int w in columns)
+                {
+                    a += alongWidth[w][l];
+                }
+                foreach (int h in bands)
+                {
+                    b += alongHeight[h][l];
+                }
+                total += a * b;
+            }
+            return total;
+        };
+    }
+
+    /// <summary>
     /// The distinct tile sides along an image side of <paramref name="size"/> pixels, from one tile to tiles of
     /// <see cref="MinimumTile"/>: for n tiles the side ceil(size / n), a multiple of the step; with the input extent
-    /// of each tile and the pixels they compute along this side (with the framing's margins each).
+    /// of each tile.
     /// </summary>
-    private List<(int Side, int Count, int[] Inputs, long Pixels)> Sides(int size, Func<int, IEnumerable<int>> inputs, Func<int, int> framed)
+    private List<(int Side, int Count, int[] Inputs)> Sides(int size, Func<int, IEnumerable<int>> inputs)
     {
-        var sides = new List<(int, int, int[], long)>();
+        var sides = new List<(int, int, int[])>();
         int last = -1;
         for (int n = 1; n == 1 || (size + n - 1) / n >= MinimumTile; n++)
         {
@@ -152,7 +230,7 @@ internal sealed class TilePlanner
             }
             last = side;
             var extents = inputs(side).ToArray();
-            sides.Add((side, extents.Length, extents, extents.Sum(e => (long)framed(e))));
+            sides.Add((side, extents.Length, extents));
         }
         return sides;
     }

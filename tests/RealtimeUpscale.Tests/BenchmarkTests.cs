@@ -20,21 +20,21 @@ public sealed class BenchmarkTests
             Weights = new float[8 * 6 * 9], Bias = new float[8],
         };
         // 8 x 5 x 7 outputs, each a sum over 6 input channels of 3 x 3 taps.
-        Assert.Equal(8 * 5 * 7 * 6 * 9, Benchmark.MultiplyAdds(conv, new TensorShape(12, 7, 9), new TensorShape(8, 5, 7)));
+        Assert.Equal(8 * 5 * 7 * 6 * 9, MultiplyAdds.Of(conv, new TensorShape(12, 7, 9), new TensorShape(8, 5, 7)));
         var deconv = new ConvTranspose2dSpec
         {
             InChannels = 4, OutChannels = 3, KernelH = 4, KernelW = 4, StrideY = 2, StrideX = 2,
             Weights = new float[4 * 3 * 16], Bias = new float[3],
         };
         // Every input element scatters into 3 x 4 x 4 outputs.
-        Assert.Equal(4 * 5 * 6 * 3 * 16, Benchmark.MultiplyAdds(deconv, new TensorShape(4, 5, 6), new TensorShape(3, 12, 14)));
+        Assert.Equal(4 * 5 * 6 * 3 * 16, MultiplyAdds.Of(deconv, new TensorShape(4, 5, 6), new TensorShape(3, 12, 14)));
         // Fused convolution and 1x1: 6 x 7 x 9 outputs of the 3x3 (each over 2 channels of 9 taps), then 4 x 7 x 9
         // outputs of the 1x1 (each over the 6 channels).
         var fused = new ConvPointwiseSpec(
             new Conv2dSpec { InChannels = 2, OutChannels = 6, KernelH = 3, KernelW = 3, Padding = Padding.All(1), Weights = new float[6 * 2 * 9] },
             new Conv2dSpec { InChannels = 6, OutChannels = 4, KernelH = 1, KernelW = 1, Weights = new float[4 * 6] });
-        Assert.Equal(6 * 7 * 9 * 2 * 9 + 4 * 7 * 9 * 6, Benchmark.MultiplyAdds(fused, new TensorShape(2, 7, 9), new TensorShape(4, 7, 9)));
-        Assert.Equal(0, Benchmark.MultiplyAdds(new PixelShuffleSpec(2, DepthToSpaceOrder.Crd), new TensorShape(4, 5, 6), new TensorShape(1, 10, 12)));
+        Assert.Equal(6 * 7 * 9 * 2 * 9 + 4 * 7 * 9 * 6, MultiplyAdds.Of(fused, new TensorShape(2, 7, 9), new TensorShape(4, 7, 9)));
+        Assert.Equal(0, MultiplyAdds.Of(new PixelShuffleSpec(2, DepthToSpaceOrder.Crd), new TensorShape(4, 5, 6), new TensorShape(1, 10, 12)));
     }
 
     [Fact]

@@ -170,7 +170,10 @@ public sealed class Conv2dLayer : GpuLayer
     /// wasted SIMD lanes, so narrow images take fewer. Minimises the cost per useful pixel, modelled on lavapipe measurements as
     /// (1 + 2.4 / PX) / (fraction of the covered columns inside the image).
     /// </summary>
-    internal static int PixelsForWidth(int maxPixels, int width)
+    internal static int PixelsForWidth(int maxPixels, int width) => BestForWidth(maxPixels, width).Pixels;
+
+    /// <summary>The pixels per invocation <see cref="PixelsForWidth"/> chooses, and the modelled cost per useful pixel.</summary>
+    internal static (int Pixels, double Cost) BestForWidth(int maxPixels, int width)
     {
         long row = Conv2dKernel.Descriptor.Workgroup.X;
         int best = 1;
@@ -184,7 +187,7 @@ public sealed class Conv2dLayer : GpuLayer
                 (best, bestCost) = (px, cost);
             }
         }
-        return best;
+        return (best, bestCost);
     }
 
     /// <inheritdoc />
