@@ -50,12 +50,25 @@ void main()
         else if (OP == OP_MIN) v = min(a, b);
         else
         {
-            // powf: GLSL's pow is undefined for a < 0, so the magnitude's power, negated for a negative a and an
-            // odd integer b; a negative a with a non-integer b has no real power (NaN, as powf gives).
-            float m = pow(abs(a), b);
-            bool integer = b == floor(b);
-            bool odd = integer && mod(b, 2.0) == 1.0;
-            v = a >= 0.0 ? (a == 0.0 && b == 0.0 ? 1.0 : m) : integer ? (odd ? -m : m) : uintBitsToFloat(0x7fc00000u);
+            // C's powf. GLSL's pow is exp2(b * log2(a)), undefined for a <= 0 and unreliable at infinities, so
+            // the magnitude's power comes from pow only for finite non-zero operands, zeros and infinities from
+            // their limits; it is negated for a negative a (or -0) and an odd integer b, and a negative a with a
+            // non-integer b has no real power (NaN). b = 0, a = 1, and a = -1 with an infinite b give 1, whatever
+            // the other operand (NaN included); otherwise a NaN operand gives NaN.
+            float inf = uintBitsToFloat(0x7f800000u);
+            float mag = abs(a);
+            float m;
+            if (a == 0.0) m = b > 0.0 ? 0.0 : inf;
+            else if (isinf(a)) m = b > 0.0 ? inf : 0.0;
+            else if (isinf(b)) m = (mag > 1.0) == (b > 0.0) ? inf : 0.0;
+            else m = pow(mag, b);
+            bool integer = isinf(b) || b == floor(b);
+            bool odd = !isinf(b) && integer && mod(b, 2.0) == 1.0;
+            bool negative = (floatBitsToUint(a) >> 31) == 1u;
+            if (b == 0.0 || a == 1.0 || (a == -1.0 && isinf(b))) v = 1.0;
+            else if (isnan(a) || isnan(b)) v = uintBitsToFloat(0x7fc00000u);
+            else if (!negative) v = m;
+            else v = integer ? (odd ? -m : m) : uintBitsToFloat(0x7fc00000u);
         }
     }
     float slope = ACT == ACT_PRELU_CHANNEL ? params[pc.slopeBase + c] : 0.0;

@@ -232,6 +232,9 @@ public sealed class NetworkBinding : IDisposable
     public GpuTensor Supplied(string value) =>
         _supplied.TryGetValue(value, out var tensor) ? tensor : throw new ArgumentException($"'{value}' is not a supplied value of this binding.");
 
+    /// <summary>Whether the caller writes <paramref name="value"/> (a supplied value that something the binding runs reads).</summary>
+    public bool Supplies(string value) => _supplied.ContainsKey(value);
+
     /// <summary>The tensor of a value the caller reads after the run (see <see cref="Network.Bind(ModelDefinition, TensorShape, GpuTensor?, IReadOnlyCollection{string}, IReadOnlyCollection{string})"/>).</summary>
     public GpuTensor Kept(string value) =>
         _kept.TryGetValue(value, out var tensor) ? tensor : throw new ArgumentException($"'{value}' is not a kept value of this binding.");

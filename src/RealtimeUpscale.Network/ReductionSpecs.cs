@@ -60,9 +60,10 @@ public sealed record Pool2dSpec : LayerSpec
 
     /// <summary>
     /// Pads the bottom and right further, by what the last window lacks to end on the padded input's last pixel, so
-    /// that the windows cover the whole input (ncnn's pad mode 0, "full padding"; the output size rounds up, as
-    /// PyTorch's ceil_mode does, keeping even a last window that starts in the padding). The extra padding is read
-    /// like the explicit padding: skipped by a maximum, and by an average that does not count the padding.
+    /// that the windows cover the whole input (ncnn's pad mode 0, "full padding"): the output size rounds up, and,
+    /// unlike PyTorch's ceil_mode, a last window that starts in the right or bottom padding is kept (as ncnn keeps
+    /// it). The extra padding is read like the explicit padding: skipped by a maximum, and by an average that does
+    /// not count the padding.
     /// </summary>
     public bool FullPadding { get; init; }
 

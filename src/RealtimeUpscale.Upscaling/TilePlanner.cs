@@ -10,9 +10,9 @@ namespace RealtimeUpscale.Upscaling;
 /// (<see cref="MemoryPlan"/>: intermediate values share buffers by their liveness), plus the tile's input and
 /// output images and their staging copies. Of the grids of equal columns and equal bands, it takes the one of the
 /// least estimated cost (the multiply-adds of every tile's graph, overlaps and framing included, each layer's
-/// weighed by how well its rows fill the device's SIMD lanes: see <see cref="Cost"/>; one tile is the least of
-/// all) among those whose largest tile fits the budget and makes no value larger than one storage-buffer binding. The grid need not be square: a column as high as the image has no overlap above or
-/// below. The budget is per tile, as a run holds one tile's tensors at a time per tile size; the tiler keeps each
+/// weighed by how well its rows fill the device's SIMD lanes: see <see cref="Cost"/>), one tile whenever it
+/// fits, among those whose largest tile fits the budget and makes no value larger than one storage-buffer
+/// binding. The grid need not be square: a column as high as the image has no overlap above or below. The budget is per tile, as a run holds one tile's tensors at a time per tile size; the tiler keeps each
 /// tile size it meets bound (up to three per side: first, middle and last), which on running out of memory it
 /// gives back before halving the tiles.
 /// </summary>
@@ -28,6 +28,7 @@ internal sealed class TilePlanner
     private readonly int _step;
     private readonly Dictionary<(int, int), (ulong Bytes, ulong Largest)> _needs = new();
     private readonly Func<int, double> _widthCost;
+    private readonly Dictionary<(int, int), (int, int)> _chosen = new();
 
     /// <summary>
     /// A planner for the graphs of <paramref name="graphs"/>, tiles overlapping by <paramref name="overlap"/>,
@@ -106,16 +107,33 @@ internal sealed class TilePlanner
 
     /// <summary>
     /// The own region (width, height) of the tiles of a <paramref name="width"/> x <paramref name="height"/> image:
-    /// the fitting grid of the least estimated cost (see <see cref="Cost"/>), or, when none fits, the one of the
-    /// smallest tiles (a run then fails or halves them, with the reason).
+    /// one tile when it fits, else the fitting grid of the least estimated cost (see <see cref="Cost"/>), or, when
+    /// none fits, the one of the smallest tiles (a run then fails or halves them, with the reason). Remembered per
+    /// image size.
     /// </summary>
     public (int Width, int Height) Choose(int width, int height)
     {
+        if (!_chosen.TryGetValue((width, height), out var chosen))
+        {
+            chosen = ChooseAnew(width, height);
+            _chosen[(width, height)] = chosen;
+        }
+        return chosen;
+    }
+
+    private (int Width, int Height) ChooseAnew(int width, int height)
+    {
         var columns = Sides(width, s => Grid(width, height, s, height).InputWidths());
         var bands = Sides(height, s => Grid(width, height, width, s).InputHeights());
-        var cost = Cost(columns.SelectMany(c => c.Inputs), bands.SelectMany(b => b.Inputs));
-        var candidates = columns.SelectMany(c => bands.Select(b => (c, b)))
-            .Select(p => (p.c, p.b, Cost: cost(p.c.Inputs, p.b.Inputs)))
+        // One tile, when it fits, whatever the estimate (SIMD lanes that a tile's overlap fills cost nothing in it).
+        var (oneBytes, oneLargest) = TileNeeds(columns[0].Inputs.Max(), bands[0].Inputs.Max());
+        if (columns[0].Count == 1 && bands[0].Count == 1 && oneBytes <= Budget && oneLargest <= BindingLimit)
+        {
+            return (columns[0].Side, bands[0].Side);
+        }
+        var cost = Cost(columns.Select(c => c.Inputs).ToList(), bands.Select(b => b.Inputs).ToList());
+        var candidates = Enumerable.Range(0, columns.Count).SelectMany(i => Enumerable.Range(0, bands.Count).Select(j => (i, j)))
+            .Select(p => (c: columns[p.i], b: bands[p.j], Cost: cost(p.i, p.j)))
             .OrderBy(p => p.Cost).ThenBy(p => p.c.Count * p.b.Count).ToList();
         // The grid is separable, so its largest tile has the widest column's and the highest band's input; a tile
         // size that does not fit rules out every grid whose largest tile is at least as large (needs grow with size).
@@ -149,7 +167,7 @@ internal sealed class TilePlanner
     /// product of a sum over the columns and a sum over the bands, from one graph per distinct width and height.
     /// A graph without multiply-adds (resampling only) costs the pixels it computes.
     /// </summary>
-    private Func<int[], int[], double> Cost(IEnumerable<int> widths, IEnumerable<int> heights)
+    private Func<int, int, double> Cost(IReadOnlyList<int[]> columns, IReadOnlyList<int[]> bands)
     {
         const int Probe = 64;
         var alongWidth = new Dictionary<int, double[]>();
@@ -173,40 +191,51 @@ internal sealed class TilePlanner
             terms[nodes.Count] = width ? last.Width : last.Height;
             return terms;
         }
-        foreach (int w in widths.Distinct())
+        foreach (int w in columns.SelectMany(c => c).Distinct())
         {
             alongWidth[w] = Terms(w, Probe, width: true);
         }
-        foreach (int h in heights.Distinct())
+        foreach (int h in bands.SelectMany(b => b).Distinct())
         {
             alongHeight[h] = Terms(Probe, h, width: false);
         }
         int count = alongWidth.Values.First().Length;
-        bool alike = alongWidth.Values.Concat(alongHeight.Values).All(t => t.Length == count);
-        bool multiplies = alongWidth.Values.Any(t => t.Take(count - 1).Any(v => v > 0));
-        return (columns, bands) =>
+        if (alongWidth.Values.Concat(alongHeight.Values).Any(t => t.Length != count))
         {
-            if (!alike)
+            // Graphs that differ with the size: the input pixels.
+            return (i, j) => (double)columns[i].Sum() * bands[j].Sum();
+        }
+        // The terms of each side summed over its tiles, once; the last term, the output's pixels, counts only for a
+        // graph that does not multiply.
+        bool multiplies = alongWidth.Values.Any(t => t.Take(count - 1).Any(v => v > 0));
+        double[] Sum(int[] extents, Dictionary<int, double[]> terms)
+        {
+            var sum = new double[count];
+            foreach (int e in extents)
             {
-                return (double)columns.Sum() * bands.Sum(); // graphs that differ with the size: the input pixels
+                for (int l = 0; l < count; l++)
+                {
+                    sum[l] += terms[e][l];
+                }
             }
+            if (multiplies)
+            {
+                sum[count - 1] = 0;
+            }
+            else
+            {
+                Array.Clear(sum, 0, count - 1);
+            }
+            return sum;
+        }
+        var a = columns.Select(c => Sum(c, alongWidth)).ToList();
+        var b = bands.Select(c => Sum(c, alongHeight)).ToList();
+        return (i, j) =>
+        {
             double total = 0;
             for (int l = 0; l < count; l++)
             {
-                if (multiplies == (l == count - 1))
-                {
-                    continue; // the last term, the output's pixels, only for a graph that does not multiply
-                }
-                double a = 0, b = 0;
-                foreach (int w in columns)
-                {
-                    a += alongWidth[w][l];
-                }
-                foreach (int h in bands)
-                {
-                    b += alongHeight[h][l];
-                }
-                total += a * b;
+                total += a[i][l] * b[j][l];
             }
             return total;
         };

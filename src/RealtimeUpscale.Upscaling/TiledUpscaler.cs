@@ -289,8 +289,9 @@ public sealed class TiledUpscaler : IDisposable
         var maps = WholeImageStatistics.Maps(whole.Graph).Maps;
         var blocks = WholeImageStatistics.Blocks(whole.Graph);
         var means = new List<float[]>();
-        _held = KeepsTileValues && HeldBytes(whole.Graph, (w, h) => _network.Graphs.Build(w, h, keepAlpha, grey).Graph, Grid(width, height),
-            ImageToTensor.ChannelCount(whole.Input)) <= HeldBudget
+        _held = KeepsTileValues && WholeImageStatistics.Resumed(whole.Graph) is not null &&
+            HeldBytes(whole.Graph, (w, h) => _network.Graphs.Build(w, h, keepAlpha, grey).Graph, Grid(width, height),
+                ImageToTensor.ChannelCount(whole.Input)) <= HeldBudget
             ? new Dictionary<Tile, Dictionary<string, float[]>>() : null;
         for (int k = 0; k < blocks.Count; k++)
         {
@@ -336,6 +337,8 @@ public sealed class TiledUpscaler : IDisposable
                 }
                 catch (VulkanException e) when (e.IsOutOfMemory && Recover(width, height))
                 {
+                    // The tiles that finished this pass dropped the values only it takes back: the passes left recompute.
+                    _held = null;
                 }
             }
         }
@@ -352,7 +355,7 @@ public sealed class TiledUpscaler : IDisposable
     /// </summary>
     private static long HeldBytes(ModelDefinition graph, Func<int, int, ModelDefinition> build, TileGrid grid, int inputChannels)
     {
-        var saved = WholeImageStatistics.Resumed(graph).SelectMany(p => p.Saved).ToList();
+        var saved = WholeImageStatistics.Resumed(graph)!.SelectMany(p => p.Saved).ToList();
         var bytes = new Dictionary<(int, int), long>();
         long total = 0;
         foreach (var tile in grid.All())

@@ -329,9 +329,13 @@ public sealed class Upscaler : IDisposable
         var blocks = WholeImageStatistics.Blocks(plan.Graph);
         if (pass is null)
         {
+            // The means of the blocks before; one that nothing the binding runs reads has no tensor.
             for (int k = 0; k < means.Count; k++)
             {
-                binding.Supplied(blocks[k].Mean).Upload(means[k]);
+                if (binding.Supplies(blocks[k].Mean))
+                {
+                    binding.Supplied(blocks[k].Mean).Upload(means[k]);
+                }
             }
             return;
         }
@@ -508,7 +512,8 @@ public sealed class Upscaler : IDisposable
             {
                 if (!_passes.ContainsKey((keepAlpha, grey)))
                 {
-                    _passes[(keepAlpha, grey)] = WholeImageStatistics.Resumed(plan.Graph);
+                    _passes[(keepAlpha, grey)] = WholeImageStatistics.Resumed(plan.Graph)
+                        ?? throw new InvalidOperationException($"{Model.Info.Source}: its tiles cannot keep their values between passes.");
                 }
                 var pass = PassOf(keepAlpha, grey, stage)!;
                 binding = _network.Network.Bind(pass.Graph, shape,

@@ -116,9 +116,10 @@ internal static class WholeImageStatistics
     /// was. The values a pass takes back are those its new nodes read (where the network crosses from what was done
     /// to what is new: a U-Net's skip connections, the block's own input); the whole-image means are given as in
     /// <see cref="UpTo"/>'s passes. Total work: one run of the graph per tile, instead of one per block and one
-    /// more, at the cost of holding the crossing values (on the host) between passes.
+    /// more, at the cost of holding the crossing values (on the host) between passes. Null where a block pools a
+    /// value an earlier block's pass already computed (a pass cannot be given its own output): its tiles recompute.
     /// </summary>
-    public static IReadOnlyList<Pass> Resumed(ModelDefinition graph)
+    public static IReadOnlyList<Pass>? Resumed(ModelDefinition graph)
     {
         var blocks = Blocks(graph);
         var blockOfMean = new Dictionary<string, int>();
@@ -131,6 +132,10 @@ internal static class WholeImageStatistics
         for (int k = 0; k <= blocks.Count; k++)
         {
             var g = k < blocks.Count ? UpTo(graph, k) : graph;
+            if (done.Contains(g.Output))
+            {
+                return null;
+            }
             var needed = new HashSet<string> { g.Output };
             var means = new List<int>();
             var restored = new List<string>();

@@ -293,6 +293,8 @@ public sealed class LayerTests : GpuTest
     [InlineData(BinaryOperator.Sub, "none")]
     [InlineData(BinaryOperator.Mul, "tanh")]
     [InlineData(BinaryOperator.Div, "none")]
+    [InlineData(BinaryOperator.Max, "none")]
+    [InlineData(BinaryOperator.Min, "relu")]
     public void BinaryMatchesReference(BinaryOperator op, string activation)
     {
         var rng = new Random(activation.Length + (int)op * 10);
@@ -300,6 +302,47 @@ public sealed class LayerTests : GpuTest
         var b = HostTensor.Random(rng, 5, 7, 3, 0.5, 2); // away from zero, for Div
         var act = ActivationFor(activation, 5, rng);
         Compare.Close(CpuReference.Binary(op, a, b, act), Gpu.Run(new BinarySpec(op, act), a, b), what: $"{op}");
+    }
+
+    /// <summary>
+    /// Pow's special values as C's powf gives them (.NET's MathF.Pow is powf): zero, negative zero and negative
+    /// bases, integer and non-integer exponents, infinities and NaN on either side. NaN, infinities and zeros
+    /// (with their sign) must come out exactly; finite powers within a relative 1e-5 (GLSL's pow is exp2 of a
+    /// product with a logarithm).
+    /// </summary>
+    [Fact]
+    public void PowFollowsPowfOnItsSpecialValues()
+    {
+        float inf = float.PositiveInfinity, nan = float.NaN;
+        var pairs = new (float A, float B)[]
+        {
+            (2, 3), (2, -1.5f), (0.5f, 10), (-2, 3), (-2, 2), (-2, -3), (-2, 0.5f), (0, 2), (0, -2), (-0f, 3), (-0f, -3),
+            (-0f, -2), (0, 0), (nan, 0), (inf, 0), (1, nan), (1, inf), (-1, inf), (-1, -inf), (2, inf), (0.5f, inf),
+            (2, -inf), (-3, inf), (nan, 2), (2, nan), (0, nan), (inf, 2), (inf, -2), (-inf, 3), (-inf, 2), (-inf, -3), (3, 0.5f),
+        };
+        var a = new HostTensor(1, 1, pairs.Length);
+        var b = new HostTensor(1, 1, pairs.Length);
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            a.Data[i] = pairs[i].A;
+            b.Data[i] = pairs[i].B;
+        }
+        var result = Gpu.Run(new BinarySpec(BinaryOperator.Pow), a, b);
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            float expected = MathF.Pow(pairs[i].A, pairs[i].B);
+            float actual = (float)result.Data[i];
+            string what = $"pow({pairs[i].A}, {pairs[i].B}) = {actual}, powf gives {expected}";
+            if (float.IsNaN(expected) || float.IsInfinity(expected) || expected == 0)
+            {
+                // A NaN's sign means nothing; a zero's and an infinity's do.
+                Assert.True(expected.Equals(actual) && (float.IsNaN(expected) || float.IsNegative(expected) == float.IsNegative(actual)), what);
+            }
+            else
+            {
+                Assert.True(Math.Abs(actual - expected) <= 1e-5 * Math.Abs(expected), what);
+            }
+        }
     }
 
     [Fact]

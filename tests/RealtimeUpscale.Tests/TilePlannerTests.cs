@@ -113,7 +113,7 @@ public sealed class TilePlannerTests : GpuTest
         {
             var graph = new UpscalingGraph(model).Build(64, 64, keepAlpha: true, grey: false).Graph;
             var blocks = WholeImageStatistics.Blocks(graph);
-            var passes = WholeImageStatistics.Resumed(graph);
+            var passes = WholeImageStatistics.Resumed(graph)!;
             Assert.Equal(blocks.Count + 1, passes.Count);
             var means = blocks.Select(b => b.Mean).ToHashSet();
             var computed = new List<string>();

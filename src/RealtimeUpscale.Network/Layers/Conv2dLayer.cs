@@ -148,9 +148,9 @@ public sealed class Conv2dLayer : GpuLayer
     /// </summary>
     internal static int PixelsPerInvocation(Conv2dSpec conv, int block, bool cpu)
     {
-        if (conv.DilationX != 1)
+        if (conv.DilationX != 1 || (!cpu && conv.StrideX != 1))
         {
-            return 1;
+            return 1; // strided rows on GPUs: not measured there
         }
         if (!cpu)
         {
