@@ -188,11 +188,99 @@ public sealed class ModelDefinition
     }
 
     /// <summary>
-    /// How many input pixels on each side can influence an output pixel, rounded up: a tile whose input
-    /// overlaps its neighbours by this much computes exactly the pixels an untiled run computes. Conservative:
-    /// the radii of all layers are summed, each converted to input pixels by the scale at that layer.
+    /// How many input pixels on each side can influence an output pixel, rounded up, plus one: a tile whose input
+    /// overlaps its neighbours by this much computes exactly the pixels an untiled run computes. Each value's reach
+    /// (how far from a pixel's own extent, in input pixels, the input pixels it depends on lie) is followed through
+    /// the graph: a window of k taps (dilation d) every s pixels adds ((k - 1) d / 2 + 1/2 - s/2) of its input's
+    /// pixels (a 3x3 convolution one, a 2x2 stride-2 one none), resampling its interpolation's reach, and a node
+    /// of several inputs takes the largest of theirs; whole-image statistics (global pooling and what is made of
+    /// it) reach nowhere, since a tiled run gives every tile the image's. A network of valid convolutions, such as
+    /// Real-CUGAN's U-Nets, reaches exactly as far as it shrinks its input (18 pixels for Real-CUGAN x2, where
+    /// summing every layer's radius, <see cref="ConservativeRadius"/>, counts 46). A layer this does not know
+    /// makes it fall back to that sum.
     /// </summary>
     public int ReceptiveRadius()
+    {
+        var step = new Dictionary<string, double> { [Input] = 1 };
+        var reach = new Dictionary<string, double> { [Input] = 0 };
+        var global = new HashSet<string>();
+        foreach (var node in Nodes)
+        {
+            if (node.Spec is Pool2dSpec { Global: true } or FullyConnectedSpec ||
+                (node.Inputs.Count > 0 && node.Inputs.All(global.Contains)))
+            {
+                global.Add(node.Output);
+                continue;
+            }
+            var spatial = node.Inputs.Where(v => !global.Contains(v)).ToList();
+            if (spatial.Count == 0 || !spatial.All(step.ContainsKey))
+            {
+                return ConservativeRadius();
+            }
+            double st = step[spatial[0]];
+            double r = spatial.Max(v => reach[v]);
+            // A window of k taps (dilation d) every s of its input's pixels, on the input's pixel size st.
+            static double Window(int k, int d, int s, double st) => st * Math.Max(0, (k - 1) * d / 2.0 + 0.5 - s / 2.0);
+            static double Conv(Conv2dSpec c, double st) =>
+                Math.Max(Window(c.KernelH, c.DilationY, c.StrideY, st), Window(c.KernelW, c.DilationX, c.StrideX, st));
+            static double Interpolation(UpsampleSpec u, double st) => st * (u.Mode switch
+            {
+                UpsampleMode.Nearest => 1,
+                UpsampleMode.Bilinear => 1.5,
+                _ => 2.5,
+            });
+            LayerSpec spec = node.Spec is ResidualConvSpec fused ? fused.Conv : node.Spec;
+            double? residual = node.Spec is ResidualConvSpec residualConv && node.Inputs.Count > 1 && !global.Contains(node.Inputs[1])
+                ? reach[node.Inputs[1]] + (residualConv.Upsample is { } ru ? Interpolation(ru, step[node.Inputs[1]]) : 0) : null;
+            if (residual is not null)
+            {
+                r = reach[node.Inputs[0]]; // the convolution's input; the residual's reach joins below
+            }
+            (double add, double factor)? layer = spec switch
+            {
+                Conv2dSpec c => (Conv(c, st), Math.Max(c.StrideY, c.StrideX)),
+                ConvPointwiseSpec cp => (Conv(cp.Conv, st), Math.Max(cp.Conv.StrideY, cp.Conv.StrideX)),
+                SubPixelConvSpec sp => (Conv(sp.Conv, st), Math.Max(sp.Conv.StrideY, sp.Conv.StrideX) / (double)sp.Shuffle.Scale),
+                ResizeConvSpec rc => (Interpolation(rc.Upsample, st) + Conv(rc.Conv, st / rc.Upsample.ScaleY),
+                    Math.Max(rc.Conv.StrideY, rc.Conv.StrideX) / rc.Upsample.ScaleY),
+                UpsampleSpec u => (Interpolation(u, st), 1 / u.ScaleY),
+                PixelShuffleSpec p => (0, 1.0 / p.Scale),
+                ConvTranspose2dSpec t => (st * Math.Ceiling((double)Math.Max(t.KernelH, t.KernelW) / Math.Min(t.StrideY, t.StrideX)), 1.0 / t.StrideY),
+                BlurPoolSpec b => (Window(b.FilterSize, 1, b.Stride, st), b.Stride),
+                Pool2dSpec { Global: false } p => (Math.Max(Window(p.KernelH, 1, p.StrideY, st), Window(p.KernelW, 1, p.StrideX, st)), Math.Max(p.StrideY, p.StrideX)),
+                // Moving or copying pixels, or combining values pixel by pixel: no reach of their own (a pad reads
+                // only what the pixels beside it read).
+                CropSpec or CropToSpec or PadSpec or BinarySpec or ScaleBiasSpec or ConcatSpec or ActivationSpec => (0, 1),
+                _ => null,
+            };
+            // Sizes given outright, and scales or strides that differ between the axes, have no one pixel size.
+            bool anisotropic = spec switch
+            {
+                UpsampleSpec u => u.OutputHeight is not null || u.OutputWidth is not null || u.ScaleY != u.ScaleX,
+                ResizeConvSpec rc => rc.Upsample.OutputHeight is not null || rc.Upsample.OutputWidth is not null ||
+                    rc.Upsample.ScaleY != rc.Upsample.ScaleX || rc.Conv.StrideY != rc.Conv.StrideX,
+                Conv2dSpec c => c.StrideY != c.StrideX,
+                ConvPointwiseSpec cp => cp.Conv.StrideY != cp.Conv.StrideX,
+                SubPixelConvSpec sp => sp.Conv.StrideY != sp.Conv.StrideX,
+                ConvTranspose2dSpec t => t.StrideY != t.StrideX,
+                Pool2dSpec p => p.StrideY != p.StrideX,
+                _ => false,
+            };
+            if (layer is not { } l || anisotropic)
+            {
+                return ConservativeRadius();
+            }
+            step[node.Output] = st * l.factor;
+            reach[node.Output] = Math.Max(r + l.add, residual ?? 0);
+        }
+        return reach.TryGetValue(Output, out double total) ? (int)Math.Ceiling(total - 1e-9) + 1 : ConservativeRadius();
+    }
+
+    /// <summary>
+    /// A bound on <see cref="ReceptiveRadius"/> that needs no knowledge of the graph's shape: the radii of all
+    /// layers summed (parallel branches included), each converted to input pixels by the scale at that layer.
+    /// </summary>
+    public int ConservativeRadius()
     {
         var scaleAt = new Dictionary<string, double> { [Input] = 1 };
         double radius = 0;

@@ -20,11 +20,17 @@ public sealed class TilingTests : GpuTest
         { "models:residual_rgb_x2.onnx", PixelFormat.Rgba, 13 },
         { "models:resizeconv_bilinear_x2.onnx", PixelFormat.GreyAlpha, 10 },
         { "models:espcn_like_x3.onnx", PixelFormat.Rgb, 17 },
+        { "peer:waifu2x/models-upconv_7_photo/scale2.0x_model.param", PixelFormat.Rgb, 12 },
     };
 
     private static string ModelPath(string spec)
     {
         var parts = spec.Split(':');
+        if (parts[0] == "peer")
+        {
+            var p = parts[1].Split('/');
+            return Ncnn.NcnnImportTests.PeerModel(p[0], p[1], p[2]);
+        }
         return parts[0] == "fsrcnn" ? SharedData.FsrcnnModel(parts[1]) : Path.Combine(AppContext.BaseDirectory, "Models", parts[1]);
     }
 
@@ -50,6 +56,29 @@ public sealed class TilingTests : GpuTest
         Assert.True(diffs.Count == 0, $"{diffs.Count} bytes differ, first at pixel ({diffs.FirstOrDefault() / channels % (w * tiled.Scale)}, " +
             $"{diffs.FirstOrDefault() / channels / (w * tiled.Scale)}), max {diffs.Select(i => Math.Abs(whole[i] - result[i])).DefaultIfEmpty().Max()}; " +
             $"columns {string.Join(",", diffs.Select(i => i / channels % (w * tiled.Scale)).Distinct().OrderBy(x => x).Take(20))}");
+    }
+
+    /// <summary>
+    /// The overlap follows each value's reach: a valid 3x3 convolution adds one pixel of its input, a 2x2 stride-2
+    /// one none, so Real-CUGAN's U-Nets reach exactly as far as they shrink the picture (18 pixels of its framing for
+    /// x2, and 7 for upconv_7: six valid convolutions and its transposed convolution, run as a sub-pixel
+    /// convolution); one more is added. Summing every layer's radius counted 46 and 15. Tiles of these overlaps equal the untiled output (TiledEqualsUntiled,
+    /// SqueezeExcitationTilingTests).
+    /// </summary>
+    [Fact]
+    public void OverlapFollowsTheReachOfEachValue()
+    {
+        var cugan = ModelDefinition.Load(Ncnn.NcnnImportTests.PeerModel("realcugan", "models-se", "up2x-no-denoise.param"));
+        var upconv = ModelDefinition.Load(Ncnn.NcnnImportTests.PeerModel("waifu2x", "models-upconv_7_photo", "scale2.0x_model.param"));
+        Assert.Equal(cugan.Info.Framing!.Margin + 1, cugan.ReceptiveRadius());
+        Assert.Equal(upconv.Info.Framing!.Margin + 1, upconv.ReceptiveRadius());
+        Assert.Equal(7, upconv.Info.Framing.Margin);
+        Assert.Equal((46, 15), (cugan.ConservativeRadius(), upconv.ConservativeRadius()));
+        foreach (var spec in Cases().Select(c => (string)c[0]))
+        {
+            var model = ModelDefinition.Load(ModelPath(spec));
+            Assert.InRange(model.ReceptiveRadius(), 1, model.ConservativeRadius());
+        }
     }
 
     [Fact]
