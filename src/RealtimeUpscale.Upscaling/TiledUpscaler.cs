@@ -45,8 +45,8 @@ public sealed class TiledUpscaler : IDisposable
     /// <summary>
     /// Creates a tiler that chooses the tiles of each image size from the memory they need, within the budget of
     /// the device's memory heap for the model (<see cref="TilePlanner.AutomaticBudget"/>): an image runs as one
-    /// tile when that fits, otherwise in the grid that computes the fewest pixels; <paramref name="tuning"/>
-    /// configures the kernels (null: for the device).
+    /// tile when that fits, otherwise in the grid of the least estimated cost (see <see cref="TilePlanner"/>);
+    /// <paramref name="tuning"/> configures the kernels (null: for the device).
     /// </summary>
     public static TiledUpscaler Automatic(GpuContext context, ModelDefinition model, KernelTuning? tuning = null)
     {
