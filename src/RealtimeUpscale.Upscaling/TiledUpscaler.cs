@@ -292,8 +292,9 @@ public sealed class TiledUpscaler : IDisposable
         var maps = WholeImageStatistics.Maps(whole.Graph).Maps;
         var blocks = WholeImageStatistics.Blocks(whole.Graph);
         var means = new List<float[]>();
-        _held = KeepsTileValues && WholeImageStatistics.Resumed(whole.Graph) is not null &&
-            HeldBytes(whole.Graph, (w, h) => _network.Graphs.Build(w, h, keepAlpha, grey).Graph, Grid(width, height),
+        var passes = KeepsTileValues ? WholeImageStatistics.Resumed(whole.Graph) : null;
+        _held = passes is not null &&
+            WholeImageStatistics.HeldBytes(passes, (w, h) => _network.Graphs.Build(w, h, keepAlpha, grey).Graph, Grid(width, height),
                 ImageToTensor.ChannelCount(whole.Input)) <= HeldBudget
             ? new Dictionary<Tile, Dictionary<string, float[]>>() : null;
         for (int k = 0; k < blocks.Count; k++)
@@ -350,34 +351,6 @@ public sealed class TiledUpscaler : IDisposable
             upscaler.ReleaseStatistics();
         }
         return means;
-    }
-
-    /// <summary>
-    /// Host bytes the tiles of <paramref name="grid"/> hold at most when they keep their values between passes:
-    /// every tile holds, while pass k runs, what it kept from the passes before and what pass k saves; the largest
-    /// such sum over the passes, for all tiles at once.
-    /// </summary>
-    private static long HeldBytes(ModelDefinition graph, Func<int, int, ModelDefinition> build, TileGrid grid, int inputChannels)
-    {
-        var passes = WholeImageStatistics.Resumed(graph)!;
-        var during = passes.Select((p, k) => (k > 0 ? passes[k - 1].Held : Enumerable.Empty<string>()).Union(p.Saved).ToList()).ToList();
-        var bytes = new Dictionary<(int, int), long[]>();
-        var total = new long[passes.Count];
-        foreach (var tile in grid.All())
-        {
-            var size = (tile.InputWidth, tile.InputHeight);
-            if (!bytes.TryGetValue(size, out var b))
-            {
-                var shapes = build(tile.InputWidth, tile.InputHeight).InferShapes(new TensorShape(inputChannels, tile.InputHeight, tile.InputWidth));
-                b = during.Select(values => values.Sum(v => (long)shapes[v].ByteSize)).ToArray();
-                bytes[size] = b;
-            }
-            for (int k = 0; k < total.Length; k++)
-            {
-                total[k] += b[k];
-            }
-        }
-        return total.Max();
     }
 
     /// <summary>Receives one band of output rows (see <see cref="UpscaleBands"/>).</summary>

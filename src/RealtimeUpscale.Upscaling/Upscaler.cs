@@ -282,7 +282,7 @@ public sealed class Upscaler : IDisposable
             : (MemoryMarshal.AsBytes(ToRgba<float>((float[])(object)pixels, format, 1f).AsSpan()).ToArray(), Format.R32G32B32A32Sfloat);
         int stage = held is null ? block : Resumed + block;
         var (plan, binding) = Bound(keepAlpha, grey, stage);
-        Supply(plan, binding, means, PassOf(keepAlpha, grey, stage), held);
+        WholeImageStatistics.Supply(plan, binding, means, PassOf(keepAlpha, grey, stage), held);
         using var input = new GpuImage(_context, InputWidth, InputHeight, texelFormat);
         input.Upload(texels);
         using var into = new ImageToTensor(_context, plan.Input).Bind(input.Binding, binding.Input);
@@ -295,7 +295,7 @@ public sealed class Upscaler : IDisposable
             binding.Record(r);
             r.Dispatch(dispatch);
         });
-        Keep(binding, PassOf(keepAlpha, grey, stage), held);
+        WholeImageStatistics.Keep(binding, PassOf(keepAlpha, grey, stage), held);
         return result.Download();
     }
 
@@ -318,60 +318,6 @@ public sealed class Upscaler : IDisposable
         >= Resumed and < ResumedFinal => _passes[(keepAlpha, grey)][stage - Resumed],
         _ => null,
     };
-
-    /// <summary>
-    /// Writes the whole image's means of the first blocks into the binding's supplied values; for a pass of a tile
-    /// that keeps its values, the means the pass reads and the values it takes back from <paramref name="held"/>.
-    /// </summary>
-    private static void Supply(UpscalingPlan plan, NetworkBinding binding, IReadOnlyList<float[]> means,
-        WholeImageStatistics.Pass? pass = null, Dictionary<string, float[]>? held = null)
-    {
-        var blocks = WholeImageStatistics.Blocks(plan.Graph);
-        if (pass is null)
-        {
-            // The means of the blocks before; one that nothing the binding runs reads has no tensor.
-            for (int k = 0; k < means.Count; k++)
-            {
-                if (binding.Supplies(blocks[k].Mean))
-                {
-                    binding.Supplied(blocks[k].Mean).Upload(means[k]);
-                }
-            }
-            return;
-        }
-        foreach (int k in pass.Means)
-        {
-            binding.Supplied(blocks[k].Mean).Upload(means[k]);
-        }
-        foreach (var value in pass.Restored)
-        {
-            if (held is null || !held.TryGetValue(value, out var data))
-            {
-                throw new InvalidOperationException($"{plan.Graph.Info.Source}: the tile's value '{value}' from an earlier pass is missing.");
-            }
-            binding.Supplied(value).Upload(data);
-        }
-    }
-
-    /// <summary>
-    /// After a pass of a tile that keeps its values: reads the values later passes take back into
-    /// <paramref name="held"/>, and drops the ones no later pass needs.
-    /// </summary>
-    private static void Keep(NetworkBinding binding, WholeImageStatistics.Pass? pass, Dictionary<string, float[]>? held)
-    {
-        if (pass is null || held is null)
-        {
-            return;
-        }
-        foreach (var value in pass.Saved)
-        {
-            held[value] = binding.Kept(value).Download();
-        }
-        foreach (var value in held.Keys.Where(v => !pass.Held.Contains(v)).ToList())
-        {
-            held.Remove(value);
-        }
-    }
 
     private static (bool KeepAlpha, bool Grey) Kind(PixelFormat format) =>
         (format is PixelFormat.Rgba or PixelFormat.GreyAlpha, format is PixelFormat.Grey or PixelFormat.GreyAlpha);
@@ -460,7 +406,7 @@ public sealed class Upscaler : IDisposable
         if (means is not null)
         {
             var (plan, binding) = Bound(alpha, grey, stage);
-            Supply(plan, binding, means, PassOf(alpha, grey, stage), held);
+            WholeImageStatistics.Supply(plan, binding, means, PassOf(alpha, grey, stage), held);
             held?.Clear(); // the final pass takes back the last of them
         }
         using var input = new GpuImage(_context, InputWidth, InputHeight, format);

@@ -1,4 +1,5 @@
 using RealtimeUpscale.Network;
+using RealtimeUpscale.Runtime;
 
 namespace RealtimeUpscale.Upscaling;
 
@@ -175,6 +176,88 @@ internal static class WholeImageStatistics
             passes.Add(new Pass(plans[k].Graph, plans[k].Means, plans[k].Restored, saved, held));
         }
         return passes;
+    }
+
+    /// <summary>
+    /// Writes the whole image's means of the first blocks into the binding's supplied values; for a pass of a tile
+    /// that keeps its values, the means the pass reads and the values it takes back from <paramref name="held"/>.
+    /// </summary>
+    public static void Supply(UpscalingPlan plan, NetworkBinding binding, IReadOnlyList<float[]> means,
+        WholeImageStatistics.Pass? pass = null, Dictionary<string, float[]>? held = null)
+    {
+        var blocks = WholeImageStatistics.Blocks(plan.Graph);
+        if (pass is null)
+        {
+            // The means of the blocks before; one that nothing the binding runs reads has no tensor.
+            for (int k = 0; k < means.Count; k++)
+            {
+                if (binding.Supplies(blocks[k].Mean))
+                {
+                    binding.Supplied(blocks[k].Mean).Upload(means[k]);
+                }
+            }
+            return;
+        }
+        foreach (int k in pass.Means)
+        {
+            binding.Supplied(blocks[k].Mean).Upload(means[k]);
+        }
+        foreach (var value in pass.Restored)
+        {
+            if (held is null || !held.TryGetValue(value, out var data))
+            {
+                throw new InvalidOperationException($"{plan.Graph.Info.Source}: the tile's value '{value}' from an earlier pass is missing.");
+            }
+            binding.Supplied(value).Upload(data);
+        }
+    }
+
+    /// <summary>
+    /// After a pass of a tile that keeps its values: reads the values later passes take back into
+    /// <paramref name="held"/>, and drops the ones no later pass needs.
+    /// </summary>
+    public static void Keep(NetworkBinding binding, WholeImageStatistics.Pass? pass, Dictionary<string, float[]>? held)
+    {
+        if (pass is null || held is null)
+        {
+            return;
+        }
+        foreach (var value in pass.Saved)
+        {
+            held[value] = binding.Kept(value).Download();
+        }
+        foreach (var value in held.Keys.Where(v => !pass.Held.Contains(v)).ToList())
+        {
+            held.Remove(value);
+        }
+    }
+
+    /// <summary>
+    /// Host bytes the tiles of <paramref name="grid"/> hold at most when they keep their values between
+    /// <paramref name="passes"/> (<see cref="Resumed"/>; <paramref name="build"/> makes the graph of a tile's size):
+    /// every tile holds, while pass k runs, what it kept from the passes before and what pass k saves; the largest
+    /// such sum over the passes, for all tiles at once.
+    /// </summary>
+    public static long HeldBytes(IReadOnlyList<Pass> passes, Func<int, int, ModelDefinition> build, TileGrid grid, int inputChannels)
+    {
+        var during = passes.Select((p, k) => (k > 0 ? passes[k - 1].Held : Enumerable.Empty<string>()).Union(p.Saved).ToList()).ToList();
+        var bytes = new Dictionary<(int, int), long[]>();
+        var total = new long[passes.Count];
+        foreach (var tile in grid.All())
+        {
+            var size = (tile.InputWidth, tile.InputHeight);
+            if (!bytes.TryGetValue(size, out var b))
+            {
+                var shapes = build(tile.InputWidth, tile.InputHeight).InferShapes(new TensorShape(inputChannels, tile.InputHeight, tile.InputWidth));
+                b = during.Select(values => values.Sum(v => (long)shapes[v].ByteSize)).ToArray();
+                bytes[size] = b;
+            }
+            for (int k = 0; k < total.Length; k++)
+            {
+                total[k] += b[k];
+            }
+        }
+        return total.Max();
     }
 
     /// <summary>

@@ -23,19 +23,22 @@ public sealed class TilePlannerTests : GpuTest
         InChannels = cin, OutChannels = cout, KernelH = 1, KernelW = 1, Weights = new float[cin * cout],
     };
 
+    private static readonly ModelInfo ChainInfo = new("chain", ColorSpace.Y, 1, 1, "0-1", new Dictionary<string, string>());
+
+    /// <summary>in (1 channel) -> a (8) -> b (4) -> c (8) -> out (2), 1x1 convolutions (zero weights unless given).</summary>
+    private static ModelDefinition Chain(Func<int, int, float[]>? weights = null)
+    {
+        ModelNode Node(string name, int cin, int cout, string input) =>
+            new(name, Pointwise(cin, cout) with { Weights = weights?.Invoke(cin, cout) ?? new float[cin * cout] }, new[] { input }, name);
+        return new ModelDefinition(ChainInfo, "in", "out", new[] { Node("a", 1, 8, "in"), Node("b", 8, 4, "a"), Node("c", 4, 8, "b"), Node("out", 8, 2, "c") });
+    }
+
     [Fact]
     public void MemoryPlanSharesBuffersOnceTheirLastReaderHasRun()
     {
         // in (1 channel) -> a (8) -> b (4) -> c (8) -> out (2): a's buffer is free once b has read it, so c takes it;
         // the output has a tensor of its own. Live at once: in, one 8-channel and one 4-channel buffer, out.
-        var info = new ModelInfo("chain", ColorSpace.Y, 1, 1, "0-1", new Dictionary<string, string>());
-        var model = new ModelDefinition(info, "in", "out", new[]
-        {
-            new ModelNode("a", Pointwise(1, 8), new[] { "in" }, "a"),
-            new ModelNode("b", Pointwise(8, 4), new[] { "a" }, "b"),
-            new ModelNode("c", Pointwise(4, 8), new[] { "b" }, "c"),
-            new ModelNode("out", Pointwise(8, 2), new[] { "c" }, "out"),
-        });
+        var model = Chain();
         const int h = 30, w = 50;
         var plan = new MemoryPlan(model, new TensorShape(1, h, w));
         const ulong plane = h * w * sizeof(float);
@@ -53,14 +56,7 @@ public sealed class TilePlannerTests : GpuTest
     {
         // in -> a -> b -> c -> out with b supplied: a is read by nothing that runs, so it neither runs nor has a
         // tensor; c is kept, so it has a tensor of its own; b, supplied, has one and does not run.
-        var info = new ModelInfo("chain", ColorSpace.Y, 1, 1, "0-1", new Dictionary<string, string>());
-        var model = new ModelDefinition(info, "in", "out", new[]
-        {
-            new ModelNode("a", Pointwise(1, 8), new[] { "in" }, "a"),
-            new ModelNode("b", Pointwise(8, 4), new[] { "a" }, "b"),
-            new ModelNode("c", Pointwise(4, 8), new[] { "b" }, "c"),
-            new ModelNode("out", Pointwise(8, 2), new[] { "c" }, "out"),
-        });
+        var model = Chain();
         const int h = 30, w = 50;
         const ulong plane = h * w * sizeof(float);
         var plan = new MemoryPlan(model, new TensorShape(1, h, w), supplied: new[] { "b" }, kept: new[] { "c" });
@@ -72,11 +68,7 @@ public sealed class TilePlannerTests : GpuTest
 
         // Bound on the GPU: the supplied value in, the kept value and the output read back, computed from b alone.
         var weights = new Random(3);
-        ModelNode Node(string name, int cin, int cout, string input) => new(name, Pointwise(cin, cout) with
-        {
-            Weights = HostTensor.RandomFloats(weights, cin * cout, -1, 1),
-        }, new[] { input }, name);
-        var real = new ModelDefinition(info, "in", "out", new[] { Node("a", 1, 8, "in"), Node("b", 8, 4, "a"), Node("c", 4, 8, "b"), Node("out", 8, 2, "c") });
+        var real = Chain((cin, cout) => HostTensor.RandomFloats(weights, cin * cout, -1, 1));
         using var network = new RealtimeUpscale.Network.Network(Context, real);
         using var binding = network.Bind(real, new TensorShape(1, 5, 7), supplied: new[] { "b" }, kept: new[] { "c" });
         var b = HostTensor.RandomFloats(weights, 4 * 35, -1, 1);
@@ -87,8 +79,8 @@ public sealed class TilePlannerTests : GpuTest
         {
             bTensor.Data[i] = b[i];
         }
-        var c = CpuReference.Run(new ModelDefinition(info, "b", "c", new[] { real.Nodes[2] }), bTensor);
-        var output = CpuReference.Run(new ModelDefinition(info, "b", "out", new[] { real.Nodes[2], real.Nodes[3] }), bTensor);
+        var c = CpuReference.Run(new ModelDefinition(ChainInfo, "b", "c", new[] { real.Nodes[2] }), bTensor);
+        var output = CpuReference.Run(new ModelDefinition(ChainInfo, "b", "out", new[] { real.Nodes[2], real.Nodes[3] }), bTensor);
         AssertClose(c.Data, binding.Kept("c").Download());
         AssertClose(output.Data, binding.Output.Download());
         Assert.Throws<ArgumentException>(() => binding.Supplied("a"));
