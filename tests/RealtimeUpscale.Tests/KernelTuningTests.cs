@@ -228,9 +228,11 @@ public sealed class KernelTuningTests : IDisposable
         Assert.Equal(16, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: true));
         Assert.Equal(32, Conv2dLayer.PixelsPerInvocation(spec, 6, cpu: true));
         Assert.Equal(1, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: false));
-        // Narrow outputs take fewer pixels per invocation than the layer allows, wide ones all of them.
-        Assert.Equal(32, Conv2dLayer.PixelsForWidth(32, 1920));
-        Assert.Equal(8, Conv2dLayer.PixelsForWidth(32, 42));
+        // The count that covers the row with the fewest columns past its end, in few enough invocations: 1920
+        // columns are 8 rows of 8 invocations of 30, 156 are one row of 8 x 20 (160; 32 would cover 256).
+        Assert.Equal(30, Conv2dLayer.PixelsForWidth(32, 1920));
+        Assert.Equal(20, Conv2dLayer.PixelsForWidth(32, 156));
+        Assert.Equal(6, Conv2dLayer.PixelsForWidth(32, 42));
         Assert.Equal(2, Conv2dLayer.PixelsForWidth(32, 11));
         using var tensor = new GpuBuffer(_context, 64);
         using var plain = new GpuBuffer(_context, 64, MemoryUsage.Device, BufferUsageFlags.StorageBufferBit);

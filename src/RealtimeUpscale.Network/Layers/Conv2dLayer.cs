@@ -168,7 +168,10 @@ public sealed class Conv2dLayer : GpuLayer
     /// Pixels per invocation on CPU devices for an output <paramref name="width"/> wide, at most <paramref name="maxPixels"/>:
     /// a row of a workgroup's invocations covers (workgroup width) x PX columns, and the columns past the image are
     /// wasted SIMD lanes, so narrow images take fewer. Minimises the cost per useful pixel, modelled on lavapipe measurements as
-    /// (1 + 2.4 / PX) / (fraction of the covered columns inside the image).
+    /// (1 + 2.4 / PX) / (fraction of the covered columns inside the image). Any count up to the maximum, not only
+    /// powers of two: a 156-column layer takes 20 (160 columns covered) where the powers of two left a choice
+    /// between 8 (192) and 32 (256); Real-CUGAN se x2 on a 320x272 tile, whose low-resolution layers are that narrow,
+    /// went from 6.78 to 4.89 s of GPU time on lavapipe (its 128 -> 256 layer 766 -> 389 ms).
     /// </summary>
     internal static int PixelsForWidth(int maxPixels, int width) => BestForWidth(maxPixels, width).Pixels;
 
@@ -178,7 +181,7 @@ public sealed class Conv2dLayer : GpuLayer
         long row = Conv2dKernel.Descriptor.Workgroup.X;
         int best = 1;
         double bestCost = double.MaxValue;
-        for (int px = 1; px <= maxPixels; px *= 2)
+        for (int px = 1; px <= maxPixels; px++)
         {
             long covered = (width + row * px - 1) / (row * px) * row * px;
             double cost = (1 + 2.4 / px) * covered / width;
