@@ -16,7 +16,9 @@
 //   binding 4: the input again, as R32F texels (read when TEXELS = 1)
 //   binding 5: the residual source (read when RESIDUAL = 1): with RES_UPSAMPLE = UPSAMPLE_NONE a tensor of the
 //              stored output's shape, added element by element; else outC' x resH x resW (outC' the stored
-//              output's channels), resampled at each output pixel (include/resample.glsl) and added
+//              output's channels), resampled at each output pixel (include/resample.glsl) and added; with
+//              RES_CROP a larger tensor (any channels) x resH x resW, whose window at channel resChannel, row
+//              resTop and column resLeft is added
 //   binding 6: the residual source again, as R32F texels (read when RES_TEXELS = 1)
 // Invocation (x, y, z) computes output pixels (x * PX + j, y), j < PX, of output channels
 // z * OC_BLOCK .. + OC_BLOCK - 1. With BLOCKS_FASTEST the channel block is instead the fastest-varying workgroup
@@ -67,6 +69,7 @@ layout(constant_id = 24) const int RES_ALIGN_CORNERS = 0;
 layout(constant_id = 25) const int RES_TEXELS = 0;    // 1: read the residual source through binding 6
 layout(constant_id = 26) const int SUBGROUP_WEIGHTS = 0; // 1: one weight load per subgroup lane, broadcast
 layout(constant_id = 27) const int BLOCKS_FASTEST = 0; // 1: the channel block is the fastest workgroup index
+layout(constant_id = 28) const int RES_CROP = 0;      // 1: the residual is a window of binding 5 (resTop ...)
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -85,6 +88,7 @@ layout(push_constant) uniform Push
     int resH, resW;       // residual source's size (RES_UPSAMPLE), and its resize as scaleY ... periodX above
     float resScaleY, resScaleX;
     int resPeriodY, resPeriodX;
+    int resTop, resLeft, resChannel; // RES_CROP: the window's origin in the residual source
 } pc;
 
 layout(binding = 4) uniform samplerBuffer inTexels;
@@ -107,6 +111,7 @@ float inputAt(int c, int y, int x)
 // The residual at element (c, y, x) of the stored output, flat index i.
 float residualAt(int c, int y, int x, int i)
 {
+    if (RES_CROP == 1) return RES_SRC(((c + pc.resChannel) * pc.resH + y + pc.resTop) * pc.resW + x + pc.resLeft);
     if (RES_UPSAMPLE == UPSAMPLE_NONE) return RES_SRC(i);
     return resampleAt(1, RES_UPSAMPLE, RES_ALIGN_CORNERS, c * pc.resH * pc.resW, pc.resH, pc.resW, y, x,
                       pc.resScaleY, pc.resScaleX, pc.resPeriodY, pc.resPeriodX);

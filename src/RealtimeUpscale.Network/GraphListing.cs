@@ -36,7 +36,8 @@ public static class GraphListing
         ConvPointwiseSpec cp => $"ConvPointwise {Conv(cp.Conv)} then {Conv(cp.Pointwise)}",
         SubPixelConvSpec s => $"SubPixelConv {Conv(s.Conv)} shuffle x{s.Shuffle.Scale} {s.Shuffle.Order}",
         ResizeConvSpec r => $"ResizeConv {Upsample(r.Upsample)} then {Conv(r.Conv)}",
-        ResidualConvSpec rc => $"{Describe(rc.Conv)} + residual" + (rc.Upsample is { } u ? $" upsampled {Upsample(u)}" : ""),
+        ResidualConvSpec rc => $"{Describe(rc.Conv)} + residual" + (rc.Upsample is { } u ? $" upsampled {Upsample(u)}" : "") +
+            (rc.Crop is { } c ? $" cropped {c.Top},{c.Left},{c.Bottom},{c.Right}" + (c.ChannelStart > 0 || c.ChannelCount is not null ? $" channels {c.ChannelStart}+" : "") : ""),
         PixelShuffleSpec p => $"PixelShuffle x{p.Scale} {p.Order}",
         UpsampleSpec u => $"Upsample {Upsample(u)}",
         BlurPoolSpec b => $"BlurPool {b.FilterSize}x{b.FilterSize} s{b.Stride} {b.Channels} channels {b.PaddingMode}",

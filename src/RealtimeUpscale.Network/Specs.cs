@@ -350,12 +350,14 @@ public sealed record ConvPointwiseSpec(Conv2dSpec Conv, Conv2dSpec Pointwise) : 
 /// <see cref="Passes.ResidualIntoConvolution"/> makes it): output = convolution(input 0) + residual, where the
 /// convolution's own activation and pixel shuffle come first, as in ONNX <c>Add(PRelu(Conv(x)), r)</c>, and the
 /// residual is input 1 itself or, with <see cref="Upsample"/>, input 1 upsampled (the bicubic image a super-resolution
-/// network predicts the difference from), sampled at each output pixel instead of being stored. The residual must
-/// have exactly the convolution's output shape.
+/// network predicts the difference from), sampled at each output pixel instead of being stored, or, with
+/// <see cref="Crop"/>, a window of input 1 read in place (the skip connections of a U-Net of valid convolutions, which
+/// crop the earlier value to the later one's size). The residual must have exactly the convolution's output shape.
 /// </summary>
 /// <param name="Conv">The convolution: a <see cref="Conv2dSpec"/>, <see cref="ResizeConvSpec"/> or <see cref="SubPixelConvSpec"/>.</param>
-/// <param name="Upsample">The resize of input 1 that gives the residual, or null when input 1 is the residual.</param>
-public sealed record ResidualConvSpec(LayerSpec Conv, UpsampleSpec? Upsample = null) : LayerSpec
+/// <param name="Upsample">The resize of input 1 that gives the residual, or null.</param>
+/// <param name="Crop">The window of input 1 that is the residual, or null; not with <paramref name="Upsample"/>.</param>
+public sealed record ResidualConvSpec(LayerSpec Conv, UpsampleSpec? Upsample = null, CropSpec? Crop = null) : LayerSpec
 {
     /// <inheritdoc />
     public override int InputCount => 2;
@@ -370,8 +372,13 @@ public sealed record ResidualConvSpec(LayerSpec Conv, UpsampleSpec? Upsample = n
         {
             throw new ArgumentException($"ResidualConv: {Conv.GetType().Name} is not a convolution the fused residual takes.");
         }
+        if (Upsample is not null && Crop is not null)
+        {
+            throw new ArgumentException("ResidualConv: the residual is either resized or cropped, not both.");
+        }
         Conv.Validate();
         Upsample?.Validate();
+        Crop?.Validate();
     }
 
     /// <inheritdoc />
@@ -391,5 +398,5 @@ public sealed record ResidualConvSpec(LayerSpec Conv, UpsampleSpec? Upsample = n
     }
 
     /// <summary>The residual's shape for input 1 of <paramref name="source"/>.</summary>
-    public TensorShape ResidualShape(TensorShape source) => Upsample?.OutputShape(source) ?? source;
+    public TensorShape ResidualShape(TensorShape source) => Crop?.OutputShape(new[] { source }) ?? Upsample?.OutputShape(source) ?? source;
 }

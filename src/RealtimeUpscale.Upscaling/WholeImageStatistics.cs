@@ -277,9 +277,11 @@ internal static class WholeImageStatistics
             }
             if (node.Spec is ResidualConvSpec fused)
             {
-                // A fused residual: the convolution's map of input 0, where the residual (input 1, resized) agrees.
+                // A fused residual: the convolution's map of input 0, where the residual (input 1, resized or
+                // cropped) agrees.
                 if (node.Inputs.All(maps.ContainsKey) && After(fused.Conv, maps[node.Inputs[0]]) is { } conv &&
-                    (fused.Upsample is null ? maps[node.Inputs[1]] : Upsampled(fused.Upsample, maps[node.Inputs[1]])) is { } residual &&
+                    (fused.Upsample is not null ? Upsampled(fused.Upsample, maps[node.Inputs[1]])
+                        : fused.Crop is not null ? After(fused.Crop, maps[node.Inputs[1]]) : maps[node.Inputs[1]]) is { } residual &&
                     residual.Y.SameAs(conv.Y) && residual.X.SameAs(conv.X))
                 {
                     maps[node.Output] = conv;

@@ -106,11 +106,11 @@ public sealed class KernelDescriptorTests : GpuTest
     [Fact]
     public void ReaderFindsWhatConv2dDeclares()
     {
-        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..27, a push block of 22
+        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..28, a push block of 25
         // four-byte members, seven bindings of four kinds.
         var module = Module(Conv2dKernel.Descriptor);
-        Assert.Equal(Enumerable.Range(0, 28).Select(i => (uint)i), module.SpecIds);
-        Assert.Equal(88u, module.PushConstantSize);
+        Assert.Equal(Enumerable.Range(0, 29).Select(i => (uint)i), module.SpecIds);
+        Assert.Equal(100u, module.PushConstantSize);
         Assert.Equal(BindingKind.UniformBuffer, module.Bindings[3]);
         Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[4]);
         Assert.Equal(BindingKind.StorageBuffer, module.Bindings[5]);
@@ -128,10 +128,11 @@ public sealed class KernelDescriptorTests : GpuTest
         {
             KernelH = 5, KernelW = 3, Padding = PadCode.BoundedReplicate, Activation = ActivationCode.Clip,
             ActivationA = -0.5f, ActivationB = 1.25f, AlignCorners = true, Shuffle = ShuffleCode.Dcr, PixelsPerInvocation = 16,
-            Border = 2, Texels = true, ResidualUpsample = UpsampleCode.Bicubic, BlocksFastest = true,
+            Border = 2, Texels = true, ResidualUpsample = UpsampleCode.Bicubic, BlocksFastest = true, ResidualCrop = true,
         };
         var data = Conv2dKernel.Descriptor.Specialize(constants);
-        Assert.Equal(28, data.Length);
+        Assert.Equal(29, data.Length);
+        Assert.Equal(1u, data[28]);                                   // RES_CROP
         Assert.Equal(0u, data[22]);                                   // RESIDUAL
         Assert.Equal(3u, data[23]);                                   // RES_UPSAMPLE: UPSAMPLE_BICUBIC
         Assert.Equal(0u, data[26]);                                   // SUBGROUP_WEIGHTS

@@ -11,7 +11,8 @@ namespace RealtimeUpscale.Tests;
 /// source upsampled), on odd sizes wide enough for several workgroups, within <see cref="Compare.RelativeTolerance"/>
 /// (1e-5, relative max-norm): a plain convolution's residual block, the sub-pixel head with the bicubic-upsampled
 /// input (CRD and DCR, integer and fractional factors), a resize-convolution head, bilinear with align_corners and
-/// nearest residuals, and activations that tell adding before them from adding after them. The bundled models,
+/// nearest residuals, cropped residuals (U-Net skip connections, a channel window too), and activations that tell
+/// adding before them from adding after them. The bundled models,
 /// which contain these fusions, run against ONNX Runtime in <c>OnnxImportTests</c>.
 /// </summary>
 public sealed class ResidualConvTests : IDisposable
@@ -36,6 +37,24 @@ public sealed class ResidualConvTests : IDisposable
         var rng = new Random(h * 1000 + w);
         var spec = new ResidualConvSpec(Conv(rng, 16, 16, 3, Activation.PRelu(HostTensor.RandomFloats(rng, 16, 0.05, 0.5))));
         Check(spec, HostTensor.Random(rng, 16, h, w), HostTensor.Random(rng, 16, h, w), $"16->16 block at {w}x{h}");
+    }
+
+    [Theory]
+    [InlineData(9, 301)]
+    [InlineData(7, 13)]
+    public void CroppedSkipConnectionsMatchTheReference(int h, int w)
+    {
+        // A U-Net's skip connections around valid convolutions (Real-CUGAN): a valid 3x3 layer's output plus a window
+        // of an earlier, larger value (uneven margins, channels 2 to 7 of 9), and a 2x2 stride-2 deconvolution's
+        // lowered form (a 1x1 sub-pixel convolution) plus the earlier value cropped by 4 on every side.
+        var rng = new Random(h * 100 + w);
+        var valid = new ResidualConvSpec(Conv(rng, 5, 6, 3, Activation.LeakyRelu(0.1f)) with { Padding = default },
+            Crop: new CropSpec(3, 2, 1, 4, ChannelStart: 2, ChannelCount: 6));
+        Check(valid, HostTensor.Random(rng, 5, h, w), HostTensor.Random(rng, 9, h - 2 + 4, w - 2 + 6), $"valid 3x3 + cropped skip at {w}x{h}");
+        var up = new ResidualConvSpec(
+            new SubPixelConvSpec(Conv(rng, 5, 12, 1, Activation.LeakyRelu(0.1f)), new PixelShuffleSpec(2, DepthToSpaceOrder.Crd)),
+            Crop: new CropSpec(4, 4, 4, 4));
+        Check(up, HostTensor.Random(rng, 5, h, w), HostTensor.Random(rng, 3, 2 * h + 8, 2 * w + 8), $"1x1 sub-pixel x2 + cropped skip at {w}x{h}");
     }
 
     [Fact]
@@ -98,6 +117,11 @@ public sealed class ResidualConvTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => spec.OutputShape(new[] { new TensorShape(2, 5, 7), new TensorShape(1, 5, 7) }));
         Assert.Contains("residual", e.Message);
         Assert.Throws<ArgumentException>(() => new ResidualConvSpec(new BinarySpec()).Validate());
+        var both = new ResidualConvSpec(Conv(rng, 2, 2, 3, Activation.None), Up(UpsampleMode.Nearest, 2), new CropSpec(1, 1, 1, 1));
+        Assert.Contains("not both", Assert.Throws<ArgumentException>(both.Validate).Message);
+        var cropped = new ResidualConvSpec(Conv(rng, 2, 3, 3, Activation.None), Crop: new CropSpec(1, 1, 1, 1));
+        Assert.Contains("residual", Assert.Throws<ArgumentException>(() => cropped.OutputShape(new[] { new TensorShape(2, 5, 7), new TensorShape(3, 6, 9) })).Message);
+        Assert.Equal(new TensorShape(3, 5, 7), cropped.OutputShape(new[] { new TensorShape(2, 5, 7), new TensorShape(3, 7, 9) }));
     }
 
     private void Check(ResidualConvSpec spec, HostTensor x, HostTensor residual, string what)

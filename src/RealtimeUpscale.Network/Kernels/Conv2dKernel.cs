@@ -103,6 +103,9 @@ public static class Conv2dKernel
         /// (column tiles) x (channel blocks) workgroups, and z one.
         /// </summary>
         [SpecId(27)] public bool BlocksFastest;
+
+        /// <summary>The residual is a window of its source, at <see cref="Push.ResTop"/> .. [RES_CROP].</summary>
+        [SpecId(28)] public bool ResidualCrop;
     }
 
     /// <summary>Push constants: shapes and per-size settings.</summary>
@@ -133,7 +136,7 @@ public static class Conv2dKernel
         /// <summary>Upsample: the integer factor, or 0 (include/resample.glsl).</summary>
         public int PeriodY, PeriodX;
 
-        /// <summary>The residual source's height and width (read with a residual resize).</summary>
+        /// <summary>The residual source's height and width (read with a residual resize or crop).</summary>
         public int ResH, ResW;
 
         /// <summary>The residual resize: source pixels per output pixel (include/resample.glsl).</summary>
@@ -141,5 +144,8 @@ public static class Conv2dKernel
 
         /// <summary>The residual resize: the integer factor, or 0 (include/resample.glsl).</summary>
         public int ResPeriodY, ResPeriodX;
+
+        /// <summary>The residual crop: the window's first row, column and channel in the residual source.</summary>
+        public int ResTop, ResLeft, ResChannel;
     }
 }

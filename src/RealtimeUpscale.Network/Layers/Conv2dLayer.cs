@@ -7,7 +7,7 @@ namespace RealtimeUpscale.Network.Layers;
 /// Runs shaders/conv2d.comp for a <see cref="Conv2dSpec"/>, a <see cref="ResizeConvSpec"/> (upsample fused
 /// before), a <see cref="SubPixelConvSpec"/> (pixel shuffle fused after), a <see cref="BlurPoolSpec"/>
 /// (a fixed depthwise binomial convolution), or a <see cref="ResidualConvSpec"/> of one of the first three (a
-/// residual, or a residual source resampled at each output pixel, added as each output is stored).
+/// residual, a residual source resampled at each output pixel, or a window of one, added as each output is stored).
 /// </summary>
 public sealed class Conv2dLayer : GpuLayer
 {
@@ -54,6 +54,7 @@ public sealed class Conv2dLayer : GpuLayer
                 PixelsPerInvocation = _maxPixels, Texels = false,
                 Residual = _residual is not null, ResidualUpsample = Codes.Of(_residual?.Upsample?.Mode),
                 ResidualAlignCorners = _residual?.Upsample?.AlignCorners ?? false, ResidualTexels = false,
+                ResidualCrop = _residual?.Crop is not null,
                 // Layers whose weights exceed the uniform block: see SubgroupWeightsFit.
                 SubgroupWeights = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
                 BlocksFastest = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
@@ -91,6 +92,11 @@ public sealed class Conv2dLayer : GpuLayer
             push.ResH = residual.Shape.Height;
             push.ResW = residual.Shape.Width;
             (push.ResScaleY, push.ResScaleX, push.ResPeriodY, push.ResPeriodX) = (sy, sx, py, px);
+        }
+        if (_residual?.Crop is { } crop)
+        {
+            (push.ResH, push.ResW) = (residual.Shape.Height, residual.Shape.Width);
+            (push.ResTop, push.ResLeft, push.ResChannel) = (crop.Top, crop.Left, crop.ChannelStart);
         }
         bool texels = ReadsTexels(inputs[0].Buffer, input.ElementCount);
         bool residualTexels = _residual is not null && ReadsTexels(residual.Buffer, residual.Shape.ElementCount);

@@ -9,7 +9,8 @@ namespace RealtimeUpscale.Network.Passes;
 /// sum is written and read back by a pass of its own: the residual blocks of SESR-style networks, and their
 /// global residual, the bicubic-upsampled input added to the upscaled output. When the other operand is an upsample
 /// read only by the addition, the fused layer samples the upsample's input at each output pixel instead, and the
-/// upsampled tensor is never stored either.
+/// upsampled tensor is never stored either; when it is a crop read only by the addition (a U-Net's skip connection
+/// around valid convolutions, as in Real-CUGAN), the fused layer reads the window of the crop's input in place.
 /// </summary>
 /// <remarks>
 /// Only an addition without an activation of its own fuses (an activation after the sum would have to follow the
@@ -57,9 +58,9 @@ public sealed class ResidualIntoConvolution : IGraphPass
                 {
                     continue;
                 }
-                int u = Removable(other) ? nodes.FindIndex(n => n.Output == other && n.Spec is UpsampleSpec) : -1;
+                int u = Removable(other) ? nodes.FindIndex(n => n.Output == other && n.Spec is UpsampleSpec or CropSpec) : -1;
                 var conv = nodes[p];
-                var spec = new ResidualConvSpec(conv.Spec, u >= 0 ? (UpsampleSpec)nodes[u].Spec : null);
+                var spec = new ResidualConvSpec(conv.Spec, u >= 0 ? nodes[u].Spec as UpsampleSpec : null, u >= 0 ? nodes[u].Spec as CropSpec : null);
                 string residual = u >= 0 ? nodes[u].Inputs[0] : other;
                 nodes[i] = new ModelNode(conv.Name, spec, new[] { conv.Inputs[0], residual }, add.Output);
                 foreach (int gone in new[] { p, u }.Where(g => g >= 0).OrderDescending())

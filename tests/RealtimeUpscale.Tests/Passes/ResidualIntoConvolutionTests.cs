@@ -67,6 +67,30 @@ public sealed class ResidualIntoConvolutionTests
     }
 
     [Fact]
+    public void CroppedSkipConnectionIsReadInPlace()
+    {
+        // Real-CUGAN's U-Net: valid convolutions, then the earlier value cropped to the later one's size and added.
+        // The crop read only by the addition goes into the fused layer; one read twice stays a node.
+        var rng = new Random(7);
+        var before = Graph(3,
+            Node("a", Conv(rng, 3, 8, 3, Padding.All(1)), "x"),
+            Node("b", Conv(rng, 8, 4, 3, activation: Slopes(rng, 4)), "a"),
+            Node("skip", new CropSpec(1, 1, 1, 1, ChannelStart: 3, ChannelCount: 4), "a"),
+            Node("sum", new BinarySpec(BinaryOperator.Add), "b", "skip"),
+            Node("c", Conv(rng, 4, 4, 3), "sum"),
+            Node("twice", new CropSpec(1, 1, 1, 1), "sum"),
+            Node("sum2", new BinarySpec(BinaryOperator.Add), "twice", "c"),
+            Node("out", new BinarySpec(BinaryOperator.Mul), "sum2", "twice"));
+        var after = ApplyAndCompare(_pass, before);
+        AssertKinds(after, typeof(Conv2dSpec), typeof(ResidualConvSpec), typeof(CropSpec), typeof(ResidualConvSpec), typeof(BinarySpec));
+        var fused = (ResidualConvSpec)after.Nodes[1].Spec;
+        Assert.Equal(new CropSpec(1, 1, 1, 1, ChannelStart: 3, ChannelCount: 4), fused.Crop);
+        Assert.Equal(new[] { "a", "a" }, after.Nodes[1].Inputs);
+        Assert.Null(((ResidualConvSpec)after.Nodes[3].Spec).Crop);
+        Assert.Equal(new[] { "sum", "twice" }, after.Nodes[3].Inputs);
+    }
+
+    [Fact]
     public void UpsampleReadTwiceStaysAndIsAddedAsItIs()
     {
         var rng = new Random(4);
