@@ -131,9 +131,12 @@ internal sealed unsafe class MemoryBlock
 /// <summary>
 /// Sub-allocates buffers and images from large blocks instead of one vkAllocateMemory per tensor (drivers
 /// limit the number of allocations, and each one is slow). Buffers and images get separate blocks, so the
-/// device's bufferImageGranularity never applies, and so do the three <see cref="MemoryUsage"/>s. Requests larger than a block get a dedicated block,
-/// released as soon as it is empty. Host-visible, host-coherent blocks stay mapped for their lifetime.
-/// Thread-safe.
+/// device's bufferImageGranularity never applies, and so do the three <see cref="MemoryUsage"/>s. Requests larger than a block get a dedicated block.
+/// An empty block is kept as a spare (a dedicated one for the next request of about its size, up to a quarter more
+/// than asked) while the spares total at most half the largest device-local heap, and the spares are released when
+/// an allocation runs out of memory: a tiled run binds its graph again for each statistics pass and tile size, and a
+/// fresh block costs a vkAllocateMemory and, on CPU drivers, the kernel's zeroing of each page on first touch.
+/// Host-visible, host-coherent blocks stay mapped for their lifetime. Thread-safe.
 /// </summary>
 internal sealed unsafe class MemoryAllocator
 {
@@ -145,6 +148,8 @@ internal sealed unsafe class MemoryAllocator
     private readonly bool _mapDevice;
     private readonly object _lock = new();
     private readonly Tally[] _tallies = { new(), new(), new() }; // indexed by MemoryUsage
+    // The most bytes of empty blocks kept for reuse (see the class summary).
+    private readonly ulong _spareLimit;
 
     internal MemoryAllocator(GpuContext context, ulong blockSize, bool mapDeviceMemory)
     {
@@ -153,7 +158,28 @@ internal sealed unsafe class MemoryAllocator
         _mapDevice = mapDeviceMemory;
         context.Vk.GetPhysicalDeviceMemoryProperties(context.PhysicalDevice, out _props);
         _unified = context.Properties.DeviceType is PhysicalDeviceType.Cpu or PhysicalDeviceType.IntegratedGpu;
+        for (int i = 0; i < _props.MemoryHeapCount; i++)
+        {
+            if ((_props.MemoryHeaps[i].Flags & MemoryHeapFlags.DeviceLocalBit) != 0)
+            {
+                _spareLimit = Math.Max(_spareLimit, _props.MemoryHeaps[i].Size / 2);
+            }
+        }
     }
+
+    /// <summary>Bytes of empty blocks kept for reuse.</summary>
+    internal ulong SpareBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return EmptyBytes();
+            }
+        }
+    }
+
+    private ulong EmptyBytes() => _blocks.Where(b => b.IsEmpty).Aggregate(0UL, (sum, b) => sum + b.Size);
 
     /// <summary>A snapshot of what is held now and at peak, per kind.</summary>
     public MemoryStatistics Statistics
@@ -198,7 +224,21 @@ internal sealed unsafe class MemoryAllocator
                 }
             }
             bool dedicated = requirements.Size > _blockSize;
-            var fresh = NewBlock(dedicated ? requirements.Size : _blockSize, type, forImage, dedicated, usage);
+            if (dedicated && Spare(requirements.Size, type, forImage, usage) is { } spare && spare.TryAllocate(requirements.Size, alignment, out ulong start))
+            {
+                _tallies[(int)usage].Allocated(requirements.Size);
+                return new MemoryAllocation(spare, start, requirements.Size);
+            }
+            MemoryBlock fresh;
+            try
+            {
+                fresh = NewBlock(dedicated ? requirements.Size : _blockSize, type, forImage, dedicated, usage);
+            }
+            catch (VulkanException e) when (e.IsOutOfMemory && _blocks.Any(b => b.IsEmpty))
+            {
+                ReleaseSpares();
+                fresh = NewBlock(dedicated ? requirements.Size : _blockSize, type, forImage, dedicated, usage);
+            }
             if (!fresh.TryAllocate(requirements.Size, alignment, out ulong at))
             {
                 throw new InvalidOperationException("A fresh memory block could not hold the allocation it was made for.");
@@ -208,7 +248,7 @@ internal sealed unsafe class MemoryAllocator
         }
     }
 
-    /// <summary>Returns a range. Empty dedicated blocks, and empty blocks beyond one per kind, are released.</summary>
+    /// <summary>Returns a range; an empty block stays as a spare within the limit (see the class summary), else is released.</summary>
     public void Free(MemoryAllocation allocation)
     {
         lock (_lock)
@@ -220,15 +260,45 @@ internal sealed unsafe class MemoryAllocator
             {
                 return;
             }
+            // One empty block of each kind stays whatever the limit (the next small tensor needs no allocation).
             bool another = _blocks.Any(b => b != block && b.IsEmpty && b.TypeIndex == block.TypeIndex &&
                                             b.ForImages == block.ForImages && b.Usage == block.Usage && !b.Dedicated);
-            if (block.Dedicated || another)
+            if ((block.Dedicated || another) && EmptyBytes() > _spareLimit)
             {
-                _blocks.Remove(block);
-                _tallies[(int)block.Usage].BlockFreed(block.Size);
-                _context.Vk.FreeMemory(_context.Device, block.Memory, null);
+                Release(block);
             }
         }
+    }
+
+    /// <summary>The smallest spare that holds <paramref name="size"/> bytes with at most a quarter more, or null.</summary>
+    private MemoryBlock? Spare(ulong size, uint type, bool forImage, MemoryUsage usage)
+    {
+        MemoryBlock? best = null;
+        foreach (var block in _blocks)
+        {
+            if (block.Dedicated && block.IsEmpty && block.TypeIndex == type && block.ForImages == forImage && block.Usage == usage &&
+                block.Size >= size && block.Size - size <= size / 4 && (best is null || block.Size < best.Size))
+            {
+                best = block;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Releases every empty block (before an allocation is retried after running out of memory).</summary>
+    private void ReleaseSpares()
+    {
+        foreach (var block in _blocks.Where(b => b.IsEmpty).ToList())
+        {
+            Release(block);
+        }
+    }
+
+    private void Release(MemoryBlock block)
+    {
+        _blocks.Remove(block);
+        _tallies[(int)block.Usage].BlockFreed(block.Size);
+        _context.Vk.FreeMemory(_context.Device, block.Memory, null);
     }
 
     /// <summary>Frees every block. Called by the context after everything using memory is destroyed.</summary>

@@ -100,7 +100,7 @@ public sealed unsafe class RuntimeTests : GpuTest
     }
 
     [Fact]
-    public void BuffersShareMemoryBlocksAndReleaseDedicatedOnes()
+    public void BuffersShareMemoryBlocksAndKeepDedicatedOnesAsSpares()
     {
         int before = Context.MemoryStatistics.Blocks;
         var buffers = Enumerable.Range(0, 200).Select(i => new GpuBuffer(Context, 1000 + (ulong)i * 16)).ToList();
@@ -118,12 +118,29 @@ public sealed unsafe class RuntimeTests : GpuTest
         }
         buffers.ForEach(b => b.Dispose());
 
-        int withSmall = Context.MemoryStatistics.Blocks;
-        using (var big = new GpuBuffer(Context, 100UL << 20))
+        // Dedicated blocks, in a context of their own (the shared one holds other tests' spares).
+        using var context = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+        int blocks = context.MemoryStatistics.Blocks;
+        using (var big = new GpuBuffer(context, 100UL << 20))
         {
-            Assert.Equal(withSmall + 1, Context.MemoryStatistics.Blocks);
+            Assert.Equal(blocks + 1, context.MemoryStatistics.Blocks);
         }
-        Assert.Equal(withSmall, Context.MemoryStatistics.Blocks);
+        // The empty block stays as a spare, and the next request of about its size (at most a quarter less) takes it.
+        Assert.Equal(blocks + 1, context.MemoryStatistics.Blocks);
+        Assert.Equal(100UL << 20, context.Memory.SpareBytes);
+        using (var again = new GpuBuffer(context, 90UL << 20))
+        {
+            Assert.Equal(blocks + 1, context.MemoryStatistics.Blocks);
+            Assert.Equal(0UL, context.Memory.SpareBytes);
+            using var other = new GpuBuffer(context, 70UL << 20); // far smaller than the spare: a block of its own
+            Assert.Equal(blocks + 2, context.MemoryStatistics.Blocks);
+        }
+        Assert.Equal(170UL << 20, context.Memory.SpareBytes);
+        using (var third = new GpuBuffer(context, 70UL << 20))
+        {
+            Assert.Equal(blocks + 2, context.MemoryStatistics.Blocks);
+            Assert.Equal(100UL << 20, context.Memory.SpareBytes);
+        }
     }
 
     [Fact]
