@@ -31,7 +31,7 @@ public sealed class TiledUpscaler : IDisposable
     private readonly bool _statistics;
     // Each tile's values kept between its passes (WholeImageStatistics.Resumed), while an image's passes run;
     // null when the tiles recompute what earlier passes computed.
-    private Dictionary<Tile, Dictionary<string, float[]>>? _held;
+    private Dictionary<Tile, TileValues>? _held;
 
     /// <summary>
     /// Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels, and
@@ -293,10 +293,11 @@ public sealed class TiledUpscaler : IDisposable
         var blocks = WholeImageStatistics.Blocks(whole.Graph);
         var means = new List<float[]>();
         var passes = KeepsTileValues ? WholeImageStatistics.Resumed(whole.Graph) : null;
+        var arrays = new HostArrays();
         _held = passes is not null &&
             WholeImageStatistics.HeldBytes(passes, (w, h) => _network.Graphs.Build(w, h, keepAlpha, grey).Graph, Grid(width, height),
                 ImageToTensor.ChannelCount(whole.Input)) <= HeldBudget
-            ? new Dictionary<Tile, Dictionary<string, float[]>>() : null;
+            ? new Dictionary<Tile, TileValues>() : null;
         for (int k = 0; k < blocks.Count; k++)
         {
             var pooled = shapes[blocks[k].Pooled];
@@ -319,10 +320,10 @@ public sealed class TiledUpscaler : IDisposable
                         if (rows > 0 && columns > 0)
                         {
                             var region = new PlaneRegion(top, left, rows, columns);
-                            Dictionary<string, float[]>? held = null;
+                            TileValues? held = null;
                             if (_held is not null && (k == 0 || _held.ContainsKey(tile)))
                             {
-                                held = _held.TryGetValue(tile, out var h) ? h : _held[tile] = new Dictionary<string, float[]>();
+                                held = _held.TryGetValue(tile, out var h) ? h : _held[tile] = new TileValues(arrays);
                             }
                             var tileMeans = upscaler.RegionMeans(Cut(source, width, tile, Channels(format)), format, k, means, region, held);
                             for (int c = 0; c < sums.Length; c++)
@@ -458,7 +459,7 @@ public sealed class TiledUpscaler : IDisposable
             var pixels = Cut(source, width, tile, channels);
             // Bytes and floats take the upscaler's 8-bit and float32 host paths.
             // A tile whose statistics passes kept its values takes them back and computes only the rest.
-            Dictionary<string, float[]>? held = null;
+            TileValues? held = null;
             if (means is not null && _held is not null && _held.Remove(tile, out var kept))
             {
                 held = kept;

@@ -245,15 +245,15 @@ public sealed class Upscaler : IDisposable
     /// their own averages over the tile. With <paramref name="held"/> as well (the values the tile's statistics
     /// passes kept, see <see cref="RegionMeans"/>), it computes only what those passes did not, and empties it.
     /// </summary>
-    internal byte[] Upscale(ReadOnlySpan<byte> pixels, PixelFormat format, IReadOnlyList<float[]>? means, Dictionary<string, float[]>? held = null)
+    internal byte[] Upscale(ReadOnlySpan<byte> pixels, PixelFormat format, IReadOnlyList<float[]>? means, TileValues? held = null)
     {
         var rgba = ToRgba(pixels, format, (byte)255);
         var result = RunHost(rgba, Format.R8G8B8A8Unorm, format, means, held);
         return FromRgba<byte>(result, format);
     }
 
-    /// <summary>As <see cref="Upscale(ReadOnlySpan{byte}, PixelFormat, IReadOnlyList{float[]}, Dictionary{string, float[]})"/> for float pixels in [0, 1].</summary>
-    internal float[] Upscale(ReadOnlySpan<float> pixels, PixelFormat format, IReadOnlyList<float[]>? means, Dictionary<string, float[]>? held = null)
+    /// <summary>As <see cref="Upscale(ReadOnlySpan{byte}, PixelFormat, IReadOnlyList{float[]}, TileValues)"/> for float pixels in [0, 1].</summary>
+    internal float[] Upscale(ReadOnlySpan<float> pixels, PixelFormat format, IReadOnlyList<float[]>? means, TileValues? held = null)
     {
         var rgba = ToRgba(pixels, format, 1f);
         var result = RunHost(MemoryMarshal.AsBytes(rgba.AsSpan()).ToArray(), Format.R32G32B32A32Sfloat, format, means, held);
@@ -269,7 +269,7 @@ public sealed class Upscaler : IDisposable
     /// compute (<see cref="WholeImageStatistics.Resumed"/>), and leaves in it what later passes take back.
     /// </summary>
     internal float[] RegionMeans<T>(T[] pixels, PixelFormat format, int block, IReadOnlyList<float[]> means, PlaneRegion region,
-        Dictionary<string, float[]>? held = null) where T : unmanaged
+        TileValues? held = null) where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (means.Count != block)
@@ -398,7 +398,7 @@ public sealed class Upscaler : IDisposable
         _ => 4,
     };
 
-    private byte[] RunHost(byte[] texels, Format format, PixelFormat pixels, IReadOnlyList<float[]>? means, Dictionary<string, float[]>? held)
+    private byte[] RunHost(byte[] texels, Format format, PixelFormat pixels, IReadOnlyList<float[]>? means, TileValues? held)
     {
         var (alpha, grey) = Kind(pixels);
         grey &= Model.Info.ColorSpace == ColorSpace.Y;

@@ -183,7 +183,7 @@ internal static class WholeImageStatistics
     /// that keeps its values, the means the pass reads and the values it takes back from <paramref name="held"/>.
     /// </summary>
     public static void Supply(UpscalingPlan plan, NetworkBinding binding, IReadOnlyList<float[]> means,
-        WholeImageStatistics.Pass? pass = null, Dictionary<string, float[]>? held = null)
+        WholeImageStatistics.Pass? pass = null, TileValues? held = null)
     {
         var blocks = WholeImageStatistics.Blocks(plan.Graph);
         if (pass is null)
@@ -216,19 +216,19 @@ internal static class WholeImageStatistics
     /// After a pass of a tile that keeps its values: reads the values later passes take back into
     /// <paramref name="held"/>, and drops the ones no later pass needs.
     /// </summary>
-    public static void Keep(NetworkBinding binding, WholeImageStatistics.Pass? pass, Dictionary<string, float[]>? held)
+    public static void Keep(NetworkBinding binding, WholeImageStatistics.Pass? pass, TileValues? held)
     {
         if (pass is null || held is null)
         {
             return;
         }
+        foreach (var value in held.Names.Where(v => !pass.Held.Contains(v)).ToList())
+        {
+            held.Drop(value); // first, so that the values saved next can take its array
+        }
         foreach (var value in pass.Saved)
         {
-            held[value] = binding.Kept(value).Download();
-        }
-        foreach (var value in held.Keys.Where(v => !pass.Held.Contains(v)).ToList())
-        {
-            held.Remove(value);
+            held.Keep(value, binding.Kept(value));
         }
     }
 
@@ -351,5 +351,73 @@ internal static class WholeImageStatistics
                 $"(step {map.Step}): its share of the whole image's statistics is not inside it.");
         }
         return (lo - d, Math.Max(0, hi - lo));
+    }
+}
+
+/// <summary>
+/// The values one tile keeps between its passes (<see cref="WholeImageStatistics.Resumed"/>), in host arrays that
+/// the tiles of one image share through <see cref="HostArrays"/>: an array a value no longer needs serves the next
+/// value of its length, in this tile or another, so the passes copy into memory already in use instead of fresh
+/// pages (which the kernel zeroes on first touch).
+/// </summary>
+internal sealed class TileValues(HostArrays arrays)
+{
+    private readonly Dictionary<string, float[]> _values = new();
+
+    /// <summary>The names of the values held.</summary>
+    public IEnumerable<string> Names => _values.Keys;
+
+    /// <summary>Whether the tile holds no value.</summary>
+    public bool IsEmpty => _values.Count == 0;
+
+    /// <summary>The value <paramref name="name"/>, if held.</summary>
+    public bool TryGetValue(string name, out float[] data) => _values.TryGetValue(name, out data!);
+
+    /// <summary>Copies <paramref name="tensor"/> (GPU writes completed) as value <paramref name="name"/>.</summary>
+    public void Keep(string name, GpuTensor tensor)
+    {
+        Drop(name);
+        var data = arrays.Rent(checked((int)tensor.Shape.ElementCount));
+        tensor.Buffer.Read<float>(data);
+        _values[name] = data;
+    }
+
+    /// <summary>Gives value <paramref name="name"/>'s array back, if held.</summary>
+    public void Drop(string name)
+    {
+        if (_values.Remove(name, out var data))
+        {
+            arrays.Return(data);
+        }
+    }
+
+    /// <summary>Gives every array back.</summary>
+    public void Clear()
+    {
+        foreach (var data in _values.Values)
+        {
+            arrays.Return(data);
+        }
+        _values.Clear();
+    }
+}
+
+/// <summary>Host arrays of floats by length, handed out again once given back (see <see cref="TileValues"/>).</summary>
+internal sealed class HostArrays
+{
+    private readonly Dictionary<int, Stack<float[]>> _free = new();
+
+    /// <summary>An array of <paramref name="length"/> floats, its contents undefined.</summary>
+    public float[] Rent(int length) =>
+        _free.TryGetValue(length, out var stack) && stack.Count > 0 ? stack.Pop() : GC.AllocateUninitializedArray<float>(length);
+
+    /// <summary>Gives <paramref name="data"/> back for a later <see cref="Rent"/>.</summary>
+    public void Return(float[] data)
+    {
+        if (!_free.TryGetValue(data.Length, out var stack))
+        {
+            _free[data.Length] = stack = new Stack<float[]>();
+        }
+        stack.Push(data);
     }
 }
