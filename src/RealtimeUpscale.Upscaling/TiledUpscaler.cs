@@ -32,6 +32,8 @@ public sealed class TiledUpscaler : IDisposable
     // Each tile's values kept between its passes (WholeImageStatistics.Resumed), while an image's passes run;
     // null when the tiles recompute what earlier passes computed.
     private Dictionary<Tile, TileValues>? _held;
+    // The tile size whose upscaler last ran (see UpscalerFor).
+    private (int, int)? _bound;
 
     /// <summary>
     /// Creates the tiler; <paramref name="tileSize"/> is the side of a tile's own region in input pixels, and
@@ -431,6 +433,14 @@ public sealed class TiledUpscaler : IDisposable
     private Upscaler UpscalerFor(Tile tile)
     {
         var size = (tile.InputWidth, tile.InputHeight);
+        // Squeeze-excitation models bind tiles of up to half the heap: only the tile size in use holds its
+        // bindings (their memory goes to the allocator's spares for the next size's), and binding again costs
+        // little once the pipelines exist.
+        if (_statistics && _bound is { } previous && previous != size && _upscalers.TryGetValue(previous, out var other))
+        {
+            other.ReleaseGraphs();
+        }
+        _bound = size;
         if (!_upscalers.TryGetValue(size, out var upscaler))
         {
             upscaler = new Upscaler(_network, size.InputWidth, size.InputHeight);

@@ -309,6 +309,16 @@ public sealed class Upscaler : IDisposable
         }
     }
 
+    /// <summary>Releases every binding (the network and its pipelines stay); the next run binds again.</summary>
+    internal void ReleaseGraphs()
+    {
+        foreach (var (_, binding) in _graphs.Values)
+        {
+            binding.Dispose();
+        }
+        _graphs.Clear();
+    }
+
     private static bool IsStatistics(int stage) => stage is not (Whole or Final or ResumedFinal);
 
     /// <summary>The pass of a tile that keeps its values, for a resumed stage; null for the others.</summary>
