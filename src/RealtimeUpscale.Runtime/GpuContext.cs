@@ -54,7 +54,7 @@ public sealed unsafe class GpuContext : IDisposable
         vk.CreateCommandPool(device, in poolInfo, null, out _commandPool).Check("vkCreateCommandPool");
         try
         {
-            Memory = new MemoryAllocator(this, options.MemoryBlockSize, options.MapDeviceMemory);
+            Memory = new MemoryAllocator(this, options.MemoryBlockSize, options.MapDeviceMemory, options.SpareMemory ?? (ownsDevice ? null : (ulong?)0));
             Descriptors = new DescriptorAllocator(this);
             Pipelines = new PipelineLibrary(this, options.PipelineCacheData, options.HostPipelineCache);
         }

@@ -40,6 +40,14 @@ public sealed record GpuContextOptions
     public ulong MemoryBlockSize { get; init; } = 64UL << 20;
 
     /// <summary>
+    /// The most bytes of empty memory blocks the context keeps for reuse instead of freeing them (released
+    /// whenever an allocation runs out of memory). Null (the default): half the largest device-local heap for a
+    /// context that owns its device, none for a <see cref="GpuContext.Borrow"/>ed one, whose memory budget is the
+    /// engine's.
+    /// </summary>
+    public ulong? SpareMemory { get; init; }
+
+    /// <summary>
     /// When true (the default), device-local memory that is also host-visible (CPU and integrated devices)
     /// is mapped and read and written directly. When false, every upload and download goes through a
     /// staging buffer and a copy, as on a discrete GPU.

@@ -133,7 +133,8 @@ internal sealed unsafe class MemoryBlock
 /// limit the number of allocations, and each one is slow). Buffers and images get separate blocks, so the
 /// device's bufferImageGranularity never applies, and so do the three <see cref="MemoryUsage"/>s. Requests larger than a block get a dedicated block.
 /// An empty block is kept as a spare (a dedicated one for the next request of about its size, up to a quarter more
-/// than asked) while the spares total at most half the largest device-local heap, and the spares are released when
+/// than asked) while the spares total at most <see cref="GpuContextOptions.SpareMemory"/> (by default half the
+/// largest device-local heap, none on a borrowed device), and the spares are released when
 /// an allocation runs out of memory: a tiled run binds its graph again for each statistics pass and tile size, and a
 /// fresh block costs a vkAllocateMemory and, on CPU drivers, the kernel's zeroing of each page on first touch.
 /// Host-visible, host-coherent blocks stay mapped for their lifetime. Thread-safe.
@@ -151,20 +152,21 @@ internal sealed unsafe class MemoryAllocator
     // The most bytes of empty blocks kept for reuse (see the class summary).
     private readonly ulong _spareLimit;
 
-    internal MemoryAllocator(GpuContext context, ulong blockSize, bool mapDeviceMemory)
+    internal MemoryAllocator(GpuContext context, ulong blockSize, bool mapDeviceMemory, ulong? spareLimit)
     {
         _context = context;
         _blockSize = blockSize;
         _mapDevice = mapDeviceMemory;
         context.Vk.GetPhysicalDeviceMemoryProperties(context.PhysicalDevice, out _props);
         _unified = context.Properties.DeviceType is PhysicalDeviceType.Cpu or PhysicalDeviceType.IntegratedGpu;
-        for (int i = 0; i < _props.MemoryHeapCount; i++)
+        for (int i = 0; i < _props.MemoryHeapCount && spareLimit is null; i++)
         {
             if ((_props.MemoryHeaps[i].Flags & MemoryHeapFlags.DeviceLocalBit) != 0)
             {
                 _spareLimit = Math.Max(_spareLimit, _props.MemoryHeaps[i].Size / 2);
             }
         }
+        _spareLimit = spareLimit ?? _spareLimit;
     }
 
     /// <summary>Bytes of empty blocks kept for reuse.</summary>

@@ -183,6 +183,22 @@ public sealed unsafe class BorrowedContextTests : IDisposable
     }
 
     [Fact]
+    public void ABorrowedContextKeepsNoSpareMemoryUnlessAsked()
+    {
+        // The engine's memory is the engine's: an empty dedicated block is freed at once, unless the host allows
+        // spares (GpuContextOptions.SpareMemory).
+        foreach (var (options, spare) in new[] { (new GpuContextOptions(), 0UL), (new GpuContextOptions { SpareMemory = 256UL << 20 }, 100UL << 20) })
+        {
+            using var counting = new CountingVulkan();
+            using var context = GpuContext.Borrow(counting.Vk, _instance.Handle, _physical, _device, _queue, _family, options);
+            int blocks = context.MemoryStatistics.Blocks;
+            new GpuBuffer(context, 100UL << 20).Dispose();
+            Assert.Equal(spare, context.Memory.SpareBytes);
+            Assert.Equal(blocks + (spare > 0 ? 1 : 0), context.MemoryStatistics.Blocks);
+        }
+    }
+
+    [Fact]
     public void TheCountingTableSeesASubmissionWhenOneIsMade()
     {
         // The control for the test above: the same table counts the submission of a context that may submit.

@@ -141,6 +141,16 @@ public sealed unsafe class RuntimeTests : GpuTest
             Assert.Equal(blocks + 2, context.MemoryStatistics.Blocks);
             Assert.Equal(100UL << 20, context.Memory.SpareBytes);
         }
+
+        // Without spares (a borrowed device's default), an empty dedicated block is freed at once.
+        using var without = GpuContext.Create(new GpuContextOptions { EnableValidation = true, SpareMemory = 0 });
+        int none = without.MemoryStatistics.Blocks;
+        using (var big = new GpuBuffer(without, 100UL << 20))
+        {
+            Assert.Equal(none + 1, without.MemoryStatistics.Blocks);
+        }
+        Assert.Equal(none, without.MemoryStatistics.Blocks);
+        Assert.Equal(0UL, without.Memory.SpareBytes);
     }
 
     [Fact]
