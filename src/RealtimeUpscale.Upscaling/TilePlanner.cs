@@ -12,9 +12,9 @@ namespace RealtimeUpscale.Upscaling;
 /// least estimated cost (the multiply-adds of every tile's graph, overlaps and framing included, each layer's
 /// weighed by how well its rows fill the device's SIMD lanes: see <see cref="Cost"/>), one tile whenever it
 /// fits, among those whose largest tile fits the budget and makes no value larger than one storage-buffer
-/// binding. The grid need not be square: a column as high as the image has no overlap above or below. The budget is per tile, as a run holds one tile's tensors at a time per tile size; the tiler keeps each
-/// tile size it meets bound (up to three per side: first, middle and last), which on running out of memory it
-/// gives back before halving the tiles.
+/// binding. The grid need not be square: a column as high as the image has no overlap above or below. The budget
+/// is per tile, as a run holds one tile's tensors at a time: the tiler releases a tile size's bindings when the
+/// next tile has another size.
 /// </summary>
 internal sealed class TilePlanner
 {

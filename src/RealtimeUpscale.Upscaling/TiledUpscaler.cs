@@ -178,7 +178,7 @@ public sealed class TiledUpscaler : IDisposable
 
     private T[] UpscaleWhole<T>(ReadOnlySpan<T> pixels, int width, int height, PixelFormat format, Action<double>? progress) where T : unmanaged
     {
-        int channels = Channels(format);
+        int channels = HostPixels.Channels(format);
         var output = new T[checked((long)width * Scale * height * Scale * channels)];
         long rowSamples = (long)width * Scale * channels;
         Bands(pixels, width, height, format, (firstRow, rows) => rows.CopyTo(output.AsSpan(checked((int)(firstRow * rowSamples)))), progress);
@@ -201,7 +201,7 @@ public sealed class TiledUpscaler : IDisposable
 
     private void Bands<T>(ReadOnlySpan<T> pixels, int width, int height, PixelFormat format, Sink<T> band, Action<double>? progress) where T : unmanaged
     {
-        int channels = Channels(format);
+        int channels = HostPixels.Channels(format);
         if ((long)width * height * channels != pixels.Length)
         {
             throw new ArgumentException($"{width}x{height} {format} pixels are {(long)width * height * channels} bytes, got {pixels.Length}.");
@@ -288,7 +288,7 @@ public sealed class TiledUpscaler : IDisposable
     /// </summary>
     private IReadOnlyList<float[]> WholeImageMeans<T>(T[] source, int width, int height, PixelFormat format, Action<double>? progress) where T : unmanaged
     {
-        var (keepAlpha, grey) = Kind(format);
+        var (keepAlpha, grey) = HostPixels.Kind(format);
         var whole = _network.Graphs.Build(width, height, keepAlpha, grey);
         var shapes = whole.Graph.InferShapes(new TensorShape(ImageToTensor.ChannelCount(whole.Input), height, width));
         var maps = WholeImageStatistics.Maps(whole.Graph).Maps;
@@ -327,7 +327,7 @@ public sealed class TiledUpscaler : IDisposable
                             {
                                 held = _held.TryGetValue(tile, out var h) ? h : _held[tile] = new TileValues(arrays);
                             }
-                            var tileMeans = upscaler.RegionMeans(Cut(source, width, tile, Channels(format)), format, k, means, region, held);
+                            var tileMeans = upscaler.RegionMeans(Cut(source, width, tile, HostPixels.Channels(format)), format, k, means, region, held);
                             for (int c = 0; c < sums.Length; c++)
                             {
                                 sums[c] += tileMeans[c] * (double)region.Count;
@@ -358,14 +358,6 @@ public sealed class TiledUpscaler : IDisposable
 
     /// <summary>Receives one band of output rows (see <see cref="UpscaleBands"/>).</summary>
     public delegate void BandSink(int firstRow, ReadOnlySpan<byte> rows);
-
-    private static int Channels(PixelFormat format) => format switch
-    {
-        PixelFormat.Grey => 1,
-        PixelFormat.GreyAlpha => 2,
-        PixelFormat.Rgb => 3,
-        _ => 4,
-    };
 
     /// <summary>Releases every upscaler, then the network.</summary>
     public void Dispose()
@@ -451,10 +443,6 @@ public sealed class TiledUpscaler : IDisposable
         _usedThisCall.Add(size);
         return upscaler;
     }
-
-    /// <summary>Whether an image of <paramref name="format"/> keeps alpha, and whether it is grey.</summary>
-    private static (bool KeepAlpha, bool Grey) Kind(PixelFormat format) =>
-        (format is PixelFormat.Rgba or PixelFormat.GreyAlpha, format is PixelFormat.Grey or PixelFormat.GreyAlpha);
 
     /// <summary>
     /// The output rows of input rows [<paramref name="y0"/>, <paramref name="y1"/>), in tiles along x; with

@@ -247,17 +247,17 @@ public sealed class Upscaler : IDisposable
     /// </summary>
     internal byte[] Upscale(ReadOnlySpan<byte> pixels, PixelFormat format, IReadOnlyList<float[]>? means, TileValues? held = null)
     {
-        var rgba = ToRgba(pixels, format, (byte)255);
+        var rgba = HostPixels.ToRgba(pixels, format, InputWidth, InputHeight, (byte)255);
         var result = RunHost(rgba, Format.R8G8B8A8Unorm, format, means, held);
-        return FromRgba<byte>(result, format);
+        return HostPixels.FromRgba<byte>(result, format, OutputWidth * OutputHeight);
     }
 
     /// <summary>As <see cref="Upscale(ReadOnlySpan{byte}, PixelFormat, IReadOnlyList{float[]}, TileValues)"/> for float pixels in [0, 1].</summary>
     internal float[] Upscale(ReadOnlySpan<float> pixels, PixelFormat format, IReadOnlyList<float[]>? means, TileValues? held = null)
     {
-        var rgba = ToRgba(pixels, format, 1f);
+        var rgba = HostPixels.ToRgba(pixels, format, InputWidth, InputHeight, 1f);
         var result = RunHost(MemoryMarshal.AsBytes(rgba.AsSpan()).ToArray(), Format.R32G32B32A32Sfloat, format, means, held);
-        return FromRgba(MemoryMarshal.Cast<byte, float>(result), format);
+        return HostPixels.FromRgba(MemoryMarshal.Cast<byte, float>(result), format, OutputWidth * OutputHeight);
     }
 
     /// <summary>
@@ -276,10 +276,10 @@ public sealed class Upscaler : IDisposable
         {
             throw new ArgumentException($"The statistics of block {block} need the means of the {block} blocks before it, got {means.Count}.");
         }
-        var (keepAlpha, grey) = Kind(format);
+        var (keepAlpha, grey) = HostPixels.Kind(format);
         grey &= Model.Info.ColorSpace == ColorSpace.Y;
-        var (texels, texelFormat) = pixels is byte[] bytes ? (ToRgba<byte>(bytes, format, 255), Format.R8G8B8A8Unorm)
-            : (MemoryMarshal.AsBytes(ToRgba<float>((float[])(object)pixels, format, 1f).AsSpan()).ToArray(), Format.R32G32B32A32Sfloat);
+        var (texels, texelFormat) = pixels is byte[] bytes ? (HostPixels.ToRgba<byte>(bytes, format, InputWidth, InputHeight, 255), Format.R8G8B8A8Unorm)
+            : (MemoryMarshal.AsBytes(HostPixels.ToRgba<float>((float[])(object)pixels, format, InputWidth, InputHeight, 1f).AsSpan()).ToArray(), Format.R32G32B32A32Sfloat);
         int stage = held is null ? block : Resumed + block;
         var (plan, binding) = Bound(keepAlpha, grey, stage);
         WholeImageStatistics.Supply(plan, binding, means, PassOf(keepAlpha, grey, stage), held);
@@ -300,23 +300,19 @@ public sealed class Upscaler : IDisposable
     }
 
     /// <summary>Releases the binding of a statistics pass, once a tiled run has made them all.</summary>
-    internal void ReleaseStatistics()
+    internal void ReleaseStatistics() => ReleaseGraphs(IsStatistics);
+
+    /// <summary>
+    /// Releases the bindings of the stages <paramref name="which"/> picks, or every binding (the network and its
+    /// pipelines stay; the next run binds again).
+    /// </summary>
+    internal void ReleaseGraphs(Func<int, bool>? which = null)
     {
-        foreach (var key in _graphs.Keys.Where(k => IsStatistics(k.Stage)).ToList())
+        foreach (var key in _graphs.Keys.Where(k => which?.Invoke(k.Stage) ?? true).ToList())
         {
             _graphs.Remove(key, out var old);
             old.Binding.Dispose();
         }
-    }
-
-    /// <summary>Releases every binding (the network and its pipelines stay); the next run binds again.</summary>
-    internal void ReleaseGraphs()
-    {
-        foreach (var (_, binding) in _graphs.Values)
-        {
-            binding.Dispose();
-        }
-        _graphs.Clear();
     }
 
     private static bool IsStatistics(int stage) => stage is not (Whole or Final or ResumedFinal);
@@ -329,57 +325,6 @@ public sealed class Upscaler : IDisposable
         _ => null,
     };
 
-    private static (bool KeepAlpha, bool Grey) Kind(PixelFormat format) =>
-        (format is PixelFormat.Rgba or PixelFormat.GreyAlpha, format is PixelFormat.Grey or PixelFormat.GreyAlpha);
-
-    /// <summary>Expands interleaved pixels of <paramref name="format"/> to RGBA (grey to r = g = b, alpha <paramref name="opaque"/> when absent).</summary>
-    private T[] ToRgba<T>(ReadOnlySpan<T> pixels, PixelFormat format, T opaque) where T : unmanaged
-    {
-        int channels = Channels(format);
-        int n = InputWidth * InputHeight;
-        if (pixels.Length != n * channels)
-        {
-            throw new ArgumentException($"{InputWidth}x{InputHeight} {format} pixels are {n * channels} values, got {pixels.Length}.");
-        }
-        var rgba = new T[n * 4];
-        for (int i = 0; i < n; i++)
-        {
-            for (int k = 0; k < 4; k++)
-            {
-                rgba[i * 4 + k] = format switch
-                {
-                    PixelFormat.Grey => k < 3 ? pixels[i] : opaque,
-                    PixelFormat.GreyAlpha => k < 3 ? pixels[i * 2] : pixels[i * 2 + 1],
-                    PixelFormat.Rgb => k < 3 ? pixels[i * 3 + k] : opaque,
-                    _ => pixels[i * 4 + k],
-                };
-            }
-        }
-        return rgba;
-    }
-
-    /// <summary>Picks the channels of <paramref name="format"/> out of RGBA output texels.</summary>
-    private T[] FromRgba<T>(ReadOnlySpan<T> rgba, PixelFormat format) where T : unmanaged
-    {
-        int channels = Channels(format);
-        int n = OutputWidth * OutputHeight;
-        var output = new T[n * channels];
-        for (int i = 0; i < n; i++)
-        {
-            for (int k = 0; k < channels; k++)
-            {
-                int source = format switch
-                {
-                    PixelFormat.Grey => 0,
-                    PixelFormat.GreyAlpha => k == 0 ? 0 : 3,
-                    _ => k,
-                };
-                output[i * channels + k] = rgba[i * 4 + source];
-            }
-        }
-        return output;
-    }
-
     /// <summary>Releases the dispatches and bindings, and the network when the upscaler made it.</summary>
     public void Dispose()
     {
@@ -389,28 +334,16 @@ public sealed class Upscaler : IDisposable
         }
         _disposed = true;
         ClearBindings();
-        foreach (var (_, binding) in _graphs.Values)
-        {
-            binding.Dispose();
-        }
-        _graphs.Clear();
+        ReleaseGraphs();
         if (_ownsNetwork)
         {
             _network.Dispose();
         }
     }
 
-    private static int Channels(PixelFormat format) => format switch
-    {
-        PixelFormat.Grey => 1,
-        PixelFormat.GreyAlpha => 2,
-        PixelFormat.Rgb => 3,
-        _ => 4,
-    };
-
     private byte[] RunHost(byte[] texels, Format format, PixelFormat pixels, IReadOnlyList<float[]>? means, TileValues? held)
     {
-        var (alpha, grey) = Kind(pixels);
+        var (alpha, grey) = HostPixels.Kind(pixels);
         grey &= Model.Info.ColorSpace == ColorSpace.Y;
         int stage = means is null ? Whole : held is null ? Final : ResumedFinal;
         if (means is not null)

@@ -367,9 +367,6 @@ internal sealed class TileValues(HostArrays arrays)
     /// <summary>The names of the values held.</summary>
     public IEnumerable<string> Names => _values.Keys;
 
-    /// <summary>Whether the tile holds no value.</summary>
-    public bool IsEmpty => _values.Count == 0;
-
     /// <summary>The value <paramref name="name"/>, if held.</summary>
     public bool TryGetValue(string name, out float[] data) => _values.TryGetValue(name, out data!);
 
