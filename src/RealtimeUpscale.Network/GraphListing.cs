@@ -38,6 +38,8 @@ public static class GraphListing
         ResizeConvSpec r => $"ResizeConv {Upsample(r.Upsample)} then {Conv(r.Conv)}",
         ResidualConvSpec rc => $"{Describe(rc.Conv)} + residual" + (rc.Upsample is { } u ? $" upsampled {Upsample(u)}" : "") +
             (rc.Crop is { } c ? $" cropped {c.Top},{c.Left},{c.Bottom},{c.Right}" + (c.ChannelStart > 0 || c.ChannelCount is not null ? $" channels {c.ChannelStart}+" : "") : ""),
+        ChannelScaledConvSpec cs => Describe(cs.Conv) + (cs.ScalesInput ? " input" : "") + (cs.ScalesInput && cs.ScalesResidual ? " and" : "") +
+            (cs.ScalesResidual ? " residual" : "") + " scaled per channel",
         PixelShuffleSpec p => $"PixelShuffle x{p.Scale} {p.Order}",
         UpsampleSpec u => $"Upsample {Upsample(u)}",
         BlurPoolSpec b => $"BlurPool {b.FilterSize}x{b.FilterSize} s{b.Stride} {b.Channels} channels {b.PaddingMode}",

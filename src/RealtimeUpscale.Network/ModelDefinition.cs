@@ -229,8 +229,10 @@ public sealed class ModelDefinition
                 UpsampleMode.Bilinear => 1.5,
                 _ => 2.5,
             });
-            LayerSpec spec = node.Spec is ResidualConvSpec fused ? fused.Conv : node.Spec;
-            double? residual = node.Spec is ResidualConvSpec residualConv && node.Inputs.Count > 1 && !global.Contains(node.Inputs[1])
+            // A fused channel scale (its factors are global) changes no reach.
+            var unscaled = ChannelScaledConvSpec.Unscaled(node.Spec);
+            LayerSpec spec = unscaled is ResidualConvSpec fused ? fused.Conv : unscaled;
+            double? residual = unscaled is ResidualConvSpec residualConv && node.Inputs.Count > 1 && !global.Contains(node.Inputs[1])
                 ? reach[node.Inputs[1]] + (residualConv.Upsample is { } ru ? Interpolation(ru, step[node.Inputs[1]]) : 0) : null;
             if (residual is not null)
             {
@@ -288,8 +290,9 @@ public sealed class ModelDefinition
         {
             double scale = node.Inputs.Select(i => scaleAt[i]).Min();
             // A fused residual: the convolution's radius, plus its residual resize's (conservative, as the sum is).
-            var spec = node.Spec is ResidualConvSpec fused ? fused.Conv : node.Spec;
-            double residualRadius = node.Spec is ResidualConvSpec { Upsample: { } ru } ? UpsampleRadius(ru) : 0;
+            var unscaled = ChannelScaledConvSpec.Unscaled(node.Spec);
+            var spec = unscaled is ResidualConvSpec fused ? fused.Conv : unscaled;
+            double residualRadius = unscaled is ResidualConvSpec { Upsample: { } ru } ? UpsampleRadius(ru) : 0;
             (double r, double factor) = spec switch
             {
                 Conv2dSpec c => (ConvRadius(c), 1.0 / c.StrideY),
@@ -329,7 +332,8 @@ public sealed class ModelDefinition
         long product = 1;
         foreach (var node in Nodes)
         {
-            product *= (node.Spec is ResidualConvSpec fused ? fused.Conv : node.Spec) switch
+            var unscaled = ChannelScaledConvSpec.Unscaled(node.Spec);
+            product *= (unscaled is ResidualConvSpec fused ? fused.Conv : unscaled) switch
             {
                 Conv2dSpec c => Math.Max(c.StrideY, c.StrideX),
                 ResizeConvSpec r => Math.Max(r.Conv.StrideY, r.Conv.StrideX),

@@ -25,6 +25,8 @@ public static class MultiplyAdds
             ConvTranspose2dSpec t => (double)input.ElementCount * (t.OutChannels / t.Groups) * t.KernelH * t.KernelW,
             // The fused residual addition does no multiply-adds of its own.
             ResidualConvSpec rc => Of(rc.Conv, input, output),
+            // Nor do the fused channel scales (one multiplication per value read, as the unfused Mul).
+            ChannelScaledConvSpec cs => Of(cs.Conv, input, output),
             _ => 0,
         };
     }
@@ -37,6 +39,7 @@ public static class MultiplyAdds
     {
         SubPixelConvSpec s => output.Width / s.Shuffle.Scale,
         ResidualConvSpec { Conv: SubPixelConvSpec s } => output.Width / s.Shuffle.Scale,
+        ChannelScaledConvSpec cs => KernelWidth(cs.Conv, input, output),
         ConvTranspose2dSpec => input.Width,
         _ => output.Width,
     };

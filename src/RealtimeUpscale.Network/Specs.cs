@@ -400,3 +400,77 @@ public sealed record ResidualConvSpec(LayerSpec Conv, UpsampleSpec? Upsample = n
     /// <summary>The residual's shape for input 1 of <paramref name="source"/>.</summary>
     public TensorShape ResidualShape(TensorShape source) => Crop?.OutputShape(new[] { source }) ?? Upsample?.OutputShape(source) ?? source;
 }
+
+/// <summary>
+/// A convolution (a <see cref="Conv2dSpec"/>, <see cref="ResizeConvSpec"/>, <see cref="SubPixelConvSpec"/> or a
+/// <see cref="ResidualConvSpec"/> of one) whose input, or residual, is first scaled channel by channel, in one pass
+/// (the graph pass <see cref="Passes.ChannelScaleIntoConvolution"/> makes it): the per-channel scale of a
+/// squeeze-excitation block (Real-CUGAN, waifu2x's cunet), <c>Mul(x, s)</c> with s of shape C x 1 x 1, which is then
+/// never stored on its own. Inputs: the convolution's own (input 0, and the residual source for a
+/// <see cref="ResidualConvSpec"/>), then the input's factors when <see cref="ScalesInput"/>, then the residual
+/// source's factors when <see cref="ScalesResidual"/>, each of shape (channels) x 1 x 1.
+/// </summary>
+/// <param name="Conv">The convolution.</param>
+/// <param name="ScalesInput">Whether input 0 is scaled.</param>
+/// <param name="ScalesResidual">Whether the residual source is scaled (only with a <see cref="ResidualConvSpec"/>).</param>
+public sealed record ChannelScaledConvSpec(LayerSpec Conv, bool ScalesInput, bool ScalesResidual) : LayerSpec
+{
+    /// <inheritdoc />
+    public override int InputCount => Conv.InputCount + (ScalesInput ? 1 : 0) + (ScalesResidual ? 1 : 0);
+
+    /// <summary>Whether <paramref name="spec"/> is a convolution this fusion takes.</summary>
+    public static bool Takes(LayerSpec spec) => ResidualConvSpec.Takes(spec) || spec is ResidualConvSpec;
+
+    /// <summary><paramref name="spec"/> without the scales, if it has them.</summary>
+    public static LayerSpec Unscaled(LayerSpec spec) => spec is ChannelScaledConvSpec s ? s.Conv : spec;
+
+    /// <summary>The index of the input's factors among the node's inputs.</summary>
+    public int InputScaleIndex => Conv.InputCount;
+
+    /// <summary>The index of the residual source's factors among the node's inputs.</summary>
+    public int ResidualScaleIndex => Conv.InputCount + (ScalesInput ? 1 : 0);
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        if (!Takes(Conv))
+        {
+            throw new ArgumentException($"ChannelScaledConv: {Conv.GetType().Name} is not a convolution the channel scales fuse into.");
+        }
+        if (!ScalesInput && !ScalesResidual)
+        {
+            throw new ArgumentException("ChannelScaledConv: scales neither the input nor the residual.");
+        }
+        if (ScalesResidual && Conv is not ResidualConvSpec)
+        {
+            throw new ArgumentException("ChannelScaledConv: scales the residual of a convolution without one.");
+        }
+        Conv.Validate();
+    }
+
+    /// <inheritdoc />
+    public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs)
+    {
+        if (inputs.Count != InputCount)
+        {
+            throw new ArgumentException($"ChannelScaledConv takes {InputCount} inputs, got {inputs.Count}.");
+        }
+        if (ScalesInput)
+        {
+            CheckFactors(inputs[InputScaleIndex], inputs[0], "input");
+        }
+        if (ScalesResidual)
+        {
+            CheckFactors(inputs[ResidualScaleIndex], inputs[1], "residual source");
+        }
+        return Conv.OutputShape(inputs.Take(Conv.InputCount).ToList());
+    }
+
+    private static void CheckFactors(TensorShape factors, TensorShape of, string what)
+    {
+        if (factors != new TensorShape(of.Channels, 1, 1))
+        {
+            throw new ArgumentException($"ChannelScaledConv: the {what}'s factors are {factors}, not one per channel of {of}.");
+        }
+    }
+}

@@ -275,11 +275,11 @@ internal static class WholeImageStatistics
                 global.Add(node.Output);
                 continue;
             }
-            if (node.Spec is ResidualConvSpec fused)
+            if (ChannelScaledConvSpec.Unscaled(node.Spec) is ResidualConvSpec fused)
             {
                 // A fused residual: the convolution's map of input 0, where the residual (input 1, resized or
-                // cropped) agrees.
-                if (node.Inputs.All(maps.ContainsKey) && After(fused.Conv, maps[node.Inputs[0]]) is { } conv &&
+                // cropped) agrees; channel scales after them have no place.
+                if (node.Inputs.Take(2).All(maps.ContainsKey) && After(fused.Conv, maps[node.Inputs[0]]) is { } conv &&
                     (fused.Upsample is not null ? Upsampled(fused.Upsample, maps[node.Inputs[1]])
                         : fused.Crop is not null ? After(fused.Crop, maps[node.Inputs[1]]) : maps[node.Inputs[1]]) is { } residual &&
                     residual.Y.SameAs(conv.Y) && residual.X.SameAs(conv.X))
@@ -311,6 +311,7 @@ internal static class WholeImageStatistics
     private static PixelMap? After(LayerSpec spec, PixelMap m) => spec switch
     {
         Conv2dSpec c => Convolved(c, m),
+        ChannelScaledConvSpec cs => After(cs.Conv, m),
         SubPixelConvSpec s => Convolved(s.Conv, m) is { } conv ? new(conv.Y.Upsampled(s.Shuffle.Scale), conv.X.Upsampled(s.Shuffle.Scale)) : null,
         ResizeConvSpec r => Upsampled(r.Upsample, m) is { } up ? Convolved(r.Conv, up) : null,
         UpsampleSpec u => Upsampled(u, m),

@@ -463,6 +463,11 @@ public static class CpuReference
         ResidualConvSpec rc => Binary(BinaryOperator.Add, Layer(rc.Conv, new[] { x[0] }),
             rc.Upsample is not null ? Upsample(x[1], rc.Upsample) : rc.Crop is not null ? Crop(x[1], rc.Crop) : x[1],
             RealtimeUpscale.Network.Activation.None),
+        // The scales as the unfused graph applies them: the products first, then the convolution.
+        ChannelScaledConvSpec cs => Layer(cs.Conv, x.Take(cs.Conv.InputCount).Select((v, k) =>
+            (k == 0 && cs.ScalesInput) || (k == 1 && cs.ScalesResidual)
+                ? Binary(BinaryOperator.Mul, v, x[k == 0 ? cs.InputScaleIndex : cs.ResidualScaleIndex], RealtimeUpscale.Network.Activation.None)
+                : v).ToArray()),
         BlurPoolSpec b => BlurPool(x[0], b),
         BinarySpec b => Binary(b.Operator, x[0], x[1], b.Activation),
         ScaleBiasSpec sb => ScaleBias(x[0], sb),

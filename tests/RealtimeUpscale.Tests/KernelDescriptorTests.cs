@@ -106,15 +106,16 @@ public sealed class KernelDescriptorTests : GpuTest
     [Fact]
     public void ReaderFindsWhatConv2dDeclares()
     {
-        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..28, a push block of 25
-        // four-byte members, seven bindings of four kinds.
+        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..30, a push block of 25
+        // four-byte members, nine bindings of four kinds.
         var module = Module(Conv2dKernel.Descriptor);
-        Assert.Equal(Enumerable.Range(0, 29).Select(i => (uint)i), module.SpecIds);
+        Assert.Equal(Enumerable.Range(0, 31).Select(i => (uint)i), module.SpecIds);
         Assert.Equal(100u, module.PushConstantSize);
         Assert.Equal(BindingKind.UniformBuffer, module.Bindings[3]);
         Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[4]);
         Assert.Equal(BindingKind.StorageBuffer, module.Bindings[5]);
         Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[6]);
+        Assert.Equal(BindingKind.StorageBuffer, module.Bindings[8]);
         Assert.Equal(BindingKind.SampledImage, Module(ImageToTensorKernel.Descriptor).Bindings[0]);
         Assert.Equal(BindingKind.StorageImage, Module(TensorToImageKernel.Descriptor).Bindings[1]);
         // scene.comp's block is ivec2, vec2 and four floats: 8 + 8 + 16.
@@ -129,10 +130,13 @@ public sealed class KernelDescriptorTests : GpuTest
             KernelH = 5, KernelW = 3, Padding = PadCode.BoundedReplicate, Activation = ActivationCode.Clip,
             ActivationA = -0.5f, ActivationB = 1.25f, AlignCorners = true, Shuffle = ShuffleCode.Dcr, PixelsPerInvocation = 16,
             Border = 2, Texels = true, ResidualUpsample = UpsampleCode.Bicubic, BlocksFastest = true, ResidualCrop = true,
+            ResidualScale = true,
         };
         var data = Conv2dKernel.Descriptor.Specialize(constants);
-        Assert.Equal(29, data.Length);
+        Assert.Equal(31, data.Length);
         Assert.Equal(1u, data[28]);                                   // RES_CROP
+        Assert.Equal(0u, data[29]);                                   // IN_SCALE
+        Assert.Equal(1u, data[30]);                                   // RES_SCALE
         Assert.Equal(0u, data[22]);                                   // RESIDUAL
         Assert.Equal(3u, data[23]);                                   // RES_UPSAMPLE: UPSAMPLE_BICUBIC
         Assert.Equal(0u, data[26]);                                   // SUBGROUP_WEIGHTS

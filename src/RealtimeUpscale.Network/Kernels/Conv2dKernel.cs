@@ -5,7 +5,8 @@ namespace RealtimeUpscale.Network.Kernels;
 
 /// <summary>
 /// shaders/conv2d.comp: convolution with optional fused upsample, padding modes, activation, pixel shuffle and
-/// residual addition (of a tensor, or of a tensor upsampled at each output pixel).
+/// residual addition (of a tensor, or of a tensor upsampled at each output pixel), and per-channel scales of the input
+/// and of the residual.
 /// Invocation (x, y, z) computes <see cref="Constants.PixelsPerInvocation"/> pixels along x of row y for the
 /// channel block z (or, with <see cref="Constants.BlocksFastest"/>, for the block the workgroup's x names).
 /// </summary>
@@ -13,12 +14,14 @@ public static class Conv2dKernel
 {
     /// <summary>
     /// The descriptor. Bindings: 0 input, 1 output, 2 and 3 the parameters (one buffer, as storage and as
-    /// uniform block), 4 the input as R32F texels, 5 the residual source, 6 the residual source as R32F texels.
+    /// uniform block), 4 the input as R32F texels, 5 the residual source, 6 the residual source as R32F texels,
+    /// 7 the input's channel scales, 8 the residual source's channel scales.
     /// </summary>
     public static readonly KernelDescriptor<Constants, Push> Descriptor = new(
         typeof(Conv2dKernel).Assembly, "conv2d", new WorkgroupSize(8, 8, 1),
         BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer,
-        BindingKind.UniformTexelBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer);
+        BindingKind.UniformTexelBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer,
+        BindingKind.StorageBuffer, BindingKind.StorageBuffer);
 
     /// <summary>Specialization constants (the shader's names in brackets).</summary>
     public struct Constants
@@ -106,6 +109,12 @@ public static class Conv2dKernel
 
         /// <summary>The residual is a window of its source, at <see cref="Push.ResTop"/> .. [RES_CROP].</summary>
         [SpecId(28)] public bool ResidualCrop;
+
+        /// <summary>Scale each input channel by the factor binding 7 holds for it [IN_SCALE].</summary>
+        [SpecId(29)] public bool InputScale;
+
+        /// <summary>Scale each channel of the residual source by the factor binding 8 holds for it [RES_SCALE].</summary>
+        [SpecId(30)] public bool ResidualScale;
     }
 
     /// <summary>Push constants: shapes and per-size settings.</summary>

@@ -7,13 +7,15 @@ namespace RealtimeUpscale.Network.Layers;
 /// Runs shaders/conv2d.comp for a <see cref="Conv2dSpec"/>, a <see cref="ResizeConvSpec"/> (upsample fused
 /// before), a <see cref="SubPixelConvSpec"/> (pixel shuffle fused after), a <see cref="BlurPoolSpec"/>
 /// (a fixed depthwise binomial convolution), or a <see cref="ResidualConvSpec"/> of one of the first three (a
-/// residual, a residual source resampled at each output pixel, or a window of one, added as each output is stored).
+/// residual, a residual source resampled at each output pixel, or a window of one, added as each output is stored),
+/// each of these but the blur-pool also with per-channel scales of its input or residual (<see cref="ChannelScaledConvSpec"/>).
 /// </summary>
 public sealed class Conv2dLayer : GpuLayer
 {
     private readonly Conv2dSpec _conv;
     private readonly UpsampleSpec? _upsample;
     private readonly ResidualConvSpec? _residual;
+    private readonly ChannelScaledConvSpec? _scales;
     private readonly GpuBuffer _params;
     private readonly ComputePipeline _pipeline;
     private readonly int _block;
@@ -23,8 +25,9 @@ public sealed class Conv2dLayer : GpuLayer
 
     internal Conv2dLayer(GpuContext context, LayerSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
-        _residual = spec as ResidualConvSpec;
-        (_conv, _upsample, var shuffle) = (_residual?.Conv ?? spec) switch
+        _scales = spec as ChannelScaledConvSpec;
+        _residual = ChannelScaledConvSpec.Unscaled(spec) as ResidualConvSpec;
+        (_conv, _upsample, var shuffle) = (_residual?.Conv ?? ChannelScaledConvSpec.Unscaled(spec)) switch
         {
             Conv2dSpec c => (c, (UpsampleSpec?)null, (PixelShuffleSpec?)null),
             ResizeConvSpec r => (r.Conv, r.Upsample, null),
@@ -55,6 +58,7 @@ public sealed class Conv2dLayer : GpuLayer
                 Residual = _residual is not null, ResidualUpsample = Codes.Of(_residual?.Upsample?.Mode),
                 ResidualAlignCorners = _residual?.Upsample?.AlignCorners ?? false, ResidualTexels = false,
                 ResidualCrop = _residual?.Crop is not null,
+                InputScale = _scales?.ScalesInput ?? false, ResidualScale = _scales?.ScalesResidual ?? false,
                 // Layers whose weights exceed the uniform block: see SubgroupWeightsFit.
                 SubgroupWeights = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
                 BlocksFastest = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
@@ -116,8 +120,13 @@ public sealed class Conv2dLayer : GpuLayer
         (long x, long z) = _constants.BlocksFastest
             ? ((columns + workgroup.X - 1) / workgroup.X * workgroup.X * blocks, 1)
             : (columns, blocks);
+        // Without scales, bindings 7 and 8 hold the input likewise.
+        var inputScale = _scales is { ScalesInput: true } ? inputs[_scales.InputScaleIndex] : inputs[0];
+        var residualScale = _scales is { ScalesResidual: true } ? inputs[_scales.ResidualScaleIndex] : inputs[0];
         return NewDispatch(pipeline, d => InputTexels(ConvolutionBindings(d, inputs[0], output, _params, texels, push), 6, residual, residualTexels)
             .Buffer(5, residual.Buffer, write: false)
+            .Buffer(7, inputScale.Buffer, write: false)
+            .Buffer(8, residualScale.Buffer, write: false)
             .Cover(x, conv.Height, z, workgroup));
     }
 

@@ -1,6 +1,6 @@
 namespace RealtimeUpscale.Network.Passes;
 
-/// <summary>Pass 10: drops every node whose output the graph's output does not depend on.</summary>
+/// <summary>Pass 11: drops every node whose output the graph's output does not depend on.</summary>
 public sealed class DeadNodeElimination : IGraphPass
 {
     /// <inheritdoc />

@@ -1,3 +1,5 @@
+using RealtimeUpscale.Runtime;
+
 namespace RealtimeUpscale.Network.Passes;
 
 /// <summary>
@@ -87,5 +89,28 @@ internal static class GraphRewrite
         }
         int p = nodes.FindIndex(n => n.Output == value);
         return p >= 0 ? p : null;
+    }
+
+    /// <summary>
+    /// The shapes of every value at three input sizes (odd and even, multiples of a framing's alignment, around its
+    /// margin), leaving out the sizes the model does not take.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyDictionary<string, TensorShape>> ProbeShapes(ModelDefinition definition)
+    {
+        int align = definition.Info.Framing?.Alignment ?? 1;
+        int margin = 2 * (definition.Info.Framing?.Margin ?? 0);
+        var result = new List<IReadOnlyDictionary<string, TensorShape>>();
+        foreach (var (h, w) in new[] { (13, 17), (24, 10), (31, 46) })
+        {
+            try
+            {
+                result.Add(definition.InferShapes(new TensorShape(definition.Info.InputChannels, margin + h * align, margin + w * align)));
+            }
+            catch (ArgumentException)
+            {
+                // A size this model does not take says nothing about the operands' shapes.
+            }
+        }
+        return result;
     }
 }

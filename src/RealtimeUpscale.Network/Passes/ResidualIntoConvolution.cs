@@ -53,7 +53,7 @@ public sealed class ResidualIntoConvolution : IGraphPass
                 {
                     continue;
                 }
-                shapes ??= ProbeShapes(definition);
+                shapes ??= GraphRewrite.ProbeShapes(definition);
                 if (shapes.Count == 0 || !shapes.All(s => s[convValue] == s[other]))
                 {
                     continue;
@@ -72,28 +72,5 @@ public sealed class ResidualIntoConvolution : IGraphPass
             }
         }
         return GraphRewrite.With(definition, nodes);
-    }
-
-    /// <summary>
-    /// The shapes of every value at three input sizes (odd and even, multiples of a framing's alignment, around its
-    /// margin), leaving out the sizes the model does not take.
-    /// </summary>
-    private static IReadOnlyList<IReadOnlyDictionary<string, TensorShape>> ProbeShapes(ModelDefinition definition)
-    {
-        int align = definition.Info.Framing?.Alignment ?? 1;
-        int margin = 2 * (definition.Info.Framing?.Margin ?? 0);
-        var result = new List<IReadOnlyDictionary<string, TensorShape>>();
-        foreach (var (h, w) in new[] { (13, 17), (24, 10), (31, 46) })
-        {
-            try
-            {
-                result.Add(definition.InferShapes(new TensorShape(definition.Info.InputChannels, margin + h * align, margin + w * align)));
-            }
-            catch (ArgumentException)
-            {
-                // A size this model does not take says nothing about the operands' shapes.
-            }
-        }
-        return result;
     }
 }

@@ -19,6 +19,7 @@ public sealed class GraphOptimizerTests
             typeof(PadIntoConvolution), typeof(UpsampleIntoConvolution), typeof(DepthToSpaceIntoConvolution),
             typeof(SliceIntoDeconvolution), typeof(AffineIntoLayer), typeof(ActivationIntoLayer),
             typeof(StridedDeconvToSubPixel), typeof(PointwiseIntoConvolution), typeof(ResidualIntoConvolution),
+            typeof(ChannelScaleIntoConvolution),
             typeof(DeadNodeElimination),
         }, GraphOptimizer.Passes.Select(p => p.GetType()));
     }

@@ -1,0 +1,124 @@
+using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Layers;
+using RealtimeUpscale.Runtime;
+using Xunit;
+
+namespace RealtimeUpscale.Tests;
+
+/// <summary>
+/// The convolution with fused per-channel scales of its input and of its residual source (shaders/conv2d.comp with
+/// IN_SCALE and RES_SCALE: a squeeze-excitation block's last step) in both kernel tunings against the float64 CPU
+/// reference of the multiplications followed by the convolution, on odd sizes wide enough for several workgroups,
+/// within <see cref="Compare.RelativeTolerance"/> (1e-5, relative max-norm): Real-CUGAN's three kinds of reader (a
+/// 2x2 stride-2 convolution, a 1x1 sub-pixel convolution whose input and cropped skip connection are both scaled,
+/// with a channel window), a resize-convolution with padding, and a residual of the output's shape. The factors
+/// span (0, 1) as a sigmoid's do, and beyond. Real-CUGAN as a whole runs against the PyTorch reference's golden
+/// outputs in <c>NcnnGoldenTests</c>.
+/// </summary>
+public sealed class ChannelScaledConvTests : IDisposable
+{
+    private readonly GpuContext _context = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+
+    private static Conv2dSpec Conv(Random rng, int inC, int outC, int k, int stride, Activation act, int pad = 0) => new()
+    {
+        InChannels = inC, OutChannels = outC, KernelH = k, KernelW = k, StrideY = stride, StrideX = stride, Padding = Padding.All(pad),
+        PaddingMode = PaddingMode.Replicate, Weights = HostTensor.RandomFloats(rng, outC * inC * k * k), Bias = HostTensor.RandomFloats(rng, outC),
+        Activation = act,
+    };
+
+    private static HostTensor Factors(Random rng, int channels) => HostTensor.Random(rng, channels, 1, 1, 0, 1.5);
+
+    [Theory]
+    [InlineData(9, 301)]
+    [InlineData(7, 13)]
+    public void StridedConvolutionOfAScaledInputMatchesTheReference(int h, int w)
+    {
+        var rng = new Random(h * 1000 + w);
+        var spec = new ChannelScaledConvSpec(Conv(rng, 12, 10, 2, 2, Activation.LeakyRelu(0.1f)), ScalesInput: true, ScalesResidual: false);
+        Check(spec, new[] { HostTensor.Random(rng, 12, 2 * h, 2 * w), Factors(rng, 12) }, $"2x2 s2 12->10 at {2 * w}x{2 * h}");
+    }
+
+    [Theory]
+    [InlineData(9, 301)]
+    [InlineData(7, 13)]
+    public void SubPixelConvolutionWithScaledInputAndSkipConnectionMatchesTheReference(int h, int w)
+    {
+        // Real-CUGAN's up-step: a 1x1 sub-pixel x2 of the scaled input, plus channels 2 to 4 of a scaled earlier value
+        // cropped by 4 (that value's 7 channels have 7 factors, of which the window reads 2 to 4).
+        var rng = new Random(h * 100 + w);
+        var conv = new ResidualConvSpec(
+            new SubPixelConvSpec(Conv(rng, 9, 12, 1, 1, Activation.LeakyRelu(0.1f)), new PixelShuffleSpec(2, DepthToSpaceOrder.Crd)),
+            Crop: new CropSpec(4, 4, 4, 4, ChannelStart: 2, ChannelCount: 3));
+        var both = new ChannelScaledConvSpec(conv, ScalesInput: true, ScalesResidual: true);
+        var x = HostTensor.Random(rng, 9, h, w);
+        var skip = HostTensor.Random(rng, 7, 2 * h + 8, 2 * w + 8);
+        Check(both, new[] { x, skip, Factors(rng, 9), Factors(rng, 7) }, $"1x1 sub-pixel, both scaled, at {w}x{h}");
+        var residualOnly = new ChannelScaledConvSpec(conv, ScalesInput: false, ScalesResidual: true);
+        Check(residualOnly, new[] { x, skip, Factors(rng, 7) }, $"1x1 sub-pixel, skip scaled, at {w}x{h}");
+    }
+
+    [Fact]
+    public void ResizeConvolutionOfAScaledInputMatchesTheReference()
+    {
+        // The factors commute with the resize and the replicated border; both lie between the read and the weights.
+        var rng = new Random(5);
+        var up = new UpsampleSpec { Mode = UpsampleMode.Bilinear, ScaleY = 2, ScaleX = 2 };
+        var spec = new ChannelScaledConvSpec(new ResizeConvSpec(up, Conv(rng, 6, 5, 3, 1, Activation.PRelu(HostTensor.RandomFloats(rng, 5, 0.05, 0.5)), pad: 1)),
+            ScalesInput: true, ScalesResidual: false);
+        Check(spec, new[] { HostTensor.Random(rng, 6, 11, 37), Factors(rng, 6) }, "bilinear x2 then 3x3 6->5, input scaled");
+    }
+
+    [Fact]
+    public void ScaledResidualOfTheOutputsShapeMatchesTheReference()
+    {
+        var rng = new Random(6);
+        var spec = new ChannelScaledConvSpec(new ResidualConvSpec(Conv(rng, 4, 8, 3, 1, Activation.Sigmoid, pad: 1)), ScalesInput: false, ScalesResidual: true);
+        Check(spec, new[] { HostTensor.Random(rng, 4, 13, 29), HostTensor.Random(rng, 8, 13, 29), Factors(rng, 8) }, "3x3 4->8 + scaled residual");
+    }
+
+    [Fact]
+    public void InconsistentScalesAreRefused()
+    {
+        var rng = new Random(7);
+        var conv = Conv(rng, 3, 4, 3, 1, Activation.None, pad: 1);
+        var scaled = new ChannelScaledConvSpec(conv, ScalesInput: true, ScalesResidual: false);
+        Assert.Equal(new TensorShape(4, 5, 7), scaled.OutputShape(new[] { new TensorShape(3, 5, 7), new TensorShape(3, 1, 1) }));
+        Assert.Contains("factors", Assert.Throws<ArgumentException>(() => scaled.OutputShape(new[] { new TensorShape(3, 5, 7), new TensorShape(4, 1, 1) })).Message);
+        Assert.Contains("factors", Assert.Throws<ArgumentException>(() => scaled.OutputShape(new[] { new TensorShape(3, 5, 7), new TensorShape(3, 5, 7) })).Message);
+        Assert.Contains("inputs", Assert.Throws<ArgumentException>(() => scaled.OutputShape(new[] { new TensorShape(3, 5, 7) })).Message);
+        Assert.Contains("without one", Assert.Throws<ArgumentException>(new ChannelScaledConvSpec(conv, false, true).Validate).Message);
+        Assert.Contains("neither", Assert.Throws<ArgumentException>(new ChannelScaledConvSpec(conv, false, false).Validate).Message);
+        Assert.Contains("not a convolution", Assert.Throws<ArgumentException>(new ChannelScaledConvSpec(new BinarySpec(), true, false).Validate).Message);
+    }
+
+    private void Check(ChannelScaledConvSpec spec, HostTensor[] inputs, string what)
+    {
+        var expected = CpuReference.Layer(spec, inputs);
+        foreach (var tuning in new[] { new KernelTuning { CpuStyle = true }, new KernelTuning { CpuStyle = false } })
+        {
+            Compare.Close(expected, Run(tuning, spec, inputs), what: $"{what}, CPU style {tuning.CpuStyle}");
+        }
+    }
+
+    private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor[] inputs)
+    {
+        var tensors = inputs.Select(x => new GpuTensor(_context, x.Shape, x.ToFloat())).ToList();
+        try
+        {
+            using var layer = GpuLayer.Create(_context, spec, tuning: tuning);
+            using var output = new GpuTensor(_context, layer.OutputShape(inputs.Select(x => x.Shape).ToArray()));
+            using var dispatch = layer.Bind(tensors, output);
+            _context.Execute(r => r.Dispatch(dispatch));
+            var result = HostTensor.FromFloat(output.Shape, output.Download());
+            var messages = _context.Validation!.Drain();
+            Assert.True(messages.Count == 0, "The Vulkan validation layer reported:" + Environment.NewLine + string.Join(Environment.NewLine, messages));
+            return result;
+        }
+        finally
+        {
+            tensors.ForEach(t => t.Dispose());
+        }
+    }
+
+    public void Dispose() => _context.Dispose();
+}
