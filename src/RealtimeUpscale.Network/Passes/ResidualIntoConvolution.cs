@@ -10,7 +10,10 @@ namespace RealtimeUpscale.Network.Passes;
 /// global residual, the bicubic-upsampled input added to the upscaled output. When the other operand is an upsample
 /// read only by the addition, the fused layer samples the upsample's input at each output pixel instead, and the
 /// upsampled tensor is never stored either; when it is a crop read only by the addition (a U-Net's skip connection
-/// around valid convolutions, as in Real-CUGAN), the fused layer reads the window of the crop's input in place.
+/// around valid convolutions, as in Real-CUGAN), the fused layer reads the window of the crop's input in place. A
+/// crop to the size of a reference (<see cref="CropToSpec"/>, waifu2x's cunet) takes part when its margins are the
+/// same at every size; when its reference is the convolution's output, which it reads for the shape only, that
+/// output goes too.
 /// </summary>
 /// <remarks>
 /// Only an addition without an activation of its own fuses (an activation after the sum would have to follow the
@@ -49,7 +52,12 @@ public sealed class ResidualIntoConvolution : IGraphPass
             {
                 string convValue = add.Inputs[k], other = add.Inputs[1 - k];
                 int p = nodes.FindIndex(n => n.Output == convValue);
-                if (!Removable(convValue) || p < 0 || !ResidualConvSpec.Takes(nodes[p].Spec))
+                // A crop to the convolution's own output (ncnn's Crop with a reference blob) reads that output for
+                // its shape only: the output may still go, with the crop.
+                int u = Removable(other) ? nodes.FindIndex(n => n.Output == other && n.Spec is UpsampleSpec or CropSpec or CropToSpec) : -1;
+                bool shapeOnly = u >= 0 && nodes[u].Spec is CropToSpec && nodes[u].Inputs[1] == convValue && nodes[u].Inputs[0] != convValue &&
+                    uses.GetValueOrDefault(convValue) == 2 && convValue != definition.Output;
+                if (!(Removable(convValue) || shapeOnly) || p < 0 || !ResidualConvSpec.Takes(nodes[p].Spec))
                 {
                     continue;
                 }
@@ -58,9 +66,22 @@ public sealed class ResidualIntoConvolution : IGraphPass
                 {
                     continue;
                 }
-                int u = Removable(other) ? nodes.FindIndex(n => n.Output == other && n.Spec is UpsampleSpec or CropSpec) : -1;
+                var crop = u >= 0 ? nodes[u].Spec switch
+                {
+                    CropSpec c => c,
+                    CropToSpec t => FixedWindow(t, nodes[u].Inputs[0], other, shapes),
+                    _ => null,
+                } : null;
+                if (u >= 0 && nodes[u].Spec is CropToSpec && crop is null)
+                {
+                    if (shapeOnly)
+                    {
+                        continue;
+                    }
+                    u = -1; // a window that moves with the size: the crop stays a node, added as it is
+                }
                 var conv = nodes[p];
-                var spec = new ResidualConvSpec(conv.Spec, u >= 0 ? nodes[u].Spec as UpsampleSpec : null, u >= 0 ? nodes[u].Spec as CropSpec : null);
+                var spec = new ResidualConvSpec(conv.Spec, u >= 0 ? nodes[u].Spec as UpsampleSpec : null, crop);
                 string residual = u >= 0 ? nodes[u].Inputs[0] : other;
                 nodes[i] = new ModelNode(conv.Name, spec, new[] { conv.Inputs[0], residual }, add.Output);
                 foreach (int gone in new[] { p, u }.Where(g => g >= 0).OrderDescending())
@@ -72,5 +93,22 @@ public sealed class ResidualIntoConvolution : IGraphPass
             }
         }
         return GraphRewrite.With(definition, nodes);
+    }
+
+    /// <summary>
+    /// The crop a <see cref="CropToSpec"/> of <paramref name="source"/> makes (its output <paramref name="output"/>) as
+    /// fixed margins, when they are the same at every probed size (a U-Net of valid convolutions crops its skip
+    /// connections by a constant amount); null when the window moves with the size.
+    /// </summary>
+    private static CropSpec? FixedWindow(CropToSpec crop, string source, string output, IReadOnlyList<IReadOnlyDictionary<string, TensorShape>> shapes)
+    {
+        var windows = shapes.Select(s => (Bottom: s[source].Height - crop.Top - s[output].Height, Right: s[source].Width - crop.Left - s[output].Width,
+            Count: s[output].Channels, AllChannels: crop.ChannelStart == 0 && s[output].Channels == s[source].Channels)).Distinct().ToList();
+        if (windows.Count != 1)
+        {
+            return null;
+        }
+        var w = windows[0];
+        return new CropSpec(crop.Top, crop.Left, w.Bottom, w.Right, crop.ChannelStart, w.AllChannels ? null : w.Count);
     }
 }

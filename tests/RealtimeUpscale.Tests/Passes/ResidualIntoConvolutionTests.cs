@@ -1,5 +1,6 @@
 using RealtimeUpscale.Network;
 using RealtimeUpscale.Network.Passes;
+using RealtimeUpscale.Tests.Ncnn;
 using Xunit;
 using static RealtimeUpscale.Tests.Passes.PassGraphs;
 
@@ -91,6 +92,33 @@ public sealed class ResidualIntoConvolutionTests
     }
 
     [Fact]
+    public void CropToTheConvolutionsOwnOutputIsReadInPlace()
+    {
+        // waifu2x cunet's skip connections: Crop(earlier, reference = the up-step's output) + that output. The
+        // reference is read for its shape only, so the convolution's output, the crop and the sum all go. A crop to
+        // a reference whose margin changes with the size (a stride-2 value's) stays a node, and so then does the
+        // convolution it reads the shape of.
+        var rng = new Random(8);
+        var before = Graph(3,
+            Node("a", Conv(rng, 3, 6, 3, Padding.All(1)), "x"),
+            Node("b", Conv(rng, 6, 6, 3), "a"),
+            Node("c", Conv(rng, 6, 4, 3, activation: Slopes(rng, 4)), "b"),
+            Node("skip", new CropToSpec(2, 2, ChannelStart: 1), "a", "c"),
+            Node("sum", new BinarySpec(BinaryOperator.Add), "skip", "c"),
+            Node("half", Conv(rng, 4, 4, 3, Padding.All(1)) with { StrideY = 2, StrideX = 2 }, "sum"),
+            Node("d", Conv(rng, 4, 4, 1), "half"),
+            Node("moving", new CropToSpec(0, 0), "sum", "d"),
+            Node("out", new BinarySpec(BinaryOperator.Add), "moving", "d"));
+        var after = ApplyAndCompare(_pass, before);
+        AssertKinds(after, typeof(Conv2dSpec), typeof(Conv2dSpec), typeof(ResidualConvSpec), typeof(Conv2dSpec), typeof(Conv2dSpec),
+            typeof(CropToSpec), typeof(BinarySpec));
+        var fused = after.Nodes[2];
+        Assert.Equal(("c", "sum"), (fused.Name, fused.Output));
+        Assert.Equal(new[] { "b", "a" }, fused.Inputs);
+        Assert.Equal(new CropSpec(2, 2, 2, 2, ChannelStart: 1, ChannelCount: 4), ((ResidualConvSpec)fused.Spec).Crop);
+    }
+
+    [Fact]
     public void UpsampleReadTwiceStaysAndIsAddedAsItIs()
     {
         var rng = new Random(4);
@@ -144,6 +172,17 @@ public sealed class ResidualIntoConvolutionTests
         {
             Assert.Same(before, ApplyAndCompare(_pass, before));
         }
+    }
+
+    [Fact]
+    public void OptimizerFusesCunetsSkipConnectionsAndScales()
+    {
+        // All four of cunet's crop-and-add skip connections go into the convolutions, and with them the products of
+        // its squeeze-excitation blocks (one read by a strided convolution and a skip connection). Its numbers
+        // against the PyTorch reference: NcnnGoldenTests.
+        var optimized = ModelDefinition.Load(NcnnImportTests.PeerModel("waifu2x", "models-cunet", "noise0_scale2.0x_model.param"));
+        Assert.DoesNotContain(optimized.Nodes, n => n.Spec is BinarySpec or CropToSpec or CropSpec);
+        Assert.Equal(4, optimized.Nodes.Count(n => ChannelScaledConvSpec.Unscaled(n.Spec) is ResidualConvSpec { Crop: not null }));
     }
 
     [Fact]
