@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # rtup against the tools the models come from, on the same device and the same images:
-# waifu2x-ncnn-vulkan with upconv_7 photo and realcugan-ncnn-vulkan with Real-CUGAN se x2 (no denoising), each
-# on a real photograph (BSD100 102061, resized with Lanczos) at every size of SIZES. Whole-file wall time, from
+# waifu2x-ncnn-vulkan with upconv_7 photo (and, on request, cunet) and realcugan-ncnn-vulkan with Real-CUGAN se x2
+# (no denoising), each on a real photograph (BSD100 102061, resized with Lanczos) at every size of SIZES. Whole-file wall time, from
 # start to the written PNG, median of RUNS runs after WARMUP runs (which fill Mesa's shader cache and rtup's
 # pipeline cache), and rtup's GPU time for the image (from `rtup upscale --json`). Every run holds
 # /tmp/rtup-build.lock, so the machine is otherwise quiet and others are not disturbed.
 #
-#   SIZES="960x540 1920x1080" RUNS=3 WARMUP=1 MODELS="upconv7 realcugan2x" ./scripts/bench_peers.sh
+#   SIZES="960x540 1920x1080" RUNS=3 WARMUP=1 MODELS="upconv7 realcugan2x" ./scripts/bench_peers.sh   # also: cunet
 #   RTUP_LOCK_HELD=1 flock /tmp/rtup-build.lock ./scripts/bench_peers.sh   # the lock held once for the whole run
 #
 # The tools run as a user would run them: their default tile size for the model (-t 0: 200 for upconv_7 and 300
-# for Real-CUGAN x2 on lavapipe) and Real-CUGAN's default sync-gap mode (-c 3), one image at a time (-j 1:1:1),
+# for Real-CUGAN x2 on lavapipe; cunet's from the device's heap budget likewise) and Real-CUGAN's default sync-gap mode (-c 3), one image at a time (-j 1:1:1),
 # LP_NUM_THREADS left at its default for both. rtup runs its default tiling (--tile auto); models with
-# squeeze-excitation (Real-CUGAN) make one statistics pass over the tiles per block before the final pass, so that
+# squeeze-excitation (Real-CUGAN, cunet) make one statistics pass over the tiles per block before the final pass, so that
 # every tile uses the whole image's averages.
 # Prints a Markdown table; pass RESULTS=FILE to keep the raw times.
 set -euo pipefail
@@ -59,6 +59,10 @@ Image.open('$SHARED/datasets/BSD100/102061.bmp').convert('RGB').resize(($w, $h),
             label="waifu2x upconv_7 photo"
             param=$SHARED/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model.param
             toolcmd=(./waifu2x-ncnn-vulkan -i "$img" -o "$WORK/tool.png" -m ../waifu2x/models/models-upconv_7_photo -s 2 -n -1 -j 1:1:1 -g 0)
+        elif [ "$model" = cunet ]; then
+            label="waifu2x cunet"
+            param=$SHARED/peers/waifu2x/models/models-cunet/scale2.0x_model.param
+            toolcmd=(./waifu2x-ncnn-vulkan -i "$img" -o "$WORK/tool.png" -m ../waifu2x/models/models-cunet -s 2 -n -1 -j 1:1:1 -g 0)
         else
             label="Real-CUGAN se x2"
             param=$SHARED/peers/realcugan/models/models-se/up2x-no-denoise.param
