@@ -11,7 +11,8 @@ namespace RealtimeUpscale.Tests;
 /// reference of the multiplications followed by the convolution, on odd sizes wide enough for several workgroups,
 /// within <see cref="Compare.RelativeTolerance"/> (1e-5, relative max-norm): Real-CUGAN's three kinds of reader (a
 /// 2x2 stride-2 convolution, a 1x1 sub-pixel convolution whose input and cropped skip connection are both scaled,
-/// with a channel window), a resize-convolution with padding, and a residual of the output's shape. The factors
+/// with a channel window), a resize-convolution with padding, a residual of the output's shape, grouped and wide
+/// convolutions (weights from the storage buffer), and a DCR head with an upsampled residual. The factors
 /// span (0, 1) as a sigmoid's do, and beyond. Real-CUGAN as a whole runs against the PyTorch reference's golden
 /// outputs in <c>NcnnGoldenTests</c>.
 /// </summary>
@@ -74,6 +75,31 @@ public sealed class ChannelScaledConvTests : IDisposable
         var rng = new Random(6);
         var spec = new ChannelScaledConvSpec(new ResidualConvSpec(Conv(rng, 4, 8, 3, 1, Activation.Sigmoid, pad: 1)), ScalesInput: false, ScalesResidual: true);
         Check(spec, new[] { HostTensor.Random(rng, 4, 13, 29), HostTensor.Random(rng, 8, 13, 29), Factors(rng, 8) }, "3x3 4->8 + scaled residual");
+    }
+
+    [Fact]
+    public void GroupedAndWideConvolutionsOfAScaledInputMatchTheReference()
+    {
+        // Groups: each group's factors are its own input channels'. 48 -> 64 channels: weights beyond the 64 KiB
+        // uniform block, read from the storage buffer with the subgroup broadcast on CPU devices.
+        var rng = new Random(10);
+        var grouped = Conv(rng, 8, 6, 3, 1, Activation.Relu, pad: 1) with { Groups = 2, Weights = HostTensor.RandomFloats(rng, 6 * 4 * 9) };
+        Check(new ChannelScaledConvSpec(grouped, ScalesInput: true, ScalesResidual: false), new[] { HostTensor.Random(rng, 8, 11, 29), Factors(rng, 8) },
+            "3x3 8->6 in 2 groups, input scaled");
+        var wide = Conv(rng, 48, 64, 3, 1, Activation.LeakyRelu(0.1f));
+        Check(new ChannelScaledConvSpec(wide, ScalesInput: true, ScalesResidual: false), new[] { HostTensor.Random(rng, 48, 9, 21), Factors(rng, 48) },
+            "valid 3x3 48->64, input scaled");
+    }
+
+    [Fact]
+    public void DcrHeadWithAScaledUpsampledResidualMatchesTheReference()
+    {
+        // The residual factor's channel after a DCR shuffle, and a factor applied after the resize it commutes with.
+        var rng = new Random(11);
+        var up = new UpsampleSpec { Mode = UpsampleMode.Bilinear, ScaleY = 2, ScaleX = 2 };
+        var head = new ResidualConvSpec(new SubPixelConvSpec(Conv(rng, 5, 12, 3, 1, Activation.None, pad: 1), new PixelShuffleSpec(2, DepthToSpaceOrder.Dcr)), up);
+        Check(new ChannelScaledConvSpec(head, ScalesInput: true, ScalesResidual: true),
+            new[] { HostTensor.Random(rng, 5, 9, 23), HostTensor.Random(rng, 3, 9, 23), Factors(rng, 5), Factors(rng, 3) }, "sub-pixel x2 DCR + scaled bilinear x2");
     }
 
     [Fact]

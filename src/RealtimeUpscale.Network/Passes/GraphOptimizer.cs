@@ -13,7 +13,7 @@ namespace RealtimeUpscale.Network.Passes;
 /// 6. activations into the layer before (a lone activation becomes a unit scale-bias);
 /// 7. strided transposed convolutions to sub-pixel convolutions;
 /// 8. 1x1 convolutions into the convolution before them;
-/// 9. residual additions into the convolution that writes one operand (with an upsample of the other);
+/// 9. residual additions into the convolution that writes one operand (with an upsample or crop of the other);
 /// 10. per-channel scales (squeeze-excitation) into the convolutions that read their product;
 /// 11. dead nodes.
 /// Pads and upsamples fuse forwards into the convolution that reads them, so they go first; the slice goes

@@ -69,7 +69,7 @@ public sealed class ResidualIntoConvolution : IGraphPass
                 var crop = u >= 0 ? nodes[u].Spec switch
                 {
                     CropSpec c => c,
-                    CropToSpec t => FixedWindow(t, nodes[u].Inputs[0], other, shapes),
+                    CropToSpec t => FixedWindow(t, nodes[u].Inputs[0], other, shapes, definition),
                     _ => null,
                 } : null;
                 if (u >= 0 && nodes[u].Spec is CropToSpec && crop is null)
@@ -98,10 +98,27 @@ public sealed class ResidualIntoConvolution : IGraphPass
     /// <summary>
     /// The crop a <see cref="CropToSpec"/> of <paramref name="source"/> makes (its output <paramref name="output"/>) as
     /// fixed margins, when they are the same at every probed size (a U-Net of valid convolutions crops its skip
-    /// connections by a constant amount); null when the window moves with the size.
+    /// connections by a constant amount); null when the window moves with the size. Besides the pass's three sizes it
+    /// probes sixteen more, one of every remainder modulo 16 on each axis, so that a margin that depends on how
+    /// four levels of stride 2 round the size is seen to move.
     /// </summary>
-    private static CropSpec? FixedWindow(CropToSpec crop, string source, string output, IReadOnlyList<IReadOnlyDictionary<string, TensorShape>> shapes)
+    private static CropSpec? FixedWindow(CropToSpec crop, string source, string output, IReadOnlyList<IReadOnlyDictionary<string, TensorShape>> probed,
+        ModelDefinition definition)
     {
+        int align = definition.Info.Framing?.Alignment ?? 1;
+        int margin = 2 * (definition.Info.Framing?.Margin ?? 0);
+        var shapes = probed.ToList();
+        for (int r = 0; r < 16; r++)
+        {
+            try
+            {
+                shapes.Add(definition.InferShapes(new TensorShape(definition.Info.InputChannels, margin + (48 + r) * align, margin + (48 + (r + 5) % 16) * align)));
+            }
+            catch (ArgumentException)
+            {
+                // A size this model does not take.
+            }
+        }
         var windows = shapes.Select(s => (Bottom: s[source].Height - crop.Top - s[output].Height, Right: s[source].Width - crop.Left - s[output].Width,
             Count: s[output].Channels, AllChannels: crop.ChannelStart == 0 && s[output].Channels == s[source].Channels)).Distinct().ToList();
         if (windows.Count != 1)

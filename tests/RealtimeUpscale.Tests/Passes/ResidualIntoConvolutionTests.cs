@@ -96,8 +96,7 @@ public sealed class ResidualIntoConvolutionTests
     {
         // waifu2x cunet's skip connections: Crop(earlier, reference = the up-step's output) + that output. The
         // reference is read for its shape only, so the convolution's output, the crop and the sum all go. A crop to
-        // a reference whose margin changes with the size (a stride-2 value's) stays a node, and so then does the
-        // convolution it reads the shape of.
+        // a reference whose margin changes with the size (a stride-2 value's) stays a node, added as it is.
         var rng = new Random(8);
         var before = Graph(3,
             Node("a", Conv(rng, 3, 6, 3, Padding.All(1)), "x"),
@@ -107,15 +106,34 @@ public sealed class ResidualIntoConvolutionTests
             Node("sum", new BinarySpec(BinaryOperator.Add), "skip", "c"),
             Node("half", Conv(rng, 4, 4, 3, Padding.All(1)) with { StrideY = 2, StrideX = 2 }, "sum"),
             Node("d", Conv(rng, 4, 4, 1), "half"),
-            Node("moving", new CropToSpec(0, 0), "sum", "d"),
+            Node("moving", new CropToSpec(0, 0), "sum", "half"),
             Node("out", new BinarySpec(BinaryOperator.Add), "moving", "d"));
         var after = ApplyAndCompare(_pass, before);
-        AssertKinds(after, typeof(Conv2dSpec), typeof(Conv2dSpec), typeof(ResidualConvSpec), typeof(Conv2dSpec), typeof(Conv2dSpec),
-            typeof(CropToSpec), typeof(BinarySpec));
+        AssertKinds(after, typeof(Conv2dSpec), typeof(Conv2dSpec), typeof(ResidualConvSpec), typeof(Conv2dSpec), typeof(CropToSpec), typeof(ResidualConvSpec));
         var fused = after.Nodes[2];
         Assert.Equal(("c", "sum"), (fused.Name, fused.Output));
         Assert.Equal(new[] { "b", "a" }, fused.Inputs);
         Assert.Equal(new CropSpec(2, 2, 2, 2, ChannelStart: 1, ChannelCount: 4), ((ResidualConvSpec)fused.Spec).Crop);
+        Assert.Null(((ResidualConvSpec)after.Nodes[5].Spec).Crop);
+        Assert.Equal(new[] { "half", "moving" }, after.Nodes[5].Inputs);
+    }
+
+    [Fact]
+    public void CropToAnotherValuesSizeWithFixedMarginsIsReadInPlace()
+    {
+        // The reference is a value that stays (read again later): the crop becomes the fused residual's window.
+        var rng = new Random(9);
+        var before = Graph(2,
+            Node("a", Conv(rng, 2, 5, 3, Padding.All(1)), "x"),
+            Node("b", Conv(rng, 5, 5, 3), "a"),
+            Node("c", Conv(rng, 5, 5, 3), "a"),
+            Node("skip", new CropToSpec(1, 1), "a", "c"),
+            Node("sum", new BinarySpec(BinaryOperator.Add), "b", "skip"),
+            Node("out", new BinarySpec(BinaryOperator.Mul), "sum", "c"));
+        var after = ApplyAndCompare(_pass, before);
+        AssertKinds(after, typeof(Conv2dSpec), typeof(Conv2dSpec), typeof(ResidualConvSpec), typeof(BinarySpec));
+        Assert.Equal(new[] { "a", "a" }, after.Nodes[2].Inputs);
+        Assert.Equal(new CropSpec(1, 1, 1, 1), ((ResidualConvSpec)after.Nodes[2].Spec).Crop);
     }
 
     [Fact]
