@@ -95,12 +95,14 @@ internal static class GraphRewrite
     /// The shapes of every value at three input sizes (odd and even, multiples of a framing's alignment, around its
     /// margin), leaving out the sizes the model does not take.
     /// </summary>
-    public static IReadOnlyList<IReadOnlyDictionary<string, TensorShape>> ProbeShapes(ModelDefinition definition)
+    /// <param name="definition">The graph.</param>
+    /// <param name="sizes">Other sizes, in multiples of the alignment beyond the margin, instead of the three.</param>
+    public static IReadOnlyList<IReadOnlyDictionary<string, TensorShape>> ProbeShapes(ModelDefinition definition, IEnumerable<(int H, int W)>? sizes = null)
     {
         int align = definition.Info.Framing?.Alignment ?? 1;
         int margin = 2 * (definition.Info.Framing?.Margin ?? 0);
         var result = new List<IReadOnlyDictionary<string, TensorShape>>();
-        foreach (var (h, w) in new[] { (13, 17), (24, 10), (31, 46) })
+        foreach (var (h, w) in sizes ?? new[] { (13, 17), (24, 10), (31, 46) })
         {
             try
             {

@@ -105,20 +105,7 @@ public sealed class ResidualIntoConvolution : IGraphPass
     private static CropSpec? FixedWindow(CropToSpec crop, string source, string output, IReadOnlyList<IReadOnlyDictionary<string, TensorShape>> probed,
         ModelDefinition definition)
     {
-        int align = definition.Info.Framing?.Alignment ?? 1;
-        int margin = 2 * (definition.Info.Framing?.Margin ?? 0);
-        var shapes = probed.ToList();
-        for (int r = 0; r < 16; r++)
-        {
-            try
-            {
-                shapes.Add(definition.InferShapes(new TensorShape(definition.Info.InputChannels, margin + (48 + r) * align, margin + (48 + (r + 5) % 16) * align)));
-            }
-            catch (ArgumentException)
-            {
-                // A size this model does not take.
-            }
-        }
+        var shapes = probed.Concat(GraphRewrite.ProbeShapes(definition, Enumerable.Range(0, 16).Select(r => (48 + r, 48 + (r + 5) % 16))));
         var windows = shapes.Select(s => (Bottom: s[source].Height - crop.Top - s[output].Height, Right: s[source].Width - crop.Left - s[output].Width,
             Count: s[output].Channels, AllChannels: crop.ChannelStart == 0 && s[output].Channels == s[source].Channels)).Distinct().ToList();
         if (windows.Count != 1)
