@@ -180,7 +180,10 @@ internal static class WholeImageStatistics
 
     /// <summary>
     /// Writes the whole image's means of the first blocks into the binding's supplied values; for a pass of a tile
-    /// that keeps its values, the means the pass reads and the values it takes back from <paramref name="held"/>.
+    /// that keeps its values, the means the pass reads and the values it takes back from <paramref name="held"/>,
+    /// after which <paramref name="held"/> drops what no later pass takes back and sets arrays aside for the values
+    /// this pass saves (<see cref="TileValues.Reserve"/>), so that their fresh pages are touched while the device
+    /// runs the pass.
     /// </summary>
     public static void Supply(UpscalingPlan plan, NetworkBinding binding, IReadOnlyList<float[]> means,
         WholeImageStatistics.Pass? pass = null, TileValues? held = null)
@@ -210,21 +213,28 @@ internal static class WholeImageStatistics
             }
             binding.Supplied(value).Upload(data);
         }
+        if (held is not null)
+        {
+            foreach (var value in held.Names.Where(v => !pass.Held.Contains(v)).ToList())
+            {
+                held.Drop(value); // first, so that the values saved next can take its array
+            }
+            foreach (var value in pass.Saved)
+            {
+                held.Reserve(value, binding.Kept(value).Shape.ElementCount);
+            }
+        }
     }
 
     /// <summary>
     /// After a pass of a tile that keeps its values: reads the values later passes take back into
-    /// <paramref name="held"/>, and drops the ones no later pass needs.
+    /// <paramref name="held"/> (into the arrays <see cref="Supply"/> set aside for them).
     /// </summary>
     public static void Keep(NetworkBinding binding, WholeImageStatistics.Pass? pass, TileValues? held)
     {
         if (pass is null || held is null)
         {
             return;
-        }
-        foreach (var value in held.Names.Where(v => !pass.Held.Contains(v)).ToList())
-        {
-            held.Drop(value); // first, so that the values saved next can take its array
         }
         foreach (var value in pass.Saved)
         {
@@ -358,12 +368,14 @@ internal static class WholeImageStatistics
 /// <summary>
 /// The values one tile keeps between its passes (<see cref="WholeImageStatistics.Resumed"/>), in host arrays that
 /// the tiles of one image share through <see cref="HostArrays"/>: an array a value no longer needs serves the next
-/// value of its length, in this tile or another, so the passes copy into memory already in use instead of fresh
-/// pages (which the kernel zeroes on first touch).
+/// value of its length, in this tile or another, so the passes copy into memory already in use where they can. An
+/// array for a value a pass saves is set aside before the pass runs (<see cref="Reserve"/>), so that when it is
+/// fresh its pages are touched while the device works (<see cref="PageWarmer"/>).
 /// </summary>
 internal sealed class TileValues(HostArrays arrays)
 {
     private readonly Dictionary<string, float[]> _values = new();
+    private readonly Dictionary<string, float[]> _reserved = new();
 
     /// <summary>The names of the values held.</summary>
     public IEnumerable<string> Names => _values.Keys;
@@ -371,11 +383,30 @@ internal sealed class TileValues(HostArrays arrays)
     /// <summary>The value <paramref name="name"/>, if held.</summary>
     public bool TryGetValue(string name, out float[] data) => _values.TryGetValue(name, out data!);
 
+    /// <summary>Sets an array of <paramref name="length"/> floats aside for value <paramref name="name"/>, which a pass about to run saves.</summary>
+    public void Reserve(string name, long length)
+    {
+        if (_reserved.Remove(name, out var old))
+        {
+            arrays.Return(old);
+        }
+        _reserved[name] = arrays.Rent(checked((int)length));
+    }
+
     /// <summary>Copies <paramref name="tensor"/> (GPU writes completed) as value <paramref name="name"/>.</summary>
     public void Keep(string name, GpuTensor tensor)
     {
         Drop(name);
-        var data = arrays.Rent(checked((int)tensor.Shape.ElementCount));
+        int length = checked((int)tensor.Shape.ElementCount);
+        if (!_reserved.Remove(name, out var data) || data.Length != length)
+        {
+            if (data is not null)
+            {
+                arrays.Return(data);
+            }
+            data = arrays.Rent(length);
+        }
+        arrays.Ready(data);
         tensor.Buffer.Read<float>(data);
         _values[name] = data;
     }
@@ -389,25 +420,50 @@ internal sealed class TileValues(HostArrays arrays)
         }
     }
 
-    /// <summary>Gives every array back.</summary>
+    /// <summary>Gives every array back, the values' and the ones set aside.</summary>
     public void Clear()
     {
-        foreach (var data in _values.Values)
+        foreach (var data in _values.Values.Concat(_reserved.Values))
         {
             arrays.Return(data);
         }
         _values.Clear();
+        _reserved.Clear();
     }
 }
 
-/// <summary>Host arrays of floats by length, handed out again once given back (see <see cref="TileValues"/>).</summary>
+/// <summary>
+/// Host arrays of floats by length, handed out again once given back (see <see cref="TileValues"/>). A fresh array's
+/// pages are touched by <see cref="PageWarmer"/> until <see cref="Ready"/> is called for it.
+/// </summary>
 internal sealed class HostArrays
 {
     private readonly Dictionary<int, Stack<float[]>> _free = new();
+    private readonly Dictionary<float[], PageWarmer.Warming> _warming = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>An array of <paramref name="length"/> floats, its contents undefined.</summary>
-    public float[] Rent(int length) =>
-        _free.TryGetValue(length, out var stack) && stack.Count > 0 ? stack.Pop() : GC.AllocateUninitializedArray<float>(length);
+    /// <summary>An array of <paramref name="length"/> floats, its contents undefined; call <see cref="Ready"/> before writing it.</summary>
+    public float[] Rent(int length)
+    {
+        if (_free.TryGetValue(length, out var stack) && stack.Count > 0)
+        {
+            return stack.Pop();
+        }
+        var data = GC.AllocateUninitializedArray<float>(length);
+        if (PageWarmer.Worthwhile(data))
+        {
+            _warming[data] = PageWarmer.Warm(data);
+        }
+        return data;
+    }
+
+    /// <summary>Stops the touching of <paramref name="data"/>'s pages (waiting for a part under way), so that the caller may write it.</summary>
+    public void Ready(float[] data)
+    {
+        if (_warming.Remove(data, out var warming))
+        {
+            warming.Finish();
+        }
+    }
 
     /// <summary>Gives <paramref name="data"/> back for a later <see cref="Rent"/>.</summary>
     public void Return(float[] data)
