@@ -15,11 +15,19 @@
 # squeeze-excitation (Real-CUGAN, cunet) make one statistics pass over the tiles per block before the final pass, so that
 # every tile uses the whole image's averages.
 # Prints a Markdown table; pass RESULTS=FILE to keep the raw times.
+# Elsewhere (scripts/device_check.sh on a GPU machine): RTUP (the rtup to run, default ./rtup, which builds it),
+# PEERS (a folder laid out as ../shared/peers: bin/, waifu2x/models/, realcugan/models/), PHOTO (the photograph),
+# PYTHON (a python3 with Pillow) and DEVICE (the tools' -g, default 0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
 SHARED=$(cd .. && pwd)/shared
-BIN=$SHARED/peers/bin
+RTUP=${RTUP:-$REPO/rtup}
+PEERS=${PEERS:-$SHARED/peers}
+PHOTO=${PHOTO:-$SHARED/datasets/BSD100/102061.bmp}
+PYTHON=${PYTHON:-/usr/bin/python3}
+DEVICE=${DEVICE:-0}
+BIN=$PEERS/bin
 SIZES=${SIZES:-"960x540 1920x1080"}
 MODELS=${MODELS:-"upconv7 realcugan2x"}
 RUNS=${RUNS:-3}
@@ -41,34 +49,34 @@ timed() {
         flock "$LOCK" "$@" > "$WORK/last.log" 2>&1
     fi
     end=$(date +%s.%N)
-    echo "$end - $start" | bc -l
+    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.6f\n", b - a }'
 }
 
-if [ "${RTUP_LOCK_HELD:-0}" = 1 ]; then ./rtup devices > /dev/null; else flock "$LOCK" ./rtup devices > /dev/null; fi # builds rtup first
+if [ "${RTUP_LOCK_HELD:-0}" = 1 ]; then "$RTUP" devices > /dev/null; else flock "$LOCK" "$RTUP" devices > /dev/null; fi # builds rtup first
 
 echo "| model | input | tool wall s (median of $RUNS) | rtup wall s (median of $RUNS) | rtup GPU s | tool / rtup |"
 echo "| --- | --- | --- | --- | --- | --- |"
 for size in $SIZES; do
     w=${size%x*}; h=${size#*x}
     img=$WORK/photo_$size.png
-    /usr/bin/python3 -c "
+    "$PYTHON" -c "
 from PIL import Image
-Image.open('$SHARED/datasets/BSD100/102061.bmp').convert('RGB').resize(($w, $h), Image.LANCZOS).save('$img')"
+Image.open('$PHOTO').convert('RGB').resize(($w, $h), Image.LANCZOS).save('$img')"
     for model in $MODELS; do
         if [ "$model" = upconv7 ]; then
             label="waifu2x upconv_7 photo"
-            param=$SHARED/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model.param
-            toolcmd=(./waifu2x-ncnn-vulkan -i "$img" -o "$WORK/tool.png" -m ../waifu2x/models/models-upconv_7_photo -s 2 -n -1 -j 1:1:1 -g 0)
+            param=$PEERS/waifu2x/models/models-upconv_7_photo/scale2.0x_model.param
+            toolcmd=(./waifu2x-ncnn-vulkan -i "$img" -o "$WORK/tool.png" -m ../waifu2x/models/models-upconv_7_photo -s 2 -n -1 -j 1:1:1 -g "$DEVICE")
         elif [ "$model" = cunet ]; then
             label="waifu2x cunet"
-            param=$SHARED/peers/waifu2x/models/models-cunet/scale2.0x_model.param
-            toolcmd=(./waifu2x-ncnn-vulkan -i "$img" -o "$WORK/tool.png" -m ../waifu2x/models/models-cunet -s 2 -n -1 -j 1:1:1 -g 0)
+            param=$PEERS/waifu2x/models/models-cunet/scale2.0x_model.param
+            toolcmd=(./waifu2x-ncnn-vulkan -i "$img" -o "$WORK/tool.png" -m ../waifu2x/models/models-cunet -s 2 -n -1 -j 1:1:1 -g "$DEVICE")
         else
             label="Real-CUGAN se x2"
-            param=$SHARED/peers/realcugan/models/models-se/up2x-no-denoise.param
-            toolcmd=(./realcugan-ncnn-vulkan -i "$img" -o "$WORK/tool.png" -m ../realcugan/models/models-se -s 2 -n 0 -c 3 -j 1:1:1 -g 0)
+            param=$PEERS/realcugan/models/models-se/up2x-no-denoise.param
+            toolcmd=(./realcugan-ncnn-vulkan -i "$img" -o "$WORK/tool.png" -m ../realcugan/models/models-se -s 2 -n 0 -c 3 -j 1:1:1 -g "$DEVICE")
         fi
-        ourcmd=("$REPO/rtup" upscale "$img" -o "$WORK/ours.png" --model "$param" --overwrite --json)
+        ourcmd=("$RTUP" upscale "$img" -o "$WORK/ours.png" --model "$param" --overwrite --json)
         tool_times=(); our_times=(); gpu_times=()
         for ((i = 0; i < WARMUP + RUNS; i++)); do
             t=$(cd "$BIN" && timed "${toolcmd[@]}")
@@ -82,6 +90,6 @@ Image.open('$SHARED/datasets/BSD100/102061.bmp').convert('RGB').resize(($w, $h),
         tm=$(printf '%s\n' "${tool_times[@]}" | median)
         om=$(printf '%s\n' "${our_times[@]}" | median)
         gm=$(printf '%s\n' "${gpu_times[@]}" | median)
-        printf '| %s | %s | %.1f | %.1f | %.1f | %.2fx |\n' "$label" "$size" "$tm" "$om" "$gm" "$(echo "$tm / $om" | bc -l)"
+        printf '| %s | %s | %.1f | %.1f | %.1f | %.2fx |\n' "$label" "$size" "$tm" "$om" "$gm" "$(awk -v a="$tm" -v b="$om" 'BEGIN { print a / b }')"
     done
 done

@@ -3,7 +3,7 @@
 # a few minutes): that machine starts bare (no .NET, no Vulkan loader) and sees only the repository, so
 # everything it needs is prepared here, in .device/ (git-ignored), and carried there.
 #
-#   scripts/device_check.sh prepare   here: a self-contained rtup (linux-x64, ONNX Runtime included), the
+#   scripts/device_check.sh prepare   here: a self-contained, trimmed rtup (linux-x64, ONNX Runtime included), the
 #                                     models, Set5 and Set14, waifu2x upconv_7 as ONNX, the Vulkan loader
 #                                     (Debian's libvulkan1, unpacked there)
 #   scripts/device_check.sh run       there (carry .device): the loader, then
@@ -13,8 +13,14 @@
 #     - rtup bench --json: FSRCNN x2 and the bundled deconv_x2 at 960x540 (-> 1920x1080), direct and
 #       Winograd, 200 runs; waifu2x upconv_7 at 960x540; each with ONNX Runtime's CPU time and the peak device
 #       memory of a 1920x1080 -> 3840x2160 upscale
+#     - the tools side by side (scripts/bench_peers.sh, as "peers" below)
 #     writing every result to $OUT (or .device/out) and a summary to stdout. Exit status 1 if a check failed.
-# "run" also works here on lavapipe (RTUP_DEVICE picks a device; RUNS sets the timed runs).
+#   scripts/device_check.sh peers     there, alone: waifu2x-ncnn-vulkan (upconv_7 photo) and realcugan-ncnn-vulkan
+#                                     (se x2) against rtup on the same GPU and photograph, 960x540 and 1920x1080
+#                                     (PEER_SIZES, PEER_RUNS: median of 3 after a warm-up run), the README's table of
+#                                     Speed against the tools; the tools' libraries are unpacked under /tmp, not /
+# "run" and "peers" also work here on lavapipe (RTUP_DEVICE picks a device; RUNS sets the timed runs; PEER_DEVICE
+# the tools' -g).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dev=.device
@@ -23,8 +29,11 @@ prepare)
   set -e
   grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> "$(git rev-parse --git-common-dir)/info/exclude"
   rm -rf "$dev" && mkdir -p "$dev/data" "$dev/gl"
+  # Trimmed (the framework's unused code left out; the project's assemblies whole, JSON by reflection as in the
+  # ordinary build) so that it travels with the rest within the machine's 64 MiB: 19 MB compressed against 38.
   dotnet publish src/RealtimeUpscale.Cli/RealtimeUpscale.Cli.csproj -c Release -r linux-x64 --self-contained \
-    -o "$dev/publish" -nologo -v q
+    -p:PublishTrimmed=true -p:TrimMode=partial -p:SuppressTrimAnalysisWarnings=true \
+    -p:JsonSerializerIsReflectionEnabledByDefault=true -p:TreatWarningsAsErrors=false -o "$dev/publish" -nologo -v q
   # The Windows copy of ONNX Runtime, symbols and XML docs do not travel.
   rm -f "$dev"/publish/onnxruntime.dll "$dev"/publish/*.pdb "$dev"/publish/*.xml
   tar -C "$dev" -cf - publish | xz -T0 -6 > "$dev/rtup.tar.xz"
@@ -32,13 +41,24 @@ prepare)
   cp ../shared/reference/fsrcnn-official/FSRCNN_x[234].onnx "$dev/data/"
   cp -r ../shared/datasets/Set5 ../shared/datasets/Set14 "$dev/data/"
   /usr/bin/python3 benchmarks/waifu2x_to_onnx.py ../shared/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model "$dev/data/upconv7_photo_x2.onnx"
+  # The tools, the two models of the side-by-side table (laid out as ../shared/peers) and the photograph.
+  peers=$dev/peers
+  mkdir -p "$peers/bin" "$peers/waifu2x/models/models-upconv_7_photo" "$peers/realcugan/models/models-se" "$dev/peerlibs"
+  cp ../shared/peers/bin/waifu2x-ncnn-vulkan ../shared/peers/bin/realcugan-ncnn-vulkan "$peers/bin/"
+  cp ../shared/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model.* "$peers/waifu2x/models/models-upconv_7_photo/"
+  cp ../shared/peers/realcugan/models/models-se/up2x-no-denoise.* "$peers/realcugan/models/models-se/"
+  cp ../shared/datasets/BSD100/102061.bmp "$dev/data/"
+  tar -C "$dev" -cf - peers | xz -T0 -6 > "$dev/peers.tar.xz"
+  rm -rf "$peers"
   o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
   mkdir -p /tmp/amd64/partial
   apt-get $o update -qq
   (cd "$dev/gl" && apt-get $o download libvulkan1 >/dev/null)
+  # What the tools link beyond the C and C++ runtimes (../shared/peers/bin/README.md).
+  (cd "$dev/peerlibs" && apt-get $o download libwebp7 libgomp1 libpng16-16 libjpeg62-turbo >/dev/null)
   du -sh "$dev"
   ;;
-run)
+run|peers)
   out="${OUT:-$dev/out}"
   mkdir -p "$out" /tmp/rtup && tar -C /tmp/rtup -xJf "$dev/rtup.tar.xz"
   if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
@@ -50,6 +70,27 @@ run)
   rtup=/tmp/rtup/publish/rtup
   runs="${RUNS:-200}"
   failed=0
+  peers() {
+    mkdir -p /tmp/rtup-peers/lib
+    tar -C /tmp/rtup-peers -xJf "$dev/peers.tar.xz"
+    for f in "$dev"/peerlibs/*.deb; do dpkg -x "$f" /tmp/rtup-peers/lib; done
+    local libs
+    libs=$(find /tmp/rtup-peers/lib -name '*.so*' -printf '%h\n' | sort -u | paste -sd:)
+    local python
+    for python in python3 /usr/bin/python3; do "$python" -c 'import PIL' 2>/dev/null && break; done # one with Pillow
+    if LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" RTUP_LOCK_HELD=1 RTUP="$rtup" PEERS=/tmp/rtup-peers/peers \
+        PHOTO="$dev/data/102061.bmp" PYTHON="$python" DEVICE="${PEER_DEVICE:-0}" SIZES="${PEER_SIZES:-960x540 1920x1080}" \
+        RUNS="${PEER_RUNS:-3}" WARMUP=1 RESULTS="$out/peers_runs.txt" scripts/bench_peers.sh > "$out/peers.md"; then
+      cat "$out/peers.md"
+    else
+      echo "peers FAILED"; failed=1
+    fi
+  }
+  if [ "$1" = peers ]; then
+    "$rtup" devices | tee "$out/devices.txt" || failed=1
+    peers
+    exit $failed
+  fi
   "$rtup" devices | tee "$out/devices.txt" || failed=1
   # Correctness first: the paper's table on this device.
   for check in "Set5 2 37.00" "Set5 3 33.16" "Set5 4 30.71" "Set14 2 32.63"; do
@@ -82,10 +123,11 @@ PY
   bench upconv7_x2 "$dev/data/upconv7_photo_x2.onnx" 960x540
   bench upconv7_x2_winograd "$dev/data/upconv7_photo_x2.onnx" 960x540 --winograd --memory-size none
   runs=$RUNS_SAVED
+  peers
   exit $failed
   ;;
 *)
-  echo "usage: $0 prepare|run" >&2
+  echo "usage: $0 prepare|run|peers" >&2
   exit 2
   ;;
 esac
