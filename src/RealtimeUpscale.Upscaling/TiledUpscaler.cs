@@ -346,6 +346,7 @@ public sealed class TiledUpscaler : IDisposable
                 {
                     // The tiles that finished this pass dropped the values only it takes back: the passes left recompute.
                     _held = null;
+                    arrays.StopWarming();
                 }
             }
         }

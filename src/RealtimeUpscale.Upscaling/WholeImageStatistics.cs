@@ -182,7 +182,7 @@ internal static class WholeImageStatistics
     /// Writes the whole image's means of the first blocks into the binding's supplied values; for a pass of a tile
     /// that keeps its values, the means the pass reads and the values it takes back from <paramref name="held"/>,
     /// after which <paramref name="held"/> drops what no later pass takes back and sets arrays aside for the values
-    /// this pass saves (<see cref="TileValues.Reserve"/>), so that their fresh pages are touched while the device
+    /// this pass saves (<see cref="TileValues.Reserve"/>), so that their fresh pages are mapped while the device
     /// runs the pass.
     /// </summary>
     public static void Supply(UpscalingPlan plan, NetworkBinding binding, IReadOnlyList<float[]> means,
@@ -370,7 +370,7 @@ internal static class WholeImageStatistics
 /// the tiles of one image share through <see cref="HostArrays"/>: an array a value no longer needs serves the next
 /// value of its length, in this tile or another, so the passes copy into memory already in use where they can. An
 /// array for a value a pass saves is set aside before the pass runs (<see cref="Reserve"/>), so that when it is
-/// fresh its pages are touched while the device works (<see cref="PageWarmer"/>).
+/// fresh its pages are mapped while the device works (<see cref="PageWarmer"/>).
 /// </summary>
 internal sealed class TileValues(HostArrays arrays)
 {
@@ -406,7 +406,6 @@ internal sealed class TileValues(HostArrays arrays)
             }
             data = arrays.Rent(length);
         }
-        arrays.Ready(data);
         tensor.Buffer.Read<float>(data);
         _values[name] = data;
     }
@@ -433,15 +432,15 @@ internal sealed class TileValues(HostArrays arrays)
 }
 
 /// <summary>
-/// Host arrays of floats by length, handed out again once given back (see <see cref="TileValues"/>). A fresh array's
-/// pages are touched by <see cref="PageWarmer"/> until <see cref="Ready"/> is called for it.
+/// Host arrays of floats by length, handed out again once given back (see <see cref="TileValues"/>). A fresh large
+/// array's pages are mapped by <see cref="PageWarmer"/> in the background, which never changes its contents.
 /// </summary>
 internal sealed class HostArrays
 {
     private readonly Dictionary<int, Stack<float[]>> _free = new();
-    private readonly Dictionary<float[], PageWarmer.Warming> _warming = new(ReferenceEqualityComparer.Instance);
+    private readonly List<PageWarmer.Warming> _warming = new();
 
-    /// <summary>An array of <paramref name="length"/> floats, its contents undefined; call <see cref="Ready"/> before writing it.</summary>
+    /// <summary>An array of <paramref name="length"/> floats, its contents undefined.</summary>
     public float[] Rent(int length)
     {
         if (_free.TryGetValue(length, out var stack) && stack.Count > 0)
@@ -449,20 +448,11 @@ internal sealed class HostArrays
             return stack.Pop();
         }
         var data = GC.AllocateUninitializedArray<float>(length);
-        if (PageWarmer.Worthwhile(data))
+        if (PageWarmer.Worthwhile(length))
         {
-            _warming[data] = PageWarmer.Warm(data);
+            _warming.Add(PageWarmer.Warm(data));
         }
         return data;
-    }
-
-    /// <summary>Stops the touching of <paramref name="data"/>'s pages (waiting for a part under way), so that the caller may write it.</summary>
-    public void Ready(float[] data)
-    {
-        if (_warming.Remove(data, out var warming))
-        {
-            warming.Finish();
-        }
     }
 
     /// <summary>Gives <paramref name="data"/> back for a later <see cref="Rent"/>.</summary>
@@ -473,5 +463,15 @@ internal sealed class HostArrays
             _free[data.Length] = stack = new Stack<float[]>();
         }
         stack.Push(data);
+    }
+
+    /// <summary>Stops the warming of every array rented, where the arrays are being given up (their tiles recompute).</summary>
+    public void StopWarming()
+    {
+        foreach (var warming in _warming)
+        {
+            warming.Stop();
+        }
+        _warming.Clear();
     }
 }

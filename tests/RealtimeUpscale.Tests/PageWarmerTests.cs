@@ -4,32 +4,46 @@ using Xunit;
 
 namespace RealtimeUpscale.Tests;
 
-/// <summary>The background touching of fresh host arrays' pages, and the arrays' reuse across a tile's values.</summary>
+/// <summary>The background mapping of fresh host arrays' pages, and the arrays' reuse across a tile's values.</summary>
 public sealed class PageWarmerTests : GpuTest
 {
     public PageWarmerTests(GpuFixture gpu) : base(gpu)
     {
     }
 
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
     [Fact]
-    public void WarmingEndsBeforeTheOwnerWritesAndTouchesEveryPageWhenLeftToFinish()
+    public void WarmingMapsEveryPageAndNeverChangesWhatTheOwnerWrites()
     {
-        var first = GC.AllocateUninitializedArray<float>(3 << 20);
-        var second = GC.AllocateUninitializedArray<float>((5 << 20) + 3);
-        Assert.True(PageWarmer.Worthwhile(first));
-        Assert.False(PageWarmer.Worthwhile(new float[1000]));
-        var a = PageWarmer.Warm(first);
-        var b = PageWarmer.Warm(second);
-        // The worker takes them in order: once the second is finished, the first was touched to its end.
-        b.Finish();
+        Assert.True(PageWarmer.Worthwhile(3 << 20));
+        Assert.False(PageWarmer.Worthwhile(1000));
+        // Written while the worker maps it: every value the owner wrote is there afterwards.
+        var racing = GC.AllocateUninitializedArray<float>((6 << 20) + 5);
+        var a = PageWarmer.Warm(racing);
+        for (int i = 0; i < racing.Length; i++)
+        {
+            racing[i] = i % 1009 + 0.5f;
+        }
+        Assert.True(a.Wait(Patience));
         Assert.True(a.Complete);
-        a.Finish();
-        Array.Fill(first, 7f);
-        Array.Fill(second, 9f);
-        // Another array warmed and finished after them: the worker has moved on and left both as written.
-        PageWarmer.Warm(GC.AllocateUninitializedArray<float>(2 << 20)).Finish();
-        Assert.All(first, v => Assert.Equal(7f, v));
-        Assert.All(second, v => Assert.Equal(9f, v));
+        for (int i = 0; i < racing.Length; i++)
+        {
+            Assert.Equal(i % 1009 + 0.5f, racing[i]);
+        }
+        // Written before: the mapping leaves it as it was.
+        var written = GC.AllocateUninitializedArray<float>((3 << 20) + 7);
+        Array.Fill(written, -3.25f);
+        var b = PageWarmer.Warm(written);
+        Assert.True(b.Wait(Patience));
+        Assert.All(written, v => Assert.Equal(-3.25f, v));
+        // Stopped at once: the worker lets it go without mapping it all, and the contents are the owner's.
+        var stopped = GC.AllocateUninitializedArray<float>(16 << 20);
+        var c = PageWarmer.Warm(stopped);
+        c.Stop();
+        Array.Fill(stopped, 2f);
+        Assert.True(c.Wait(Patience));
+        Assert.All(stopped, v => Assert.Equal(2f, v));
     }
 
     [Fact]
@@ -61,5 +75,6 @@ public sealed class PageWarmerTests : GpuTest
         values.Clear();
         Assert.Empty(values.Names);
         Assert.Same(b, arrays.Rent(b.Length));
+        arrays.StopWarming();
     }
 }
