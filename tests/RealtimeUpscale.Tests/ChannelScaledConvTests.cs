@@ -1,5 +1,4 @@
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Layers;
 using RealtimeUpscale.Runtime;
 using Xunit;
 
@@ -126,25 +125,7 @@ public sealed class ChannelScaledConvTests : IDisposable
         }
     }
 
-    private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor[] inputs)
-    {
-        var tensors = inputs.Select(x => new GpuTensor(_context, x.Shape, x.ToFloat())).ToList();
-        try
-        {
-            using var layer = GpuLayer.Create(_context, spec, tuning: tuning);
-            using var output = new GpuTensor(_context, layer.OutputShape(inputs.Select(x => x.Shape).ToArray()));
-            using var dispatch = layer.Bind(tensors, output);
-            _context.Execute(r => r.Dispatch(dispatch));
-            var result = HostTensor.FromFloat(output.Shape, output.Download());
-            var messages = _context.Validation!.Drain();
-            Assert.True(messages.Count == 0, "The Vulkan validation layer reported:" + Environment.NewLine + string.Join(Environment.NewLine, messages));
-            return result;
-        }
-        finally
-        {
-            tensors.ForEach(t => t.Dispose());
-        }
-    }
+    private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor[] inputs) => TunedLayer.Run(_context, tuning, spec, inputs);
 
     public void Dispose() => _context.Dispose();
 }

@@ -106,18 +106,7 @@ public sealed class ConvPointwiseTests : IDisposable
         _ => Activation.None,
     };
 
-    private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor x)
-    {
-        using var input = new GpuTensor(_context, x.Shape, x.ToFloat());
-        using var layer = GpuLayer.Create(_context, spec, tuning: tuning);
-        using var output = new GpuTensor(_context, layer.OutputShape(x.Shape));
-        using var dispatch = layer.Bind(input, output);
-        _context.Execute(r => r.Dispatch(dispatch));
-        var result = HostTensor.FromFloat(output.Shape, output.Download());
-        var messages = _context.Validation!.Drain();
-        Assert.True(messages.Count == 0, "The Vulkan validation layer reported:" + Environment.NewLine + string.Join(Environment.NewLine, messages));
-        return result;
-    }
+    private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor x) => TunedLayer.Run(_context, tuning, spec, x);
 
     public void Dispose() => _context.Dispose();
 }

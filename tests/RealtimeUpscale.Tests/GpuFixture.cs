@@ -50,6 +50,34 @@ public sealed class GpuFixture : IDisposable
     }
 }
 
+/// <summary>Runs one layer in a given kernel tuning on a test's own context.</summary>
+public static class TunedLayer
+{
+    /// <summary>
+    /// Runs <paramref name="spec"/> built with <paramref name="tuning"/> on host <paramref name="inputs"/> and returns
+    /// its output; any validation message on <paramref name="context"/> since the last check fails the test.
+    /// </summary>
+    public static HostTensor Run(GpuContext context, KernelTuning tuning, LayerSpec spec, params HostTensor[] inputs)
+    {
+        var tensors = inputs.Select(x => new GpuTensor(context, x.Shape, x.ToFloat())).ToList();
+        try
+        {
+            using var layer = GpuLayer.Create(context, spec, tuning: tuning);
+            using var output = new GpuTensor(context, layer.OutputShape(inputs.Select(x => x.Shape).ToArray()));
+            using var dispatch = layer.Bind(tensors, output);
+            context.Execute(r => r.Dispatch(dispatch));
+            var result = HostTensor.FromFloat(output.Shape, output.Download());
+            var messages = context.Validation!.Drain();
+            Assert.True(messages.Count == 0, "The Vulkan validation layer reported:" + Environment.NewLine + string.Join(Environment.NewLine, messages));
+            return result;
+        }
+        finally
+        {
+            tensors.ForEach(t => t.Dispose());
+        }
+    }
+}
+
 [CollectionDefinition("Gpu")]
 public sealed class GpuCollection : ICollectionFixture<GpuFixture>
 {

@@ -1,5 +1,4 @@
 using RealtimeUpscale.Network;
-using RealtimeUpscale.Network.Layers;
 using RealtimeUpscale.Runtime;
 using Xunit;
 
@@ -133,19 +132,8 @@ public sealed class ResidualConvTests : IDisposable
         }
     }
 
-    private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor x, HostTensor residual)
-    {
-        using var input = new GpuTensor(_context, x.Shape, x.ToFloat());
-        using var source = new GpuTensor(_context, residual.Shape, residual.ToFloat());
-        using var layer = GpuLayer.Create(_context, spec, tuning: tuning);
-        using var output = new GpuTensor(_context, layer.OutputShape(x.Shape, residual.Shape));
-        using var dispatch = layer.Bind(new[] { input, source }, output);
-        _context.Execute(r => r.Dispatch(dispatch));
-        var result = HostTensor.FromFloat(output.Shape, output.Download());
-        var messages = _context.Validation!.Drain();
-        Assert.True(messages.Count == 0, "The Vulkan validation layer reported:" + Environment.NewLine + string.Join(Environment.NewLine, messages));
-        return result;
-    }
+    private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor x, HostTensor residual) =>
+        TunedLayer.Run(_context, tuning, spec, x, residual);
 
     public void Dispose() => _context.Dispose();
 }
