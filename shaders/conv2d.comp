@@ -3,7 +3,8 @@
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_ballot : require
 // 2D convolution (cross-correlation, as PyTorch and ONNX define it) with optional fused stages:
-//   [x per-channel scale (IN_SCALE)] -> [upsample (resize-convolution)] -> pad -> conv -> bias -> activation
+//   [x per-channel scale (IN_SCALE)] or [1x1 convolution -> bias -> activation (IN_EXPAND)]
+//   -> [upsample (resize-convolution)] -> pad -> conv -> bias -> activation
 //   -> [pixel shuffle (sub-pixel conv)] -> [+ residual, or + the residual source upsampled (RESIDUAL),
 //   x per-channel scale (RES_SCALE)]
 //
@@ -24,6 +25,13 @@
 //   binding 7: one factor per input channel, inC x 1 x 1 (read when IN_SCALE = 1): the input is the stored
 //              input times its channel's factor (a squeeze-excitation's scale, never stored on its own)
 //   binding 8: one factor per channel of the residual source (read when RES_SCALE = 1), likewise for the residual
+// With IN_EXPAND > 0 the stored input has IN_EXPAND channels and the convolution's inC input channels are a 1x1
+// convolution of them (PointwiseConvSpec): input channel c at (y, x) is activation EXP_ACT of bias[c] plus the sum over
+// k of weight[c][k] times stored channel k at (y, x), from the parameters at pc.expBase: weights [inC][IN_EXPAND],
+// bias [inC], then for EXP_ACT = ACT_PRELU_CHANNEL slopes [inC]. Each window row of the IN_EXPAND channels is loaded
+// once and every input channel computed from it as the channel loop reaches it, so the inC-channel tensor is never
+// stored (no upsample, input scale or groups with it). A zero-padding position reads zero; other padding modes read
+// the value computed at the position they map to, as the stored tensor would give.
 // Invocation (x, y, z) computes output pixels (x * PX + j, y), j < PX, of output channels
 // z * OC_BLOCK .. + OC_BLOCK - 1. With BLOCKS_FASTEST the channel block is instead the fastest-varying workgroup
 // index: workgroup x = tile * blocks + z, so the workgroups that read the same input tile run one after another
@@ -76,6 +84,10 @@ layout(constant_id = 27) const int BLOCKS_FASTEST = 0; // 1: the channel block i
 layout(constant_id = 28) const int RES_CROP = 0;      // 1: the residual is a window of binding 5 (resTop ...)
 layout(constant_id = 29) const int IN_SCALE = 0;      // 1: scale each input channel by binding 7
 layout(constant_id = 30) const int RES_SCALE = 0;     // 1: scale each residual source channel by binding 8
+layout(constant_id = 31) const int IN_EXPAND = 0;     // > 0: the input channels are a 1x1 convolution of this many stored ones
+layout(constant_id = 32) const int EXP_ACT = ACT_NONE; // that 1x1 convolution's activation
+layout(constant_id = 33) const float EXP_ACT_A = 0.0;
+layout(constant_id = 34) const float EXP_ACT_B = 0.0;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -97,6 +109,7 @@ layout(push_constant) uniform Push
     float resScaleY, resScaleX;
     int resPeriodY, resPeriodX;
     int resTop, resLeft, resChannel; // RES_CROP: the window's origin in the residual source
+    int expBase;          // IN_EXPAND: where the 1x1 convolution's parameters start
 } pc;
 
 layout(binding = 4) uniform samplerBuffer inTexels;
@@ -166,10 +179,23 @@ void main()
         cols[m] = padIndex(ox0 * SX - pc.padLeft + m * STEP, pc.upW);
     }
 
+    // IN_EXPAND: the 1x1 convolution's bias and slopes.
+    int expBias = pc.expBase + pc.inC * IN_EXPAND;
+    int expSlopes = expBias + pc.inC;
+
     for (int ky = 0; ky < KH; ky++)
     {
         int iy = padIndex(oy * SY - pc.padTop + ky * DY, pc.upH);
         if (iy < 0) continue;
+        // IN_EXPAND: the window's row of every stored channel, held while the channel loop computes from it.
+        float held[IN_EXPAND > 0 ? IN_EXPAND * WIDTH : 1];
+        if (IN_EXPAND > 0)
+        {
+            [[unroll]] for (int k = 0; k < IN_EXPAND; k++)
+            {
+                [[unroll]] for (int m = 0; m < WIDTH; m++) held[k * WIDTH + m] = SRC((k * pc.inH + iy) * pc.inW + max(cols[m], 0));
+            }
+        }
         for (int icg = 0; icg < icPerGroup; icg++)
         {
             // The input channel's factor scales its weights: KW * OC_BLOCK multiplications where scaling the
@@ -177,11 +203,27 @@ void main()
             // slower that way).
             float scale = IN_SCALE == 1 ? inScale[icBase + icg] : 1.0;
             float win[WIDTH];
-            [[unroll]] for (int m = 0; m < WIDTH; m++)
+            if (IN_EXPAND > 0)
             {
-                // No branch around the read: a zero-padding position reads column 0 and is zeroed.
-                float v = inputAt(icBase + icg, iy, max(cols[m], 0));
-                win[m] = cols[m] >= 0 ? v : 0.0;
+                float we[IN_EXPAND > 0 ? IN_EXPAND : 1];
+                [[unroll]] for (int k = 0; k < IN_EXPAND; k++) we[k] = param(pc.expBase + icg * IN_EXPAND + k);
+                float eb = param(expBias + icg);
+                float es = EXP_ACT == ACT_PRELU_CHANNEL ? param(expSlopes + icg) : 0.0;
+                [[unroll]] for (int m = 0; m < WIDTH; m++)
+                {
+                    float t = eb;
+                    [[unroll]] for (int k = 0; k < IN_EXPAND; k++) t += we[k] * held[k * WIDTH + m];
+                    win[m] = cols[m] >= 0 ? activation(EXP_ACT, EXP_ACT_A, EXP_ACT_B, t, es) : 0.0;
+                }
+            }
+            else
+            {
+                [[unroll]] for (int m = 0; m < WIDTH; m++)
+                {
+                    // No branch around the read: a zero-padding position reads column 0 and is zeroed.
+                    float v = inputAt(icBase + icg, iy, max(cols[m], 0));
+                    win[m] = cols[m] >= 0 ? v : 0.0;
+                }
             }
             int w = (icg * KH + ky) * KW;
             // SUBGROUP_WEIGHTS: wl[kx * 8 + b] is the weight of tap kx for block channel b (OC_BLOCK <= 8).

@@ -34,6 +34,7 @@ public static class GraphListing
                                  (t.OutputPaddingY + t.OutputPaddingX > 0 ? $" output-pad {t.OutputPaddingY},{t.OutputPaddingX}" : "") +
                                  (t.InputPadding != default ? $" input-pad {Pad(t.InputPadding)} {t.InputPaddingMode}" : "") + Act(t.Activation),
         ConvPointwiseSpec cp => $"ConvPointwise {Conv(cp.Conv)} then {Conv(cp.Pointwise)}",
+        PointwiseConvSpec pc => $"PointwiseConv {Conv(pc.Pointwise)} then {Describe(pc.Conv)}",
         SubPixelConvSpec s => $"SubPixelConv {Conv(s.Conv)} shuffle x{s.Shuffle.Scale} {s.Shuffle.Order}",
         ResizeConvSpec r => $"ResizeConv {Upsample(r.Upsample)} then {Conv(r.Conv)}",
         ResidualConvSpec rc => $"{Describe(rc.Conv)} + residual" + (rc.Upsample is { } u ? $" upsampled {Upsample(u)}" : "") +

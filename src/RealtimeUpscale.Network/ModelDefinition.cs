@@ -231,7 +231,8 @@ public sealed class ModelDefinition
             });
             // A fused channel scale (its factors are global) changes no reach.
             var unscaled = ChannelScaledConvSpec.Unscaled(node.Spec);
-            LayerSpec spec = unscaled is ResidualConvSpec fused ? fused.Conv : unscaled;
+            // A fused 1x1 convolution before the convolution (stride 1, no padding) reaches no further.
+            LayerSpec spec = PointwiseConvSpec.Unfused(unscaled is ResidualConvSpec fused ? fused.Conv : unscaled);
             double? residual = unscaled is ResidualConvSpec residualConv && node.Inputs.Count > 1 && !global.Contains(node.Inputs[1])
                 ? reach[node.Inputs[1]] + (residualConv.Upsample is { } ru ? Interpolation(ru, step[node.Inputs[1]]) : 0) : null;
             if (residual is not null)
@@ -292,6 +293,12 @@ public sealed class ModelDefinition
             // A fused residual: the convolution's radius, plus its residual resize's (conservative, as the sum is).
             var unscaled = ChannelScaledConvSpec.Unscaled(node.Spec);
             var spec = unscaled is ResidualConvSpec fused ? fused.Conv : unscaled;
+            // A fused 1x1 convolution before the convolution: its radius, then the convolution's.
+            if (spec is PointwiseConvSpec pointwise)
+            {
+                radius += ConvRadius(pointwise.Pointwise) / scale;
+                spec = pointwise.Conv;
+            }
             double residualRadius = unscaled is ResidualConvSpec { Upsample: { } ru } ? UpsampleRadius(ru) : 0;
             (double r, double factor) = spec switch
             {
@@ -333,7 +340,7 @@ public sealed class ModelDefinition
         foreach (var node in Nodes)
         {
             var unscaled = ChannelScaledConvSpec.Unscaled(node.Spec);
-            product *= (unscaled is ResidualConvSpec fused ? fused.Conv : unscaled) switch
+            product *= PointwiseConvSpec.Unfused(unscaled is ResidualConvSpec fused ? fused.Conv : unscaled) switch
             {
                 Conv2dSpec c => Math.Max(c.StrideY, c.StrideX),
                 ResizeConvSpec r => Math.Max(r.Conv.StrideY, r.Conv.StrideX),

@@ -22,6 +22,9 @@ public static class MultiplyAdds
             SubPixelConvSpec s => Conv(s.Conv, output.ElementCount),
             // Both convolutions: the first on its own output, of the pointwise one's size with its channels.
             ConvPointwiseSpec cp => Conv(cp.Conv, (long)cp.Conv.OutChannels * output.Height * output.Width) + Conv(cp.Pointwise, output.ElementCount),
+            // Both convolutions: the 1x1 on the wide tensor it writes, the convolution on its own output.
+            PointwiseConvSpec pc => Conv(pc.Pointwise, (long)pc.Pointwise.OutChannels * input.Height * input.Width) +
+                Of(pc.Conv, new TensorShape(pc.Pointwise.OutChannels, input.Height, input.Width), output),
             ConvTranspose2dSpec t => (double)input.ElementCount * (t.OutChannels / t.Groups) * t.KernelH * t.KernelW,
             // The fused residual addition does no multiply-adds of its own.
             ResidualConvSpec rc => Of(rc.Conv, input, output),
@@ -40,6 +43,7 @@ public static class MultiplyAdds
         SubPixelConvSpec s => output.Width / s.Shuffle.Scale,
         ResidualConvSpec { Conv: SubPixelConvSpec s } => output.Width / s.Shuffle.Scale,
         ChannelScaledConvSpec cs => KernelWidth(cs.Conv, input, output),
+        PointwiseConvSpec pc => KernelWidth(pc.Conv, input, output),
         ConvTranspose2dSpec => input.Width,
         _ => output.Width,
     };

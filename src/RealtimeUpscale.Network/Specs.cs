@@ -345,6 +345,64 @@ public sealed record ConvPointwiseSpec(Conv2dSpec Conv, Conv2dSpec Pointwise) : 
 }
 
 /// <summary>
+/// A 1x1 convolution and the convolution that reads it, computed in one pass (the graph pass
+/// <see cref="Passes.PointwiseIntoNextConvolution"/> makes it): the convolution computes each of its input channels
+/// from the 1x1's few input channels as it reads its window, so the wider tensor between them is never stored (FSRCNN's
+/// expanding 12 -> 56 channels before its deconvolution). The 1x1 convolution has stride 1, no padding, no dilation
+/// and no groups, at most <see cref="MaxHeldChannels"/> input channels, and applies its own activation; the
+/// convolution (a <see cref="Conv2dSpec"/> or <see cref="SubPixelConvSpec"/>) has no groups and reads all of its
+/// channels. A padded position of the convolution's input reads zero (zero padding) or the value computed at the
+/// position the padding mode maps it to, as the stored tensor would give.
+/// </summary>
+/// <param name="Pointwise">The 1x1 convolution, first.</param>
+/// <param name="Conv">The convolution of its output: a <see cref="Conv2dSpec"/> or <see cref="SubPixelConvSpec"/>.</param>
+public sealed record PointwiseConvSpec(Conv2dSpec Pointwise, LayerSpec Conv) : LayerSpec
+{
+    /// <summary>The most input channels of the 1x1 convolution the fused kernel holds per pixel of its window.</summary>
+    public const int MaxHeldChannels = 16;
+
+    /// <summary>The convolution of a <see cref="SubPixelConvSpec"/> or the <see cref="Conv2dSpec"/> itself; null for other specs.</summary>
+    public static Conv2dSpec? InnerConv(LayerSpec spec) => spec switch
+    {
+        Conv2dSpec c => c,
+        SubPixelConvSpec s => s.Conv,
+        _ => null,
+    };
+
+    /// <summary>Whether <paramref name="conv"/> reading <paramref name="pointwise"/>'s output can compute it as it reads.</summary>
+    public static bool Fits(Conv2dSpec pointwise, LayerSpec conv)
+    {
+        ArgumentNullException.ThrowIfNull(pointwise);
+        ArgumentNullException.ThrowIfNull(conv);
+        return InnerConv(conv) is { Groups: 1 } c && c.InChannels == pointwise.OutChannels &&
+               pointwise.KernelH == 1 && pointwise.KernelW == 1 && pointwise.StrideY == 1 && pointwise.StrideX == 1 &&
+               pointwise.DilationY == 1 && pointwise.DilationX == 1 && pointwise.Groups == 1 && pointwise.Padding == default &&
+               pointwise.InChannels <= MaxHeldChannels;
+    }
+
+    /// <summary>The spec with the fused 1x1 convolution taken off (the convolution alone), or <paramref name="spec"/> itself.</summary>
+    public static LayerSpec Unfused(LayerSpec spec) => spec is PointwiseConvSpec p ? p.Conv : spec;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        Pointwise.Validate();
+        Conv.Validate();
+        if (!Fits(Pointwise, Conv))
+        {
+            throw new ArgumentException($"PointwiseConv: needs a 1x1 convolution of stride 1 without padding or groups, from at most {MaxHeldChannels} " +
+                                        "channels, then a convolution or sub-pixel convolution without groups reading its " +
+                                        $"{Pointwise.OutChannels} channels; got {Pointwise.InChannels} -> {Pointwise.OutChannels} " +
+                                        $"{Pointwise.KernelH}x{Pointwise.KernelW} then {Conv.GetType().Name}.");
+        }
+    }
+
+    /// <inheritdoc />
+    public override TensorShape OutputShape(IReadOnlyList<TensorShape> inputs) =>
+        Conv.OutputShape(new[] { Pointwise.OutputShape(Single(inputs, "PointwiseConv"), "PointwiseConv") });
+}
+
+/// <summary>
 /// A convolution (a <see cref="Conv2dSpec"/>, <see cref="ResizeConvSpec"/> or <see cref="SubPixelConvSpec"/>)
 /// followed by the addition of a residual tensor, in one pass (the graph pass
 /// <see cref="Passes.ResidualIntoConvolution"/> makes it): output = convolution(input 0) + residual, where the

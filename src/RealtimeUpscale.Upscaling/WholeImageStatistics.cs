@@ -322,6 +322,7 @@ internal static class WholeImageStatistics
     {
         Conv2dSpec c => Convolved(c, m),
         ChannelScaledConvSpec cs => After(cs.Conv, m),
+        PointwiseConvSpec pc => After(pc.Conv, m),
         SubPixelConvSpec s => Convolved(s.Conv, m) is { } conv ? new(conv.Y.Upsampled(s.Shuffle.Scale), conv.X.Upsampled(s.Shuffle.Scale)) : null,
         ResizeConvSpec r => Upsampled(r.Upsample, m) is { } up ? Convolved(r.Conv, up) : null,
         UpsampleSpec u => Upsampled(u, m),

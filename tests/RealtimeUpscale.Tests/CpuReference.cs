@@ -460,6 +460,7 @@ public static class CpuReference
         ResizeConvSpec r => Conv2d(Upsample(x[0], r.Upsample), r.Conv),
         SubPixelConvSpec s => PixelShuffle(Conv2d(x[0], s.Conv), s.Shuffle),
         ConvPointwiseSpec cp => Conv2d(Conv2d(x[0], cp.Conv), cp.Pointwise),
+        PointwiseConvSpec pc => Layer(pc.Conv, new[] { Conv2d(x[0], pc.Pointwise) }),
         ResidualConvSpec rc => Binary(BinaryOperator.Add, Layer(rc.Conv, new[] { x[0] }),
             rc.Upsample is not null ? Upsample(x[1], rc.Upsample) : rc.Crop is not null ? Crop(x[1], rc.Crop) : x[1],
             RealtimeUpscale.Network.Activation.None),

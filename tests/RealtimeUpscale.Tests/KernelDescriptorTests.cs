@@ -106,11 +106,11 @@ public sealed class KernelDescriptorTests : GpuTest
     [Fact]
     public void ReaderFindsWhatConv2dDeclares()
     {
-        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..30, a push block of 25
+        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..34, a push block of 26
         // four-byte members, nine bindings of four kinds.
         var module = Module(Conv2dKernel.Descriptor);
-        Assert.Equal(Enumerable.Range(0, 31).Select(i => (uint)i), module.SpecIds);
-        Assert.Equal(100u, module.PushConstantSize);
+        Assert.Equal(Enumerable.Range(0, 35).Select(i => (uint)i), module.SpecIds);
+        Assert.Equal(104u, module.PushConstantSize);
         Assert.Equal(BindingKind.UniformBuffer, module.Bindings[3]);
         Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[4]);
         Assert.Equal(BindingKind.StorageBuffer, module.Bindings[5]);
@@ -130,10 +130,14 @@ public sealed class KernelDescriptorTests : GpuTest
             KernelH = 5, KernelW = 3, Padding = PadCode.BoundedReplicate, Activation = ActivationCode.Clip,
             ActivationA = -0.5f, ActivationB = 1.25f, AlignCorners = true, Shuffle = ShuffleCode.Dcr, PixelsPerInvocation = 16,
             Border = 2, Texels = true, ResidualUpsample = UpsampleCode.Bicubic, BlocksFastest = true, ResidualCrop = true,
-            ResidualScale = true,
+            ResidualScale = true, InputExpand = 12, ExpandActivation = ActivationCode.LeakyRelu, ExpandActivationB = 0.75f,
         };
         var data = Conv2dKernel.Descriptor.Specialize(constants);
-        Assert.Equal(31, data.Length);
+        Assert.Equal(35, data.Length);
+        Assert.Equal(12u, data[31]);                                  // IN_EXPAND
+        Assert.Equal((uint)ActivationCode.LeakyRelu, data[32]);       // EXP_ACT
+        Assert.Equal(0u, data[33]);                                   // EXP_ACT_A
+        Assert.Equal(BitConverter.SingleToUInt32Bits(0.75f), data[34]); // EXP_ACT_B
         Assert.Equal(1u, data[28]);                                   // RES_CROP
         Assert.Equal(0u, data[29]);                                   // IN_SCALE
         Assert.Equal(1u, data[30]);                                   // RES_SCALE

@@ -115,6 +115,21 @@ public static class Conv2dKernel
 
         /// <summary>Scale each channel of the residual source by the factor binding 8 holds for it [RES_SCALE].</summary>
         [SpecId(30)] public bool ResidualScale;
+
+        /// <summary>
+        /// Above 0: the stored input has this many channels and the convolution's input channels are a 1x1 convolution
+        /// of them, computed as each window is read, from the parameters at <see cref="Push.ExpBase"/> [IN_EXPAND].
+        /// </summary>
+        [SpecId(31)] public int InputExpand;
+
+        /// <summary>That 1x1 convolution's activation [EXP_ACT].</summary>
+        [SpecId(32)] public ActivationCode ExpandActivation;
+
+        /// <summary>Its first parameter [EXP_ACT_A].</summary>
+        [SpecId(33)] public float ExpandActivationA;
+
+        /// <summary>Its second parameter [EXP_ACT_B].</summary>
+        [SpecId(34)] public float ExpandActivationB;
     }
 
     /// <summary>Push constants: shapes and per-size settings.</summary>
@@ -156,5 +171,11 @@ public static class Conv2dKernel
 
         /// <summary>The residual crop: the window's first row, column and channel in the residual source.</summary>
         public int ResTop, ResLeft, ResChannel;
+
+        /// <summary>
+        /// With <see cref="Constants.InputExpand"/>: the parameter offset, in floats, of the 1x1 convolution's weights
+        /// [inC][InputExpand], then its bias [inC] and PReLU slopes [inC] (InC here is the convolution's input channels).
+        /// </summary>
+        public int ExpBase;
     }
 }

@@ -8,7 +8,9 @@ namespace RealtimeUpscale.Network.Layers;
 /// before), a <see cref="SubPixelConvSpec"/> (pixel shuffle fused after), a <see cref="BlurPoolSpec"/>
 /// (a fixed depthwise binomial convolution), or a <see cref="ResidualConvSpec"/> of one of the first three (a
 /// residual, a residual source resampled at each output pixel, or a window of one, added as each output is stored),
-/// each of these but the blur-pool also with per-channel scales of its input or residual (<see cref="ChannelScaledConvSpec"/>).
+/// each of these but the blur-pool also with per-channel scales of its input or residual (<see cref="ChannelScaledConvSpec"/>),
+/// or a <see cref="PointwiseConvSpec"/> (a plain or sub-pixel convolution computing its input from a 1x1 convolution
+/// of the stored one as it reads it).
 /// </summary>
 public sealed class Conv2dLayer : GpuLayer
 {
@@ -16,18 +18,21 @@ public sealed class Conv2dLayer : GpuLayer
     private readonly UpsampleSpec? _upsample;
     private readonly ResidualConvSpec? _residual;
     private readonly ChannelScaledConvSpec? _scales;
+    private readonly Conv2dSpec? _pointwise;
     private readonly GpuBuffer _params;
     private readonly ComputePipeline _pipeline;
     private readonly int _block;
     private readonly int _stride;
     private readonly int _maxPixels;
+    private readonly int _expandBase;
     private readonly Conv2dKernel.Constants _constants;
 
     internal Conv2dLayer(GpuContext context, LayerSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         _scales = spec as ChannelScaledConvSpec;
         _residual = ChannelScaledConvSpec.Unscaled(spec) as ResidualConvSpec;
-        (_conv, _upsample, var shuffle) = (_residual?.Conv ?? ChannelScaledConvSpec.Unscaled(spec)) switch
+        _pointwise = (spec as PointwiseConvSpec)?.Pointwise;
+        (_conv, _upsample, var shuffle) = (_residual?.Conv ?? PointwiseConvSpec.Unfused(ChannelScaledConvSpec.Unscaled(spec))) switch
         {
             Conv2dSpec c => (c, (UpsampleSpec?)null, (PixelShuffleSpec?)null),
             ResizeConvSpec r => (r.Conv, r.Upsample, null),
@@ -40,9 +45,17 @@ public sealed class Conv2dLayer : GpuLayer
         var act = _conv.Activation;
         var values = PadTo(_conv.Weights, _stride * (_conv.Weights.Length / _conv.OutChannels))
             .Concat(PadTo(_conv.Bias, _stride))
-            .Concat(act.Slopes is null ? Array.Empty<float>() : PadTo(act.Slopes, _stride)).ToArray();
-        _params = UploadParameterBlock(values, out bool uniform);
-        _maxPixels = PixelsPerInvocation(_conv, _block, cpu);
+            .Concat(act.Slopes is null ? Array.Empty<float>() : PadTo(act.Slopes, _stride)).ToList();
+        // The fused 1x1 convolution's weights [inC][its inputs], bias and slopes follow (conv2d.comp, IN_EXPAND).
+        _expandBase = values.Count;
+        if (_pointwise is { } pw)
+        {
+            values.AddRange(pw.Weights);
+            values.AddRange(pw.Bias ?? new float[pw.OutChannels]);
+            values.AddRange(pw.Activation.Slopes ?? Array.Empty<float>());
+        }
+        _params = UploadParameterBlock(values.ToArray(), out bool uniform);
+        _maxPixels = PixelsPerInvocation(_conv, _block, cpu, _pointwise?.InChannels ?? 0);
         try
         {
             _constants = new Conv2dKernel.Constants
@@ -59,6 +72,8 @@ public sealed class Conv2dLayer : GpuLayer
                 ResidualAlignCorners = _residual?.Upsample?.AlignCorners ?? false, ResidualTexels = false,
                 ResidualCrop = _residual?.Crop is not null,
                 InputScale = _scales?.ScalesInput ?? false, ResidualScale = _scales?.ScalesResidual ?? false,
+                InputExpand = _pointwise?.InChannels ?? 0, ExpandActivation = Codes.Of(_pointwise?.Activation ?? Activation.None),
+                ExpandActivationA = _pointwise?.Activation.A ?? 0, ExpandActivationB = _pointwise?.Activation.B ?? 0,
                 // Layers whose weights exceed the uniform block: see SubgroupWeightsFit.
                 SubgroupWeights = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
                 BlocksFastest = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
@@ -76,16 +91,18 @@ public sealed class Conv2dLayer : GpuLayer
     protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
     {
         var input = inputs[0].Shape;
-        var up = _upsample?.OutputShape(input) ?? input;
+        // With a fused 1x1 convolution the convolution reads its wide output, computed as it is read.
+        var up = _pointwise?.OutputShape(input) ?? _upsample?.OutputShape(input) ?? input;
         var conv = _conv.OutputShape(up, Name);
         var scales = _upsample?.ShaderScales(input, up) ?? (1f, 1f);
         var periods = _upsample?.Periods(input, up) ?? (0, 0);
         var push = new Conv2dKernel.Push
         {
-            InC = input.Channels, InH = input.Height, InW = input.Width, UpH = up.Height, UpW = up.Width,
+            InC = up.Channels, InH = input.Height, InW = input.Width, UpH = up.Height, UpW = up.Width,
             OutC = conv.Channels, OutH = conv.Height, OutW = conv.Width,
             PadTop = _conv.Padding.Top, PadLeft = _conv.Padding.Left, Groups = _conv.Groups,
             ScaleY = scales.Item1, ScaleX = scales.Item2, OcStride = _stride, PeriodY = periods.Item1, PeriodX = periods.Item2,
+            ExpBase = _expandBase,
         };
         // Without a residual, binding 5 holds the input (read-only, never read) so that every binding is valid.
         var residual = _residual is null ? inputs[0] : inputs[1];
@@ -159,9 +176,10 @@ public sealed class Conv2dLayer : GpuLayer
     /// a gather and accumulators spill cheaply to the stack, up to 256 accumulators (lavapipe, FSRCNN x2 at
     /// 960x540: 553 ms at 256 against 642 ms at 128 with the same channel blocks) and an unrolled inner loop of at
     /// most ~1200 multiply-adds (2000 made the 5x5 layers slower); on GPUs, where registers set occupancy, at
-    /// most 64 accumulators and only for kernels 5 wide or more.
+    /// most 64 accumulators and only for kernels 5 wide or more. A fused 1x1 convolution of <paramref name="expand"/>
+    /// stored channels (<see cref="PointwiseConvSpec"/>) adds its multiply-adds per window row to the unrolled loop.
     /// </summary>
-    internal static int PixelsPerInvocation(Conv2dSpec conv, int block, bool cpu)
+    internal static int PixelsPerInvocation(Conv2dSpec conv, int block, bool cpu, int expand = 0)
     {
         if (conv.DilationX != 1 || (!cpu && conv.StrideX != 1))
         {
@@ -172,7 +190,7 @@ public sealed class Conv2dLayer : GpuLayer
             return conv.KernelW >= 5 ? (block <= 16 ? 4 : block <= 32 ? 2 : 1) : 1;
         }
         int px = 32;
-        while (px > 1 && (block * px > 256 || conv.KernelW * block * px > 1200))
+        while (px > 1 && (block * px > 256 || conv.KernelW * block * px + expand * ((px - 1) * conv.StrideX + conv.KernelW) > 1200))
         {
             px /= 2;
         }

@@ -60,7 +60,7 @@ public abstract class GpuLayer : IDisposable
             return spec switch
             {
                 Conv2dSpec c when tuning.Winograd && Conv2dWinogradLayer.Suits(c) => new Conv2dWinogradLayer(context, c, name, tuning),
-                Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec or ResidualConvSpec or ChannelScaledConvSpec => new Conv2dLayer(context, spec, name, tuning),
+                Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec or ResidualConvSpec or ChannelScaledConvSpec or PointwiseConvSpec => new Conv2dLayer(context, spec, name, tuning),
                 ConvPointwiseSpec cp => new ConvPointwiseLayer(context, cp, name, tuning),
                 ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name, tuning),
                 PixelShuffleSpec p => new PixelShuffleLayer(context, p, name),

@@ -15,15 +15,17 @@ namespace RealtimeUpscale.Network.Passes;
 /// 8. 1x1 convolutions into the convolution before them;
 /// 9. residual additions into the convolution that writes one operand (with an upsample or crop of the other);
 /// 10. per-channel scales (squeeze-excitation) into the convolutions that read their product;
-/// 11. dead nodes.
+/// 11. expanding 1x1 convolutions into the convolution after them;
+/// 12. dead nodes.
 /// Pads and upsamples fuse forwards into the convolution that reads them, so they go first; the slice goes
 /// before the affine and activation passes so that a bias add after the crop reaches the transposed
 /// convolution; affine before activation, since an affine map after an activation cannot fold into weights;
-/// the lowering after them, so it lowers what the others fused; 1x1 convolutions last, so that both convolutions
+/// the lowering after them, so it lowers what the others fused; 1x1 convolutions into the one before them next, so that both convolutions
 /// carry their fused padding, affine maps and activations; residual additions after them, so that the convolution
 /// they take carries its activation, pixel shuffle or lowering (a residual after a transposed convolution meets the
 /// sub-pixel convolution it became); channel scales after them, so that a scaled skip connection meets the fused
-/// residual that reads it. Depth-to-space fuses before the
+/// residual that reads it; expanding 1x1 convolutions into the convolution after them last, taking only what
+/// the residual and scale fusions left. Depth-to-space fuses before the
 /// elementwise passes so that an activation after the shuffle (SRGAN's PReLU) reaches the sub-pixel
 /// convolution; an activation or affine map between a convolution and its depth-to-space still fuses into the
 /// convolution, and the shuffle then stays a node of its own. Every spec in the result has a GPU layer
@@ -44,6 +46,7 @@ public static class GraphOptimizer
         new PointwiseIntoConvolution(),
         new ResidualIntoConvolution(),
         new ChannelScaleIntoConvolution(),
+        new PointwiseIntoNextConvolution(),
         new DeadNodeElimination(),
     };
 

@@ -19,7 +19,7 @@ public sealed class GraphOptimizerTests
             typeof(PadIntoConvolution), typeof(UpsampleIntoConvolution), typeof(DepthToSpaceIntoConvolution),
             typeof(SliceIntoDeconvolution), typeof(AffineIntoLayer), typeof(ActivationIntoLayer),
             typeof(StridedDeconvToSubPixel), typeof(PointwiseIntoConvolution), typeof(ResidualIntoConvolution),
-            typeof(ChannelScaleIntoConvolution),
+            typeof(ChannelScaleIntoConvolution), typeof(PointwiseIntoNextConvolution),
             typeof(DeadNodeElimination),
         }, GraphOptimizer.Passes.Select(p => p.GetType()));
     }
@@ -41,18 +41,21 @@ public sealed class GraphOptimizerTests
         Assert.Equal(Layout(stepwise), Layout(optimised));
         Assert.Equal(Layout(ModelDefinition.Load(path)), Layout(optimised));
 
-        // conv1 (5x5, 1 -> 56) and the shrinking 1x1 (56 -> 12) in one pass; the four mapping layers and the
-        // expanding 1x1 (12 -> 56) each a convolution of their own.
-        Assert.Equal(7, optimised.Nodes.Count);
+        // conv1 (5x5, 1 -> 56) and the shrinking 1x1 (56 -> 12) in one pass; the four mapping layers each a
+        // convolution of their own; the expanding 1x1 (12 -> 56) computed by the head as it reads its windows.
+        Assert.Equal(6, optimised.Nodes.Count);
         var first = Assert.IsType<ConvPointwiseSpec>(optimised.Nodes[0].Spec);
         Assert.Equal((1, 56, 12), (first.Conv.InChannels, first.Conv.OutChannels, first.Pointwise.OutChannels));
-        var convs = new[] { first.Conv, first.Pointwise }.Concat(optimised.Nodes.Skip(1).Take(5).Select(n => Assert.IsType<Conv2dSpec>(n.Spec)));
+        var expanding = Assert.IsType<PointwiseConvSpec>(optimised.Nodes[5].Spec);
+        Assert.Equal((12, 56), (expanding.Pointwise.InChannels, expanding.Pointwise.OutChannels));
+        var convs = new[] { first.Conv, first.Pointwise, expanding.Pointwise }
+            .Concat(optimised.Nodes.Skip(1).Take(4).Select(n => Assert.IsType<Conv2dSpec>(n.Spec)));
         foreach (var conv in convs)
         {
             Assert.Equal(ActivationKind.PRelu, conv.Activation.Kind);
             Assert.True(conv.KernelH == 1 || conv.PaddingMode == PaddingMode.Replicate);
         }
-        var head = Assert.IsType<SubPixelConvSpec>(optimised.Nodes[6].Spec);
+        var head = Assert.IsType<SubPixelConvSpec>(expanding.Conv);
         Assert.Equal((56, 4, 2), (head.Conv.InChannels, head.Conv.OutChannels, head.Shuffle.Scale));
         Assert.NotNull(head.Conv.Bias); // the bias add after the crop
         Assert.Equal(unfused.Output, optimised.Output);
