@@ -107,11 +107,13 @@ public sealed class PointwiseConvTests : IDisposable
     [Fact]
     public void PixelsPerInvocationCountTheHeldChannels()
     {
-        // FSRCNN's head on a CPU device: 4 outputs of 5x5 taps, the 12 held channels over 36 columns still fit 32 pixels.
+        // FSRCNN's head on a CPU device: 4 outputs of 5x5 taps, the 12 held channels over 44 columns fit 40 pixels.
         var head = new Conv2dSpec { InChannels = 56, OutChannels = 4, KernelH = 5, KernelW = 5, Weights = new float[56 * 4 * 25] };
-        Assert.Equal(32, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true, expand: 12));
-        // 16 held channels over 36 columns would pass the unrolled loop's limit: 16 pixels.
-        Assert.Equal(16, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true, expand: 16));
+        Assert.Equal(40, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true, expand: 12));
+        // 16 held channels over 44 columns would pass the unrolled loop's limit: 20 pixels.
+        Assert.Equal(20, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true, expand: 16));
+        // Without a fused 1x1, the plain convolution's 32.
+        Assert.Equal(32, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true));
     }
 
     [Fact]

@@ -177,7 +177,10 @@ public sealed class Conv2dLayer : GpuLayer
     /// 960x540: 553 ms at 256 against 642 ms at 128 with the same channel blocks) and an unrolled inner loop of at
     /// most ~1200 multiply-adds (2000 made the 5x5 layers slower); on GPUs, where registers set occupancy, at
     /// most 64 accumulators and only for kernels 5 wide or more. A fused 1x1 convolution of <paramref name="expand"/>
-    /// stored channels (<see cref="PointwiseConvSpec"/>) adds its multiply-adds per window row to the unrolled loop.
+    /// stored channels (<see cref="PointwiseConvSpec"/>) adds its multiply-adds per window row to the unrolled loop, and
+    /// longer rows share that window's work across more pixels: FSRCNN x2's head at 960x540 on lavapipe (same session)
+    /// took 195, 158, 154 and 142 ms at 16, 24, 32 and 40 pixels and 172 ms at 60, so it starts from 40 with a
+    /// limit of 1400.
     /// </summary>
     internal static int PixelsPerInvocation(Conv2dSpec conv, int block, bool cpu, int expand = 0)
     {
@@ -189,8 +192,9 @@ public sealed class Conv2dLayer : GpuLayer
         {
             return conv.KernelW >= 5 ? (block <= 16 ? 4 : block <= 32 ? 2 : 1) : 1;
         }
-        int px = 32;
-        while (px > 1 && (block * px > 256 || conv.KernelW * block * px + expand * ((px - 1) * conv.StrideX + conv.KernelW) > 1200))
+        int px = expand > 0 ? 40 : 32;
+        int limit = expand > 0 ? 1400 : 1200;
+        while (px > 1 && (block * px > 256 || conv.KernelW * block * px + expand * ((px - 1) * conv.StrideX + conv.KernelW) > limit))
         {
             px /= 2;
         }
