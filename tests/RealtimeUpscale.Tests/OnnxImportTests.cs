@@ -38,12 +38,11 @@ public sealed class OnnxImportTests : GpuTest
         Assert.Equal(ColorSpace.Y, definition.Info.ColorSpace);
         Assert.Equal(scale, definition.Info.Scale);
         // Pads fused into convolutions, the crop and bias add into the transposed convolution, which then runs
-        // as a sub-pixel convolution; at x2 (4 phases, one channel block) it computes its input from the expanding
-        // 1x1 before it. The first convolution and the shrinking 1x1 run fused.
+        // as a sub-pixel convolution (4, 9 or 16 phases) computing its input from the expanding 1x1 before it. The
+        // first convolution and the shrinking 1x1 run fused.
         Assert.DoesNotContain(definition.Nodes, n => n.Spec is CropSpec or ScaleBiasSpec or ConvTranspose2dSpec);
-        var head = PointwiseConvSpec.Unfused(definition.Nodes[^1].Spec);
-        Assert.IsType<SubPixelConvSpec>(head);
-        Assert.Equal(scale == 2, definition.Nodes[^1].Spec is PointwiseConvSpec);
+        var head = Assert.IsType<SubPixelConvSpec>(Assert.IsType<PointwiseConvSpec>(definition.Nodes[^1].Spec).Conv);
+        Assert.Equal(scale * scale, head.Conv.OutChannels);
         Assert.IsType<ConvPointwiseSpec>(definition.Nodes[0].Spec);
 
         var x = HostTensor.Random(new Random(scale), 1, 13, 11, 0.06, 0.92);

@@ -51,6 +51,8 @@ public sealed class PointwiseConvTests : IDisposable
         { 5, 9, 3, 3, 2, 1, PaddingMode.Zeros, 17, 29 },          // strided: overlapping windows per invocation
         { 4, 12, 6, 3, 1, 2, PaddingMode.Zeros, 9, 23 },          // dilated: one pixel per invocation
         { 16, 24, 8, 1, 1, 1, PaddingMode.Zeros, 5, 19 },         // the most held channels, a 1x1 after the 1x1
+        { 12, 56, 9, 3, 1, 1, PaddingMode.Replicate, 7, 53 },    // FSRCNN x3's head: 9 channels in one block
+        { 12, 56, 16, 3, 1, 1, PaddingMode.Zeros, 5, 67 },       // FSRCNN x4's: 16
     };
 
     [Theory]
@@ -110,8 +112,12 @@ public sealed class PointwiseConvTests : IDisposable
         // FSRCNN's head on a CPU device: 4 outputs of 5x5 taps, the 12 held channels over 44 columns fit 40 pixels.
         var head = new Conv2dSpec { InChannels = 56, OutChannels = 4, KernelH = 5, KernelW = 5, Weights = new float[56 * 4 * 25] };
         Assert.Equal(40, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true, expand: 12));
-        // 16 held channels over 44 columns would pass the unrolled loop's limit: 20 pixels.
-        Assert.Equal(20, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true, expand: 16));
+        // 16 held channels over 44 columns would pass the unrolled loop's limit: 37 pixels.
+        Assert.Equal(37, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true, expand: 16));
+        // FSRCNN x3's and x4's heads, 3x3 taps in one block of 9 and 16 channels: 28 and 16 pixels (256 accumulators).
+        var head3 = head with { OutChannels = 9, KernelH = 3, KernelW = 3, Weights = new float[56 * 9 * 9] };
+        Assert.Equal(28, Conv2dLayer.PixelsPerInvocation(head3, 9, cpu: true, expand: 12));
+        Assert.Equal(16, Conv2dLayer.PixelsPerInvocation(head3 with { OutChannels = 16, Weights = new float[56 * 16 * 9] }, 16, cpu: true, expand: 12));
         // Without a fused 1x1, the plain convolution's 32.
         Assert.Equal(32, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true));
     }

@@ -41,7 +41,10 @@ public sealed class Conv2dLayer : GpuLayer
             _ => throw new ArgumentException($"Layer '{name}': {spec.GetType().Name} is not a convolution."),
         };
         bool cpu = tuning.CpuStyle;
-        (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups, cpu ? CpuMaxBlock : 32);
+        // With a fused 1x1 every block computes the held channels again, so its outputs (at most 16, as the graph pass
+        // fuses) stay in one block: FSRCNN x3's head (9 phases) on lavapipe took 132 ms in one block and 158 ms in two.
+        (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups,
+            cpu ? (_pointwise is null ? CpuMaxBlock : Math.Max(CpuMaxBlock, _conv.OutChannels)) : 32);
         var act = _conv.Activation;
         var values = PadTo(_conv.Weights, _stride * (_conv.Weights.Length / _conv.OutChannels))
             .Concat(PadTo(_conv.Bias, _stride))
@@ -179,8 +182,9 @@ public sealed class Conv2dLayer : GpuLayer
     /// most 64 accumulators and only for kernels 5 wide or more. A fused 1x1 convolution of <paramref name="expand"/>
     /// stored channels (<see cref="PointwiseConvSpec"/>) adds its multiply-adds per window row to the unrolled loop, and
     /// longer rows share that window's work across more pixels: FSRCNN x2's head at 960x540 on lavapipe (same session)
-    /// took 195, 158, 154 and 142 ms at 16, 24, 32 and 40 pixels and 172 ms at 60, so it starts from 40 with a
-    /// limit of 1400.
+    /// took 195, 158, 154 and 142 ms at 16, 24, 32 and 40 pixels and 172 ms at 60, and x3's (9 channels in one block)
+    /// 152, 135 and 132 ms at 16, 20 and 28; so it takes the most pixels up to 40 that keep 256 accumulators and an
+    /// unrolled loop of at most 1400 multiply-adds.
     /// </summary>
     internal static int PixelsPerInvocation(Conv2dSpec conv, int block, bool cpu, int expand = 0)
     {
@@ -192,9 +196,17 @@ public sealed class Conv2dLayer : GpuLayer
         {
             return conv.KernelW >= 5 ? (block <= 16 ? 4 : block <= 32 ? 2 : 1) : 1;
         }
-        int px = expand > 0 ? 40 : 32;
-        int limit = expand > 0 ? 1400 : 1200;
-        while (px > 1 && (block * px > 256 || conv.KernelW * block * px + expand * ((px - 1) * conv.StrideX + conv.KernelW) > limit))
+        if (expand > 0)
+        {
+            int held = Math.Max(1, Math.Min(40, 256 / block));
+            while (held > 1 && conv.KernelW * block * held + expand * ((held - 1) * conv.StrideX + conv.KernelW) > 1400)
+            {
+                held--;
+            }
+            return held;
+        }
+        int px = 32;
+        while (px > 1 && (block * px > 256 || conv.KernelW * block * px > 1200))
         {
             px /= 2;
         }

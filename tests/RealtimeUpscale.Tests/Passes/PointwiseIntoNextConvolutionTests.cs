@@ -50,7 +50,7 @@ public sealed class PointwiseIntoNextConvolutionTests
         foreach (var (pw, conv, channels) in new[]
         {
             (Conv(rng, 12, 12, 1), Conv(rng, 12, 4, 3, Padding.All(1)), 12),                 // not expanding
-            (Conv(rng, 4, 24, 1), Conv(rng, 24, 16, 3, Padding.All(1)), 4),                  // many outputs: recomputed per block
+            (Conv(rng, 4, 24, 1), Conv(rng, 24, 17, 3, Padding.All(1)), 4),                  // more outputs than one block holds
             (Conv(rng, 20, 40, 1), Conv(rng, 40, 4, 3, Padding.All(1)), 20),                 // too many channels to hold
             (Conv(rng, 4, 24, 1, Padding.All(1)), Conv(rng, 24, 4, 3, Padding.All(1)), 4),   // a padded 1x1
             (Conv(rng, 4, 24, 3, Padding.All(1)), Conv(rng, 24, 4, 3, Padding.All(1)), 4),   // not a 1x1
