@@ -43,7 +43,8 @@ lines = [
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
 ]
 for r in runs:
-    name = os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r["winograd"] else "")
+    name = os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r["winograd"] else "") + \
+        "".join(f" ({u} unfused)" for u in r.get("unfused") or [])
     m = r.get("memory")
     mem = f'{m["peak_bytes_allocated"] / 2**20:.0f} MiB' if m else "-"
     lines.append(f'| {name}, {r["width"]}x{r["height"]} | {r["runs"]} | {r["gpu_ms"]:.1f} | {r["onnxruntime_cpu_ms"]:.1f} | '
@@ -51,7 +52,8 @@ for r in runs:
                  f'{r["first_run_ms"]:.0f} | {mem} |')
 lines.append("")
 for r in runs:
-    name = os.path.basename(r["model"]).removesuffix(".onnx")
+    name = os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r["winograd"] else "") + \
+        "".join(f" ({u} unfused)" for u in r.get("unfused") or [])
     passes = ", ".join(f'{l["name"]} {l["gpu_ms"]:.1f} ms' + (f' ({l["gmac_per_s"]:.1f} GMAC/s)' if l["gmac"] > 0 else "")
                        for l in r["layers"])
     lines.append(f"- {name}: {passes}.")

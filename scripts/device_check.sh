@@ -11,7 +11,7 @@
 #     - correctness on the GPU: FSRCNN x2/x3/x4 on Set5 and x2 on Set14 against the paper's table (within
 #       0.03 dB, as PaperTableTests)
 #     - rtup bench --json: FSRCNN x2 and the bundled deconv_x2 at 960x540 (-> 1920x1080), direct and
-#       Winograd, 200 runs; waifu2x upconv_7 at 960x540; each with ONNX Runtime's CPU time and the peak device
+#       Winograd, 200 runs, and FSRCNN x2 with its expanding 1x1 unfused; waifu2x upconv_7 at 960x540; each with ONNX Runtime's CPU time and the peak device
 #       memory of a 1920x1080 -> 3840x2160 upscale
 #     - the tools side by side (scripts/bench_peers.sh, as "peers" below)
 #     writing every result to $OUT (or .device/out) and a summary to stdout. Exit status 1 if a check failed.
@@ -117,6 +117,7 @@ PY
   }
   bench fsrcnn_x2 "$dev/data/FSRCNN_x2.onnx" 960x540
   bench fsrcnn_x2_winograd "$dev/data/FSRCNN_x2.onnx" 960x540 --winograd --memory-size none
+  bench fsrcnn_x2_unfused "$dev/data/FSRCNN_x2.onnx" 960x540 --unfused-expansions --memory-size none
   bench deconv_x2 deconv_x2 960x540
   bench deconv_x2_winograd deconv_x2 960x540 --winograd --memory-size none
   RUNS_SAVED=$runs; runs=$(( runs < 20 ? runs : 20 ))

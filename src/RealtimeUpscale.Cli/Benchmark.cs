@@ -25,7 +25,11 @@ public sealed record LayerTime(
 public sealed record MemoryFigure(int InputWidth, int InputHeight, int OutputWidth, int OutputHeight,
     long PeakBytesAllocated, long PeakBytesReserved);
 
-/// <summary>One benchmark: the GPU pipeline and ONNX Runtime's CPU provider on the same model and input, in one run.</summary>
+/// <summary>
+/// One benchmark: the GPU pipeline and ONNX Runtime's CPU provider on the same model and input, in one run.
+/// <see cref="Unfused"/> names the fusions left out of the timed graph (empty for the graph that ships); the memory
+/// figure, when measured, is always the shipped graph's.
+/// </summary>
 public sealed record BenchmarkResult(
     string Model, string Device, string DeviceType, string ApiVersion, string DriverVersion, string Date,
     int Width, int Height, int Runs, bool Winograd, double GpuMs,
@@ -35,7 +39,7 @@ public sealed record BenchmarkResult(
     [property: JsonPropertyName("gmac_per_s")] double GMacPerSecond,
     [property: JsonPropertyName("pipeline_setup_ms")] double PipelineSetupMs,
     [property: JsonPropertyName("first_run_ms")] double FirstRunMs,
-    IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory);
+    IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory, IReadOnlyList<string> Unfused);
 
 /// <summary>
 /// Times a model at one input size: on the GPU with timestamp queries (first to last pass), and on ONNX Runtime's
@@ -68,12 +72,23 @@ public sealed class Benchmark
     /// <param name="runs">Timed runs.</param>
     /// <param name="onnxRuntime">Whether to time ONNX Runtime too.</param>
     /// <param name="fuseResiduals">False: the graph without <see cref="ResidualIntoConvolution"/>, the residual additions as passes of their own.</param>
+    /// <param name="fuseExpansions">False: the graph without <see cref="PointwiseIntoNextConvolution"/>, expanding 1x1 convolutions as passes of their own.</param>
     public BenchmarkResult Run(string modelPath, int width, int height, int warmup = 3, int runs = 15, bool onnxRuntime = true,
-        bool fuseResiduals = true)
+        bool fuseResiduals = true, bool fuseExpansions = true)
     {
-        var model = fuseResiduals
+        var unfused = new List<string>();
+        if (!fuseResiduals)
+        {
+            unfused.Add("residual additions");
+        }
+        if (!fuseExpansions)
+        {
+            unfused.Add("expanding 1x1 convolutions");
+        }
+        var model = unfused.Count == 0
             ? ModelDefinition.Load(modelPath)
-            : GraphOptimizer.OptimizeWith(ModelDefinition.Import(modelPath), GraphOptimizer.Passes.Where(p => p is not ResidualIntoConvolution));
+            : GraphOptimizer.OptimizeWith(ModelDefinition.Import(modelPath), GraphOptimizer.Passes.Where(p =>
+                (fuseResiduals || p is not ResidualIntoConvolution) && (fuseExpansions || p is not PointwiseIntoNextConvolution)));
         onnxRuntime &= string.Equals(Path.GetExtension(modelPath), ".onnx", StringComparison.OrdinalIgnoreCase);
         var p = model.Info.Framing?.PaddingFor(width, height) ?? default;
         var shape = new TensorShape(model.Info.InputChannels, height + p.Top + p.Bottom, width + p.Left + p.Right);
@@ -162,7 +177,7 @@ public sealed class Benchmark
         return new BenchmarkResult(modelPath, _context.DeviceName, _context.Traits.Type.ToString(), _context.Traits.ApiVersion,
             $"{driver >> 22}.{(driver >> 12) & 0x3ff}.{driver & 0xfff}", DateTime.UtcNow.ToString("yyyy-MM-dd"),
             width, height, runs, _tuning.Winograd, gpu, cpu, gpu / cpu, total, gpu > 0 ? total * 1e3 / gpu : 0,
-            setupMs, firstRunMs, layers, null);
+            setupMs, firstRunMs, layers, null, unfused);
     }
 
     /// <summary>

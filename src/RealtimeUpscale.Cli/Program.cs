@@ -100,6 +100,10 @@ public static class Program
         {
             Description = "Run residual additions as passes of their own instead of in the convolutions that write them (to measure the fusion)",
         };
+        var unfusedExpansions = new Option<bool>("--unfused-expansions")
+        {
+            Description = "Run expanding 1x1 convolutions as passes of their own instead of in the convolutions that read them (to measure the fusion)",
+        };
         var memorySize = new Option<string>("--memory-size")
         {
             Description = "Also report the peak device memory of one upscale from this input size, WxH, or none",
@@ -107,7 +111,7 @@ public static class Program
         };
         var bench = new Command("bench", "Median GPU time (timestamp queries) against ONNX Runtime's CPU provider in the same run")
         {
-            model, size, runs, winograd, unfusedResiduals, memorySize,
+            model, size, runs, winograd, unfusedResiduals, unfusedExpansions, memorySize,
         };
         bench.SetAction(r => Run(r, gpu =>
         {
@@ -120,7 +124,8 @@ public static class Program
             ImageSize? memoryAt = memoryArg == "none" ? null : ImageSize.Parse(memoryArg, "--memory-size", max: 16384);
             var tuning = KernelTuning.ForDevice(gpu.Traits) with { Winograd = r.GetValue(winograd) };
             string path = ModelCatalog.Locate(r.GetValue(model)!);
-            var result = new Benchmark(gpu, tuning).Run(path, w, h, runs: r.GetValue(runs), fuseResiduals: !r.GetValue(unfusedResiduals));
+            var result = new Benchmark(gpu, tuning).Run(path, w, h, runs: r.GetValue(runs), fuseResiduals: !r.GetValue(unfusedResiduals),
+                fuseExpansions: !r.GetValue(unfusedExpansions));
             if (memoryAt is { } m)
             {
                 // A context of its own: the allocator's peak covers a context's whole life.
@@ -133,7 +138,7 @@ public static class Program
                 return;
             }
             Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up{(result.Winograd ? ", Winograd" : "")}" +
-                              (r.GetValue(unfusedResiduals) ? ", residual additions unfused" : ""));
+                              string.Concat(result.Unfused.Select(u => $", {u} unfused")));
             Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms  ({result.GMac:F2} GMAC, {result.GMacPerSecond:F1} GMAC/s)");
             if (double.IsNaN(result.OnnxRuntimeCpuMs))
             {

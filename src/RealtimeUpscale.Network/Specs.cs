@@ -350,8 +350,9 @@ public sealed record ConvPointwiseSpec(Conv2dSpec Conv, Conv2dSpec Pointwise) : 
 /// from the 1x1's few input channels as it reads its window, so the wider tensor between them is never stored (FSRCNN's
 /// expanding 12 -> 56 channels before its deconvolution). The 1x1 convolution has stride 1, no padding, no dilation
 /// and no groups, at most <see cref="MaxHeldChannels"/> input channels, and applies its own activation; the
-/// convolution (a <see cref="Conv2dSpec"/> or <see cref="SubPixelConvSpec"/>) has no groups and reads all of its
-/// channels. A padded position of the convolution's input reads zero (zero padding) or the value computed at the
+/// convolution (a <see cref="Conv2dSpec"/> or <see cref="SubPixelConvSpec"/>) has no groups, reads all of its
+/// channels and computes at most <see cref="MaxOutputChannels"/> (before a pixel shuffle), which the fused layer keeps
+/// in one block of its outputs, since every block would compute the held channels again. A padded position of the convolution's input reads zero (zero padding) or the value computed at the
 /// position the padding mode maps it to, as the stored tensor would give.
 /// </summary>
 /// <param name="Pointwise">The 1x1 convolution, first.</param>
@@ -360,6 +361,9 @@ public sealed record PointwiseConvSpec(Conv2dSpec Pointwise, LayerSpec Conv) : L
 {
     /// <summary>The most input channels of the 1x1 convolution the fused kernel holds per pixel of its window.</summary>
     public const int MaxHeldChannels = 16;
+
+    /// <summary>The most output channels of the convolution (before a pixel shuffle).</summary>
+    public const int MaxOutputChannels = 16;
 
     /// <summary>The convolution of a <see cref="SubPixelConvSpec"/> or the <see cref="Conv2dSpec"/> itself; null for other specs.</summary>
     public static Conv2dSpec? InnerConv(LayerSpec spec) => spec switch
@@ -374,7 +378,7 @@ public sealed record PointwiseConvSpec(Conv2dSpec Pointwise, LayerSpec Conv) : L
     {
         ArgumentNullException.ThrowIfNull(pointwise);
         ArgumentNullException.ThrowIfNull(conv);
-        return InnerConv(conv) is { Groups: 1 } c && c.InChannels == pointwise.OutChannels &&
+        return InnerConv(conv) is { Groups: 1 } c && c.InChannels == pointwise.OutChannels && c.OutChannels <= MaxOutputChannels &&
                pointwise.KernelH == 1 && pointwise.KernelW == 1 && pointwise.StrideY == 1 && pointwise.StrideX == 1 &&
                pointwise.DilationY == 1 && pointwise.DilationX == 1 && pointwise.Groups == 1 && pointwise.Padding == default &&
                pointwise.InChannels <= MaxHeldChannels;
@@ -392,8 +396,9 @@ public sealed record PointwiseConvSpec(Conv2dSpec Pointwise, LayerSpec Conv) : L
         {
             throw new ArgumentException($"PointwiseConv: needs a 1x1 convolution of stride 1 without padding or groups, from at most {MaxHeldChannels} " +
                                         "channels, then a convolution or sub-pixel convolution without groups reading its " +
-                                        $"{Pointwise.OutChannels} channels; got {Pointwise.InChannels} -> {Pointwise.OutChannels} " +
-                                        $"{Pointwise.KernelH}x{Pointwise.KernelW} then {Conv.GetType().Name}.");
+                                        $"{Pointwise.OutChannels} channels into at most {MaxOutputChannels}; got {Pointwise.InChannels} -> " +
+                                        $"{Pointwise.OutChannels} {Pointwise.KernelH}x{Pointwise.KernelW} then {Conv.GetType().Name}" +
+                                        (InnerConv(Conv) is { } c ? $" {c.InChannels} -> {c.OutChannels}." : "."));
         }
     }
 

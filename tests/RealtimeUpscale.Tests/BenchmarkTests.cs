@@ -34,6 +34,14 @@ public sealed class BenchmarkTests
             new Conv2dSpec { InChannels = 2, OutChannels = 6, KernelH = 3, KernelW = 3, Padding = Padding.All(1), Weights = new float[6 * 2 * 9] },
             new Conv2dSpec { InChannels = 6, OutChannels = 4, KernelH = 1, KernelW = 1, Weights = new float[4 * 6] });
         Assert.Equal(6 * 7 * 9 * 2 * 9 + 4 * 7 * 9 * 6, MultiplyAdds.Of(fused, new TensorShape(2, 7, 9), new TensorShape(4, 7, 9)));
+        // An expanding 1x1 fused into the sub-pixel convolution after it: 10 x 7 x 9 outputs of the 1x1 (each over 3
+        // channels), then 4 x 7 x 9 outputs of the 3x3 before the shuffle (each over 10 channels of 9 taps), counted
+        // once each as the unfused layers would be, whatever the fused kernel computes again.
+        var expanding = new PointwiseConvSpec(
+            new Conv2dSpec { InChannels = 3, OutChannels = 10, KernelH = 1, KernelW = 1, Weights = new float[10 * 3] },
+            new SubPixelConvSpec(new Conv2dSpec { InChannels = 10, OutChannels = 4, KernelH = 3, KernelW = 3, Padding = Padding.All(1), Weights = new float[4 * 10 * 9] },
+                new PixelShuffleSpec(2, DepthToSpaceOrder.Crd)));
+        Assert.Equal(10 * 7 * 9 * 3 + 4 * 7 * 9 * 10 * 9, MultiplyAdds.Of(expanding, new TensorShape(3, 7, 9), new TensorShape(1, 14, 18)));
         Assert.Equal(0, MultiplyAdds.Of(new PixelShuffleSpec(2, DepthToSpaceOrder.Crd), new TensorShape(4, 5, 6), new TensorShape(1, 10, 12)));
     }
 
@@ -53,6 +61,12 @@ public sealed class BenchmarkTests
         Assert.Contains(result.Layers, l => l.GMac > 0 && l.GMacPerSecond > 0);
         // The total is the median of per-run sums, not the sum of per-pass medians; both are positive.
         Assert.True(result.GpuMs > 0 && result.Layers.All(l => l.GpuMs >= 0));
+        Assert.Empty(result.Unfused);
+        // Without a fusion, its passes run apart and count the same multiply-adds.
+        var unfused = new Benchmark(gpu).Run(model, 37, 23, warmup: 1, runs: 1, onnxRuntime: false, fuseResiduals: false, fuseExpansions: false);
+        Assert.Equal(new[] { "residual additions", "expanding 1x1 convolutions" }, unfused.Unfused);
+        Assert.Equal(result.Layers.Count + 1, unfused.Layers.Count); // the expanding 1x1 (the model has no residual)
+        Assert.Equal(result.GMac, unfused.GMac, 9);
 
         using var fresh = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
         var memory = new Benchmark(fresh).MeasureMemory(model, 41, 29);

@@ -46,7 +46,7 @@ public sealed class PointwiseConvTests : IDisposable
     {
         // inC, mid, out, kernel, stride, dilation, padding mode, height, width
         { 3, 10, 5, 3, 1, 1, PaddingMode.Zeros, 13, 71 },
-        { 4, 20, 7, 3, 1, 1, PaddingMode.Reflect, 11, 37 },       // 20 channels computed, 7 outputs: a padded block
+        { 4, 20, 7, 3, 1, 1, PaddingMode.Reflect, 11, 37 },       // 20 channels computed into 7 outputs
         { 2, 9, 3, 5, 1, 1, PaddingMode.Replicate, 7, 45 },
         { 5, 9, 3, 3, 2, 1, PaddingMode.Zeros, 17, 29 },          // strided: overlapping windows per invocation
         { 4, 12, 6, 3, 1, 2, PaddingMode.Zeros, 9, 23 },          // dilated: one pixel per invocation
@@ -77,6 +77,22 @@ public sealed class PointwiseConvTests : IDisposable
         {
             Compare.Close(expected, Run(tuning, spec, x),
                 what: $"{inC}->{mid}->{outC} k{kernel} s{stride} d{dilation} {mode} {w}x{h}, CPU style {tuning.CpuStyle}");
+        }
+    }
+
+    [Fact]
+    public void WeightsPastTheUniformBlockAndABiasFreePointwiseMatchTheReference()
+    {
+        // 256 channels computed into 8 outputs: 18 432 weights, read from the storage buffer (with the subgroup
+        // broadcast on CPU devices); the 1x1 has no bias.
+        var rng = new Random(21);
+        var x = HostTensor.Random(rng, 16, 5, 29);
+        var pw = Pointwise(rng, 16, 256, Activation.Relu) with { Bias = null };
+        var conv = Passes.PassGraphs.Conv(rng, 256, 8, 3, Padding.All(1), PaddingMode.Replicate, Activation.Tanh);
+        var expected = CpuReference.Conv2d(CpuReference.Conv2d(x, pw), conv);
+        foreach (var tuning in new[] { new KernelTuning { CpuStyle = true }, new KernelTuning { CpuStyle = false } })
+        {
+            Compare.Close(expected, Run(tuning, new PointwiseConvSpec(pw, conv), x), what: $"16->256->8, CPU style {tuning.CpuStyle}");
         }
     }
 
@@ -136,6 +152,10 @@ public sealed class PointwiseConvTests : IDisposable
             Passes.PassGraphs.Conv(rng, 8, 4, 3, Padding.All(1), groups: 2)).Validate());
         Assert.Throws<ArgumentException>(() => new PointwiseConvSpec(Passes.PassGraphs.Conv(rng, 2, 8, 1),
             new UpsampleSpec { Mode = UpsampleMode.Nearest }).Validate());
+        // More outputs than one block holds.
+        var wide = Assert.Throws<ArgumentException>(() => new PointwiseConvSpec(Passes.PassGraphs.Conv(rng, 2, 8, 1),
+            Passes.PassGraphs.Conv(rng, 8, 17, 3, Padding.All(1))).Validate());
+        Assert.Contains("8 -> 17", wide.Message);
     }
 
     private static Conv2dSpec Pointwise(Random rng, int inC, int outC, Activation activation) => new()

@@ -41,8 +41,8 @@ public sealed class Conv2dLayer : GpuLayer
             _ => throw new ArgumentException($"Layer '{name}': {spec.GetType().Name} is not a convolution."),
         };
         bool cpu = tuning.CpuStyle;
-        // With a fused 1x1 every block computes the held channels again, so its outputs (at most 16, as the graph pass
-        // fuses) stay in one block: FSRCNN x3's head (9 phases) on lavapipe took 132 ms in one block and 158 ms in two.
+        // With a fused 1x1 every block computes the held channels again, so its outputs (at most 16, as
+        // PointwiseConvSpec allows) stay in one block: FSRCNN x3's head (9 phases) on lavapipe took 132 ms in one block and 158 ms in two.
         (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups,
             cpu ? (_pointwise is null ? CpuMaxBlock : Math.Max(CpuMaxBlock, _conv.OutChannels)) : 32);
         var act = _conv.Activation;
@@ -184,7 +184,8 @@ public sealed class Conv2dLayer : GpuLayer
     /// longer rows share that window's work across more pixels: FSRCNN x2's head at 960x540 on lavapipe (same session)
     /// took 195, 158, 154 and 142 ms at 16, 24, 32 and 40 pixels and 172 ms at 60, and x3's (9 channels in one block)
     /// 152, 135 and 132 ms at 16, 20 and 28; so it takes the most pixels up to 40 that keep 256 accumulators and an
-    /// unrolled loop of at most 1400 multiply-adds.
+    /// unrolled loop of at most 1400 multiply-adds. On GPUs a fused 1x1 takes 4 pixels whatever the kernel (its held
+    /// channels computed KH (KW + 3) / 4 times instead of KH KW times with one pixel; not measured there yet).
     /// </summary>
     internal static int PixelsPerInvocation(Conv2dSpec conv, int block, bool cpu, int expand = 0)
     {
@@ -194,7 +195,7 @@ public sealed class Conv2dLayer : GpuLayer
         }
         if (!cpu)
         {
-            return conv.KernelW >= 5 ? (block <= 16 ? 4 : block <= 32 ? 2 : 1) : 1;
+            return expand > 0 || conv.KernelW >= 5 ? (block <= 16 ? 4 : block <= 32 ? 2 : 1) : 1;
         }
         if (expand > 0)
         {
