@@ -88,6 +88,12 @@ layout(constant_id = 31) const int IN_EXPAND = 0;     // > 0: the input channels
 layout(constant_id = 32) const int EXP_ACT = ACT_NONE; // that 1x1 convolution's activation
 layout(constant_id = 33) const float EXP_ACT_A = 0.0;
 layout(constant_id = 34) const float EXP_ACT_B = 0.0;
+// 1: a sub-pixel head (SHUFFLE, PX > 1) adding its residual source upsampled by bicubic (align_corners 0) at exactly the
+// shuffle's factor (pc.resPeriodY = pc.resPeriodX = SHUFFLE_R; the residual of subpixel_x2). Output pixel j of a
+// channel then reads source column ix0 + j + tap with the weights of its phase alone, so the PX outputs resample from
+// one window of PX + 3 columns per source row, 4 (PX + 3) reads where each output would read its own 16; the sums run
+// in resampleAt's order, so both give the same bits.
+layout(constant_id = 35) const int RES_WINDOW = 0;
 
 layout(std430, binding = 0) readonly buffer Input { float inData[]; };
 layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
@@ -262,6 +268,7 @@ void main()
     }
     if (!inside) return;
     int biasBase = pc.ocStride * wPerOc;
+
     [[unroll]] for (int b = 0; b < OC_BLOCK; b++)
     {
         int oc = oc0 + b;
@@ -271,6 +278,32 @@ void main()
         // RES_SCALE: the factor of the residual source's channel, once for the PX outputs (which share it).
         int rc = SHUFFLE == SHUFFLE_NONE ? oc : SHUFFLE == SHUFFLE_CRD ? oc / (SHUFFLE_R * SHUFFLE_R) : oc % (pc.outC / (SHUFFLE_R * SHUFFLE_R));
         float resFactor = RES_SCALE == 1 ? resScale[RES_CROP == 1 ? rc + pc.resChannel : rc] : 1.0;
+        float resRow[PX];
+        if (RES_WINDOW == 1)
+        {
+            int rr = SHUFFLE_R * SHUFFLE_R;
+            int ij = SHUFFLE == SHUFFLE_CRD ? oc % rr : oc / (pc.outC / rr);
+            int iy, ix0;
+            float ty, tx;
+            sourcePosition(UPSAMPLE_BICUBIC, 0, oy * SHUFFLE_R + ij / SHUFFLE_R, pc.resScaleY, pc.resPeriodY, iy, ty);
+            sourcePosition(UPSAMPLE_BICUBIC, 0, ox0 * SHUFFLE_R + ij % SHUFFLE_R, pc.resScaleX, pc.resPeriodX, ix0, tx);
+            float wy[4] = float[4](cubicFar(ty + 1.0), cubicNear(ty), cubicNear(1.0 - ty), cubicFar(2.0 - ty));
+            float wx[4] = float[4](cubicFar(tx + 1.0), cubicNear(tx), cubicNear(1.0 - tx), cubicFar(2.0 - tx));
+            int plane = rc * pc.resH * pc.resW;
+            [[unroll]] for (int j = 0; j < PX; j++) resRow[j] = 0.0;
+            [[unroll]] for (int u = 0; u < 4; u++)
+            {
+                int rowBase = plane + clamp(iy - 1 + u, 0, pc.resH - 1) * pc.resW;
+                float src[PX + 3];
+                [[unroll]] for (int m = 0; m < PX + 3; m++) src[m] = RES_SRC(rowBase + clamp(ix0 - 1 + m, 0, pc.resW - 1));
+                [[unroll]] for (int j = 0; j < PX; j++)
+                {
+                    float row = 0.0;
+                    [[unroll]] for (int t = 0; t < 4; t++) row += wx[t] * src[j + t];
+                    resRow[j] += wy[u] * row;
+                }
+            }
+        }
         [[unroll]] for (int j = 0; j < PX; j++)
         {
             int ox = ox0 + j;
@@ -289,7 +322,11 @@ void main()
                 x = ox * SHUFFLE_R + ij % SHUFFLE_R;
             }
             int i = (c * pc.outH * SHUFFLE_R + y) * (pc.outW * SHUFFLE_R) + x;
-            if (RESIDUAL == 1) v += RES_SCALE == 1 ? residualAt(c, y, x, i) * resFactor : residualAt(c, y, x, i);
+            if (RESIDUAL == 1)
+            {
+                float r = RES_WINDOW == 1 ? resRow[j] : residualAt(c, y, x, i);
+                v += RES_SCALE == 1 ? r * resFactor : r;
+            }
             outData[i] = v;
         }
     }

@@ -106,10 +106,10 @@ public sealed class KernelDescriptorTests : GpuTest
     [Fact]
     public void ReaderFindsWhatConv2dDeclares()
     {
-        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..34, a push block of 26
+        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..35, a push block of 26
         // four-byte members, nine bindings of four kinds.
         var module = Module(Conv2dKernel.Descriptor);
-        Assert.Equal(Enumerable.Range(0, 35).Select(i => (uint)i), module.SpecIds);
+        Assert.Equal(Enumerable.Range(0, 36).Select(i => (uint)i), module.SpecIds);
         Assert.Equal(104u, module.PushConstantSize);
         Assert.Equal(BindingKind.UniformBuffer, module.Bindings[3]);
         Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[4]);
@@ -131,9 +131,11 @@ public sealed class KernelDescriptorTests : GpuTest
             ActivationA = -0.5f, ActivationB = 1.25f, AlignCorners = true, Shuffle = ShuffleCode.Dcr, PixelsPerInvocation = 16,
             Border = 2, Texels = true, ResidualUpsample = UpsampleCode.Bicubic, BlocksFastest = true, ResidualCrop = true,
             ResidualScale = true, InputExpand = 12, ExpandActivation = ActivationCode.LeakyRelu, ExpandActivationB = 0.75f,
+            ResidualWindow = true,
         };
         var data = Conv2dKernel.Descriptor.Specialize(constants);
-        Assert.Equal(35, data.Length);
+        Assert.Equal(36, data.Length);
+        Assert.Equal(1u, data[35]);                                   // RES_WINDOW
         Assert.Equal(12u, data[31]);                                  // IN_EXPAND
         Assert.Equal((uint)ActivationCode.LeakyRelu, data[32]);       // EXP_ACT
         Assert.Equal(0u, data[33]);                                   // EXP_ACT_A

@@ -67,6 +67,24 @@ public sealed class ResidualConvTests : IDisposable
     }
 
     [Fact]
+    public void BicubicResidualFromOneWindowPerChannelGivesTheSameBitsAsPerOutputReads()
+    {
+        // An RGB x3 DCR head with its input upsampled by bicubic x3: on CPU devices (several pixels per invocation)
+        // each channel's outputs resample from one window of source rows (RES_WINDOW); on GPUs (one pixel) each reads
+        // its own 16 taps. The convolution sums in the same order in both, so the outputs agree to the bit.
+        var rng = new Random(12);
+        var spec = new ResidualConvSpec(
+            new SubPixelConvSpec(Conv(rng, 6, 27, 3, Activation.None), new PixelShuffleSpec(3, DepthToSpaceOrder.Dcr)),
+            Up(UpsampleMode.Bicubic, 3));
+        var x = HostTensor.Random(rng, 6, 9, 53);
+        var residual = HostTensor.Random(rng, 3, 9, 53);
+        Check(spec, x, residual, "sub-pixel x3 DCR + bicubic x3");
+        var windowed = Run(new KernelTuning { CpuStyle = true }, spec, x, residual);
+        var perOutput = Run(new KernelTuning { CpuStyle = false }, spec, x, residual);
+        Assert.Equal(perOutput.Data, windowed.Data);
+    }
+
+    [Fact]
     public void DcrHeadWithABilinearAlignCornersResidualMatchesTheReference()
     {
         var rng = new Random(3);

@@ -130,6 +130,13 @@ public static class Conv2dKernel
 
         /// <summary>Its second parameter [EXP_ACT_B].</summary>
         [SpecId(34)] public float ExpandActivationB;
+
+        /// <summary>
+        /// The residual is the residual source upsampled by bicubic (no align_corners) at exactly the pixel shuffle's
+        /// integer factor, and more than one pixel per invocation: each channel's outputs resample from one shared
+        /// window of source rows [RES_WINDOW].
+        /// </summary>
+        [SpecId(35)] public bool ResidualWindow;
     }
 
     /// <summary>Push constants: shapes and per-size settings.</summary>

@@ -109,10 +109,14 @@ public sealed class Conv2dLayer : GpuLayer
         };
         // Without a residual, binding 5 holds the input (read-only, never read) so that every binding is valid.
         var residual = _residual is null ? inputs[0] : inputs[1];
+        bool residualWindow = false;
         if (_residual?.Upsample is { } ru)
         {
             var (sy, sx) = ru.ShaderScales(residual.Shape, output.Shape);
             var (py, px) = ru.Periods(residual.Shape, output.Shape);
+            // A bicubic residual at the shuffle's own factor: one source window per channel (conv2d.comp, RES_WINDOW).
+            residualWindow = ru is { Mode: UpsampleMode.Bicubic, AlignCorners: false } && _constants.Shuffle != ShuffleCode.None &&
+                             py == _constants.ShuffleScale && px == _constants.ShuffleScale;
             push.ResH = residual.Shape.Height;
             push.ResW = residual.Shape.Width;
             (push.ResScaleY, push.ResScaleX, push.ResPeriodY, push.ResPeriodX) = (sy, sx, py, px);
@@ -126,11 +130,17 @@ public sealed class Conv2dLayer : GpuLayer
         bool residualTexels = _residual is not null && ReadsTexels(residual.Buffer, residual.Shape.ElementCount);
         // GPUs keep the layer's own count; CPU devices fit it to the width.
         int pixels = Tuning.CpuStyle ? PixelsForWidth(_maxPixels, conv.Width) : _maxPixels;
+        residualWindow &= pixels > 1;
         var pipeline = _pipeline;
-        if (texels || residualTexels || pixels != _maxPixels)
+        if (texels || residualTexels || residualWindow || pixels != _maxPixels)
         {
-            pipeline = Conv2dKernel.Descriptor.Pipeline(Context,
-                _constants with { PixelsPerInvocation = pixels, Texels = texels, ResidualTexels = residualTexels });
+            pipeline = Conv2dKernel.Descriptor.Pipeline(Context, _constants with
+            {
+                PixelsPerInvocation = pixels,
+                Texels = texels,
+                ResidualTexels = residualTexels,
+                ResidualWindow = residualWindow,
+            });
         }
         var workgroup = Conv2dKernel.Descriptor.Workgroup;
         long columns = (conv.Width + pixels - 1) / pixels;
