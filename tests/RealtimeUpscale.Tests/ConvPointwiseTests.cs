@@ -78,10 +78,11 @@ public sealed class ConvPointwiseTests : IDisposable
     [Fact]
     public void PixelsPerInvocationKeepAccumulatorsWithinTheLimits()
     {
-        // FSRCNN's conv1 + conv2 on a CPU device: 8 mid channels at a time, the 12 outputs held, 16 pixels.
-        Assert.Equal(16, ConvPointwiseLayer.PixelsPerInvocation(5, 8, 12, cpu: true));
-        Assert.Equal(8, ConvPointwiseLayer.PixelsPerInvocation(5, 8, 16, cpu: true));
-        Assert.Equal(2, ConvPointwiseLayer.PixelsPerInvocation(5, 16, 12, cpu: false));
+        // FSRCNN's conv1 + conv2 on a CPU device: 8 mid channels at a time, the 12 outputs held, 40 pixels (800
+        // accumulators); with 16 outputs held, 33.
+        Assert.Equal(40, ConvPointwiseLayer.PixelsPerInvocation(8, 12, cpu: true));
+        Assert.Equal(33, ConvPointwiseLayer.PixelsPerInvocation(8, 16, cpu: true));
+        Assert.Equal(2, ConvPointwiseLayer.PixelsPerInvocation(16, 12, cpu: false));
     }
 
     [Fact]

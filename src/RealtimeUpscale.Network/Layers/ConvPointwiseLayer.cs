@@ -59,7 +59,7 @@ public sealed class ConvPointwiseLayer : GpuLayer
         values.AddRange(pw.Activation.Slopes is { } s2 ? PadTo(s2, _outStride) : Array.Empty<float>());
         _offsets = (convBias, convSlopes, pwWeights, pwBias, pwSlopes);
         _params = UploadParameterBlock(values.ToArray(), out bool uniform);
-        _maxPixels = PixelsPerInvocation(conv.KernelW, midBlock, outBlock, tuning.CpuStyle);
+        _maxPixels = PixelsPerInvocation(midBlock, outBlock, tuning.CpuStyle);
         try
         {
             _constants = new ConvPointwiseKernel.Constants
@@ -107,17 +107,21 @@ public sealed class ConvPointwiseLayer : GpuLayer
 
     /// <summary>
     /// Output pixels per invocation along x, counting the mid block's and the output block's accumulators together.
-    /// On CPU devices up to 384 accumulators and unrolled inner loops of at most 1600 multiply-adds: FSRCNN x2's
-    /// conv1 + conv2 at 960x540 on lavapipe took about 10% less time at 16 pixels (320 accumulators, 1536 in the fold)
-    /// than at 8, and the same at 32, in the same runs (wider rows share each weight load, which a CPU device
-    /// gathers, across more pixels). On GPUs, where registers set occupancy, at most 64 accumulators.
+    /// On CPU devices the most pixels up to 40 that keep 800 accumulators: wider rows share each weight load, which a
+    /// CPU device gathers, across more pixels, and the accumulators spill cheaply to the stack. FSRCNN x2's conv1 +
+    /// conv2 at 960x540 on lavapipe (8 mid channels, 12 outputs; pixels fitted to the width as the layer does) took
+    /// 126, 116, 105, 100, 95 and 90 ms at 12, 16, 20, 24, 30 and 40 pixels and 101 ms at 60, in one session, and with
+    /// 4 or 14 mid channels at 40 pixels 99 and 104 ms; FSRCNN-s x2's 59 ms at 16 pixels and 46 ms at 40. On GPUs,
+    /// where registers set occupancy, at most 64 accumulators.
     /// </summary>
-    internal static int PixelsPerInvocation(int kernelW, int midBlock, int outBlock, bool cpu)
+    internal static int PixelsPerInvocation(int midBlock, int outBlock, bool cpu)
     {
+        if (cpu)
+        {
+            return Math.Clamp(800 / (midBlock + outBlock), 1, 40);
+        }
         int px = 16;
-        int limit = cpu ? 384 : 64;
-        int body = Math.Max(kernelW * midBlock, midBlock * outBlock);
-        while (px > 1 && ((midBlock + outBlock) * px > limit || (cpu && body * px > 1600)))
+        while (px > 1 && (midBlock + outBlock) * px > 64)
         {
             px /= 2;
         }
