@@ -225,9 +225,15 @@ public sealed class KernelTuningTests : IDisposable
             InChannels = 12, OutChannels = 12, KernelH = 3, KernelW = 3, Padding = Padding.All(1),
             Weights = new float[12 * 12 * 9], Bias = new float[12],
         };
+        // Weights read from the storage buffer (with the subgroup broadcast): up to 256 accumulators, 32 pixels.
         Assert.Equal(16, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: true));
         Assert.Equal(32, Conv2dLayer.PixelsPerInvocation(spec, 6, cpu: true));
+        // Weights in the uniform block: up to 384 accumulators, so that one block of 12 keeps 32 pixels.
+        Assert.Equal(32, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: true, uniform: true));
+        Assert.Equal(32, Conv2dLayer.PixelsPerInvocation(spec, 8, cpu: true, uniform: true));
+        Assert.Equal(16, Conv2dLayer.PixelsPerInvocation(spec with { KernelH = 5, KernelW = 5, Weights = new float[12 * 12 * 25] }, 8, cpu: true, uniform: true));
         Assert.Equal(1, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: false));
+        Assert.Equal(1, Conv2dLayer.PixelsPerInvocation(spec, 12, cpu: false, uniform: true));
         // The count that covers the row with the fewest columns past its end, in few enough invocations: 1920
         // columns are 8 rows of 8 invocations of 30, 156 are one row of 8 x 20 (160; 32 would cover 256).
         Assert.Equal(30, Conv2dLayer.PixelsForWidth(32, 1920));

@@ -43,8 +43,11 @@ public sealed class Conv2dLayer : GpuLayer
         bool cpu = tuning.CpuStyle;
         // With a fused 1x1 every block computes the held channels again, so its outputs (at most 16, as
         // PointwiseConvSpec allows) stay in one block: FSRCNN x3's head (9 phases) on lavapipe took 132 ms in one block and 158 ms in two.
-        (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups,
-            cpu ? (_pointwise is null ? CpuMaxBlock : Math.Max(CpuMaxBlock, _conv.OutChannels)) : 32);
+        // On CPU devices a layer whose weights fit the uniform block takes blocks of up to CpuMaxUniformBlock channels
+        // (see there); wider ones keep CpuMaxBlock, the subgroup weight broadcast's.
+        int cpuBlock = _pointwise is not null ? Math.Max(CpuMaxBlock, _conv.OutChannels)
+            : FitsUniformBlock(_conv, CpuMaxUniformBlock) ? CpuMaxUniformBlock : CpuMaxBlock;
+        (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups, cpu ? cpuBlock : 32);
         var act = _conv.Activation;
         var values = PadTo(_conv.Weights, _stride * (_conv.Weights.Length / _conv.OutChannels))
             .Concat(PadTo(_conv.Bias, _stride))
@@ -58,7 +61,7 @@ public sealed class Conv2dLayer : GpuLayer
             values.AddRange(pw.Activation.Slopes ?? Array.Empty<float>());
         }
         _params = UploadParameterBlock(values.ToArray(), out bool uniform);
-        _maxPixels = PixelsPerInvocation(_conv, _block, cpu, _pointwise?.InChannels ?? 0);
+        _maxPixels = PixelsPerInvocation(_conv, _block, cpu, _pointwise?.InChannels ?? 0, uniform);
         try
         {
             _constants = new Conv2dKernel.Constants
@@ -183,6 +186,22 @@ public sealed class Conv2dLayer : GpuLayer
     internal const int CpuMaxBlock = 8;
 
     /// <summary>
+    /// Output channels per invocation on CPU devices, at most, for a layer whose weights fit the uniform block (read by
+    /// a gather per weight, not broadcast across a subgroup): FSRCNN x2's 3x3 12 -> 12 layers at 960x540 on lavapipe
+    /// took 38.7 ms as one block of 12 channels (32 pixels, 384 accumulators) against 43.5 ms as two of 6, each input
+    /// texel then gathered once instead of twice (one block of 12 with 16 pixels, 256 accumulators: 47.5 ms).
+    /// </summary>
+    internal const int CpuMaxUniformBlock = 12;
+
+    /// <summary>Whether the layer's parameters, its output channels padded to blocks of at most <paramref name="maxBlock"/>, fit the uniform block.</summary>
+    private static bool FitsUniformBlock(Conv2dSpec conv, int maxBlock)
+    {
+        var (_, stride) = ChannelBlocking(conv.OutChannels, conv.Groups, maxBlock);
+        long values = (long)stride * (conv.Weights.Length / conv.OutChannels + 2);
+        return values * sizeof(float) <= UniformBlockBytes;
+    }
+
+    /// <summary>
     /// Output pixels per invocation along x (the shader's PX; only for dilation 1 along x). They share each input
     /// load (strided ones where their windows overlap), and each weight load feeds PX multiply-adds (lavapipe,
     /// Real-CUGAN's 2x2 stride-2 convolutions at 1.7 GMAC/s with one pixel per invocation). On CPU devices, where a load costs
@@ -197,7 +216,7 @@ public sealed class Conv2dLayer : GpuLayer
     /// unrolled loop of at most 1400 multiply-adds. On GPUs a fused 1x1 takes 4 pixels whatever the kernel (its held
     /// channels computed KH (KW + 3) / 4 times instead of KH KW times with one pixel; not measured there yet).
     /// </summary>
-    internal static int PixelsPerInvocation(Conv2dSpec conv, int block, bool cpu, int expand = 0)
+    internal static int PixelsPerInvocation(Conv2dSpec conv, int block, bool cpu, int expand = 0, bool uniform = false)
     {
         if (conv.DilationX != 1 || (!cpu && conv.StrideX != 1))
         {
@@ -216,8 +235,11 @@ public sealed class Conv2dLayer : GpuLayer
             }
             return held;
         }
+        // Weights in the uniform block (blocks of up to 12 channels): up to 384 accumulators, so that a block of 12
+        // keeps 32 pixels (FSRCNN's 3x3 12 -> 12 layers); weights in the storage buffer: up to 256.
+        int accumulators = uniform ? 384 : 256;
         int px = 32;
-        while (px > 1 && (block * px > 256 || conv.KernelW * block * px > 1200))
+        while (px > 1 && (block * px > accumulators || conv.KernelW * block * px > 1200))
         {
             px /= 2;
         }

@@ -218,7 +218,7 @@ public abstract class GpuLayer : IDisposable
         input.Usage.HasFlag(Silk.NET.Vulkan.BufferUsageFlags.UniformTexelBufferBit);
 
     /// <summary>Binding 3 of convolutions reads parameters as a 64 KiB uniform block (include/params.glsl).</summary>
-    private const int UniformBlockBytes = 65536;
+    private protected const int UniformBlockBytes = 65536;
 
     /// <summary>
     /// Uploads parameters into one buffer bound as both storage and uniform buffer, and says which one the
