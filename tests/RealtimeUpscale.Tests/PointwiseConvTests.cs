@@ -130,10 +130,11 @@ public sealed class PointwiseConvTests : IDisposable
         Assert.Equal(40, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true, expand: 12));
         // 16 held channels over 44 columns would pass the unrolled loop's limit: 37 pixels.
         Assert.Equal(37, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true, expand: 16));
-        // FSRCNN x3's and x4's heads, 3x3 taps in one block of 9 and 16 channels: 28 and 16 pixels (256 accumulators).
+        // FSRCNN x3's and x4's heads, 3x3 taps in one block of 9 and 16 channels: 35 and 22 pixels (at most 384
+        // accumulators, and the unrolled limit).
         var head3 = head with { OutChannels = 9, KernelH = 3, KernelW = 3, Weights = new float[56 * 9 * 9] };
-        Assert.Equal(28, Conv2dLayer.PixelsPerInvocation(head3, 9, cpu: true, expand: 12));
-        Assert.Equal(16, Conv2dLayer.PixelsPerInvocation(head3 with { OutChannels = 16, Weights = new float[56 * 16 * 9] }, 16, cpu: true, expand: 12));
+        Assert.Equal(35, Conv2dLayer.PixelsPerInvocation(head3, 9, cpu: true, expand: 12));
+        Assert.Equal(22, Conv2dLayer.PixelsPerInvocation(head3 with { OutChannels = 16, Weights = new float[56 * 16 * 9] }, 16, cpu: true, expand: 12));
         // Without a fused 1x1, the plain convolution's 32.
         Assert.Equal(32, Conv2dLayer.PixelsPerInvocation(head, 4, cpu: true));
     }

@@ -206,13 +206,15 @@ public sealed class Conv2dLayer : GpuLayer
     /// load (strided ones where their windows overlap), and each weight load feeds PX multiply-adds (lavapipe,
     /// Real-CUGAN's 2x2 stride-2 convolutions at 1.7 GMAC/s with one pixel per invocation). On CPU devices, where a load costs
     /// a gather and accumulators spill cheaply to the stack, up to 256 accumulators (lavapipe, FSRCNN x2 at
-    /// 960x540: 553 ms at 256 against 642 ms at 128 with the same channel blocks) and an unrolled inner loop of at
+    /// 960x540: 553 ms at 256 against 642 ms at 128 with the same channel blocks), 384 for weights in the uniform
+    /// block (see <see cref="CpuMaxUniformBlock"/>), and an unrolled inner loop of at
     /// most ~1200 multiply-adds (2000 made the 5x5 layers slower); on GPUs, where registers set occupancy, at
     /// most 64 accumulators and only for kernels 5 wide or more. A fused 1x1 convolution of <paramref name="expand"/>
     /// stored channels (<see cref="PointwiseConvSpec"/>) adds its multiply-adds per window row to the unrolled loop, and
     /// longer rows share that window's work across more pixels: FSRCNN x2's head at 960x540 on lavapipe (same session)
     /// took 195, 158, 154 and 142 ms at 16, 24, 32 and 40 pixels and 172 ms at 60, and x3's (9 channels in one block)
-    /// 152, 135 and 132 ms at 16, 20 and 28; so it takes the most pixels up to 40 that keep 256 accumulators and an
+    /// 152, 135 and 132 ms at 16, 20 and 28 (and 122 ms at 35, x4's 232 -> 212 ms at 22 pixels instead of 16, with
+    /// 384 accumulators instead of 256); so it takes the most pixels up to 40 that keep 384 accumulators and an
     /// unrolled loop of at most 1400 multiply-adds. On GPUs a fused 1x1 takes 4 pixels whatever the kernel (its held
     /// channels computed KH (KW + 3) / 4 times instead of KH KW times with one pixel; not measured there yet).
     /// </summary>
@@ -228,7 +230,7 @@ public sealed class Conv2dLayer : GpuLayer
         }
         if (expand > 0)
         {
-            int held = Math.Max(1, Math.Min(40, 256 / block));
+            int held = Math.Max(1, Math.Min(40, 384 / block));
             while (held > 1 && conv.KernelW * block * held + expand * ((held - 1) * conv.StrideX + conv.KernelW) > 1400)
             {
                 held--;
