@@ -42,9 +42,11 @@ lines = [
     "| model, input | runs | GPU ms | ONNX Runtime CPU ms | ratio | GMAC | GMAC/s | setup / first run ms | peak memory |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
 ]
-for r in runs:
-    name = os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r["winograd"] else "") + \
+def label(r):
+    return os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r["winograd"] else "") + \
         "".join(f" ({u} unfused)" for u in r.get("unfused") or [])
+for r in runs:
+    name = label(r)
     m = r.get("memory")
     mem = f'{m["peak_bytes_allocated"] / 2**20:.0f} MiB' if m else "-"
     lines.append(f'| {name}, {r["width"]}x{r["height"]} | {r["runs"]} | {r["gpu_ms"]:.1f} | {r["onnxruntime_cpu_ms"]:.1f} | '
@@ -52,8 +54,7 @@ for r in runs:
                  f'{r["first_run_ms"]:.0f} | {mem} |')
 lines.append("")
 for r in runs:
-    name = os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r["winograd"] else "") + \
-        "".join(f" ({u} unfused)" for u in r.get("unfused") or [])
+    name = label(r)
     passes = ", ".join(f'{l["name"]} {l["gpu_ms"]:.1f} ms' + (f' ({l["gmac_per_s"]:.1f} GMAC/s)' if l["gmac"] > 0 else "")
                        for l in r["layers"])
     lines.append(f"- {name}: {passes}.")

@@ -275,21 +275,27 @@ void main()
         if (oc >= pc.outC) break;
         float bias = param(biasBase + oc);
         float slope = ACT == ACT_PRELU_CHANNEL ? param(biasBase + pc.ocStride + oc) : 0.0;
-        // RES_SCALE: the factor of the residual source's channel, once for the PX outputs (which share it).
-        int rc = SHUFFLE == SHUFFLE_NONE ? oc : SHUFFLE == SHUFFLE_CRD ? oc / (SHUFFLE_R * SHUFFLE_R) : oc % (pc.outC / (SHUFFLE_R * SHUFFLE_R));
-        float resFactor = RES_SCALE == 1 ? resScale[RES_CROP == 1 ? rc + pc.resChannel : rc] : 1.0;
+        // The stored output's channel c, and with SHUFFLE the sub-pixel ij (row ij / r, column ij % r) that conv
+        // channel oc becomes in an r-times larger image; the PX outputs share both.
+        int c = oc, ij = 0;
+        if (SHUFFLE != SHUFFLE_NONE)
+        {
+            int rr = SHUFFLE_R * SHUFFLE_R;
+            if (SHUFFLE == SHUFFLE_CRD) { c = oc / rr; ij = oc % rr; }              // CRD: oc = c * r^2 + i * r + j
+            else { c = oc % (pc.outC / rr); ij = oc / (pc.outC / rr); }   // DCR: oc = (i * r + j) * C + c
+        }
+        // RES_SCALE: the factor of the residual source's channel, once for the PX outputs.
+        float resFactor = RES_SCALE == 1 ? resScale[RES_CROP == 1 ? c + pc.resChannel : c] : 1.0;
         float resRow[PX];
         if (RES_WINDOW == 1)
         {
-            int rr = SHUFFLE_R * SHUFFLE_R;
-            int ij = SHUFFLE == SHUFFLE_CRD ? oc % rr : oc / (pc.outC / rr);
             int iy, ix0;
             float ty, tx;
             sourcePosition(UPSAMPLE_BICUBIC, 0, oy * SHUFFLE_R + ij / SHUFFLE_R, pc.resScaleY, pc.resPeriodY, iy, ty);
             sourcePosition(UPSAMPLE_BICUBIC, 0, ox0 * SHUFFLE_R + ij % SHUFFLE_R, pc.resScaleX, pc.resPeriodX, ix0, tx);
-            float wy[4] = float[4](cubicFar(ty + 1.0), cubicNear(ty), cubicNear(1.0 - ty), cubicFar(2.0 - ty));
-            float wx[4] = float[4](cubicFar(tx + 1.0), cubicNear(tx), cubicNear(1.0 - tx), cubicFar(2.0 - tx));
-            int plane = rc * pc.resH * pc.resW;
+            float wy[4] = cubicWeights(ty);
+            float wx[4] = cubicWeights(tx);
+            int plane = c * pc.resH * pc.resW;
             [[unroll]] for (int j = 0; j < PX; j++) resRow[j] = 0.0;
             [[unroll]] for (int u = 0; u < 4; u++)
             {
@@ -309,18 +315,9 @@ void main()
             int ox = ox0 + j;
             if (ox >= pc.outW) break;
             float v = activate(acc[b * PX + j] + bias, slope);
-            // (c, y, x): the element of the stored output; i: its flat index.
-            int c = oc, y = oy, x = ox;
-            if (SHUFFLE != SHUFFLE_NONE)
-            {
-                // Conv channel oc becomes sub-pixel (i, j) of channel c in an r-times larger image.
-                int rr = SHUFFLE_R * SHUFFLE_R;
-                int ij;
-                if (SHUFFLE == SHUFFLE_CRD) { c = oc / rr; ij = oc % rr; }              // CRD: oc = c * r^2 + i * r + j
-                else { c = oc % (pc.outC / rr); ij = oc / (pc.outC / rr); }   // DCR: oc = (i * r + j) * C + c
-                y = oy * SHUFFLE_R + ij / SHUFFLE_R;
-                x = ox * SHUFFLE_R + ij % SHUFFLE_R;
-            }
+            // (c, y, x): the element of the stored output; i: its flat index (SHUFFLE_R is 1 without a shuffle).
+            int y = oy * SHUFFLE_R + ij / SHUFFLE_R;
+            int x = ox * SHUFFLE_R + ij % SHUFFLE_R;
             int i = (c * pc.outH * SHUFFLE_R + y) * (pc.outW * SHUFFLE_R) + x;
             if (RESIDUAL == 1)
             {

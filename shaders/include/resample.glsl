@@ -25,6 +25,12 @@ const float CUBIC_A = -0.75;
 float cubicNear(float t) { return ((CUBIC_A + 2.0) * t - (CUBIC_A + 3.0)) * t * t + 1.0; }             // |t| <= 1
 float cubicFar(float t)  { return ((CUBIC_A * t - 5.0 * CUBIC_A) * t + 8.0 * CUBIC_A) * t - 4.0 * CUBIC_A; } // 1 < |t| < 2
 
+// The four bicubic tap weights of fraction t, taps i - 1 .. i + 2.
+float[4] cubicWeights(float t)
+{
+    return float[4](cubicFar(t + 1.0), cubicNear(t), cubicNear(1.0 - t), cubicFar(2.0 - t));
+}
+
 // Source index i and fraction t (in [0, 1)) of output index d.
 void sourcePosition(int mode, int alignCorners, int d, float scale, int period, out int i, out float t)
 {
@@ -73,8 +79,8 @@ float resampleAt(int source, int mode, int alignCorners, int planeBase, int srcH
         float d = RESAMPLE_SRC(source, planeBase + y1 * srcW + x1);
         return (1.0 - ty) * ((1.0 - tx) * a + tx * b) + ty * ((1.0 - tx) * c + tx * d);
     }
-    float wy[4] = float[4](cubicFar(ty + 1.0), cubicNear(ty), cubicNear(1.0 - ty), cubicFar(2.0 - ty));
-    float wx[4] = float[4](cubicFar(tx + 1.0), cubicNear(tx), cubicNear(1.0 - tx), cubicFar(2.0 - tx));
+    float wy[4] = cubicWeights(ty);
+    float wx[4] = cubicWeights(tx);
     float sum = 0.0;
     for (int j = 0; j < 4; j++)
     {
