@@ -2,26 +2,27 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_ballot : require
+#include "include/storage.glsl"
 // 2D convolution (cross-correlation, as PyTorch and ONNX define it) with optional fused stages:
 //   [x per-channel scale (IN_SCALE)] or [1x1 convolution -> bias -> activation (IN_EXPAND)]
 //   -> [upsample (resize-convolution)] -> pad -> conv -> bias -> activation
 //   -> [pixel shuffle (sub-pixel conv)] -> [+ residual, or + the residual source upsampled (RESIDUAL),
 //   x per-channel scale (RES_SCALE)]
 //
-// Memory layout: every tensor is planar float32, element (c, y, x) at (c * H + y) * W + x.
+// Memory layout: every tensor is planar (float32, or float16: include/storage.glsl), element (c, y, x) at (c * H + y) * W + x.
 //   binding 0: input,  inC x inH x inW (before the fused upsample)
 //   binding 1: output, outC x outH x outW, or with SHUFFLE (outC / r^2) x (outH * r) x (outW * r)
 //   bindings 2 and 3: parameters (include/params.glsl): weights, then bias [ocStride], then, for
 //              ACT_PRELU_CHANNEL, one PReLU slope per output channel [ocStride]. ocStride is outC rounded up to a
 //              multiple of OC_BLOCK; the padding channels hold zeros and are never stored. Weights are
 //              [ocStride][inC / groups][KH][KW].
-//   binding 4: the input again, as R32F texels (read when TEXELS = 1)
+//   binding 4: the input again, as R32F (or R16F) texels (read when TEXELS = 1)
 //   binding 5: the residual source (read when RESIDUAL = 1): with RES_UPSAMPLE = UPSAMPLE_NONE a tensor of the
 //              stored output's shape, added element by element; else outC' x resH x resW (outC' the stored
 //              output's channels), resampled at each output pixel (include/resample.glsl) and added; with
 //              RES_CROP a larger tensor (any channels) x resH x resW, whose window at channel resChannel, row
 //              resTop and column resLeft is added
-//   binding 6: the residual source again, as R32F texels (read when RES_TEXELS = 1)
+//   binding 6: the residual source again, as R32F (or R16F) texels (read when RES_TEXELS = 1)
 //   binding 7: one factor per input channel, inC x 1 x 1 (read when IN_SCALE = 1): the input is the stored
 //              input times its channel's factor (a squeeze-excitation's scale, never stored on its own)
 //   binding 8: one factor per channel of the residual source (read when RES_SCALE = 1), likewise for the residual
@@ -95,11 +96,11 @@ layout(constant_id = 34) const float EXP_ACT_B = 0.0;
 // in resampleAt's order, so both give the same bits.
 layout(constant_id = 35) const int RES_WINDOW = 0;
 
-layout(std430, binding = 0) readonly buffer Input { float inData[]; };
-layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
-layout(std430, binding = 5) readonly buffer Residual { float resData[]; };
-layout(std430, binding = 7) readonly buffer InScale { float inScale[]; };
-layout(std430, binding = 8) readonly buffer ResScale { float resScale[]; };
+layout(std430, binding = 0) readonly buffer Input { TENSOR_T inData[]; };
+layout(std430, binding = 1) writeonly buffer Output { TENSOR_T outData[]; };
+layout(std430, binding = 5) readonly buffer Residual { TENSOR_T resData[]; };
+layout(std430, binding = 7) readonly buffer InScale { TENSOR_T inScale[]; };
+layout(std430, binding = 8) readonly buffer ResScale { TENSOR_T resScale[]; };
 
 layout(push_constant) uniform Push
 {
@@ -121,8 +122,8 @@ layout(push_constant) uniform Push
 layout(binding = 4) uniform samplerBuffer inTexels;
 layout(binding = 6) uniform samplerBuffer resTexels;
 
-#define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i])
-#define RES_SRC(i) (RES_TEXELS == 1 ? texelFetch(resTexels, i).r : resData[i])
+#define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : LOAD(inData[i]))
+#define RES_SRC(i) (RES_TEXELS == 1 ? texelFetch(resTexels, i).r : LOAD(resData[i]))
 #define RESAMPLE_SRC(s, i) ((s) == 0 ? SRC(i) : RES_SRC(i))
 #include "include/activation.glsl"
 #include "include/resample.glsl"
@@ -207,7 +208,7 @@ void main()
             // The input channel's factor scales its weights: KW * OC_BLOCK multiplications where scaling the
             // window would take WIDTH (lavapipe, Real-CUGAN at 256x256: its strided and 1x1 sub-pixel layers up to 6%
             // slower that way).
-            float scale = IN_SCALE == 1 ? inScale[icBase + icg] : 1.0;
+            float scale = IN_SCALE == 1 ? LOAD(inScale[icBase + icg]) : 1.0;
             float win[WIDTH];
             if (IN_EXPAND > 0)
             {
@@ -285,7 +286,7 @@ void main()
             else { c = oc % (pc.outC / rr); ij = oc / (pc.outC / rr); }   // DCR: oc = (i * r + j) * C + c
         }
         // RES_SCALE: the factor of the residual source's channel, once for the PX outputs.
-        float resFactor = RES_SCALE == 1 ? resScale[RES_CROP == 1 ? c + pc.resChannel : c] : 1.0;
+        float resFactor = RES_SCALE == 1 ? LOAD(resScale[RES_CROP == 1 ? c + pc.resChannel : c]) : 1.0;
         float resRow[PX];
         if (RES_WINDOW == 1)
         {
@@ -324,7 +325,7 @@ void main()
                 float r = RES_WINDOW == 1 ? resRow[j] : residualAt(c, y, x, i);
                 v += RES_SCALE == 1 ? r * resFactor : r;
             }
-            outData[i] = v;
+            outData[i] = STORE(v);
         }
     }
 }

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#include "include/storage.glsl"
 #include "include/codes.glsl"
 // 3x3 convolution, stride 1, no dilation, no groups, by Winograd's minimal filtering F(2x2, 3x3): each 2x2 output
 // tile costs 16 multiply-adds per input and output channel where the direct convolution costs 36.
@@ -11,11 +12,11 @@
 // loaded once per input channel and shared by the PT tiles along x; the 16 products per tile and channel are
 // the batched matrix product of ncnn's Winograd, with the accumulators held per invocation.
 //
-// Memory layout: planar float32, element (c, y, x) at (c * H + y) * W + x.
+// Memory layout: planar (float32, or float16: include/storage.glsl), element (c, y, x) at (c * H + y) * W + x.
 //   binding 0: input, inC x inH x inW;  binding 1: output, outC x outH x outW
 //   bindings 2 and 3: parameters (include/params.glsl): U as [ocStride][inC][16] (element 4 * row + column of
 //              the 4x4 transformed filter), then bias [ocStride], then, for ACT_PRELU_CHANNEL, slopes [ocStride].
-//   binding 4: the input again, as R32F texels (read when TEXELS = 1)
+//   binding 4: the input again, as R32F (or R16F) texels (read when TEXELS = 1)
 // Invocation (x, y, z) computes the tiles x * PT .. x * PT + PT - 1 of tile row y (output rows 2y and 2y + 1,
 // columns 2 * tile and 2 * tile + 1) for output channels z * OC_BLOCK .. + OC_BLOCK - 1.
 // The workgroup size is set by the host (the kernel's descriptor) through constants 0 to 2.
@@ -31,8 +32,8 @@ layout(constant_id = 9) const int PT = 1;             // tiles per invocation al
 layout(constant_id = 10) const int BORDER = 0;        // PAD_BOUNDED_REPLICATE: how far outside the input the edge repeats
 layout(constant_id = 11) const int TEXELS = 0;        // 1: read the input through binding 4
 
-layout(std430, binding = 0) readonly buffer Input { float inData[]; };
-layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 0) readonly buffer Input { TENSOR_T inData[]; };
+layout(std430, binding = 1) writeonly buffer Output { TENSOR_T outData[]; };
 
 layout(push_constant) uniform Push
 {
@@ -44,7 +45,7 @@ layout(push_constant) uniform Push
 
 layout(binding = 4) uniform samplerBuffer inTexels;
 
-#define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i])
+#define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : LOAD(inData[i]))
 #include "include/activation.glsl"
 #include "include/params.glsl"
 #include "include/pad.glsl"
@@ -138,8 +139,8 @@ void main()
                 int ox = 2 * (tx0 + t);
                 float y0 = s[4 * i] + s[4 * i + 1] + s[4 * i + 2];
                 float y1 = s[4 * i + 1] - s[4 * i + 2] - s[4 * i + 3];
-                if (oy < pc.outH && ox < pc.outW) outData[(oc * pc.outH + oy) * pc.outW + ox] = activate(y0 + bias, slope);
-                if (oy < pc.outH && ox + 1 < pc.outW) outData[(oc * pc.outH + oy) * pc.outW + ox + 1] = activate(y1 + bias, slope);
+                if (oy < pc.outH && ox < pc.outW) outData[(oc * pc.outH + oy) * pc.outW + ox] = STORE(activate(y0 + bias, slope));
+                if (oy < pc.outH && ox + 1 < pc.outW) outData[(oc * pc.outH + oy) * pc.outW + ox + 1] = STORE(activate(y1 + bias, slope));
             }
         }
     }

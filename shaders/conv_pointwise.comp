@@ -1,13 +1,14 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#include "include/storage.glsl"
 // A convolution and the 1x1 convolution that reads it, in one pass (ConvPointwiseSpec):
 //   pad -> KH x KW convolution (stride 1, no dilation, no groups), inC -> midC -> bias -> activation ACT
 //   -> 1x1 convolution, midC -> outC -> bias -> activation PW_ACT
 // The midC channels of an invocation's pixels live only in registers: the midC-channel tensor between the two
 // convolutions (FSRCNN's 56 channels) is never stored or read back.
 //
-// Memory layout: every tensor is planar float32, element (c, y, x) at (c * H + y) * W + x.
+// Memory layout: every tensor is planar (float32, or float16: include/storage.glsl), element (c, y, x) at (c * H + y) * W + x.
 //   binding 0: input, inC x inH x inW
 //   binding 1: output, outC x outH x outW (the convolution's output size)
 //   bindings 2 and 3: parameters (include/params.glsl), one buffer: the convolution's weights
@@ -16,7 +17,7 @@
 //              their bias [outStride] at pc.pwBias, their slopes [outStride] at pc.pwSlopes. midStride is midC
 //              rounded up to a multiple of MID_BLOCK, outStride outC to a multiple of OUT_BLOCK; padding channels
 //              hold zeros (a zero mid channel activates to zero and has zero 1x1 weights) and are never stored.
-//   binding 4: the input again, as R32F texels (read when TEXELS = 1)
+//   binding 4: the input again, as R32F (or R16F) texels (read when TEXELS = 1)
 // Invocation (x, y) computes output pixels (x * PX + j, y), j < PX, of every output channel. It walks the output
 // channels OUT_BLOCK at a time and the mid channels MID_BLOCK at a time; for each pair it folds the activated mid
 // block into the output block. The host makes one of the two blocks whole, so nothing is computed twice:
@@ -47,8 +48,8 @@ layout(constant_id = 15) const int PARAMS_IN_UBO = 0;
 layout(constant_id = 16) const int PX = 1;            // output pixels per invocation along x
 layout(constant_id = 17) const int TEXELS = 0;        // 1: read the input through binding 4
 
-layout(std430, binding = 0) readonly buffer Input { float inData[]; };
-layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 0) readonly buffer Input { TENSOR_T inData[]; };
+layout(std430, binding = 1) writeonly buffer Output { TENSOR_T outData[]; };
 
 layout(push_constant) uniform Push
 {
@@ -62,7 +63,7 @@ layout(push_constant) uniform Push
 
 layout(binding = 4) uniform samplerBuffer inTexels;
 
-#define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i])
+#define SRC(i) (TEXELS == 1 ? texelFetch(inTexels, i).r : LOAD(inData[i]))
 #include "include/activation.glsl"
 #include "include/params.glsl"
 #include "include/pad.glsl"
@@ -141,7 +142,7 @@ void main()
             {
                 int ox = ox0 + j;
                 if (ox >= pc.outW) break;
-                outData[(oc * pc.outH + oy) * pc.outW + ox] = activation(PW_ACT, PW_ACT_A, PW_ACT_B, acc[o * PX + j] + bias, slope);
+                outData[(oc * pc.outH + oy) * pc.outW + ox] = STORE(activation(PW_ACT, PW_ACT_A, PW_ACT_B, acc[o * PX + j] + bias, slope));
             }
         }
     }

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#include "include/storage.glsl"
 // Transposed 2D convolution (deconvolution), PyTorch's conv_transpose2d / ONNX ConvTranspose, computed by
 // gathering: each output pixel sums its own contributions, so no two invocations write the same element
 // and no atomics are needed.
@@ -17,7 +18,7 @@
 //   bindings 2 and 3: parameters (include/params.glsl): weights [inC][ocStride][KH][KW] (PyTorch's layout
 //              with the per-group output channels padded with zeros to ocStride, a multiple of OC_BLOCK),
 //              then bias [outC], then, for ACT_PRELU_CHANNEL, one PReLU slope per output channel [outC]
-//   binding 4: the input again, as R32F texels (read when TEXELS = 1)
+//   binding 4: the input again, as R32F (or R16F) texels (read when TEXELS = 1)
 // Invocations are laid out phase-major: z = ocBlock * SY * SX + ry * SX + rx, and invocation (x, y, z) computes
 // the PX output pixels ((x * PX + j) * SX + rx, y * SY + ry), j < PX, of output channels
 // ocBlock * OC_BLOCK .. + OC_BLOCK - 1 (never across groups). Every invocation of a workgroup then uses the same
@@ -45,8 +46,8 @@ layout(constant_id = 14) const int TEXELS = 0;      // 1: read the input through
 const int NTX = (KW + SX - 1) / SX;
 const int WIDTH = PX + NTX - 1;
 
-layout(std430, binding = 0) readonly buffer Input { float inData[]; };
-layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 0) readonly buffer Input { TENSOR_T inData[]; };
+layout(std430, binding = 1) writeonly buffer Output { TENSOR_T outData[]; };
 
 layout(push_constant) uniform Push
 {
@@ -125,7 +126,7 @@ void main()
             {
                 // No branch around the read: a zero-padding position reads column 0 and is zeroed.
                 int i = row + max(cols[m], 0);
-                float v = TEXELS == 1 ? texelFetch(inTexels, i).r : inData[i];
+                float v = TEXELS == 1 ? texelFetch(inTexels, i).r : LOAD(inData[i]);
                 win[m] = cols[m] >= 0 ? v : 0.0;
             }
             int wBase = ((ic * pc.ocStride + ocg0) * KH + ky) * KW + kx0;
@@ -155,7 +156,7 @@ void main()
         {
             int ox = ox0 + j * SX;
             if (ox >= pc.outW) break;
-            outData[(oc * pc.outH + oy) * pc.outW + ox] = activate(acc[b * PX + j] + bias, slope);
+            outData[(oc * pc.outH + oy) * pc.outW + ox] = STORE(activate(acc[b * PX + j] + bias, slope));
         }
     }
 }

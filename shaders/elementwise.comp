@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// Elementwise operations on planar float32 tensors (C x H x W), followed by the activation epilogue:
+#include "include/storage.glsl"
+// Elementwise operations on planar tensors (float32, or float16: include/storage.glsl) (C x H x W), followed by the activation epilogue:
 //   OP_ADD:                 out = act(a + b)                (residual connections)
 //   OP_SCALE_BIAS:          out = act(a * p[c] + p[C + c])  (per-channel affine; b is not read)
 //   OP_SUB, OP_MUL, OP_DIV: out = act(a - b), act(a * b), act(a / b)
@@ -20,10 +21,10 @@ layout(constant_id = 4) const int ACT = ACT_NONE;
 layout(constant_id = 5) const float ACT_A = 0.0;
 layout(constant_id = 6) const float ACT_B = 0.0;
 
-layout(std430, binding = 0) readonly buffer A { float aData[]; };
-layout(std430, binding = 1) readonly buffer B { float bData[]; };
+layout(std430, binding = 0) readonly buffer A { TENSOR_T aData[]; };
+layout(std430, binding = 1) readonly buffer B { TENSOR_T bData[]; };
 layout(std430, binding = 2) readonly buffer Params { float params[]; };
-layout(std430, binding = 3) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 3) writeonly buffer Output { TENSOR_T outData[]; };
 
 layout(push_constant) uniform Push { int channels, planeSize, slopeBase, aChannelStride, aPixelStride, bChannelStride, bPixelStride; } pc;
 
@@ -36,12 +37,12 @@ void main()
     if (i >= pc.channels * pc.planeSize) return;
     int c = i / pc.planeSize;
     int p = i - c * pc.planeSize;
-    float a = aData[c * pc.aChannelStride + p * pc.aPixelStride];
+    float a = LOAD(aData[c * pc.aChannelStride + p * pc.aPixelStride]);
     float v;
     if (OP == OP_SCALE_BIAS) v = a * params[c] + params[pc.channels + c];
     else
     {
-        float b = bData[c * pc.bChannelStride + p * pc.bPixelStride];
+        float b = LOAD(bData[c * pc.bChannelStride + p * pc.bPixelStride]);
         if (OP == OP_ADD) v = a + b;
         else if (OP == OP_SUB) v = a - b;
         else if (OP == OP_MUL) v = a * b;
@@ -72,5 +73,5 @@ void main()
         }
     }
     float slope = ACT == ACT_PRELU_CHANNEL ? params[pc.slopeBase + c] : 0.0;
-    outData[i] = activate(v, slope);
+    outData[i] = STORE(activate(v, slope));
 }

@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "include/storage.glsl"
 #include "include/codes.glsl"
 // A fully connected layer: out[o] = act(sum_i w[o * inFeatures + i] * in[i] + bias[o]), the input any planar
 // tensor read flat (element (c, y, x) at (c * H + y) * W + x), the output outFeatures x 1 x 1. One invocation
@@ -13,9 +14,9 @@ layout(constant_id = 3) const int ACT = ACT_NONE;
 layout(constant_id = 4) const float ACT_A = 0.0;
 layout(constant_id = 5) const float ACT_B = 0.0;
 
-layout(std430, binding = 0) readonly buffer Input { float inData[]; };
+layout(std430, binding = 0) readonly buffer Input { TENSOR_T inData[]; };
 layout(std430, binding = 1) readonly buffer Params { float params[]; };
-layout(std430, binding = 2) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 2) writeonly buffer Output { TENSOR_T outData[]; };
 
 layout(push_constant) uniform Push { int inFeatures, outFeatures, biasBase, slopeBase; } pc;
 
@@ -29,8 +30,8 @@ void main()
     float sum = params[pc.biasBase + o];
     for (int i = 0; i < pc.inFeatures; i++)
     {
-        sum += params[w + i] * inData[i];
+        sum += params[w + i] * LOAD(inData[i]);
     }
     float slope = ACT == ACT_PRELU_CHANNEL ? params[pc.slopeBase + o] : 0.0;
-    outData[o] = activate(sum, slope);
+    outData[o] = STORE(activate(sum, slope));
 }

@@ -1,6 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// Image (any sampled colour format: rgba8, rgba16f, rgba32f...) to a planar float32 tensor.
+#include "include/storage.glsl"
+// Image (any sampled colour format: rgba8, rgba16f, rgba32f...) to a planar tensor (float32, or float16: include/storage.glsl).
 // Reads texel (srcX + x, srcY + y), clamped to the image (edge replication, for tiles that overhang),
 // and writes tensor pixel (x, y) of width x height. COLOR selects the channels written:
 //   COLOR_RGB (3), COLOR_RGBA (4), COLOR_GREY (1, the red channel: a grey image stored with r = g = b).
@@ -14,7 +15,7 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 layout(constant_id = 3) const int COLOR = COLOR_RGB;
 
 layout(binding = 0) uniform sampler2D source;
-layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 1) writeonly buffer Output { TENSOR_T outData[]; };
 
 layout(push_constant) uniform Push { int width, height, srcX, srcY; } pc;
 
@@ -30,13 +31,13 @@ void main()
     int i = y * pc.width + x;
     if (COLOR == COLOR_RGB || COLOR == COLOR_RGBA)
     {
-        outData[i] = t.r;
-        outData[plane + i] = t.g;
-        outData[2 * plane + i] = t.b;
-        if (COLOR == COLOR_RGBA) outData[3 * plane + i] = t.a;
+        outData[i] = STORE(t.r);
+        outData[plane + i] = STORE(t.g);
+        outData[2 * plane + i] = STORE(t.b);
+        if (COLOR == COLOR_RGBA) outData[3 * plane + i] = STORE(t.a);
     }
     else
     {
-        outData[i] = t.r;
+        outData[i] = STORE(t.r);
     }
 }

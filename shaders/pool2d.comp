@@ -1,7 +1,8 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#include "include/storage.glsl"
 #include "include/codes.glsl"
-// Pooling of planar float32 tensors (C x H x W), max or average (MODE, a POOL_ code).
+// Pooling of planar tensors (float32, or float16: include/storage.glsl) (C x H x W), max or average (MODE, a POOL_ code).
 //   GLOBAL: one workgroup per channel reduces the region [regionTop, +regionH) x [regionLeft, +regionW) of the
 //           H x W plane (the whole plane, or a tile's share of a whole image's) to out[c] (C x 1 x 1). Each lane
 //           sums every workgroup-size-th pixel of the region (compensated, Kahan) or takes their maximum; the
@@ -16,8 +17,8 @@ layout(constant_id = 3) const int MODE = POOL_AVERAGE;
 layout(constant_id = 4) const bool GLOBAL = false;
 layout(constant_id = 5) const bool COUNT_PAD = false;
 
-layout(std430, binding = 0) readonly buffer Input { float inData[]; };
-layout(std430, binding = 1) writeonly buffer Output { float outData[]; };
+layout(std430, binding = 0) readonly buffer Input { TENSOR_T inData[]; };
+layout(std430, binding = 1) writeonly buffer Output { TENSOR_T outData[]; };
 
 layout(push_constant) uniform Push
 {
@@ -38,7 +39,7 @@ void globalPool()
     float compensation = 0.0;
     for (int p = lane; p < plane; p += n)
     {
-        float v = inData[base + (p / pc.regionW) * pc.inW + p % pc.regionW];
+        float v = LOAD(inData[base + (p / pc.regionW) * pc.inW + p % pc.regionW]);
         if (MODE == POOL_MAX)
         {
             acc = max(acc, v);
@@ -63,7 +64,7 @@ void globalPool()
     }
     if (lane == 0)
     {
-        outData[c] = MODE == POOL_MAX ? partial[0] : partial[0] / float(plane);
+        outData[c] = STORE(MODE == POOL_MAX ? partial[0] : partial[0] / float(plane));
     }
 }
 
@@ -86,13 +87,13 @@ void windowPool()
         {
             int x = x0 + kx;
             if (x < 0 || x >= pc.inW) continue;
-            float v = inData[(c * pc.inH + y) * pc.inW + x];
+            float v = LOAD(inData[(c * pc.inH + y) * pc.inW + x]);
             acc = MODE == POOL_MAX ? max(acc, v) : acc + v;
             count++;
         }
     }
     if (MODE == POOL_AVERAGE) acc /= float(COUNT_PAD ? pc.kernelH * pc.kernelW : count);
-    outData[i] = acc;
+    outData[i] = STORE(acc);
 }
 
 void main()

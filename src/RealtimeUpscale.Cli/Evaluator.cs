@@ -44,9 +44,14 @@ public sealed class Evaluator
 {
     private static readonly string[] Extensions = { ".png", ".bmp", ".jpg", ".jpeg", ".tga", ".gif" };
     private readonly GpuContext _context;
+    private readonly KernelTuning? _tuning;
 
-    /// <summary>Evaluates on <paramref name="context"/>.</summary>
-    public Evaluator(GpuContext context) => _context = context;
+    /// <summary>Evaluates on <paramref name="context"/> with kernels tuned by <paramref name="tuning"/> (null: for the device).</summary>
+    public Evaluator(GpuContext context, KernelTuning? tuning = null)
+    {
+        _context = context;
+        _tuning = tuning;
+    }
 
     /// <summary>The image files of a dataset folder, sorted by name.</summary>
     public static IReadOnlyList<string> Images(string folder)
@@ -72,7 +77,7 @@ public sealed class Evaluator
         {
             throw new ArgumentException($"{model.Info.Source}: the model upscales by {model.Info.Scale}, not {scale}.");
         }
-        using var upscaling = new UpscalingNetwork(_context, model);
+        using var upscaling = new UpscalingNetwork(_context, model, _tuning);
         var scores = new List<ImageScore>();
         foreach (var file in Images(folder))
         {

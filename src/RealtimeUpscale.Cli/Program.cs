@@ -33,6 +33,28 @@ public static class Program
     private static readonly Option<bool> ValidateOption = new("--validate") { Description = "Enable the Vulkan validation layer", Recursive = true };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "Print one JSON object", Recursive = true };
 
+    private static readonly Option<string> PrecisionOption = new("--precision")
+    {
+        Description = "How tensors between layers are stored: fp32 (default) or fp16 (half the memory; arithmetic stays float32; needs storageBuffer16BitAccess)",
+        DefaultValueFactory = _ => "fp32",
+    };
+
+    /// <summary>The device's kernel tuning with the tensor precision <c>--precision</c> asks for.</summary>
+    private static KernelTuning TuningFor(ParseResult r, GpuContext gpu)
+    {
+        var precision = r.GetValue(PrecisionOption) switch
+        {
+            "fp32" => TensorPrecision.Float32,
+            "fp16" => TensorPrecision.Float16,
+            var other => throw new ArgumentException($"--precision {other} must be fp32 or fp16."),
+        };
+        if (precision == TensorPrecision.Float16 && !gpu.HalfStorage)
+        {
+            throw new ArgumentException($"--precision fp16 needs storageBuffer16BitAccess, which {gpu.DeviceName} does not support.");
+        }
+        return KernelTuning.ForDevice(gpu.Traits) with { Precision = precision };
+    }
+
     /// <summary>Entry point.</summary>
     public static int Main(string[] args)
     {
@@ -62,7 +84,7 @@ public static class Program
         };
         var eval = new Command("eval", "PSNR/SSIM on a dataset by the SR papers' protocol (../shared/EVAL.md), with bicubic for reference")
         {
-            dataset, model, scale, rgbPath,
+            dataset, model, scale, rgbPath, PrecisionOption,
         };
         eval.SetAction(r => Run(r, gpu =>
         {
@@ -74,7 +96,7 @@ public static class Program
             bool asJson = r.GetValue(json);
             static string RgbColumns(RgbScore? rgb) => rgb is null ? "" :
                 $"   RGB path: RGB {rgb.PsnrRgb,6:F2} Y {rgb.PsnrY,6:F2} dB, bicubic RGB {rgb.BicubicPsnrRgb,6:F2} Y {rgb.BicubicPsnrY,6:F2} dB";
-            var result = new Evaluator(gpu).Evaluate(r.GetValue(dataset)!, definition, r.GetValue(scale), s =>
+            var result = new Evaluator(gpu, TuningFor(r, gpu)).Evaluate(r.GetValue(dataset)!, definition, r.GetValue(scale), s =>
             {
                 if (!asJson)
                 {
@@ -111,7 +133,7 @@ public static class Program
         };
         var bench = new Command("bench", "Median GPU time (timestamp queries) against ONNX Runtime's CPU provider in the same run")
         {
-            model, size, runs, winograd, unfusedResiduals, unfusedExpansions, memorySize,
+            model, size, runs, winograd, unfusedResiduals, unfusedExpansions, memorySize, PrecisionOption,
         };
         bench.SetAction(r => Run(r, gpu =>
         {
@@ -122,7 +144,7 @@ public static class Program
             }
             string memoryArg = r.GetValue(memorySize)!;
             ImageSize? memoryAt = memoryArg == "none" ? null : ImageSize.Parse(memoryArg, "--memory-size", max: 16384);
-            var tuning = KernelTuning.ForDevice(gpu.Traits) with { Winograd = r.GetValue(winograd) };
+            var tuning = TuningFor(r, gpu) with { Winograd = r.GetValue(winograd) };
             string path = ModelCatalog.Locate(r.GetValue(model)!);
             var result = new Benchmark(gpu, tuning).Run(path, w, h, runs: r.GetValue(runs), fuseResiduals: !r.GetValue(unfusedResiduals),
                 fuseExpansions: !r.GetValue(unfusedExpansions));
@@ -137,7 +159,7 @@ public static class Program
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
                 return;
             }
-            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up{(result.Winograd ? ", Winograd" : "")}" +
+            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up, {result.Precision} tensors{(result.Winograd ? ", Winograd" : "")}" +
                               string.Concat(result.Unfused.Select(u => $", {u} unfused")));
             Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms  ({result.GMac:F2} GMAC, {result.GMacPerSecond:F1} GMAC/s)");
             if (double.IsNaN(result.OnnxRuntimeCpuMs))

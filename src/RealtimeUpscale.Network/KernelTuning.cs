@@ -25,6 +25,14 @@ public sealed record KernelTuning
     public bool Winograd { get; init; }
 
     /// <summary>
+    /// How the tensors between layers are stored: float32 (the default on every device type), or float16, which
+    /// halves their memory and the traffic of every pass and needs <see cref="GpuContext.HalfStorage"/>. Arithmetic
+    /// is float32 either way; layer parameters stay float32. A network's input and output tensors are of this
+    /// precision too (uploads and downloads convert).
+    /// </summary>
+    public TensorPrecision Precision { get; init; }
+
+    /// <summary>
     /// The relative cost of one output pixel of a convolution <paramref name="width"/> pixels wide (1 for a wide
     /// one): on CPU devices a workgroup row covers a fixed number of columns and the columns past the image are
     /// SIMD lanes that compute nothing (see <see cref="Layers.Conv2dLayer"/>'s pixels per invocation), so narrow

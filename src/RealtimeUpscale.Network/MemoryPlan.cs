@@ -19,10 +19,10 @@ public sealed class MemoryPlan
     /// Plans <paramref name="definition"/> at <paramref name="inputShape"/>, the values in <paramref name="supplied"/>
     /// given by the caller and those in <paramref name="kept"/> read back by the caller after the run. Only the
     /// nodes the output or a kept value needs run (<see cref="Runs"/>): a supplied value's node does not, nor do
-    /// the nodes only it would have read.
+    /// the nodes only it would have read. Tensors are stored at <paramref name="precision"/>.
     /// </summary>
     public MemoryPlan(ModelDefinition definition, TensorShape inputShape, IReadOnlyCollection<string>? supplied = null,
-        IReadOnlyCollection<string>? kept = null)
+        IReadOnlyCollection<string>? kept = null, TensorPrecision precision = TensorPrecision.Float32)
     {
         ArgumentNullException.ThrowIfNull(definition);
         supplied ??= Array.Empty<string>();
@@ -66,7 +66,7 @@ public sealed class MemoryPlan
         var slotOf = new Dictionary<string, int>();
         // Free buffers by index, kept sorted by size so that the first large enough is the smallest.
         var free = new List<int>();
-        ulong own = inputShape.ByteSize;
+        ulong own = inputShape.BytesAt(precision);
         for (int i = 0; i < count; i++)
         {
             var node = definition.Nodes[i];
@@ -76,13 +76,14 @@ public sealed class MemoryPlan
                 slots[i] = Absent;
                 continue;
             }
-            LargestTensorBytes = Math.Max(LargestTensorBytes, shape.ByteSize);
+            ulong bytes = shape.BytesAt(precision);
+            LargestTensorBytes = Math.Max(LargestTensorBytes, bytes);
             if (!runs[i] || node.Output == definition.Output || kept.Contains(node.Output))
             {
                 // Supplied values are written by the caller before the run, the output and kept values are read
                 // after it: each has a tensor of its own, never a buffer another value uses.
                 slots[i] = OwnTensor;
-                own += shape.ByteSize;
+                own += bytes;
                 if (!runs[i])
                 {
                     continue;
@@ -90,7 +91,7 @@ public sealed class MemoryPlan
             }
             else
             {
-                int at = free.FindIndex(b => sizes[b] >= shape.ByteSize);
+                int at = free.FindIndex(b => sizes[b] >= bytes);
                 if (at >= 0)
                 {
                     slots[i] = free[at];
@@ -99,7 +100,7 @@ public sealed class MemoryPlan
                 else
                 {
                     slots[i] = sizes.Count;
-                    sizes.Add(shape.ByteSize);
+                    sizes.Add(bytes);
                 }
                 slotOf[node.Output] = slots[i];
             }

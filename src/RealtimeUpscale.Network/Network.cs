@@ -141,15 +141,20 @@ public sealed class NetworkBinding : IDisposable
     internal NetworkBinding(GpuContext context, Network network, ModelDefinition definition, TensorShape inputShape, GpuTensor? input,
         IReadOnlyCollection<string> supplied, IReadOnlyCollection<string> kept)
     {
-        var plan = new MemoryPlan(definition, inputShape, supplied, kept);
+        var precision = network.Tuning.Precision;
+        var plan = new MemoryPlan(definition, inputShape, supplied, kept, precision);
         var shapes = plan.Shapes;
         if (input is not null && input.Shape != inputShape)
         {
             throw new ArgumentException($"The input tensor is {input.Shape}, not {inputShape}.");
         }
+        if (input is not null && input.Precision != precision)
+        {
+            throw new ArgumentException($"The input tensor is {input.Precision.ShortName()}, but the network runs on {precision.ShortName()} tensors.");
+        }
         try
         {
-            Input = input ?? Track(new GpuTensor(context, inputShape));
+            Input = input ?? Track(new GpuTensor(context, inputShape, precision));
             var values = new Dictionary<string, GpuTensor> { [definition.Input] = Input };
             var unknown = supplied.Where(v => !definition.Nodes.Any(n => n.Output == v)).ToList();
             if (unknown.Count > 0 || supplied.Contains(definition.Output))
@@ -172,16 +177,16 @@ public sealed class NetworkBinding : IDisposable
                 {
                     continue; // neither computed nor read
                 }
-                if (shape.ByteSize > limit)
+                if (shape.BytesAt(precision) > limit)
                 {
                     throw new ArgumentOutOfRangeException(nameof(inputShape),
-                        $"Layer '{node.Name}' needs a {shape} tensor ({shape.ByteSize >> 20} MiB) at input {inputShape}, more than the device " +
+                        $"Layer '{node.Name}' needs a {shape} tensor ({shape.BytesAt(precision) >> 20} MiB) at input {inputShape}, more than the device " +
                         $"binds as one buffer (maxStorageBufferRange {limit >> 20} MiB); process the image in smaller tiles.");
                 }
                 GpuTensor output;
                 if (slot == MemoryPlan.OwnTensor)
                 {
-                    output = Track(new GpuTensor(context, shape));
+                    output = Track(new GpuTensor(context, shape, precision));
                 }
                 else
                 {
@@ -191,7 +196,7 @@ public sealed class NetworkBinding : IDisposable
                         buffers[slot] = buffer;
                         _buffers.Add(buffer);
                     }
-                    output = Track(new GpuTensor(buffer, shape));
+                    output = Track(new GpuTensor(buffer, shape, precision));
                 }
                 values[node.Output] = output;
                 if (kept.Contains(node.Output))
@@ -243,7 +248,7 @@ public sealed class NetworkBinding : IDisposable
     public IReadOnlyDictionary<string, TensorShape> Shapes { get; } = new Dictionary<string, TensorShape>();
 
     /// <summary>Bytes of GPU buffers this binding allocated.</summary>
-    public ulong BytesAllocated => (ulong)_buffers.Sum(b => (decimal)b.Size) + (ulong)_tensors.Where(t => !_buffers.Contains(t.Buffer)).Sum(t => (decimal)t.Shape.ByteSize);
+    public ulong BytesAllocated => (ulong)_buffers.Sum(b => (decimal)b.Size) + (ulong)_tensors.Where(t => !_buffers.Contains(t.Buffer)).Sum(t => (decimal)t.ByteSize);
 
     /// <summary>Records every layer in order; the recorder inserts the barriers between them.</summary>
     public void Record(CommandRecorder recorder)

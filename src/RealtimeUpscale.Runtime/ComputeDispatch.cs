@@ -109,10 +109,10 @@ public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
 
     /// <summary>
     /// Binds a buffer to a uniform-texel-buffer binding through an R32_SFLOAT view of its first
-    /// <paramref name="elements"/> floats (at most <c>maxTexelBufferElements</c>; see
-    /// <see cref="CanViewAsTexels"/>). The dispatch owns the view.
+    /// <paramref name="elements"/> floats, or an R16_SFLOAT view of as many float16 values (at most
+    /// <c>maxTexelBufferElements</c>; see <see cref="CanViewAsTexels"/>). The dispatch owns the view.
     /// </summary>
-    public ComputeDispatch TexelBuffer(uint binding, GpuBuffer buffer, long elements)
+    public ComputeDispatch TexelBuffer(uint binding, GpuBuffer buffer, long elements, TensorPrecision precision = TensorPrecision.Float32)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ThrowIfDisposed();
@@ -125,14 +125,15 @@ public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
         {
             throw new ArgumentException($"'{Label}': binding {binding} needs a buffer created with UniformTexelBufferBit.");
         }
-        if (elements <= 0 || (ulong)elements * sizeof(float) > buffer.Size || !CanViewAsTexels(_context, elements))
+        ulong bytes = (ulong)Math.Max(elements, 0) * (ulong)precision.ElementBytes();
+        if (elements <= 0 || bytes > buffer.Size || !CanViewAsTexels(_context, elements, precision))
         {
             throw new ArgumentOutOfRangeException(nameof(elements),
-                $"'{Label}': {elements} floats cannot be viewed as texels of a {buffer.Size}-byte buffer " +
+                $"'{Label}': {elements} {precision.ShortName()} values cannot be viewed as texels of a {buffer.Size}-byte buffer " +
                 $"(maxTexelBufferElements {_context.Properties.Limits.MaxTexelBufferElements}).");
         }
-        var info = new BufferViewCreateInfo(buffer: buffer.Handle, format: Format.R32Sfloat, offset: 0,
-            range: (ulong)elements * sizeof(float));
+        var format = precision == TensorPrecision.Float16 ? Format.R16Sfloat : Format.R32Sfloat;
+        var info = new BufferViewCreateInfo(buffer: buffer.Handle, format: format, offset: 0, range: bytes);
         _context.Vk.CreateBufferView(_context.Device, in info, null, out var view).Check("vkCreateBufferView");
         DestroyView(binding);
         _views[binding] = view;
@@ -149,9 +150,16 @@ public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
     /// </summary>
     public ComputeDispatch UnusedTexelBuffer(uint binding) => TexelBuffer(binding, _context.PlaceholderTexels, 1);
 
-    /// <summary>Whether <paramref name="elements"/> floats fit in one texel-buffer view on this device.</summary>
-    public static bool CanViewAsTexels(GpuContext context, long elements) =>
-        elements <= context.Properties.Limits.MaxTexelBufferElements;
+    /// <summary>
+    /// Whether <paramref name="elements"/> values of <paramref name="precision"/> fit in one texel-buffer view on this
+    /// device, and it reads that format as texels.
+    /// </summary>
+    public static bool CanViewAsTexels(GpuContext context, long elements, TensorPrecision precision = TensorPrecision.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return elements <= context.Properties.Limits.MaxTexelBufferElements &&
+               (precision == TensorPrecision.Float32 || context.Traits.HalfUniformTexels);
+    }
 
     /// <summary>Binds an image to a sampled-image (read) or storage-image (write) binding.</summary>
     public ComputeDispatch Image(uint binding, ImageBinding image)

@@ -18,6 +18,10 @@ namespace RealtimeUpscale.Runtime;
 /// <param name="TimestampPeriod">Nanoseconds per timestamp tick.</param>
 /// <param name="StorageImageWriteWithoutFormat">Whether shaders may write storage images declared without a
 /// format qualifier (the feature must also be enabled on the device).</param>
+/// <param name="StorageBuffer16Bit">Whether shaders may load and store 16-bit values in storage buffers
+/// (<c>storageBuffer16BitAccess</c>), which float16 tensors need (the feature must also be enabled on the device).</param>
+/// <param name="HalfUniformTexels">Whether R16_SFLOAT buffer views may be read as uniform texel buffers, as the kernels
+/// that read texels on CPU devices read float16 tensors.</param>
 public sealed record DeviceTraits(
     string Name,
     PhysicalDeviceType Type,
@@ -27,7 +31,9 @@ public sealed record DeviceTraits(
     bool SubgroupBroadcast,
     uint TimestampValidBits,
     double TimestampPeriod,
-    bool StorageImageWriteWithoutFormat)
+    bool StorageImageWriteWithoutFormat,
+    bool StorageBuffer16Bit = false,
+    bool HalfUniformTexels = false)
 {
     /// <summary>Whether the queue family writes timestamps.</summary>
     public bool SupportsTimestamps => TimestampValidBits > 0;
@@ -48,8 +54,13 @@ public sealed record DeviceTraits(
         }
         uint subgroup = 1;
         bool broadcast = false;
+        bool storage16 = false;
         if (props.ApiVersion >= Vk.Version11)
         {
+            var sixteen = new PhysicalDevice16BitStorageFeatures(sType: StructureType.PhysicalDevice16BitStorageFeatures);
+            var features2 = new PhysicalDeviceFeatures2(sType: StructureType.PhysicalDeviceFeatures2, pNext: &sixteen);
+            vk.GetPhysicalDeviceFeatures2(device, &features2);
+            storage16 = sixteen.StorageBuffer16BitAccess;
             var sub = new PhysicalDeviceSubgroupProperties(sType: StructureType.PhysicalDeviceSubgroupProperties);
             var props2 = new PhysicalDeviceProperties2(sType: StructureType.PhysicalDeviceProperties2, pNext: &sub);
             vk.GetPhysicalDeviceProperties2(device, &props2);
@@ -62,6 +73,13 @@ public sealed record DeviceTraits(
         return new DeviceTraits(
             SilkMarshal.PtrToString((nint)props.DeviceName) ?? "unknown device", props.DeviceType,
             DeviceSelector.FormatVersion(props.ApiVersion), hostVisible, subgroup, broadcast, validBits,
-            props.Limits.TimestampPeriod, features.ShaderStorageImageWriteWithoutFormat);
+            props.Limits.TimestampPeriod, features.ShaderStorageImageWriteWithoutFormat, storage16,
+            HasBufferFeature(vk, device, Format.R16Sfloat, FormatFeatureFlags.UniformTexelBufferBit));
+    }
+
+    private static bool HasBufferFeature(Vk vk, PhysicalDevice device, Format format, FormatFeatureFlags feature)
+    {
+        vk.GetPhysicalDeviceFormatProperties(device, format, out var properties);
+        return properties.BufferFeatures.HasFlag(feature);
     }
 }

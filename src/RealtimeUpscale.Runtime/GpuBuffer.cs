@@ -13,6 +13,10 @@ namespace RealtimeUpscale.Runtime;
 public sealed unsafe class GpuBuffer : IDisposable, IContextChild
 {
     private readonly GpuContext _context;
+
+    /// <summary>The context the buffer lives on.</summary>
+    internal GpuContext Context => _context;
+
     private MemoryAllocation _allocation;
     private bool _disposed;
 

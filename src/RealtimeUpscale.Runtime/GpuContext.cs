@@ -47,6 +47,8 @@ public sealed unsafe class GpuContext : IDisposable
         vk.GetPhysicalDeviceProperties(physicalDevice, out var props);
         Properties = props;
         Traits = DeviceTraits.Query(vk, physicalDevice, queueFamily);
+        // A device the context creates has the feature enabled wherever it is supported; the engine says for its own.
+        HalfStorage = Traits.StorageBuffer16Bit && (ownsDevice || options.HostEnabledStorageBuffer16Bit);
 
         var poolInfo = new CommandPoolCreateInfo(
             flags: CommandPoolCreateFlags.ResetCommandBufferBit,
@@ -90,6 +92,13 @@ public sealed unsafe class GpuContext : IDisposable
 
     /// <summary>What kernels and applications need to know about the device (type, memory, subgroups, timestamps).</summary>
     public DeviceTraits Traits { get; }
+
+    /// <summary>
+    /// Whether float16 tensors (<see cref="TensorPrecision.Float16"/>) may be used: the device supports
+    /// <c>storageBuffer16BitAccess</c> and it is enabled (always, on a device the context created; on a borrowed
+    /// one when <see cref="GpuContextOptions.HostEnabledStorageBuffer16Bit"/> says the engine enabled it).
+    /// </summary>
+    public bool HalfStorage { get; }
 
     /// <summary>The device name the driver reports.</summary>
     public string DeviceName => Traits.Name;
@@ -187,7 +196,8 @@ public sealed unsafe class GpuContext : IDisposable
     /// is disposed, and must have completed every frame that used the context's objects before disposing
     /// it. <paramref name="queue"/> must support compute and belong to <paramref name="queueFamilyIndex"/>.
     /// The device must have been created with <c>shaderStorageImageWriteWithoutFormat</c> enabled if images
-    /// are to be written. The library never submits to the engine's queue nor waits on it unless the engine
+    /// are to be written, and with <c>storageBuffer16BitAccess</c> for float16 tensors (say so with
+    /// <see cref="GpuContextOptions.HostEnabledStorageBuffer16Bit"/>). The library never submits to the engine's queue nor waits on it unless the engine
     /// allows it with <see cref="GpuContextOptions.NeverSubmit"/> = false (for tools that want the blocking
     /// <see cref="Execute"/>). Instance options (validation, device, application name) do not apply.
     /// </summary>
@@ -384,9 +394,14 @@ public sealed unsafe class GpuContext : IDisposable
         {
             ShaderStorageImageWriteWithoutFormat = supported.ShaderStorageImageWriteWithoutFormat,
         };
+        var traits = DeviceTraits.Query(vk, physical, family);
+        var sixteen = new PhysicalDevice16BitStorageFeatures(sType: StructureType.PhysicalDevice16BitStorageFeatures,
+            storageBuffer16BitAccess: traits.StorageBuffer16Bit);
         float priority = 1f;
         var queueInfo = new DeviceQueueCreateInfo(queueFamilyIndex: family, queueCount: 1, pQueuePriorities: &priority);
-        var info = new DeviceCreateInfo(queueCreateInfoCount: 1, pQueueCreateInfos: &queueInfo, pEnabledFeatures: &enabled);
+        // The feature struct is core in Vulkan 1.1; a 1.0 device gets no chain (it reports no 16-bit storage).
+        var info = new DeviceCreateInfo(pNext: traits.StorageBuffer16Bit ? &sixteen : null, queueCreateInfoCount: 1,
+            pQueueCreateInfos: &queueInfo, pEnabledFeatures: &enabled);
         vk.CreateDevice(physical, in info, null, out var device).Check("vkCreateDevice");
         return device;
     }

@@ -64,4 +64,11 @@ public sealed record GpuContextOptions
     /// its external synchronisation, so it must allow submissions explicitly (false) to get them.
     /// </summary>
     public bool? NeverSubmit { get; init; }
+
+    /// <summary>
+    /// <see cref="GpuContext.Borrow"/> only: the engine created its device with <c>storageBuffer16BitAccess</c>
+    /// enabled (<c>VkPhysicalDevice16BitStorageFeatures</c> or <c>VkPhysicalDeviceVulkan11Features</c>), so the
+    /// library may use float16 tensors on it (<see cref="GpuContext.HalfStorage"/>). Default: false.
+    /// </summary>
+    public bool HostEnabledStorageBuffer16Bit { get; init; }
 }

@@ -1,8 +1,9 @@
 namespace RealtimeUpscale.Runtime;
 
 /// <summary>
-/// A planar float32 tensor in a storage buffer (layout in <see cref="TensorShape"/>). A tensor made with a
-/// shape owns its buffer; one made over an existing buffer (<see cref="GpuTensor(GpuBuffer, TensorShape)"/>)
+/// A planar tensor in a storage buffer (layout in <see cref="TensorShape"/>), its elements float32 or float16
+/// (<see cref="Precision"/>; uploads and downloads convert, so callers always see float32). A tensor made with a
+/// shape owns its buffer; one made over an existing buffer (<see cref="GpuTensor(GpuBuffer, TensorShape, TensorPrecision)"/>)
 /// borrows it, and the buffer must outlive the tensor. Once the buffer is destroyed (by its owner or by the
 /// context) every use throws <see cref="ObjectDisposedException"/>.
 /// </summary>
@@ -10,36 +11,45 @@ public sealed class GpuTensor : IDisposable
 {
     private readonly bool _ownsBuffer;
 
-    /// <summary>Allocates an uninitialised tensor.</summary>
-    public GpuTensor(GpuContext context, TensorShape shape)
+    /// <summary>
+    /// Allocates an uninitialised tensor. Float16 needs a context with <see cref="GpuContext.HalfStorage"/>.
+    /// </summary>
+    public GpuTensor(GpuContext context, TensorShape shape, TensorPrecision precision = TensorPrecision.Float32)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ThrowIfUnsupported(context, precision);
         ulong limit = context.Properties.Limits.MaxStorageBufferRange;
-        if (shape.ByteSize > limit)
+        ulong bytes = shape.BytesAt(precision);
+        if (bytes > limit)
         {
             throw new ArgumentOutOfRangeException(nameof(shape),
-                $"A {shape} float tensor needs {shape.ByteSize >> 20} MiB, more than this device binds as one " +
+                $"A {shape} {precision.ShortName()} tensor needs {bytes >> 20} MiB, more than this device binds as one " +
                 $"storage buffer (maxStorageBufferRange {limit >> 20} MiB); process the image in tiles.");
         }
         Shape = shape;
-        Buffer = new GpuBuffer(context, shape.ByteSize);
+        Precision = precision;
+        Buffer = new GpuBuffer(context, bytes);
         _ownsBuffer = true;
     }
 
     /// <summary>A tensor over the start of <paramref name="buffer"/>, which it does not own.</summary>
-    public GpuTensor(GpuBuffer buffer, TensorShape shape)
+    public GpuTensor(GpuBuffer buffer, TensorShape shape, TensorPrecision precision = TensorPrecision.Float32)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        if (shape.ByteSize > buffer.Size)
+        ThrowIfUnsupported(buffer.Context, precision);
+        ulong bytes = shape.BytesAt(precision);
+        if (bytes > buffer.Size)
         {
-            throw new ArgumentException($"A {shape} tensor needs {shape.ByteSize} bytes; the buffer has {buffer.Size}.", nameof(shape));
+            throw new ArgumentException($"A {shape} {precision.ShortName()} tensor needs {bytes} bytes; the buffer has {buffer.Size}.", nameof(shape));
         }
         Shape = shape;
+        Precision = precision;
         Buffer = buffer;
     }
 
     /// <summary>Allocates a tensor and uploads <paramref name="data"/> (length must match the shape).</summary>
-    public GpuTensor(GpuContext context, TensorShape shape, ReadOnlySpan<float> data) : this(context, shape)
+    public GpuTensor(GpuContext context, TensorShape shape, ReadOnlySpan<float> data, TensorPrecision precision = TensorPrecision.Float32)
+        : this(context, shape, precision)
     {
         Upload(data);
     }
@@ -47,25 +57,64 @@ public sealed class GpuTensor : IDisposable
     /// <summary>The shape.</summary>
     public TensorShape Shape { get; }
 
+    /// <summary>How the elements are stored.</summary>
+    public TensorPrecision Precision { get; }
+
+    /// <summary>Bytes the elements take in <see cref="Buffer"/>.</summary>
+    public ulong ByteSize => Shape.BytesAt(Precision);
+
     /// <summary>The storage buffer holding the elements.</summary>
     public GpuBuffer Buffer { get; }
 
-    /// <summary>Uploads all elements. The GPU must not be using the tensor meanwhile.</summary>
+    /// <summary>
+    /// Uploads all elements (a float16 tensor stores each rounded to the nearest float16). The GPU must not be
+    /// using the tensor meanwhile.
+    /// </summary>
     public void Upload(ReadOnlySpan<float> data)
     {
         if (data.Length != Shape.ElementCount)
         {
             throw new ArgumentException($"Tensor {Shape} holds {Shape.ElementCount} values, got {data.Length}.", nameof(data));
         }
-        Buffer.Write(data);
+        if (Precision == TensorPrecision.Float32)
+        {
+            Buffer.Write(data);
+            return;
+        }
+        var half = new Half[data.Length];
+        for (int i = 0; i < data.Length; i++)
+        {
+            half[i] = (Half)data[i];
+        }
+        Buffer.Write<Half>(half);
     }
 
-    /// <summary>Downloads all elements. GPU writes must have completed.</summary>
+    /// <summary>Downloads all elements as float32. GPU writes must have completed.</summary>
     public float[] Download()
     {
         var data = new float[Shape.ElementCount];
-        Buffer.Read<float>(data);
+        if (Precision == TensorPrecision.Float32)
+        {
+            Buffer.Read<float>(data);
+            return data;
+        }
+        var half = new Half[data.Length];
+        Buffer.Read<Half>(half);
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = (float)half[i];
+        }
         return data;
+    }
+
+    private static void ThrowIfUnsupported(GpuContext context, TensorPrecision precision)
+    {
+        precision.ElementBytes(); // rejects values outside the enum
+        if (precision == TensorPrecision.Float16 && !context.HalfStorage)
+        {
+            throw new NotSupportedException(
+                $"Float16 tensors need storageBuffer16BitAccess, which is not enabled on {context.DeviceName}; use float32.");
+        }
     }
 
     /// <summary>Releases the buffer if the tensor owns it.</summary>

@@ -1,7 +1,7 @@
 namespace RealtimeUpscale.Runtime;
 
 /// <summary>
-/// The shape of one planar float32 image tensor: <see cref="Channels"/> planes of
+/// The shape of one planar image tensor (float32 or float16 elements, <see cref="TensorPrecision"/>): <see cref="Channels"/> planes of
 /// <see cref="Height"/> x <see cref="Width"/>, batch 1. Element (c, y, x) lives at index
 /// <c>(c * Height + y) * Width + x</c> (NCHW with N = 1, as PyTorch and ONNX store it).
 /// </summary>
@@ -34,6 +34,9 @@ public readonly record struct TensorShape
 
     /// <summary>Bytes as float32.</summary>
     public ulong ByteSize => (ulong)ElementCount * sizeof(float);
+
+    /// <summary>Bytes stored at <paramref name="precision"/>.</summary>
+    public ulong BytesAt(TensorPrecision precision) => (ulong)ElementCount * (ulong)precision.ElementBytes();
 
     /// <inheritdoc />
     public override string ToString() => $"{Channels}x{Height}x{Width}";

@@ -21,7 +21,7 @@ public enum ChannelLayout
 }
 
 /// <summary>
-/// Converts an image (any sampled colour format: rgba8, rgba16f, rgba32f) into a planar float tensor with
+/// Converts an image (any sampled colour format: rgba8, rgba16f, rgba32f) into a planar float32 or float16 tensor with
 /// shaders/image_to_tensor.comp. A tensor of W x H reads the image's texels (x0 + x, y0 + y), clamped to the
 /// image, so tiles may overhang its edges.
 /// </summary>
@@ -70,7 +70,9 @@ public sealed class ImageToTensor
             throw new ArgumentException($"Image to {ChannelLayout} writes {Channels} planes; the tensor is {tensor.Shape}.");
         }
         var s = tensor.Shape;
-        return new ComputeDispatch(_context, _pipeline, $"image to {ChannelLayout}")
+        var pipeline = tensor.Precision == TensorPrecision.Float32 ? _pipeline :
+            ImageToTensorKernel.Descriptor.Pipeline(_context, new ColorConstants { Color = ColorCodes.Of(ChannelLayout) }, tensor.Precision);
+        return new ComputeDispatch(_context, pipeline, $"image to {ChannelLayout}")
             .Image(0, image)
             .Buffer(1, tensor.Buffer, write: true)
             .Push(new ImageRegionPush { Width = s.Width, Height = s.Height, X = x0, Y = y0 })
@@ -79,7 +81,7 @@ public sealed class ImageToTensor
 }
 
 /// <summary>
-/// Writes a planar float tensor into an image (rgba8, rgba16f or rgba32f storage image in General layout)
+/// Writes a planar float32 or float16 tensor into an image (rgba8, rgba16f or rgba32f storage image in General layout)
 /// with shaders/tensor_to_image.comp: tensor pixel (x, y) goes to texel (x0 + x, y0 + y). Unorm formats
 /// clamp to [0, 1] and round to nearest on store.
 /// </summary>
@@ -121,7 +123,9 @@ public sealed class TensorToImage
         {
             throw new ArgumentException($"A {s.Width}x{s.Height} tensor at ({x0}, {y0}) does not fit a {image.Width}x{image.Height} image.");
         }
-        return new ComputeDispatch(_context, _pipeline, $"{ChannelLayout} to image")
+        var pipeline = tensor.Precision == TensorPrecision.Float32 ? _pipeline :
+            TensorToImageKernel.Descriptor.Pipeline(_context, new ColorConstants { Color = ColorCodes.Of(ChannelLayout) }, tensor.Precision);
+        return new ComputeDispatch(_context, pipeline, $"{ChannelLayout} to image")
             .Buffer(0, tensor.Buffer, write: false)
             .Image(1, image)
             .Push(new ImageRegionPush { Width = s.Width, Height = s.Height, X = x0, Y = y0 })

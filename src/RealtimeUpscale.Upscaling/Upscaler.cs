@@ -286,8 +286,9 @@ public sealed class Upscaler : IDisposable
         using var input = new GpuImage(_context, InputWidth, InputHeight, texelFormat);
         input.Upload(texels);
         using var into = new ImageToTensor(_context, plan.Input).Bind(input.Binding, binding.Input);
-        using var pool = GpuLayer.Create(_context, Pool2dSpec.GlobalAverage with { Region = region }, "statistics");
-        using var result = new GpuTensor(_context, new TensorShape(binding.Output.Shape.Channels, 1, 1));
+        var tuning = _network.Network.Tuning;
+        using var pool = GpuLayer.Create(_context, Pool2dSpec.GlobalAverage with { Region = region }, "statistics", tuning);
+        using var result = new GpuTensor(_context, new TensorShape(binding.Output.Shape.Channels, 1, 1), tuning.Precision);
         using var dispatch = pool.Bind(binding.Output, result);
         _context.Execute(r =>
         {

@@ -67,7 +67,6 @@ public sealed class GoldenTests : GpuTest
     public void MatchesPyTorch(string name)
     {
         var c = Cases.Value[name];
-        var p = c.GetProperty("params");
         var input = Tensor(c.GetProperty("input"));
         var expected = Tensor(c.GetProperty("output"));
         string op = c.GetProperty("op").GetString()!;
@@ -78,8 +77,40 @@ public sealed class GoldenTests : GpuTest
             Compare.Close(expected, OnnxImportTests.RunGpu(Context, GraphOptimizer.Optimize(graph), input), what: name);
             return;
         }
-        var inputs = c.TryGetProperty("input2", out var second) ? new[] { input, Tensor(second) } : new[] { input };
-        LayerSpec spec = op switch
+        var inputs = Inputs(c);
+        var spec = Spec(c);
+        var cpu = CpuReference.Layer(spec, inputs);
+        // Pads and standalone activations never reach the GPU as themselves: the graph passes fuse or lower them,
+        // so they run as a one-node graph through the optimiser and the network.
+        var gpu = spec is PadSpec or ActivationSpec
+            ? OnnxImportTests.RunGpu(Context, GraphOptimizer.Optimize(OneNode(spec, input.C)), input)
+            : Gpu.Run(spec, inputs);
+        if (op is "crop" or "crop_to" or "concat" or "pad")
+        {
+            Assert.Equal(expected.Shape, cpu.Shape);
+            Assert.Equal(expected.Data, cpu.Data);
+            Assert.Equal(expected.Shape, gpu.Shape);
+            Assert.Equal(expected.Data, gpu.Data);
+            return;
+        }
+        Compare.Close(expected, cpu, what: $"{name} (CPU reference)");
+        Compare.Close(expected, gpu, what: name);
+    }
+
+    /// <summary>A case's inputs: "input", and "input2" where the op has two.</summary>
+    internal static HostTensor[] Inputs(JsonElement c)
+    {
+        var input = Tensor(c.GetProperty("input"));
+        return c.TryGetProperty("input2", out var second) ? new[] { input, Tensor(second) } : new[] { input };
+    }
+
+    /// <summary>The layer of a case whose op is one layer (every op but "squeeze_excitation" and "ncnn").</summary>
+    internal static LayerSpec Spec(JsonElement c)
+    {
+        var p = c.GetProperty("params");
+        var input = Tensor(c.GetProperty("input"));
+        string op = c.GetProperty("op").GetString()!;
+        return op switch
         {
             "conv2d" => Conv(p, c, input.C),
             "conv_transpose2d" => Deconv(p, c, input.C),
@@ -103,32 +134,16 @@ public sealed class GoldenTests : GpuTest
             "activation" => new ActivationSpec(input.C, Act(p, input.C)),
             _ => throw new InvalidDataException($"Unknown op '{op}' in the fixture."),
         };
-        var cpu = CpuReference.Layer(spec, inputs);
-        // Pads and standalone activations never reach the GPU as themselves: the graph passes fuse or lower them,
-        // so they run as a one-node graph through the optimiser and the network.
-        var gpu = spec is PadSpec or ActivationSpec
-            ? OnnxImportTests.RunGpu(Context, GraphOptimizer.Optimize(OneNode(spec, input.C)), input)
-            : Gpu.Run(spec, inputs);
-        if (op is "crop" or "crop_to" or "concat" or "pad")
-        {
-            Assert.Equal(expected.Shape, cpu.Shape);
-            Assert.Equal(expected.Data, cpu.Data);
-            Assert.Equal(expected.Shape, gpu.Shape);
-            Assert.Equal(expected.Data, gpu.Data);
-            return;
-        }
-        Compare.Close(expected, cpu, what: $"{name} (CPU reference)");
-        Compare.Close(expected, gpu, what: name);
     }
 
     private static ModelInfo Info(int channels) =>
         new("golden", ColorSpace.Rgb, channels, 1, "0-1", new Dictionary<string, string>());
 
-    private static ModelDefinition OneNode(LayerSpec spec, int channels) =>
+    internal static ModelDefinition OneNode(LayerSpec spec, int channels) =>
         new(Info(channels), "in", "out", new[] { new ModelNode("op", spec, new[] { "in" }, "out") });
 
     /// <summary>Global average, the two fully connected layers (ReLU, sigmoid), and the per-channel product.</summary>
-    private static ModelDefinition SqueezeExcitation(JsonElement c, int channels) => new(Info(channels), "in", "out", new[]
+    internal static ModelDefinition SqueezeExcitation(JsonElement c, int channels) => new(Info(channels), "in", "out", new[]
     {
         new ModelNode("squeeze", Pool2dSpec.GlobalAverage, new[] { "in" }, "s"),
         new ModelNode("fc1", FullyConnected(c.GetProperty("fc1_weight"), Floats(c.GetProperty("fc1_bias")), Activation.Relu), new[] { "s" }, "h"),

@@ -55,15 +55,16 @@ public static class TunedLayer
 {
     /// <summary>
     /// Runs <paramref name="spec"/> built with <paramref name="tuning"/> on host <paramref name="inputs"/> and returns
-    /// its output; any validation message on <paramref name="context"/> since the last check fails the test.
+    /// its output; any validation message on <paramref name="context"/> since the last check fails the test. The
+    /// tensors are of the tuning's precision (float16 ones round the inputs to nearest on upload).
     /// </summary>
     public static HostTensor Run(GpuContext context, KernelTuning tuning, LayerSpec spec, params HostTensor[] inputs)
     {
-        var tensors = inputs.Select(x => new GpuTensor(context, x.Shape, x.ToFloat())).ToList();
+        var tensors = inputs.Select(x => new GpuTensor(context, x.Shape, x.ToFloat(), tuning.Precision)).ToList();
         try
         {
             using var layer = GpuLayer.Create(context, spec, tuning: tuning);
-            using var output = new GpuTensor(context, layer.OutputShape(inputs.Select(x => x.Shape).ToArray()));
+            using var output = new GpuTensor(context, layer.OutputShape(inputs.Select(x => x.Shape).ToArray()), tuning.Precision);
             using var dispatch = layer.Bind(tensors, output);
             context.Execute(r => r.Dispatch(dispatch));
             var result = HostTensor.FromFloat(output.Shape, output.Download());

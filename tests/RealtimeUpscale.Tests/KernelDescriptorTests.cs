@@ -9,8 +9,9 @@ namespace RealtimeUpscale.Tests;
 /// <summary>
 /// Every kernel's descriptor against the SPIR-V it describes: the specialization-constant ids, the
 /// push-constant block's size and the bindings each embedded shader declares must be exactly what its
-/// descriptor sets, for the network's, the upscaling layer's and the demo's shaders; and the typed
-/// constants become the right specialization data and the right pipelines.
+/// descriptor sets, for the network's, the upscaling layer's and the demo's shaders, and for the float16-tensor
+/// variant (NAME_f16, include/storage.glsl) every network and upscaling kernel has; and the typed constants become
+/// the right specialization data and the right pipelines.
 /// </summary>
 public sealed class KernelDescriptorTests : GpuTest
 {
@@ -40,9 +41,12 @@ public sealed class KernelDescriptorTests : GpuTest
             .Order(StringComparer.Ordinal)
             .ToList();
 
-    private static SpirvModule Module(IKernelDescriptor kernel)
+    /// <summary>The assemblies whose kernels also come as float16-tensor variants.</summary>
+    private static readonly Assembly[] HalfAssemblies = { typeof(Conv2dKernel).Assembly, typeof(ImageToTensorKernel).Assembly };
+
+    private static SpirvModule Module(IKernelDescriptor kernel, bool half = false)
     {
-        using var stream = kernel.Assembly.GetManifestResourceStream($"shaders/{kernel.Name}.spv")!;
+        using var stream = kernel.Assembly.GetManifestResourceStream($"shaders/{kernel.Name}{(half ? KernelDispatch.HalfSuffix : "")}.spv")!;
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         return new SpirvModule(bytes);
@@ -54,19 +58,35 @@ public sealed class KernelDescriptorTests : GpuTest
         foreach (var kernel in KernelAssemblies.SelectMany(Descriptors))
         {
             data.Add($"{kernel.Assembly.GetName().Name}:{kernel.Name}");
+            if (HalfAssemblies.Contains(kernel.Assembly))
+            {
+                data.Add($"{kernel.Assembly.GetName().Name}:{kernel.Name}{KernelDispatch.HalfSuffix}");
+            }
         }
         return data;
     }
 
-    private static IKernelDescriptor Find(string key) =>
-        KernelAssemblies.SelectMany(Descriptors).Single(k => $"{k.Assembly.GetName().Name}:{k.Name}" == key);
+    /// <summary>The descriptor of a key of <see cref="Kernels"/> and its module (the half variant's for NAME_f16).</summary>
+    private static (IKernelDescriptor Kernel, SpirvModule Module) Find(string key)
+    {
+        string suffix = KernelDispatch.HalfSuffix;
+        bool half = key.EndsWith(suffix, StringComparison.Ordinal);
+        string name = half ? key[..^suffix.Length] : key;
+        var kernel = KernelAssemblies.SelectMany(Descriptors).Single(k => $"{k.Assembly.GetName().Name}:{k.Name}" == name);
+        return (kernel, Module(kernel, half));
+    }
 
     [Fact]
     public void EveryEmbeddedKernelHasExactlyOneDescriptorAndEveryDescriptorItsKernel()
     {
         foreach (var assembly in KernelAssemblies)
         {
-            var described = Descriptors(assembly).Select(d => d.Name).Order(StringComparer.Ordinal).ToList();
+            var described = Descriptors(assembly).Select(d => d.Name).ToList();
+            if (HalfAssemblies.Contains(assembly))
+            {
+                described.AddRange(described.Select(n => n + KernelDispatch.HalfSuffix).ToList());
+            }
+            described.Sort(StringComparer.Ordinal);
             Assert.All(Descriptors(assembly), d => Assert.Same(assembly, d.Assembly));
             var embedded = EmbeddedKernels(assembly);
             Assert.NotEmpty(embedded);
@@ -78,8 +98,7 @@ public sealed class KernelDescriptorTests : GpuTest
     [MemberData(nameof(Kernels))]
     public void SpecializationConstantIdsMatchTheShader(string key)
     {
-        var kernel = Find(key);
-        var module = Module(kernel);
+        var (kernel, module) = Find(key);
         // Both ways: every id the shader declares is set, and nothing is set that the shader lacks.
         Assert.Equal(module.SpecIds, kernel.ConstantIds.Order().ToArray());
         Assert.Equal(new uint[] { 0, 1, 2 }, kernel.ConstantIds.Take(3));
@@ -89,16 +108,16 @@ public sealed class KernelDescriptorTests : GpuTest
     [MemberData(nameof(Kernels))]
     public void PushConstantSizeMatchesTheShader(string key)
     {
-        var kernel = Find(key);
-        Assert.Equal(Module(kernel).PushConstantSize, kernel.Layout.PushConstantSize);
+        var (kernel, module) = Find(key);
+        Assert.Equal(module.PushConstantSize, kernel.Layout.PushConstantSize);
     }
 
     [Theory]
     [MemberData(nameof(Kernels))]
     public void BindingsMatchTheShader(string key)
     {
-        var kernel = Find(key);
-        var declared = Module(kernel).Bindings;
+        var (kernel, module) = Find(key);
+        var declared = module.Bindings;
         var expected = kernel.Layout.Bindings.Select((kind, i) => ((uint)i, kind)).ToArray();
         Assert.Equal(expected, declared.OrderBy(b => b.Key).Select(b => (b.Key, b.Value)).ToArray());
     }

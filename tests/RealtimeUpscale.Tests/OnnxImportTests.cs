@@ -16,9 +16,9 @@ public sealed class OnnxImportTests : GpuTest
     {
     }
 
-    internal static HostTensor RunGpu(GpuContext context, ModelDefinition definition, HostTensor x)
+    internal static HostTensor RunGpu(GpuContext context, ModelDefinition definition, HostTensor x, KernelTuning? tuning = null)
     {
-        using var network = new Network.Network(context, definition);
+        using var network = new Network.Network(context, definition, tuning: tuning);
         using var binding = network.Bind(x.Shape);
         binding.Input.Upload(x.ToFloat());
         context.Execute(binding.Record);

@@ -45,6 +45,7 @@ public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAcce
     where TPush : unmanaged
 {
     private readonly Lazy<ShaderCode> _shader;
+    private readonly Lazy<ShaderCode> _halfShader;
 
     /// <summary>Describes shaders/<paramref name="name"/>.comp, embedded in <paramref name="assembly"/>.</summary>
     public KernelDescriptor(Assembly assembly, string name, WorkgroupSize workgroup, params BindingKind[] bindings)
@@ -58,6 +59,7 @@ public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAcce
         Layout = new PipelineLayoutDescription((BindingKind[])bindings.Clone(), (uint)Unsafe.SizeOf<TPush>());
         ConstantIds = SpecializationConstants.Ids<TConstants>();
         _shader = new Lazy<ShaderCode>(() => ShaderCode.FromEmbedded(assembly, name));
+        _halfShader = new Lazy<ShaderCode>(() => ShaderCode.FromEmbedded(assembly, name + KernelDispatch.HalfSuffix));
     }
 
     /// <inheritdoc />
@@ -78,29 +80,45 @@ public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAcce
     /// <summary>The SPIR-V, loaded on first use.</summary>
     public ShaderCode Shader => _shader.Value;
 
+    /// <summary>The SPIR-V of the variant whose tensors are float16, loaded on first use.</summary>
+    public ShaderCode HalfShader => _halfShader.Value;
+
+    /// <summary>The SPIR-V whose tensors are stored at <paramref name="precision"/>.</summary>
+    public ShaderCode ShaderFor(TensorPrecision precision) => precision == TensorPrecision.Float16 ? HalfShader : Shader;
+
     /// <summary>The specialization data for <paramref name="constants"/> (see <see cref="SpecializationConstants.Pack"/>).</summary>
     public uint[] Specialize(in TConstants constants) => SpecializationConstants.Pack(Workgroup, constants);
 
     /// <summary>
-    /// The pipeline for <paramref name="constants"/>, from the context's library: one per distinct
-    /// specialization, shared, owned by the library.
+    /// The pipeline for <paramref name="constants"/> whose tensors are stored at <paramref name="precision"/>, from the
+    /// context's library: one per distinct shader and specialization, shared, owned by the library. Float16 needs
+    /// <see cref="GpuContext.HalfStorage"/>.
     /// </summary>
-    public ComputePipeline Pipeline(GpuContext context, in TConstants constants)
+    public ComputePipeline Pipeline(GpuContext context, in TConstants constants, TensorPrecision precision = TensorPrecision.Float32)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Pipelines.Get(Shader, Specialize(constants), Layout);
+        if (precision == TensorPrecision.Float16 && !context.HalfStorage)
+        {
+            throw new NotSupportedException(
+                $"Kernel '{Name}': float16 tensors need storageBuffer16BitAccess, which is not enabled on {context.DeviceName}.");
+        }
+        return context.Pipelines.Get(ShaderFor(precision), Specialize(constants), Layout);
     }
 }
 
 /// <summary>Pipelines and dispatch sizes from kernel descriptors.</summary>
 public static class KernelDispatch
 {
+    /// <summary>The suffix of a shader's float16-tensor variant (shaders/include/storage.glsl): NAME_f16.spv.</summary>
+    public const string HalfSuffix = "_f16";
+
     /// <summary>The pipeline of a kernel without constants of its own besides its workgroup size.</summary>
-    public static ComputePipeline Pipeline<TPush>(this KernelDescriptor<NoConstants, TPush> kernel, GpuContext context)
+    public static ComputePipeline Pipeline<TPush>(this KernelDescriptor<NoConstants, TPush> kernel, GpuContext context,
+        TensorPrecision precision = TensorPrecision.Float32)
         where TPush : unmanaged
     {
         ArgumentNullException.ThrowIfNull(kernel);
-        return kernel.Pipeline(context, default);
+        return kernel.Pipeline(context, default, precision);
     }
 
     /// <summary>Enough workgroups of <paramref name="workgroup"/> to cover <paramref name="x"/> x <paramref name="y"/> x <paramref name="z"/> invocations.</summary>

@@ -46,7 +46,7 @@ public sealed class Conv2dWinogradLayer : GpuLayer
                 Activation = Codes.Of(act), ActivationA = act.A, ActivationB = act.B,
                 ParamsInUniform = uniform, TilesPerInvocation = _maxTiles, Texels = false,
             };
-            _pipeline = Conv2dWinogradKernel.Descriptor.Pipeline(context, _constants);
+            _pipeline = Conv2dWinogradKernel.Descriptor.Pipeline(context, _constants, Precision);
         }
         catch
         {
@@ -130,7 +130,7 @@ public sealed class Conv2dWinogradLayer : GpuLayer
         var pipeline = _pipeline;
         if (texels || tiles != _maxTiles)
         {
-            pipeline = Conv2dWinogradKernel.Descriptor.Pipeline(Context, _constants with { TilesPerInvocation = tiles, Texels = texels });
+            pipeline = Conv2dWinogradKernel.Descriptor.Pipeline(Context, _constants with { TilesPerInvocation = tiles, Texels = texels }, Precision);
         }
         return NewDispatch(pipeline, d => ConvolutionBindings(d, inputs[0], output, _params, texels, push)
             .Cover((tilesWide + tiles - 1) / tiles, (o.Height + 1) / 2, _stride / _block, Conv2dWinogradKernel.Descriptor.Workgroup));

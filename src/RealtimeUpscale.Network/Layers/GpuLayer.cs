@@ -38,6 +38,9 @@ public abstract class GpuLayer : IDisposable
     /// <summary>How the layer's kernels are configured.</summary>
     public KernelTuning Tuning { get; }
 
+    /// <summary>How the tensors the layer reads and writes are stored (<see cref="KernelTuning.Precision"/>).</summary>
+    public TensorPrecision Precision => Tuning.Precision;
+
     /// <summary>The spec the layer runs.</summary>
     public LayerSpec Spec { get; }
 
@@ -63,13 +66,13 @@ public abstract class GpuLayer : IDisposable
                 Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec or ResidualConvSpec or ChannelScaledConvSpec or PointwiseConvSpec => new Conv2dLayer(context, spec, name, tuning),
                 ConvPointwiseSpec cp => new ConvPointwiseLayer(context, cp, name, tuning),
                 ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name, tuning),
-                PixelShuffleSpec p => new PixelShuffleLayer(context, p, name),
+                PixelShuffleSpec p => new PixelShuffleLayer(context, p, name, tuning),
                 UpsampleSpec u => new UpsampleLayer(context, u, name, tuning),
-                BinarySpec or ScaleBiasSpec => new ElementwiseLayer(context, spec, name),
-                CropSpec or CropToSpec => new CropLayer(context, spec, name),
-                Pool2dSpec p => new Pool2dLayer(context, p, name),
-                FullyConnectedSpec f => new FullyConnectedLayer(context, f, name),
-                ConcatSpec c => new ConcatLayer(context, c, name),
+                BinarySpec or ScaleBiasSpec => new ElementwiseLayer(context, spec, name, tuning),
+                CropSpec or CropToSpec => new CropLayer(context, spec, name, tuning),
+                Pool2dSpec p => new Pool2dLayer(context, p, name, tuning),
+                FullyConnectedSpec f => new FullyConnectedLayer(context, f, name, tuning),
+                ConcatSpec c => new ConcatLayer(context, c, name, tuning),
                 _ => throw new NotSupportedException($"Layer '{name}': no GPU implementation for {spec.GetType().Name}."),
             };
         }
@@ -112,6 +115,11 @@ public abstract class GpuLayer : IDisposable
         {
             throw new ArgumentException($"Layer '{Name}' produces {expected} from {string.Join(", ", inputs.Select(t => t.Shape))}, " +
                                         $"but the output tensor is {output.Shape}.");
+        }
+        if (inputs.Append(output).FirstOrDefault(t => t.Precision != Precision) is { } other)
+        {
+            throw new ArgumentException($"Layer '{Name}' runs on {Precision.ShortName()} tensors, but one of its tensors ({other.Shape}) " +
+                                        $"is {other.Precision.ShortName()}.");
         }
         try
         {
@@ -190,7 +198,7 @@ public abstract class GpuLayer : IDisposable
     /// <see cref="ReadsTexels"/>), else the context's placeholder.
     /// </summary>
     protected static ComputeDispatch InputTexels(ComputeDispatch dispatch, uint binding, GpuTensor input, bool texels) =>
-        texels ? dispatch.TexelBuffer(binding, input.Buffer, input.Shape.ElementCount) : dispatch.UnusedTexelBuffer(binding);
+        texels ? dispatch.TexelBuffer(binding, input.Buffer, input.Shape.ElementCount, input.Precision) : dispatch.UnusedTexelBuffer(binding);
 
     /// <summary>
     /// The bindings the convolution kernels share (conv2d, conv_pointwise, conv2d_winograd, deconv2d): the input at
@@ -210,11 +218,11 @@ public abstract class GpuLayer : IDisposable
     /// <summary>
     /// Whether a shader reads its input through a texel buffer (the TEXELS constant of conv2d.comp,
     /// deconv2d.comp and upsample.comp): when tuned for a CPU device, where a texel fetch is one gather and a storage-buffer read
-    /// a loop over the SIMD lanes, when the input fits in one texel-buffer view and its buffer allows one
-    /// (buffers the library makes do; a caller's own may not).
+    /// a loop over the SIMD lanes, when the input fits in one texel-buffer view (of the layer's precision) and its
+    /// buffer allows one (buffers the library makes do; a caller's own may not).
     /// </summary>
     internal bool ReadsTexels(GpuBuffer input, long inputElements) =>
-        Tuning.CpuStyle && ComputeDispatch.CanViewAsTexels(Context, inputElements) &&
+        Tuning.CpuStyle && ComputeDispatch.CanViewAsTexels(Context, inputElements, Precision) &&
         input.Usage.HasFlag(Silk.NET.Vulkan.BufferUsageFlags.UniformTexelBufferBit);
 
     /// <summary>Binding 3 of convolutions reads parameters as a 64 KiB uniform block (include/params.glsl).</summary>

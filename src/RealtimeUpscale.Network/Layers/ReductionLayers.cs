@@ -9,13 +9,13 @@ public sealed class Pool2dLayer : GpuLayer
     private readonly Pool2dSpec _spec;
     private readonly ComputePipeline _pipeline;
 
-    internal Pool2dLayer(GpuContext context, Pool2dSpec spec, string name) : base(context, spec, name)
+    internal Pool2dLayer(GpuContext context, Pool2dSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         _spec = spec;
         _pipeline = Pool2dKernel.Descriptor.Pipeline(context, new Pool2dKernel.Constants
         {
             Mode = Codes.Of(spec.Mode), Global = spec.Global, CountPad = spec.CountIncludePad,
-        });
+        }, Precision);
     }
 
     /// <inheritdoc />
@@ -50,7 +50,7 @@ public sealed class FullyConnectedLayer : GpuLayer
     private readonly GpuBuffer _params;
     private readonly ComputePipeline _pipeline;
 
-    internal FullyConnectedLayer(GpuContext context, FullyConnectedSpec spec, string name) : base(context, spec, name)
+    internal FullyConnectedLayer(GpuContext context, FullyConnectedSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         _spec = spec;
         var act = spec.Activation;
@@ -60,7 +60,7 @@ public sealed class FullyConnectedLayer : GpuLayer
             _pipeline = FullyConnectedKernel.Descriptor.Pipeline(context, new FullyConnectedKernel.Constants
             {
                 Activation = Codes.Of(act), ActivationA = act.A, ActivationB = act.B,
-            });
+            }, Precision);
         }
         catch
         {

@@ -8,10 +8,10 @@ public sealed class PixelShuffleLayer : GpuLayer
 {
     private readonly ComputePipeline _pipeline;
 
-    internal PixelShuffleLayer(GpuContext context, PixelShuffleSpec spec, string name) : base(context, spec, name)
+    internal PixelShuffleLayer(GpuContext context, PixelShuffleSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         _pipeline = PixelShuffleKernel.Descriptor.Pipeline(context,
-            new PixelShuffleKernel.Constants { Scale = spec.Scale, Order = Codes.Of(spec.Order) });
+            new PixelShuffleKernel.Constants { Scale = spec.Scale, Order = Codes.Of(spec.Order) }, Precision);
     }
 
     /// <inheritdoc />
@@ -40,7 +40,7 @@ public sealed class UpsampleLayer : GpuLayer
     }
 
     private ComputePipeline Pipeline(bool texels) => UpsampleKernel.Descriptor.Pipeline(Context,
-        new UpsampleKernel.Constants { Mode = Codes.Of(_spec.Mode), AlignCorners = _spec.AlignCorners, Texels = texels });
+        new UpsampleKernel.Constants { Mode = Codes.Of(_spec.Mode), AlignCorners = _spec.AlignCorners, Texels = texels }, Precision);
 
     /// <inheritdoc />
     protected override ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
@@ -71,7 +71,7 @@ public sealed class ElementwiseLayer : GpuLayer
     private readonly int _slopeBase;
     private readonly bool _isBinary;
 
-    internal ElementwiseLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
+    internal ElementwiseLayer(GpuContext context, LayerSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         Activation act;
         var op = ElementwiseOp.ScaleBias;
@@ -95,7 +95,7 @@ public sealed class ElementwiseLayer : GpuLayer
             _pipeline = ElementwiseKernel.Descriptor.Pipeline(context, new ElementwiseKernel.Constants
             {
                 Op = op, Activation = Codes.Of(act), ActivationA = act.A, ActivationB = act.B,
-            });
+            }, Precision);
         }
         catch
         {
@@ -143,7 +143,7 @@ public sealed class CropLayer : GpuLayer
     private readonly (int Top, int Left, int ChannelStart) _origin;
     private readonly ComputePipeline _pipeline;
 
-    internal CropLayer(GpuContext context, LayerSpec spec, string name) : base(context, spec, name)
+    internal CropLayer(GpuContext context, LayerSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         _origin = spec switch
         {
@@ -151,7 +151,7 @@ public sealed class CropLayer : GpuLayer
             CropToSpec t => (t.Top, t.Left, t.ChannelStart),
             _ => throw new ArgumentException($"Layer '{name}': a crop layer runs CropSpec or CropToSpec, not {spec.GetType().Name}."),
         };
-        _pipeline = CropKernel.Descriptor.Pipeline(context);
+        _pipeline = CropKernel.Descriptor.Pipeline(context, Precision);
     }
 
     /// <inheritdoc />
@@ -177,9 +177,9 @@ public sealed class ConcatLayer : GpuLayer
 {
     private readonly ComputePipeline _pipeline;
 
-    internal ConcatLayer(GpuContext context, ConcatSpec spec, string name) : base(context, spec, name)
+    internal ConcatLayer(GpuContext context, ConcatSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
-        _pipeline = ConcatKernel.Descriptor.Pipeline(context);
+        _pipeline = ConcatKernel.Descriptor.Pipeline(context, Precision);
     }
 
     /// <inheritdoc />
