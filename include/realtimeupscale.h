@@ -116,7 +116,8 @@ RTUP_API uint32_t rtup_get_api_version(void);
 /* This thread's last error message ("" after a success); valid until this thread's next call. */
 RTUP_API const char* rtup_get_last_error(void);
 
-#define RTUP_DEVICE_NEVER_SUBMIT 1u /* the host submits everything */
+#define RTUP_DEVICE_NEVER_SUBMIT 1u   /* the host submits everything */
+#define RTUP_DEVICE_STORAGE_16BIT 2u  /* the host enabled storageBuffer16BitAccess (RTUP_UPSCALER_FP16 may run) */
 
 typedef struct rtup_vk_device_desc {
     uint32_t struct_size;                       /* sizeof(rtup_vk_device_desc) */
@@ -127,7 +128,7 @@ typedef struct rtup_vk_device_desc {
     uint32_t queue_family_index;                /* the family of queue and of the command buffers recorded */
     PFN_vkGetInstanceProcAddr get_instance_proc_addr;
     VkPipelineCache pipeline_cache;             /* may be VK_NULL_HANDLE */
-    uint32_t flags;                             /* RTUP_DEVICE_NEVER_SUBMIT or 0 */
+    uint32_t flags;                             /* RTUP_DEVICE_NEVER_SUBMIT | RTUP_DEVICE_STORAGE_16BIT, or 0 */
 } rtup_vk_device_desc;
 
 /* A context on the host's device (see "Devices"). */
@@ -149,7 +150,13 @@ typedef struct rtup_upscaler_desc {
     const void* model_data;    /* the ONNX file's bytes in memory (copied), or NULL with model_path */
     size_t model_size;
     uint32_t input_width, input_height;
+    uint32_t flags;            /* RTUP_UPSCALER_FP16 or 0 (read only when struct_size covers it) */
 } rtup_upscaler_desc;
+
+/* Tensors between the layers stored as float16: half their memory and traffic, arithmetic still float32 (the
+ * output moves by at most one 8-bit level). Needs storageBuffer16BitAccess: a context of the library's own enables
+ * it where the device has it; a host's device says so with RTUP_DEVICE_STORAGE_16BIT. Else RTUP_ERROR_UNSUPPORTED. */
+#define RTUP_UPSCALER_FP16 1u
 
 /* Loads the model and prepares it for inputs of input_width x input_height. Another input size needs
  * another upscaler. */

@@ -39,15 +39,17 @@ public static class Program
         DefaultValueFactory = _ => "fp32",
     };
 
+    private static TensorPrecision ParsePrecision(ParseResult r) => r.GetValue(PrecisionOption) switch
+    {
+        "fp32" => TensorPrecision.Float32,
+        "fp16" => TensorPrecision.Float16,
+        var other => throw new ArgumentException($"--precision {other} must be fp32 or fp16."),
+    };
+
     /// <summary>The device's kernel tuning with the tensor precision <c>--precision</c> asks for.</summary>
     private static KernelTuning TuningFor(ParseResult r, GpuContext gpu)
     {
-        var precision = r.GetValue(PrecisionOption) switch
-        {
-            "fp32" => TensorPrecision.Float32,
-            "fp16" => TensorPrecision.Float16,
-            var other => throw new ArgumentException($"--precision {other} must be fp32 or fp16."),
-        };
+        var precision = ParsePrecision(r);
         if (precision == TensorPrecision.Float16 && !gpu.HalfStorage)
         {
             throw new ArgumentException($"--precision fp16 needs storageBuffer16BitAccess, which {gpu.DeviceName} does not support.");
@@ -242,6 +244,7 @@ public static class Program
         var upscale = new Command("upscale", "Upscale image files and folders")
         {
             inputs, output, upModel, upScale, width, height, upSize, tile, format, quality, overwrite, skipExisting, followSymlinks, maxPixels, dropAlpha,
+            PrecisionOption,
         };
         upscale.SetAction(r => CliErrors.Guard(r.GetValue(json), () =>
         {
@@ -265,6 +268,7 @@ public static class Program
                 Width = w, Height = h, Tile = tileSide, Format = r.GetValue(format)?.ToLowerInvariant(), Quality = r.GetValue(quality),
                 Overwrite = r.GetValue(overwrite), SkipExisting = r.GetValue(skipExisting), FollowSymlinks = r.GetValue(followSymlinks),
                 MaxPixels = r.GetValue(maxPixels), DropAlpha = r.GetValue(dropAlpha), Json = r.GetValue(json),
+                Precision = ParsePrecision(r),
             };
             // Options, paths and the model are checked before the GPU is touched.
             var plan = BatchUpscaler.Prepare(request);

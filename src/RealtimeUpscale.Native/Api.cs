@@ -81,9 +81,13 @@ internal static unsafe class Api
         {
             throw new ApiException(RtupResult.InvalidArgument, "desc (rtup_upscaler_desc) is NULL.");
         }
+        // A host built against an older header passes the struct without its later fields: they read as zero.
+        var copy = default(UpscalerDesc);
+        uint size = Math.Min(*(uint*)desc, (uint)sizeof(UpscalerDesc));
+        Buffer.MemoryCopy(desc, &copy, sizeof(UpscalerDesc), size);
         lock (ctx.Lock)
         {
-            var upscaler = NativeUpscaler.Create(ctx, *desc);
+            var upscaler = NativeUpscaler.Create(ctx, copy);
             ctx.Add(upscaler);
             *result = Handles.Add(upscaler);
         }

@@ -16,6 +16,9 @@ internal sealed unsafe class NativeContext : IDisposable
     /// <summary>RTUP_DEVICE_NEVER_SUBMIT.</summary>
     public const uint NeverSubmitFlag = 1;
 
+    /// <summary>RTUP_DEVICE_STORAGE_16BIT.</summary>
+    public const uint Storage16BitFlag = 2;
+
     private readonly List<NativeUpscaler> _upscalers = new();
 
     private NativeContext(GpuContext gpu) => Gpu = gpu;
@@ -37,9 +40,10 @@ internal sealed unsafe class NativeContext : IDisposable
         Require(desc.Device, "device");
         Require(desc.Queue, "queue");
         Require(desc.GetInstanceProcAddr, "get_instance_proc_addr");
-        if ((desc.Flags & ~NeverSubmitFlag) != 0)
+        const uint known = NeverSubmitFlag | Storage16BitFlag;
+        if ((desc.Flags & ~known) != 0)
         {
-            throw new ApiException(RtupResult.InvalidArgument, $"rtup_vk_device_desc.flags has unknown bits 0x{desc.Flags & ~NeverSubmitFlag:x}.");
+            throw new ApiException(RtupResult.InvalidArgument, $"rtup_vk_device_desc.flags has unknown bits 0x{desc.Flags & ~known:x}.");
         }
         var vk = new Vk(new HostProcAddr(desc.GetInstanceProcAddr, desc.Instance));
         var physical = new PhysicalDevice(desc.PhysicalDevice);
@@ -47,6 +51,7 @@ internal sealed unsafe class NativeContext : IDisposable
         var options = new GpuContextOptions
         {
             NeverSubmit = (desc.Flags & NeverSubmitFlag) != 0,
+            HostEnabledStorageBuffer16Bit = (desc.Flags & Storage16BitFlag) != 0,
             HostPipelineCache = new PipelineCache(desc.PipelineCache),
         };
         var gpu = GpuContext.Borrow(vk, new Instance(desc.Instance), physical, new Device(desc.Device),

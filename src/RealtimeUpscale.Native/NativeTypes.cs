@@ -46,7 +46,7 @@ internal struct DeviceDesc
     public uint Flags;
 }
 
-/// <summary><c>rtup_upscaler_desc</c>: 40 bytes.</summary>
+/// <summary><c>rtup_upscaler_desc</c>: 48 bytes (40 before <c>flags</c>).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct UpscalerDesc
 {
@@ -56,6 +56,7 @@ internal struct UpscalerDesc
     public nuint ModelSize;
     public uint InputWidth;
     public uint InputHeight;
+    public uint Flags;
 }
 
 /// <summary><c>rtup_vk_image</c>: 32 bytes.</summary>

@@ -20,6 +20,9 @@ internal sealed unsafe class NativeUpscaler : IDisposable
     /// <summary>rtup_upscaler_desc's size in this API version.</summary>
     public const uint UpscalerDescSize = 40;
 
+    /// <summary>RTUP_UPSCALER_FP16.</summary>
+    public const uint Fp16Flag = 1;
+
     /// <summary>rtup_vk_dispatch_desc's size in this API version.</summary>
     public const uint DispatchDescSize = 104;
 
@@ -70,7 +73,22 @@ internal sealed unsafe class NativeUpscaler : IDisposable
             var bytes = new ReadOnlySpan<byte>((void*)desc.ModelData, (int)desc.ModelSize).ToArray();
             model = GraphOptimizer.Optimize(OnnxImporter.Import(OnnxModel.Parse(bytes, "the model bytes in memory")));
         }
-        var upscaler = new Upscaler(context.Gpu, model, (int)desc.InputWidth, (int)desc.InputHeight);
+        if ((desc.Flags & ~Fp16Flag) != 0)
+        {
+            throw new ApiException(RtupResult.InvalidArgument, $"rtup_upscaler_desc.flags has unknown bits 0x{desc.Flags & ~Fp16Flag:x}.");
+        }
+        var tuning = KernelTuning.ForDevice(context.Gpu.Traits);
+        if ((desc.Flags & Fp16Flag) != 0)
+        {
+            if (!context.Gpu.HalfStorage)
+            {
+                throw new ApiException(RtupResult.Unsupported,
+                    $"RTUP_UPSCALER_FP16 needs storageBuffer16BitAccess on {context.Gpu.DeviceName}: the device lacks it, or the host did not " +
+                    "enable it and say so with RTUP_DEVICE_STORAGE_16BIT.");
+            }
+            tuning = tuning with { Precision = TensorPrecision.Float16 };
+        }
+        var upscaler = new Upscaler(context.Gpu, model, (int)desc.InputWidth, (int)desc.InputHeight, tuning);
         return new NativeUpscaler(context, upscaler);
     }
 

@@ -188,18 +188,18 @@ static void check_errors(run* r, rtup_upscaler up, const char* model)
     if (ctx) fail("a failed rtup_vk_context_create left a context in *out");
 
     static const char garbage[] = "this is not an ONNX model";
-    rtup_upscaler_desc ud = { sizeof ud, NULL, garbage, sizeof garbage, 16, 16 };
+    rtup_upscaler_desc ud = { sizeof ud, NULL, garbage, sizeof garbage, 16, 16, 0 };
     expect_error(api, api->upscaler_create(r->ctx, &ud, &bad), RTUP_ERROR_MODEL, "model bytes", "upscaler: bad model bytes");
-    ud = (rtup_upscaler_desc){ sizeof ud, "/nonexistent/model.onnx", NULL, 0, 16, 16 };
+    ud = (rtup_upscaler_desc){ sizeof ud, "/nonexistent/model.onnx", NULL, 0, 16, 16, 0 };
     expect_error(api, api->upscaler_create(r->ctx, &ud, &bad), RTUP_ERROR_MODEL, "/nonexistent/model.onnx", "upscaler: missing model file");
-    ud = (rtup_upscaler_desc){ sizeof ud, model, NULL, 0, 16, 16 };
+    ud = (rtup_upscaler_desc){ sizeof ud, model, NULL, 0, 16, 16, 0 };
     expect_error(api, api->upscaler_create(NULL, &ud, &bad), RTUP_ERROR_INVALID_ARGUMENT, "ctx", "upscaler: NULL ctx");
     expect_error(api, api->upscaler_create(r->ctx, NULL, &bad), RTUP_ERROR_INVALID_ARGUMENT, "desc", "upscaler: NULL desc");
     ud.struct_size = 8;
     expect_error(api, api->upscaler_create(r->ctx, &ud, &bad), RTUP_ERROR_INVALID_ARGUMENT, "struct_size", "upscaler: small struct_size");
-    ud = (rtup_upscaler_desc){ sizeof ud, model, garbage, sizeof garbage, 16, 16 };
+    ud = (rtup_upscaler_desc){ sizeof ud, model, garbage, sizeof garbage, 16, 16, 0 };
     expect_error(api, api->upscaler_create(r->ctx, &ud, &bad), RTUP_ERROR_INVALID_ARGUMENT, "exactly one", "upscaler: path and bytes");
-    ud = (rtup_upscaler_desc){ sizeof ud, model, NULL, 0, 0, 16 };
+    ud = (rtup_upscaler_desc){ sizeof ud, model, NULL, 0, 0, 16, 0 };
     expect_error(api, api->upscaler_create(r->ctx, &ud, &bad), RTUP_ERROR_INVALID_ARGUMENT, "0x16", "upscaler: zero width");
     if (bad) fail("a failed rtup_upscaler_create left an upscaler in *out");
 
@@ -272,7 +272,7 @@ static int full(int argc, char** argv)
 
     /* Upscaler 1, from the model's path: three frames in flight, twice round the slots. */
     rtup_upscaler up1 = NULL;
-    rtup_upscaler_desc ud = { sizeof ud, model, NULL, 0, w1, h1 };
+    rtup_upscaler_desc ud = { sizeof ud, model, NULL, 0, w1, h1, 0 };
     expect_ok(&r.api, r.api.upscaler_create(r.ctx, &ud, &up1), "rtup_upscaler_create (path)");
     uint32_t ow, oh;
     expect_ok(&r.api, r.api.upscaler_get_output_size(up1, &ow, &oh), "rtup_upscaler_get_output_size");
@@ -294,7 +294,7 @@ static int full(int argc, char** argv)
     size_t model_size;
     unsigned char* model_bytes = read_file(model, &model_size);
     rtup_upscaler up2 = NULL;
-    ud = (rtup_upscaler_desc){ sizeof ud, NULL, model_bytes, model_size, w2, h2 };
+    ud = (rtup_upscaler_desc){ sizeof ud, NULL, model_bytes, model_size, w2, h2, 0 };
     expect_ok(&r.api, r.api.upscaler_create(r.ctx, &ud, &up2), "rtup_upscaler_create (bytes)");
     free(model_bytes);
     expect_ok(&r.api, r.api.upscaler_get_output_size(up2, &ow, &oh), "rtup_upscaler_get_output_size");
@@ -348,13 +348,49 @@ static int full(int argc, char** argv)
                                 counting_get_instance_proc_addr, VK_NULL_HANDLE, 0 };
     expect_ok(&r.api, r.api.vk_context_create(&dd, &submitting), "rtup_vk_context_create (may submit)");
     rtup_upscaler up4 = NULL;
-    ud = (rtup_upscaler_desc){ sizeof ud, model, NULL, 0, w1, h1 };
+    ud = (rtup_upscaler_desc){ sizeof ud, model, NULL, 0, w1, h1, 0 };
     expect_ok(&r.api, r.api.upscaler_create(submitting, &ud, &up4), "rtup_upscaler_create (may submit)");
     size_t out1_size;
     unsigned char* out1 = read_file(argv[7], &out1_size);
     unsigned char* submitted_out = malloc(out1_size);
     expect_ok(&r.api, r.api.upscaler_run_rgba8(up4, in1, 0, submitted_out, 0), "rtup_upscaler_run_rgba8 (borrowed)");
     if (memcmp(out1, submitted_out, out1_size) != 0) fail("run_rgba8 on the borrowed device differs from the recorded frames");
+
+    /* Float16 tensors: refused where the host did not say it enabled 16-bit storage; on a context that says so,
+     * within one 8-bit level of the float32 frames. A desc of the header before flags (40 bytes) runs float32. */
+    rtup_upscaler half = NULL;
+    ud = (rtup_upscaler_desc){ sizeof ud, model, NULL, 0, w1, h1, RTUP_UPSCALER_FP16 };
+    expect_error(&r.api, r.api.upscaler_create(submitting, &ud, &half), RTUP_ERROR_UNSUPPORTED, "storageBuffer16BitAccess",
+                 "fp16 upscaler without RTUP_DEVICE_STORAGE_16BIT");
+    ud.flags = 4;
+    expect_error(&r.api, r.api.upscaler_create(submitting, &ud, &half), RTUP_ERROR_INVALID_ARGUMENT, "flags", "unknown upscaler flags");
+    if (!r.h.storage16) fail("the device lacks storageBuffer16BitAccess");
+    rtup_context sixteen = NULL;
+    dd.flags = RTUP_DEVICE_STORAGE_16BIT;
+    expect_ok(&r.api, r.api.vk_context_create(&dd, &sixteen), "rtup_vk_context_create (16-bit storage)");
+    ud.flags = RTUP_UPSCALER_FP16;
+    expect_ok(&r.api, r.api.upscaler_create(sixteen, &ud, &half), "rtup_upscaler_create (fp16)");
+    unsigned char* half_out = malloc(out1_size);
+    expect_ok(&r.api, r.api.upscaler_run_rgba8(half, in1, 0, half_out, 0), "rtup_upscaler_run_rgba8 (fp16)");
+    int largest = 0;
+    size_t equal = 0;
+    for (size_t i = 0; i < out1_size; i++) {
+        int d = abs((int)out1[i] - (int)half_out[i]);
+        if (d > largest) largest = d;
+        equal += d == 0;
+    }
+    printf("fp16 upscaler: largest difference %d level(s), %.1f%% of the bytes equal\n", largest, 100.0 * equal / out1_size);
+    if (largest > 1) fail("float16 tensors moved the output by %d levels", largest);
+    if (equal == out1_size) fail("the float16 upscaler gave the float32 bytes exactly");
+    r.api.upscaler_destroy(half);
+    half = NULL;
+    ud.struct_size = 40;
+    expect_ok(&r.api, r.api.upscaler_create(sixteen, &ud, &half), "rtup_upscaler_create (40-byte desc)");
+    expect_ok(&r.api, r.api.upscaler_run_rgba8(half, in1, 0, half_out, 0), "rtup_upscaler_run_rgba8 (40-byte desc)");
+    if (memcmp(out1, half_out, out1_size) != 0) fail("a 40-byte desc (no flags) did not run float32");
+    r.api.upscaler_destroy(half);
+    r.api.context_destroy(sixteen);
+    free(half_out);
     r.api.upscaler_destroy(up4);
     r.api.context_destroy(submitting);
     printf("a context that may submit: vkQueueSubmit %d\n", library_submits);
@@ -367,7 +403,7 @@ static int full(int argc, char** argv)
     rtup_context own = NULL;
     expect_ok(&r.api, r.api.context_create_default_with_flags(RTUP_CONTEXT_VALIDATION, &own), "rtup_context_create_default_with_flags");
     rtup_upscaler up3 = NULL;
-    ud = (rtup_upscaler_desc){ sizeof ud, model, NULL, 0, w1, h1 };
+    ud = (rtup_upscaler_desc){ sizeof ud, model, NULL, 0, w1, h1, 0 };
     expect_ok(&r.api, r.api.upscaler_create(own, &ud, &up3), "rtup_upscaler_create (own context)");
     expect_ok(&r.api, r.api.upscaler_get_output_size(up3, &ow, &oh), "rtup_upscaler_get_output_size");
     /* Padded rows on both sides: strides are honoured. */
@@ -410,7 +446,7 @@ static int reuse(int argc, char** argv)
                                counting_get_instance_proc_addr, VK_NULL_HANDLE, RTUP_DEVICE_NEVER_SUBMIT };
     expect_ok(&r.api, r.api.vk_context_create(&dd, &r.ctx), "rtup_vk_context_create");
     rtup_upscaler up = NULL;
-    rtup_upscaler_desc ud = { sizeof ud, argv[3], NULL, 0, w, hgt };
+    rtup_upscaler_desc ud = { sizeof ud, argv[3], NULL, 0, w, hgt, 0 };
     expect_ok(&r.api, r.api.upscaler_create(r.ctx, &ud, &up), "rtup_upscaler_create");
     uint32_t ow, oh;
     expect_ok(&r.api, r.api.upscaler_get_output_size(up, &ow, &oh), "rtup_upscaler_get_output_size");
@@ -467,7 +503,7 @@ static int first(const char* name, const char* lib, const char* model)
         rtup_vk_device_desc dd = { sizeof dd, hh.instance, hh.physical, hh.device, hh.queue, hh.family,
                                    counting_get_instance_proc_addr, VK_NULL_HANDLE, RTUP_DEVICE_NEVER_SUBMIT };
         expect_ok(&api, api.vk_context_create(&dd, &ctx), name);
-        rtup_upscaler_desc ud = { sizeof ud, model, NULL, 0, 8, 8 };
+        rtup_upscaler_desc ud = { sizeof ud, model, NULL, 0, 8, 8, 0 };
         expect_ok(&api, api.upscaler_create(ctx, &ud, &up), "rtup_upscaler_create");
         api.upscaler_destroy(up);
         api.context_destroy(ctx);
@@ -483,7 +519,7 @@ static int first(const char* name, const char* lib, const char* model)
     } else if (strcmp(name, "rtup_context_destroy") == 0) {
         api.context_destroy(NULL);
     } else if (strcmp(name, "rtup_upscaler_create") == 0) {
-        rtup_upscaler_desc ud = { sizeof ud, model, NULL, 0, 8, 8 };
+        rtup_upscaler_desc ud = { sizeof ud, model, NULL, 0, 8, 8, 0 };
         expect_error(&api, api.upscaler_create(NULL, &ud, &up), RTUP_ERROR_INVALID_ARGUMENT, "ctx", name);
     } else if (strcmp(name, "rtup_upscaler_get_output_size") == 0) {
         expect_error(&api, api.upscaler_get_output_size(NULL, &w, &h), RTUP_ERROR_INVALID_ARGUMENT, "up", name);

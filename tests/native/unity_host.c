@@ -339,7 +339,7 @@ int main(int argc, char** argv)
     api.context_destroy(ctx); /* refused: Unity's Shutdown event owns it */
     if (!strstr(api.get_last_error(), "Shutdown")) fail("rtup_context_destroy of Unity's context: \"%s\"", api.get_last_error());
     rtup_upscaler up = NULL;
-    rtup_upscaler_desc ud = { sizeof ud, argv[2], NULL, 0, w, hgt };
+    rtup_upscaler_desc ud = { sizeof ud, argv[2], NULL, 0, w, hgt, 0 };
     expect_ok(&api, api.upscaler_create(ctx, &ud, &up), "rtup_upscaler_create");
     uint32_t ow, oh;
     expect_ok(&api, api.upscaler_get_output_size(up, &ow, &oh), "rtup_upscaler_get_output_size");

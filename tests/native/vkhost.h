@@ -138,6 +138,7 @@ typedef struct host {
     uint32_t family;
     VkCommandPool pool;
     VkPhysicalDeviceMemoryProperties memory;
+    VkBool32 storage16;        /* storageBuffer16BitAccess, enabled when the device has it */
 } host;
 
 /* validation: the layer with synchronisation validation and a messenger; without it, handle values are the
@@ -189,7 +190,14 @@ static inline void host_create(host* h, int validation)
     VkDeviceQueueCreateInfo queue = { .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, .queueFamilyIndex = h->family,
                                       .queueCount = 1, .pQueuePriorities = &priority };
     VkPhysicalDeviceFeatures enabled = { .shaderStorageImageWriteWithoutFormat = VK_TRUE };
-    VkDeviceCreateInfo device = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, .queueCreateInfoCount = 1,
+    /* 16-bit storage where the device has it, as an engine that wants float16 upscalers enables it. */
+    VkPhysicalDevice16BitStorageFeatures sixteen = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES };
+    VkPhysicalDeviceFeatures2 features2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &sixteen };
+    vkGetPhysicalDeviceFeatures2(h->physical, &features2);
+    h->storage16 = sixteen.storageBuffer16BitAccess;
+    VkPhysicalDevice16BitStorageFeatures enable16 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+                                                      .storageBuffer16BitAccess = h->storage16 };
+    VkDeviceCreateInfo device = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, .pNext = &enable16, .queueCreateInfoCount = 1,
                                   .pQueueCreateInfos = &queue, .pEnabledFeatures = &enabled };
     VK_CHECK(vkCreateDevice(h->physical, &device, NULL, &h->device));
     vkGetDeviceQueue(h->device, h->family, 0, &h->queue);

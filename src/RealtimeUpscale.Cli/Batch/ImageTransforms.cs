@@ -52,7 +52,11 @@ internal sealed class ModelUpscaleTransform : IImageTransform
         _model = model;
         _request = request;
         _inputs = inputs;
-        _tilers = new TilerCache(context);
+        if (request.Precision == TensorPrecision.Float16 && !context.HalfStorage)
+        {
+            throw new ArgumentException($"--precision fp16 needs storageBuffer16BitAccess, which {context.DeviceName} does not support.");
+        }
+        _tilers = new TilerCache(context, request.Precision);
     }
 
     public string Description => _model.Info.Source;

@@ -11,10 +11,16 @@ namespace RealtimeUpscale.Cli.Batch;
 internal sealed class TilerCache : IDisposable
 {
     private readonly GpuContext _context;
+    private readonly KernelTuning _tuning;
     private TiledUpscaler? _tiler;
     private (ModelDefinition Model, int? Tile) _key;
 
-    public TilerCache(GpuContext context) => _context = context;
+    /// <summary>Tilers on <paramref name="context"/> whose tensors are stored at <paramref name="precision"/>.</summary>
+    public TilerCache(GpuContext context, TensorPrecision precision = TensorPrecision.Float32)
+    {
+        _context = context;
+        _tuning = KernelTuning.ForDevice(context.Traits) with { Precision = precision };
+    }
 
     /// <summary>
     /// The tiler for <paramref name="model"/> in square tiles of side <paramref name="tile"/> (null: tiles chosen
@@ -25,7 +31,7 @@ internal sealed class TilerCache : IDisposable
         if (_tiler is null || !ReferenceEquals(_key.Model, model) || _key.Tile != tile)
         {
             Release();
-            _tiler = tile is { } side ? new TiledUpscaler(_context, model, side) : TiledUpscaler.Automatic(_context, model);
+            _tiler = tile is { } side ? new TiledUpscaler(_context, model, side, _tuning) : TiledUpscaler.Automatic(_context, model, _tuning);
             _key = (model, tile);
         }
         return _tiler;

@@ -47,6 +47,9 @@ public sealed record UpscaleRequest
     /// <summary>Write images with alpha to formats without alpha, dropping it.</summary>
     public bool DropAlpha { get; init; }
 
+    /// <summary>How the tensors between the model's layers are stored (<c>--precision</c>; float32 by default).</summary>
+    public Runtime.TensorPrecision Precision { get; init; }
+
     /// <summary>One JSON line per file and a summary line.</summary>
     public bool Json { get; init; }
 
