@@ -60,6 +60,21 @@ public sealed class UpscaleCommandTests : GpuTest, IDisposable
         Assert.Equal((34, 26, 4), (rgba.Width, rgba.Height, rgba.Channels));
     }
 
+    /// <summary>--precision fp16: the tensors between layers float16, the 8-bit output within one level of float32's.</summary>
+    [Fact]
+    public void Float16TensorsStayWithinOneLevelOfFloat32()
+    {
+        string input = WriteImage("in.png", 41, 27, ColorComponents.RedGreenBlue, 5);
+        var request = new UpscaleRequest { Inputs = new[] { input }, Output = Path.Combine(_dir, "fp32.png"), Model = _model };
+        Assert.Equal(0, Run(request).Code);
+        Assert.Equal(0, Run(request with { Output = Path.Combine(_dir, "fp16.png"), Precision = Runtime.TensorPrecision.Float16 }).Code);
+        var a = ImageFile.Load(Path.Combine(_dir, "fp32.png")).Pixels.ToArray();
+        var b = ImageFile.Load(Path.Combine(_dir, "fp16.png")).Pixels.ToArray();
+        Assert.Equal(a.Length, b.Length);
+        Assert.True(a.Zip(b, (p, q) => Math.Abs(p - q)).Max() <= 1, "float16 tensors moved the output by more than one level");
+        Assert.NotEqual(a, b);
+    }
+
     [Fact]
     public void CorruptFileInTheMiddleFailsAloneAndTheExitCodeSaysSo()
     {
