@@ -81,30 +81,57 @@ public sealed class GpuTensor : IDisposable
             Buffer.Write(data);
             return;
         }
-        var half = new Half[data.Length];
-        for (int i = 0; i < data.Length; i++)
+        var half = System.Buffers.ArrayPool<Half>.Shared.Rent(data.Length);
+        try
         {
-            half[i] = (Half)data[i];
+            for (int i = 0; i < data.Length; i++)
+            {
+                half[i] = (Half)data[i];
+            }
+            Buffer.Write<Half>(half.AsSpan(0, data.Length));
         }
-        Buffer.Write<Half>(half);
+        finally
+        {
+            System.Buffers.ArrayPool<Half>.Shared.Return(half);
+        }
     }
 
     /// <summary>Downloads all elements as float32. GPU writes must have completed.</summary>
     public float[] Download()
     {
         var data = new float[Shape.ElementCount];
+        Download(data);
+        return data;
+    }
+
+    /// <summary>
+    /// Downloads all elements as float32 into <paramref name="destination"/> (its length must match the shape). GPU
+    /// writes must have completed.
+    /// </summary>
+    public void Download(Span<float> destination)
+    {
+        if (destination.Length != Shape.ElementCount)
+        {
+            throw new ArgumentException($"Tensor {Shape} holds {Shape.ElementCount} values; the destination has {destination.Length}.", nameof(destination));
+        }
         if (Precision == TensorPrecision.Float32)
         {
-            Buffer.Read<float>(data);
-            return data;
+            Buffer.Read(destination);
+            return;
         }
-        var half = new Half[data.Length];
-        Buffer.Read<Half>(half);
-        for (int i = 0; i < data.Length; i++)
+        var half = System.Buffers.ArrayPool<Half>.Shared.Rent(destination.Length);
+        try
         {
-            data[i] = (float)half[i];
+            Buffer.Read(half.AsSpan(0, destination.Length));
+            for (int i = 0; i < destination.Length; i++)
+            {
+                destination[i] = (float)half[i];
+            }
         }
-        return data;
+        finally
+        {
+            System.Buffers.ArrayPool<Half>.Shared.Return(half);
+        }
     }
 
     private static void ThrowIfUnsupported(GpuContext context, TensorPrecision precision)

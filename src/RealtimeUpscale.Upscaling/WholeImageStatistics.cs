@@ -407,7 +407,7 @@ internal sealed class TileValues(HostArrays arrays)
             }
             data = arrays.Rent(length);
         }
-        tensor.Buffer.Read<float>(data);
+        tensor.Download(data);
         _values[name] = data;
     }
 

@@ -168,6 +168,39 @@ public sealed class HalfStorageTests : GpuTest
         Assert.True(equal > 0.9, $"only {equal:P1} of the bytes are equal");
     }
 
+    /// <summary>
+    /// The ncnn peer models on float16 tensors, in tiles that keep their values between the passes of whole-image
+    /// statistics (Real-CUGAN's squeeze-excitation means, computed and supplied as float16 tensors, and the values a
+    /// tile keeps read back from float16 tensors): within one 8-bit level of float32 run whole.
+    /// </summary>
+    [Theory]
+    [InlineData("waifu2x", "models-upconv_7_photo", "scale2.0x_model.param")]
+    [InlineData("waifu2x", "models-cunet", "scale2.0x_model.param")]
+    [InlineData("realcugan", "models-se", "up2x-no-denoise.param")]
+    public void PeerModelsInFloat16TilesStayCloseToFloat32(string family, string folder, string file)
+    {
+        var model = ModelDefinition.Load(Ncnn.NcnnImportTests.PeerModel(family, folder, file));
+        const int w = 97, h = 27, tile = 40;
+        var pixels = new byte[w * h * 3];
+        var rng = new Random(3);
+        for (int i = 0; i < pixels.Length; i++)
+        {
+            pixels[i] = (byte)Math.Clamp((i / 3 % w < w / 2 ? 60 : 190) + rng.Next(-40, 41), 0, 255);
+        }
+        byte[] whole;
+        using (var upscaler = new Upscaler(Context, model, w, h))
+        {
+            whole = upscaler.Upscale(pixels, PixelFormat.Rgb);
+        }
+        using var tiled = new TiledUpscaler(Context, model, tile, KernelTuning.ForDevice(Context.Traits) with { Precision = TensorPrecision.Float16 });
+        var half = tiled.Upscale(pixels, w, h, PixelFormat.Rgb);
+        Assert.Equal(whole.Length, half.Length);
+        int maxDiff = whole.Zip(half, (p, q) => Math.Abs(p - q)).Max();
+        double equal = whole.Zip(half, (p, q) => p == q ? 1.0 : 0.0).Average();
+        _output.WriteLine($"{family} {folder}: largest difference {maxDiff} levels, {equal:P2} of the bytes equal");
+        Assert.True(maxDiff <= 1, $"{family} {folder} on float16 tensors: outputs differ by up to {maxDiff} levels.");
+    }
+
     [Fact]
     public void TensorsOfAnotherPrecisionAreRefusedWithTheLayersName()
     {
