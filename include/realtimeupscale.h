@@ -12,8 +12,10 @@
  * No call ever lets an exception, a signal or an abort out of the library for a bad argument.
  *
  * ---- Structs --------------------------------------------------------------------------------------
- * Every struct with a struct_size field must have it set to sizeof(that struct) as declared here:
- * a smaller value is RTUP_ERROR_INVALID_ARGUMENT (it names struct_size). Later versions only append fields.
+ * Every struct with a struct_size field must have it set to sizeof(that struct) as declared here. Later
+ * versions only append fields: a struct of an earlier version's size is accepted, its later fields read as
+ * zero (rtup_upscaler_desc of API version 1: 40 bytes, without flags); a smaller value is
+ * RTUP_ERROR_INVALID_ARGUMENT (it names struct_size).
  *
  * ---- Devices (rtup_vk_context_create) -------------------------------------------------------------
  * The host lends its instance, physical device, device and one queue. The library calls Vulkan only
@@ -96,7 +98,9 @@ extern "C" {
 #  define RTUP_API
 #endif
 
-#define RTUP_API_VERSION 1
+/* 2: rtup_upscaler_desc.flags (RTUP_UPSCALER_FP16) and RTUP_DEVICE_STORAGE_16BIT. A library of version 1 ignores
+ * both: check rtup_get_api_version() >= 2 before relying on them. */
+#define RTUP_API_VERSION 2
 
 typedef struct rtup_context_t* rtup_context;
 typedef struct rtup_upscaler_t* rtup_upscaler;

@@ -11,7 +11,7 @@ namespace RealtimeUpscale.Native;
 /// </summary>
 internal static unsafe class Api
 {
-    public const uint Version = 1;
+    public const uint Version = 2;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static uint GetApiVersion() => Version;

@@ -58,21 +58,7 @@ internal sealed unsafe class NativeUpscaler : IDisposable
             throw new ApiException(RtupResult.InvalidArgument,
                 $"rtup_upscaler_desc input size {desc.InputWidth}x{desc.InputHeight} is not within 1..16384.");
         }
-        ModelDefinition model;
-        if (desc.ModelPath != 0)
-        {
-            string path = new((sbyte*)desc.ModelPath);
-            model = ModelDefinition.Load(path);
-        }
-        else
-        {
-            if (desc.ModelSize == 0 || desc.ModelSize > int.MaxValue)
-            {
-                throw new ApiException(RtupResult.InvalidArgument, $"rtup_upscaler_desc.model_size is {desc.ModelSize}.");
-            }
-            var bytes = new ReadOnlySpan<byte>((void*)desc.ModelData, (int)desc.ModelSize).ToArray();
-            model = GraphOptimizer.Optimize(OnnxImporter.Import(OnnxModel.Parse(bytes, "the model bytes in memory")));
-        }
+        // The flags before the model: a bad flag costs no model load.
         if ((desc.Flags & ~Fp16Flag) != 0)
         {
             throw new ApiException(RtupResult.InvalidArgument, $"rtup_upscaler_desc.flags has unknown bits 0x{desc.Flags & ~Fp16Flag:x}.");
@@ -87,6 +73,21 @@ internal sealed unsafe class NativeUpscaler : IDisposable
                     "enable it and say so with RTUP_DEVICE_STORAGE_16BIT.");
             }
             tuning = tuning with { Precision = TensorPrecision.Float16 };
+        }
+        ModelDefinition model;
+        if (desc.ModelPath != 0)
+        {
+            string path = new((sbyte*)desc.ModelPath);
+            model = ModelDefinition.Load(path);
+        }
+        else
+        {
+            if (desc.ModelSize == 0 || desc.ModelSize > int.MaxValue)
+            {
+                throw new ApiException(RtupResult.InvalidArgument, $"rtup_upscaler_desc.model_size is {desc.ModelSize}.");
+            }
+            var bytes = new ReadOnlySpan<byte>((void*)desc.ModelData, (int)desc.ModelSize).ToArray();
+            model = GraphOptimizer.Optimize(OnnxImporter.Import(OnnxModel.Parse(bytes, "the model bytes in memory")));
         }
         var upscaler = new Upscaler(context.Gpu, model, (int)desc.InputWidth, (int)desc.InputHeight, tuning);
         return new NativeUpscaler(context, upscaler);

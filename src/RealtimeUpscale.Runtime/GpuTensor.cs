@@ -9,6 +9,9 @@ namespace RealtimeUpscale.Runtime;
 /// </summary>
 public sealed class GpuTensor : IDisposable
 {
+    /// <summary>Float16 values converted per access to mapped memory on upload and download (8 KiB on the stack).</summary>
+    private const int ConversionChunk = 4096;
+
     private readonly bool _ownsBuffer;
 
     /// <summary>
@@ -81,18 +84,27 @@ public sealed class GpuTensor : IDisposable
             Buffer.Write(data);
             return;
         }
-        var half = System.Buffers.ArrayPool<Half>.Shared.Rent(data.Length);
-        try
+        if (!Buffer.IsMapped)
         {
+            // One staging copy for the whole tensor.
+            var all = new Half[data.Length];
             for (int i = 0; i < data.Length; i++)
             {
-                half[i] = (Half)data[i];
+                all[i] = (Half)data[i];
             }
-            Buffer.Write<Half>(half.AsSpan(0, data.Length));
+            Buffer.Write<Half>(all);
+            return;
         }
-        finally
+        // Mapped memory: in chunks through a small buffer on the stack, no tensor-sized array.
+        Span<Half> chunk = stackalloc Half[ConversionChunk];
+        for (int start = 0; start < data.Length; start += ConversionChunk)
         {
-            System.Buffers.ArrayPool<Half>.Shared.Return(half);
+            int n = Math.Min(ConversionChunk, data.Length - start);
+            for (int i = 0; i < n; i++)
+            {
+                chunk[i] = (Half)data[start + i];
+            }
+            Buffer.Write<Half>(chunk[..n], (ulong)start * sizeof(ushort));
         }
     }
 
@@ -119,18 +131,25 @@ public sealed class GpuTensor : IDisposable
             Buffer.Read(destination);
             return;
         }
-        var half = System.Buffers.ArrayPool<Half>.Shared.Rent(destination.Length);
-        try
+        if (!Buffer.IsMapped)
         {
-            Buffer.Read(half.AsSpan(0, destination.Length));
-            for (int i = 0; i < destination.Length; i++)
+            var all = new Half[destination.Length];
+            Buffer.Read<Half>(all);
+            for (int i = 0; i < all.Length; i++)
             {
-                destination[i] = (float)half[i];
+                destination[i] = (float)all[i];
             }
+            return;
         }
-        finally
+        Span<Half> chunk = stackalloc Half[ConversionChunk];
+        for (int start = 0; start < destination.Length; start += ConversionChunk)
         {
-            System.Buffers.ArrayPool<Half>.Shared.Return(half);
+            int n = Math.Min(ConversionChunk, destination.Length - start);
+            Buffer.Read(chunk[..n], (ulong)start * sizeof(ushort));
+            for (int i = 0; i < n; i++)
+            {
+                destination[start + i] = (float)chunk[i];
+            }
         }
     }
 

@@ -27,5 +27,10 @@ public static class TensorPrecisions
     };
 
     /// <summary>"fp32" or "fp16", as the command line and the benchmark's JSON write it.</summary>
-    public static string ShortName(this TensorPrecision precision) => precision == TensorPrecision.Float16 ? "fp16" : "fp32";
+    public static string ShortName(this TensorPrecision precision) => precision switch
+    {
+        TensorPrecision.Float32 => "fp32",
+        TensorPrecision.Float16 => "fp16",
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown tensor precision."),
+    };
 }
