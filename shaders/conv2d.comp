@@ -170,8 +170,8 @@ void main()
     int icBase = (oc0 / ocPerGroup) * icPerGroup;
     int wPerOc = icPerGroup * KH * KW;
 
-    float acc[OC_BLOCK * PX];
-    [[unroll]] for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = 0.0;
+    MATH_T acc[OC_BLOCK * PX];
+    [[unroll]] for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = MATH_T(0);
 
     // Padded input columns this invocation reads: col(m) = ox0 * SX - padLeft + m * STEP. With PX = 1 the
     // window is the KW taps (STEP = DX); with PX > 1 the host guarantees DX = 1 and output j (column ox0 + j)
@@ -209,7 +209,7 @@ void main()
             // window would take WIDTH (lavapipe, Real-CUGAN at 256x256: its strided and 1x1 sub-pixel layers up to 6%
             // slower that way).
             float scale = IN_SCALE == 1 ? LOAD(inScale[icBase + icg]) : 1.0;
-            float win[WIDTH];
+            MATH_T win[WIDTH];
             if (IN_EXPAND > 0)
             {
                 float we[IN_EXPAND > 0 ? IN_EXPAND : 1];
@@ -220,7 +220,7 @@ void main()
                 {
                     float t = eb;
                     [[unroll]] for (int k = 0; k < IN_EXPAND; k++) t += we[k] * held[k * WIDTH + m];
-                    win[m] = cols[m] >= 0 ? activation(EXP_ACT, EXP_ACT_A, EXP_ACT_B, t, es) : 0.0;
+                    win[m] = MATH_T(cols[m] >= 0 ? activation(EXP_ACT, EXP_ACT_A, EXP_ACT_B, t, es) : 0.0);
                 }
             }
             else
@@ -229,25 +229,25 @@ void main()
                 {
                     // No branch around the read: a zero-padding position reads column 0 and is zeroed.
                     float v = inputAt(icBase + icg, iy, max(cols[m], 0));
-                    win[m] = cols[m] >= 0 ? v : 0.0;
+                    win[m] = MATH_T(cols[m] >= 0 ? v : 0.0);
                 }
             }
             int w = (icg * KH + ky) * KW;
             // SUBGROUP_WEIGHTS: wl[kx * 8 + b] is the weight of tap kx for block channel b (OC_BLOCK <= 8).
-            float wl[KW * 8];
+            MATH_T wl[KW * 8];
             if (SUBGROUP_WEIGHTS == 1)
             {
                 [[unroll]] for (int kx = 0; kx < KW; kx++)
                 {
                     float wv = param((oc0 + lane) * wPerOc + w + kx);
-                    wl[kx * 8 + 0] = subgroupBroadcast(wv, 0);
-                    wl[kx * 8 + 1] = OC_BLOCK > 1 ? subgroupBroadcast(wv, 1) : 0.0;
-                    wl[kx * 8 + 2] = OC_BLOCK > 2 ? subgroupBroadcast(wv, 2) : 0.0;
-                    wl[kx * 8 + 3] = OC_BLOCK > 3 ? subgroupBroadcast(wv, 3) : 0.0;
-                    wl[kx * 8 + 4] = OC_BLOCK > 4 ? subgroupBroadcast(wv, 4) : 0.0;
-                    wl[kx * 8 + 5] = OC_BLOCK > 5 ? subgroupBroadcast(wv, 5) : 0.0;
-                    wl[kx * 8 + 6] = OC_BLOCK > 6 ? subgroupBroadcast(wv, 6) : 0.0;
-                    wl[kx * 8 + 7] = OC_BLOCK > 7 ? subgroupBroadcast(wv, 7) : 0.0;
+                    wl[kx * 8 + 0] = MATH_T(subgroupBroadcast(wv, 0));
+                    wl[kx * 8 + 1] = MATH_T(OC_BLOCK > 1 ? subgroupBroadcast(wv, 1) : 0.0);
+                    wl[kx * 8 + 2] = MATH_T(OC_BLOCK > 2 ? subgroupBroadcast(wv, 2) : 0.0);
+                    wl[kx * 8 + 3] = MATH_T(OC_BLOCK > 3 ? subgroupBroadcast(wv, 3) : 0.0);
+                    wl[kx * 8 + 4] = MATH_T(OC_BLOCK > 4 ? subgroupBroadcast(wv, 4) : 0.0);
+                    wl[kx * 8 + 5] = MATH_T(OC_BLOCK > 5 ? subgroupBroadcast(wv, 5) : 0.0);
+                    wl[kx * 8 + 6] = MATH_T(OC_BLOCK > 6 ? subgroupBroadcast(wv, 6) : 0.0);
+                    wl[kx * 8 + 7] = MATH_T(OC_BLOCK > 7 ? subgroupBroadcast(wv, 7) : 0.0);
                 }
             }
             // Per accumulator, all KW taps in a row: on CPU devices it then stays in a register for KW
@@ -259,8 +259,8 @@ void main()
                 {
                     [[unroll]] for (int kx = 0; kx < KW; kx++)
                     {
-                        float wt = SUBGROUP_WEIGHTS == 1 ? wl[kx * 8 + min(b, 7)] : param((oc0 + b) * wPerOc + w + kx);
-                        if (IN_SCALE == 1) wt *= scale;
+                        MATH_T wt = SUBGROUP_WEIGHTS == 1 ? wl[kx * 8 + min(b, 7)] : MATH_T(param((oc0 + b) * wPerOc + w + kx));
+                        if (IN_SCALE == 1) wt *= MATH_T(scale);
                         acc[b * PX + j] += win[j * SX + kx] * wt;
                     }
                 }
@@ -315,7 +315,7 @@ void main()
         {
             int ox = ox0 + j;
             if (ox >= pc.outW) break;
-            float v = activate(acc[b * PX + j] + bias, slope);
+            float v = activate(float(acc[b * PX + j]) + bias, slope);
             // (c, y, x): the element of the stored output; i: its flat index (SHUFFLE_R is 1 without a shuffle).
             int y = oy * SHUFFLE_R + ij / SHUFFLE_R;
             int x = ox * SHUFFLE_R + ij % SHUFFLE_R;

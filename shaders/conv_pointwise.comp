@@ -81,29 +81,29 @@ void main()
     [[unroll]] for (int m = 0; m < WIDTH; m++) cols[m] = padIndex(ox0 - pc.padLeft + m, pc.inW);
     int wPerMid = pc.inC * KH * KW;
 
-    float mid[MID_BLOCK * PX];
-    float acc[OUT_BLOCK * PX];
+    MATH_T mid[MID_BLOCK * PX];
+    MATH_T acc[OUT_BLOCK * PX];
     for (int ob = 0; ob < pc.outStride; ob += OUT_BLOCK)
     {
-        [[unroll]] for (int i = 0; i < OUT_BLOCK * PX; i++) acc[i] = 0.0;
+        [[unroll]] for (int i = 0; i < OUT_BLOCK * PX; i++) acc[i] = MATH_T(0);
         for (int mb = 0; mb < pc.midStride; mb += MID_BLOCK)
         {
             // With the mid channels whole (MID_BLOCK = midStride), they were computed for the first output block.
             if (ob == 0 || MID_BLOCK < pc.midStride)
             {
-                [[unroll]] for (int i = 0; i < MID_BLOCK * PX; i++) mid[i] = 0.0;
+                [[unroll]] for (int i = 0; i < MID_BLOCK * PX; i++) mid[i] = MATH_T(0);
                 for (int ky = 0; ky < KH; ky++)
                 {
                     int iy = padIndex(oy - pc.padTop + ky, pc.inH);
                     if (iy < 0) continue;
                     for (int ic = 0; ic < pc.inC; ic++)
                     {
-                        float win[WIDTH];
+                        MATH_T win[WIDTH];
                         [[unroll]] for (int m = 0; m < WIDTH; m++)
                         {
                             // No branch around the read: a zero-padding position reads column 0 and is zeroed.
                             float v = SRC((ic * pc.inH + iy) * pc.inW + max(cols[m], 0));
-                            win[m] = cols[m] >= 0 ? v : 0.0;
+                            win[m] = MATH_T(cols[m] >= 0 ? v : 0.0);
                         }
                         int w = (ic * KH + ky) * KW;
                         // Per accumulator, all KW taps in a row (as conv2d.comp).
@@ -111,7 +111,7 @@ void main()
                         {
                             [[unroll]] for (int j = 0; j < PX; j++)
                             {
-                                [[unroll]] for (int kx = 0; kx < KW; kx++) mid[b * PX + j] += win[j + kx] * param((mb + b) * wPerMid + w + kx);
+                                [[unroll]] for (int kx = 0; kx < KW; kx++) mid[b * PX + j] += win[j + kx] * MATH_T(param((mb + b) * wPerMid + w + kx));
                             }
                         }
                     }
@@ -120,7 +120,7 @@ void main()
                 {
                     float bias = param(pc.convBias + mb + b);
                     float slope = ACT == ACT_PRELU_CHANNEL ? param(pc.convSlopes + mb + b) : 0.0;
-                    [[unroll]] for (int j = 0; j < PX; j++) mid[b * PX + j] = activate(mid[b * PX + j] + bias, slope);
+                    [[unroll]] for (int j = 0; j < PX; j++) mid[b * PX + j] = MATH_T(activate(float(mid[b * PX + j]) + bias, slope));
                 }
             }
             // Per output accumulator, the whole mid block in a row.
@@ -128,7 +128,7 @@ void main()
             {
                 [[unroll]] for (int j = 0; j < PX; j++)
                 {
-                    [[unroll]] for (int b = 0; b < MID_BLOCK; b++) acc[o * PX + j] += mid[b * PX + j] * param(pc.pwWeights + (ob + o) * pc.midStride + mb + b);
+                    [[unroll]] for (int b = 0; b < MID_BLOCK; b++) acc[o * PX + j] += mid[b * PX + j] * MATH_T(param(pc.pwWeights + (ob + o) * pc.midStride + mb + b));
                 }
             }
         }
@@ -142,7 +142,7 @@ void main()
             {
                 int ox = ox0 + j;
                 if (ox >= pc.outW) break;
-                outData[(oc * pc.outH + oy) * pc.outW + ox] = STORE(activation(PW_ACT, PW_ACT_A, PW_ACT_B, acc[o * PX + j] + bias, slope));
+                outData[(oc * pc.outH + oy) * pc.outW + ox] = STORE(activation(PW_ACT, PW_ACT_A, PW_ACT_B, float(acc[o * PX + j]) + bias, slope));
             }
         }
     }

@@ -91,8 +91,8 @@ void main()
     int g = oc0 / ocPerGroup;
     int ocg0 = oc0 - g * ocPerGroup;
 
-    float acc[OC_BLOCK * PX];
-    [[unroll]] for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = 0.0;
+    MATH_T acc[OC_BLOCK * PX];
+    [[unroll]] for (int i = 0; i < OC_BLOCK * PX; i++) acc[i] = MATH_T(0);
 
     // Along x the taps are kx = kx0 + t * SX for t < ntx (ntx <= NTX), and output j of this invocation (phase
     // column qx0 + j) reads padded input column last + j - t, last = qx0 + (txr - kx0) / SX. The PX outputs
@@ -121,13 +121,13 @@ void main()
         {
             int ic = g * icPerGroup + icg;
             int row = (ic * pc.inH + iy) * pc.inW;
-            float win[WIDTH];
+            MATH_T win[WIDTH];
             [[unroll]] for (int m = 0; m < WIDTH; m++)
             {
                 // No branch around the read: a zero-padding position reads column 0 and is zeroed.
                 int i = row + max(cols[m], 0);
                 float v = TEXELS == 1 ? texelFetch(inTexels, i).r : LOAD(inData[i]);
-                win[m] = cols[m] >= 0 ? v : 0.0;
+                win[m] = MATH_T(cols[m] >= 0 ? v : 0.0);
             }
             int wBase = ((ic * pc.ocStride + ocg0) * KH + ky) * KW + kx0;
             [[unroll]] for (int t = 0; t < NTX; t++)
@@ -135,7 +135,7 @@ void main()
                 if (t >= ntx) break;
                 [[unroll]] for (int b = 0; b < OC_BLOCK; b++)
                 {
-                    float w = param(wBase + b * KH * KW + t * SX);
+                    MATH_T w = MATH_T(param(wBase + b * KH * KW + t * SX));
                     [[unroll]] for (int j = 0; j < PX; j++)
                     {
                         acc[b * PX + j] += win[j - t + NTX - 1] * w;
@@ -156,7 +156,7 @@ void main()
         {
             int ox = ox0 + j * SX;
             if (ox >= pc.outW) break;
-            outData[(oc * pc.outH + oy) * pc.outW + ox] = STORE(activate(acc[b * PX + j] + bias, slope));
+            outData[(oc * pc.outH + oy) * pc.outW + ox] = STORE(activate(float(acc[b * PX + j]) + bias, slope));
         }
     }
 }

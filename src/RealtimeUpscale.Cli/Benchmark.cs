@@ -176,7 +176,7 @@ public sealed class Benchmark
         uint driver = _context.Properties.DriverVersion;
         return new BenchmarkResult(modelPath, _context.DeviceName, _context.Traits.Type.ToString(), _context.Traits.ApiVersion,
             $"{driver >> 22}.{(driver >> 12) & 0x3ff}.{driver & 0xfff}", DateTime.UtcNow.ToString("yyyy-MM-dd"),
-            width, height, runs, _tuning.Winograd, _tuning.Precision.ShortName(), gpu, cpu, gpu / cpu, total, gpu > 0 ? total * 1e3 / gpu : 0,
+            width, height, runs, _tuning.Winograd, _tuning.PrecisionName, gpu, cpu, gpu / cpu, total, gpu > 0 ? total * 1e3 / gpu : 0,
             setupMs, firstRunMs, layers, null, unfused);
     }
 

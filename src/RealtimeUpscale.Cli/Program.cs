@@ -35,26 +35,40 @@ public static class Program
 
     private static readonly Option<string> PrecisionOption = new("--precision")
     {
-        Description = "How tensors between layers are stored: fp32 (default) or fp16 (half the memory; arithmetic stays float32; needs storageBuffer16BitAccess)",
+        Description = "How tensors between layers are stored: fp32 (default), fp16 (half the memory; arithmetic stays float32; " +
+                      "needs storageBuffer16BitAccess) or fp16-arithmetic (fp16, and the convolutions multiply and add in float16; needs shaderFloat16)",
         DefaultValueFactory = _ => "fp32",
     };
 
-    private static TensorPrecision ParsePrecision(ParseResult r) => r.GetValue(PrecisionOption) switch
+    /// <summary>The tensors' precision and whether the convolutions multiply and add in float16, as <c>--precision</c> says.</summary>
+    private static (TensorPrecision Precision, bool HalfArithmetic) ParsePrecision(ParseResult r) => r.GetValue(PrecisionOption) switch
     {
-        "fp32" => TensorPrecision.Float32,
-        "fp16" => TensorPrecision.Float16,
-        var other => throw new ArgumentException($"--precision {other} must be fp32 or fp16."),
+        "fp32" => (TensorPrecision.Float32, false),
+        "fp16" => (TensorPrecision.Float16, false),
+        "fp16-arithmetic" => (TensorPrecision.Float16, true),
+        var other => throw new ArgumentException($"--precision {other} must be fp32, fp16 or fp16-arithmetic."),
     };
 
     /// <summary>The device's kernel tuning with the tensor precision <c>--precision</c> asks for.</summary>
     private static KernelTuning TuningFor(ParseResult r, GpuContext gpu)
     {
-        var precision = ParsePrecision(r);
-        if (precision == TensorPrecision.Float16 && !gpu.HalfStorage)
+        var (precision, halfArithmetic) = ParsePrecision(r);
+        var tuning = KernelTuning.ForDevice(gpu.Traits) with { Precision = precision, HalfArithmetic = halfArithmetic };
+        CheckPrecision(tuning, gpu);
+        return tuning;
+    }
+
+    /// <summary>Refuses a precision the device cannot run, naming the feature it lacks.</summary>
+    internal static void CheckPrecision(KernelTuning tuning, GpuContext gpu)
+    {
+        if (tuning.Precision == TensorPrecision.Float16 && !gpu.HalfStorage)
         {
-            throw new ArgumentException($"--precision fp16 needs storageBuffer16BitAccess, which {gpu.DeviceName} does not support.");
+            throw new ArgumentException($"--precision {tuning.PrecisionName} needs storageBuffer16BitAccess, which {gpu.DeviceName} does not support.");
         }
-        return KernelTuning.ForDevice(gpu.Traits) with { Precision = precision };
+        if (tuning.HalfArithmetic && !gpu.HalfArithmetic)
+        {
+            throw new ArgumentException($"--precision {tuning.PrecisionName} needs shaderFloat16, which {gpu.DeviceName} does not support.");
+        }
     }
 
     /// <summary>Entry point.</summary>
@@ -262,13 +276,14 @@ public static class Program
             int? tileSide = t == "auto" ? null
                 : int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n
                 : throw new ArgumentException($"--tile '{t}' is not a number of pixels (8 to {UpscaleRequest.MaxTile}) or auto.");
+            var (precision, halfArithmetic) = ParsePrecision(r);
             var request = new UpscaleRequest
             {
                 Inputs = r.GetValue(inputs)!, Output = r.GetValue(output)!, Model = r.GetValue(upModel), Scale = r.GetValue(upScale),
                 Width = w, Height = h, Tile = tileSide, Format = r.GetValue(format)?.ToLowerInvariant(), Quality = r.GetValue(quality),
                 Overwrite = r.GetValue(overwrite), SkipExisting = r.GetValue(skipExisting), FollowSymlinks = r.GetValue(followSymlinks),
                 MaxPixels = r.GetValue(maxPixels), DropAlpha = r.GetValue(dropAlpha), Json = r.GetValue(json),
-                Precision = ParsePrecision(r),
+                Precision = precision, HalfArithmetic = halfArithmetic,
             };
             // Options, paths and the model are checked before the GPU is touched.
             var plan = BatchUpscaler.Prepare(request);
@@ -297,6 +312,7 @@ public static class Program
             {
                 throw new ArgumentException($"--factor {by} must be 2 to 64.");
             }
+            var (precision, halfArithmetic) = ParsePrecision(r);
             var request = new UpscaleRequest
             {
                 Inputs = r.GetValue(inputs)!, Output = r.GetValue(output)!, Format = r.GetValue(format)?.ToLowerInvariant(),

@@ -33,6 +33,18 @@ public sealed record KernelTuning
     public TensorPrecision Precision { get; init; }
 
     /// <summary>
+    /// The convolutions (conv2d, conv_pointwise, deconv2d; not the Winograd kernel) multiply and add in float16: their
+    /// input window, weights and accumulators are float16, bias and activation float32. Needs
+    /// <see cref="Precision"/> = <see cref="TensorPrecision.Float16"/> and <see cref="GpuContext.HalfArithmetic"/>.
+    /// Off by default on every device type.
+    /// </summary>
+    public bool HalfArithmetic { get; init; }
+
+    /// <summary>"fp32", "fp16" (float16 tensors) or "fp16-arithmetic" (float16 tensors and multiply-adds), as
+    /// <c>--precision</c> and the benchmark's JSON write it.</summary>
+    public string PrecisionName => HalfArithmetic ? "fp16-arithmetic" : Precision.ShortName();
+
+    /// <summary>
     /// The relative cost of one output pixel of a convolution <paramref name="width"/> pixels wide (1 for a wide
     /// one): on CPU devices a workgroup row covers a fixed number of columns and the columns past the image are
     /// SIMD lanes that compute nothing (see <see cref="Layers.Conv2dLayer"/>'s pixels per invocation), so narrow

@@ -22,6 +22,9 @@ namespace RealtimeUpscale.Runtime;
 /// (<c>storageBuffer16BitAccess</c>), which float16 tensors need (the feature must also be enabled on the device).</param>
 /// <param name="HalfUniformTexels">Whether R16_SFLOAT buffer views may be read as uniform texel buffers, as the kernels
 /// that read texels on CPU devices read float16 tensors.</param>
+/// <param name="ShaderFloat16">Whether shaders may compute in float16 (<c>shaderFloat16</c>, Vulkan 1.2), which the
+/// convolutions' float16 multiply-adds need (the feature must also be enabled on the device). Queried for devices the
+/// library creates (<see cref="QueryShaderFloat16"/>); false in <see cref="Query"/>, whose instance may be older.</param>
 public sealed record DeviceTraits(
     string Name,
     PhysicalDeviceType Type,
@@ -33,7 +36,8 @@ public sealed record DeviceTraits(
     double TimestampPeriod,
     bool StorageImageWriteWithoutFormat,
     bool StorageBuffer16Bit = false,
-    bool HalfUniformTexels = false)
+    bool HalfUniformTexels = false,
+    bool ShaderFloat16 = false)
 {
     /// <summary>Whether the queue family writes timestamps.</summary>
     public bool SupportsTimestamps => TimestampValidBits > 0;
@@ -75,6 +79,24 @@ public sealed record DeviceTraits(
             DeviceSelector.FormatVersion(props.ApiVersion), hostVisible, subgroup, broadcast, validBits,
             props.Limits.TimestampPeriod, features.ShaderStorageImageWriteWithoutFormat, storage16,
             HasBufferFeature(vk, device, Format.R16Sfloat, FormatFeatureFlags.UniformTexelBufferBit));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="device"/> supports <c>shaderFloat16</c>. Only for an instance of Vulkan 1.2 or later (the
+    /// library's own) and a device of 1.2 or later; false otherwise.
+    /// </summary>
+    public static unsafe bool QueryShaderFloat16(Vk vk, PhysicalDevice device)
+    {
+        ArgumentNullException.ThrowIfNull(vk);
+        vk.GetPhysicalDeviceProperties(device, out var props);
+        if (props.ApiVersion < Vk.Version12)
+        {
+            return false;
+        }
+        var f16 = new PhysicalDeviceShaderFloat16Int8Features(sType: StructureType.PhysicalDeviceShaderFloat16Int8Features);
+        var features2 = new PhysicalDeviceFeatures2(sType: StructureType.PhysicalDeviceFeatures2, pNext: &f16);
+        vk.GetPhysicalDeviceFeatures2(device, &features2);
+        return f16.ShaderFloat16;
     }
 
     private static bool HasBufferFeature(Vk vk, PhysicalDevice device, Format format, FormatFeatureFlags feature)

@@ -47,8 +47,14 @@ public sealed unsafe class GpuContext : IDisposable
         vk.GetPhysicalDeviceProperties(physicalDevice, out var props);
         Properties = props;
         Traits = DeviceTraits.Query(vk, physicalDevice, queueFamily);
-        // A device the context creates has the feature enabled wherever it is supported; the engine says for its own.
+        // A device the context creates has the features enabled wherever they are supported (its instance is Vulkan
+        // 1.2); the engine says for its own.
+        if (ownsDevice)
+        {
+            Traits = Traits with { ShaderFloat16 = DeviceTraits.QueryShaderFloat16(vk, physicalDevice) };
+        }
         HalfStorage = Traits.StorageBuffer16Bit && (ownsDevice || options.HostEnabledStorageBuffer16Bit);
+        HalfArithmetic = HalfStorage && (ownsDevice ? Traits.ShaderFloat16 : options.HostEnabledShaderFloat16);
 
         var poolInfo = new CommandPoolCreateInfo(
             flags: CommandPoolCreateFlags.ResetCommandBufferBit,
@@ -99,6 +105,13 @@ public sealed unsafe class GpuContext : IDisposable
     /// one when <see cref="GpuContextOptions.HostEnabledStorageBuffer16Bit"/> says the engine enabled it).
     /// </summary>
     public bool HalfStorage { get; }
+
+    /// <summary>
+    /// Whether the convolutions may multiply and add in float16 (on float16 tensors): <see cref="HalfStorage"/> and
+    /// <c>shaderFloat16</c> enabled (always where supported on a device the context created; on a borrowed one when
+    /// <see cref="GpuContextOptions.HostEnabledShaderFloat16"/> says the engine enabled it).
+    /// </summary>
+    public bool HalfArithmetic { get; }
 
     /// <summary>The device name the driver reports.</summary>
     public string DeviceName => Traits.Name;
@@ -395,11 +408,15 @@ public sealed unsafe class GpuContext : IDisposable
             ShaderStorageImageWriteWithoutFormat = supported.ShaderStorageImageWriteWithoutFormat,
         };
         var traits = DeviceTraits.Query(vk, physical, family);
+        bool float16 = DeviceTraits.QueryShaderFloat16(vk, physical);
+        // Core structs: 16-bit storage in Vulkan 1.1, float16 arithmetic in 1.2 (queried only on such devices). A 1.0
+        // device gets no chain (it reports neither).
+        var f16 = new PhysicalDeviceShaderFloat16Int8Features(sType: StructureType.PhysicalDeviceShaderFloat16Int8Features,
+            shaderFloat16: true);
         var sixteen = new PhysicalDevice16BitStorageFeatures(sType: StructureType.PhysicalDevice16BitStorageFeatures,
-            storageBuffer16BitAccess: traits.StorageBuffer16Bit);
+            pNext: float16 ? &f16 : null, storageBuffer16BitAccess: traits.StorageBuffer16Bit);
         float priority = 1f;
         var queueInfo = new DeviceQueueCreateInfo(queueFamilyIndex: family, queueCount: 1, pQueuePriorities: &priority);
-        // The feature struct is core in Vulkan 1.1; a 1.0 device gets no chain (it reports no 16-bit storage).
         var info = new DeviceCreateInfo(pNext: traits.StorageBuffer16Bit ? &sixteen : null, queueCreateInfoCount: 1,
             pQueueCreateInfos: &queueInfo, pEnabledFeatures: &enabled);
         vk.CreateDevice(physical, in info, null, out var device).Check("vkCreateDevice");

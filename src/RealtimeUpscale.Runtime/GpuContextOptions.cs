@@ -71,4 +71,11 @@ public sealed record GpuContextOptions
     /// library may use float16 tensors on it (<see cref="GpuContext.HalfStorage"/>). Default: false.
     /// </summary>
     public bool HostEnabledStorageBuffer16Bit { get; init; }
+
+    /// <summary>
+    /// <see cref="GpuContext.Borrow"/> only: the engine created its device with <c>shaderFloat16</c> enabled
+    /// (<c>VkPhysicalDeviceShaderFloat16Int8Features</c> or <c>VkPhysicalDeviceVulkan12Features</c>) as well as 16-bit
+    /// storage, so the convolutions may multiply and add in float16 (<see cref="GpuContext.HalfArithmetic"/>). Default: false.
+    /// </summary>
+    public bool HostEnabledShaderFloat16 { get; init; }
 }

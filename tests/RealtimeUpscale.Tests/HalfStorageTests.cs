@@ -35,6 +35,13 @@ public sealed class HalfStorageTests : GpuTest
     /// </summary>
     private const double NetworkTolerance = 1.0 / 255;
 
+    /// <summary>
+    /// Largest absolute error of a whole network's output against float32 when its convolutions multiply and add in
+    /// float16: eight 8-bit levels (8 / 255). FSRCNN's head sums 56 x 25 terms in float16: x2 measures 1.6e-2 (about
+    /// four levels), x3 1.3e-2; the bundled models 2.8e-3 to 5.6e-3.
+    /// </summary>
+    private const double HalfArithmeticNetworkTolerance = 8.0 / 255;
+
     private static readonly KernelTuning[] Tunings =
     {
         new() { CpuStyle = true, Precision = TensorPrecision.Float16 },
@@ -120,6 +127,53 @@ public sealed class HalfStorageTests : GpuTest
         }
     }
 
+    /// <summary>
+    /// Relative max-norm error of a convolution that multiplies and adds in float16
+    /// (<see cref="KernelTuning.HalfArithmetic"/>) against the float64 reference on the rounded inputs: every product and
+    /// every partial sum rounds by up to 2^-11, over up to 9 x 9 x 4 terms in the fixture's layers: measured up to
+    /// 5.5e-3 (the 9x9 convolution; 3.2e-3 for the 5x5, 1.3e-3 to 1.9e-3 for the 3x3 ones).
+    /// </summary>
+    private const double HalfArithmeticTolerance = 2e-2;
+
+    private static readonly string[] ConvolutionOps = { "conv2d", "conv_transpose2d", "resize_conv", "subpixel_conv", "blurpool" };
+
+    public static TheoryData<string> ConvolutionCaseNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var (name, c) in GoldenTests.Fixture.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (ConvolutionOps.Contains(c.GetProperty("op").GetString()))
+            {
+                data.Add(name);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ConvolutionCaseNames))]
+    public void ConvolutionsMultiplyAndAddInFloat16InBothTunings(string name)
+    {
+        var c = GoldenTests.Fixture[name];
+        var inputs = GoldenTests.Inputs(c);
+        var spec = GoldenTests.Spec(c);
+        var expected = CpuReference.Layer(spec, inputs.Select(Round16).ToArray());
+        foreach (var tuning in Tunings.Select(t => t with { HalfArithmetic = true }))
+        {
+            var gpu = TunedLayer.Run(Context, tuning, spec, inputs);
+            var storageOnly = TunedLayer.Run(Context, tuning with { HalfArithmetic = false }, spec, inputs);
+            double err = Compare.RelativeError(expected, gpu);
+            _output.WriteLine($"{name}, CPU style {tuning.CpuStyle}: {err:E2} with float16 multiply-adds, {Compare.RelativeError(expected, storageOnly):E2} without");
+            Assert.True(err < HalfArithmeticTolerance, $"{name}, CPU style {tuning.CpuStyle}: relative error {err:E3} exceeds {HalfArithmeticTolerance:E1}.");
+            // The multiply-adds really were float16: where float32 ones round at all, the result is not theirs (a 1x1 blur
+            // and a constant input are exact either way).
+            if (Compare.RelativeError(expected, storageOnly) > 0)
+            {
+                Assert.NotEqual(storageOnly.Data, gpu.Data);
+            }
+        }
+    }
+
     /// <summary>The FSRCNN authors' models and the bundled ones (fused residuals, bicubic global residuals).</summary>
     [Theory]
     [InlineData("FSRCNN_x2.onnx")]
@@ -146,6 +200,14 @@ public sealed class HalfStorageTests : GpuTest
             // Not the float32 result: the tensors really were float16.
             var fp32 = OnnxImportTests.RunGpu(Context, definition, x, tuning with { Precision = TensorPrecision.Float32 });
             Assert.NotEqual(fp32.Data, gpu.Data);
+
+            // Float16 multiply-adds as well.
+            var math = OnnxImportTests.RunGpu(Context, definition, x, tuning with { HalfArithmetic = true });
+            double mathErr = expected.Data.Zip(math.Data, (e, a) => Math.Abs(e - a)).Max();
+            _output.WriteLine($"{file}, CPU style {tuning.CpuStyle}, float16 multiply-adds: largest error {mathErr:E2}");
+            Assert.True(mathErr < HalfArithmeticNetworkTolerance,
+                $"{file} with float16 multiply-adds, CPU style {tuning.CpuStyle}: largest error {mathErr:E3} exceeds {HalfArithmeticNetworkTolerance:E2}.");
+            Assert.NotEqual(gpu.Data, math.Data);
         }
     }
 
@@ -230,6 +292,20 @@ public sealed class HalfStorageTests : GpuTest
         var plan16 = new MemoryPlan(GoldenTests.OneNode(new Conv2dSpec { InChannels = 1, OutChannels = 4, KernelH = 1, KernelW = 1, Weights = new float[4] }, 1),
             new TensorShape(1, 8, 8), precision: TensorPrecision.Float16);
         Assert.Equal(plan32.Bytes / 2, plan16.Bytes);
+
+        // Longer than one conversion chunk, through mapped memory and through staging copies.
+        var many = Enumerable.Range(0, 10007).Select(i => (float)(3 * Math.Sin(i))).ToArray();
+        var rounded = many.Select(v => (float)(Half)v).ToArray();
+        using var mapped = new GpuTensor(Context, new TensorShape(1, 1, many.Length), many, TensorPrecision.Float16);
+        Assert.True(mapped.Buffer.IsMapped);
+        Assert.Equal(rounded, mapped.Download());
+        using var staged = GpuContext.Create(new GpuContextOptions { EnableValidation = true, MapDeviceMemory = false });
+        using (var copied = new GpuTensor(staged, new TensorShape(1, 1, many.Length), many, TensorPrecision.Float16))
+        {
+            Assert.False(copied.Buffer.IsMapped);
+            Assert.Equal(rounded, copied.Download());
+        }
+        Assert.Empty(staged.Validation!.Drain());
     }
 
     [Fact]
@@ -244,5 +320,16 @@ public sealed class HalfStorageTests : GpuTest
         using var told = GpuContext.Borrow(c.Vk, c.Instance, c.PhysicalDevice, c.Device, c.Queue, c.QueueFamilyIndex,
             new GpuContextOptions { HostEnabledStorageBuffer16Bit = true });
         Assert.True(told.HalfStorage);
+        Assert.False(told.HalfArithmetic);
+        Assert.True(c.HalfArithmetic, "lavapipe supports shaderFloat16 and the context enables it");
+        using var both = GpuContext.Borrow(c.Vk, c.Instance, c.PhysicalDevice, c.Device, c.Queue, c.QueueFamilyIndex,
+            new GpuContextOptions { HostEnabledStorageBuffer16Bit = true, HostEnabledShaderFloat16 = true });
+        Assert.True(both.HalfArithmetic);
+        // Float16 multiply-adds on a context without them, or on float32 tensors, are refused.
+        var conv = new Conv2dSpec { InChannels = 1, OutChannels = 1, KernelH = 3, KernelW = 3, Weights = new float[9] };
+        var halfMath = new KernelTuning { Precision = TensorPrecision.Float16, HalfArithmetic = true };
+        Assert.Contains("shaderFloat16", Assert.Throws<NotSupportedException>(() => GpuLayer.Create(told, conv, "c", halfMath)).Message);
+        Assert.Contains("float16 tensors only", Assert.Throws<ArgumentException>(() =>
+            GpuLayer.Create(c, conv, "c", halfMath with { Precision = TensorPrecision.Float32 })).Message);
     }
 }

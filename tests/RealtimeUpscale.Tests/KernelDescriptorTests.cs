@@ -44,9 +44,9 @@ public sealed class KernelDescriptorTests : GpuTest
     /// <summary>The assemblies whose kernels also come as float16-tensor variants.</summary>
     private static readonly Assembly[] HalfAssemblies = { typeof(Conv2dKernel).Assembly, typeof(ImageToTensorKernel).Assembly };
 
-    private static SpirvModule Module(IKernelDescriptor kernel, bool half = false)
+    private static SpirvModule Module(IKernelDescriptor kernel, string suffix = "")
     {
-        using var stream = kernel.Assembly.GetManifestResourceStream($"shaders/{kernel.Name}{(half ? KernelDispatch.HalfSuffix : "")}.spv")!;
+        using var stream = kernel.Assembly.GetManifestResourceStream($"shaders/{kernel.Name}{suffix}.spv")!;
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         return new SpirvModule(bytes);
@@ -62,6 +62,10 @@ public sealed class KernelDescriptorTests : GpuTest
             {
                 data.Add($"{kernel.Assembly.GetName().Name}:{kernel.Name}{KernelDispatch.HalfSuffix}");
             }
+            if (kernel.HasHalfArithmetic)
+            {
+                data.Add($"{kernel.Assembly.GetName().Name}:{kernel.Name}{KernelDispatch.HalfMathSuffix}");
+            }
         }
         return data;
     }
@@ -69,11 +73,18 @@ public sealed class KernelDescriptorTests : GpuTest
     /// <summary>The descriptor of a key of <see cref="Kernels"/> and its module (the half variant's for NAME_f16).</summary>
     private static (IKernelDescriptor Kernel, SpirvModule Module) Find(string key)
     {
-        string suffix = KernelDispatch.HalfSuffix;
-        bool half = key.EndsWith(suffix, StringComparison.Ordinal);
-        string name = half ? key[..^suffix.Length] : key;
+        string suffix = new[] { KernelDispatch.HalfSuffix, KernelDispatch.HalfMathSuffix }.FirstOrDefault(x => key.EndsWith(x, StringComparison.Ordinal)) ?? "";
+        string name = key[..^suffix.Length];
         var kernel = KernelAssemblies.SelectMany(Descriptors).Single(k => $"{k.Assembly.GetName().Name}:{k.Name}" == name);
-        return (kernel, Module(kernel, half));
+        return (kernel, Module(kernel, suffix));
+    }
+
+    /// <summary>The convolutions, and only they, come with float16 multiply-adds.</summary>
+    [Fact]
+    public void TheConvolutionsHaveFloat16ArithmeticVariants()
+    {
+        var names = KernelAssemblies.SelectMany(Descriptors).Where(d => d.HasHalfArithmetic).Select(d => d.Name).Order(StringComparer.Ordinal);
+        Assert.Equal(new[] { "conv2d", "conv_pointwise", "deconv2d" }, names);
     }
 
     [Fact]
@@ -86,6 +97,7 @@ public sealed class KernelDescriptorTests : GpuTest
             {
                 described.AddRange(described.Select(n => n + KernelDispatch.HalfSuffix).ToList());
             }
+            described.AddRange(Descriptors(assembly).Where(d => d.HasHalfArithmetic).Select(d => d.Name + KernelDispatch.HalfMathSuffix));
             described.Sort(StringComparer.Ordinal);
             Assert.All(Descriptors(assembly), d => Assert.Same(assembly, d.Assembly));
             var embedded = EmbeddedKernels(assembly);

@@ -52,11 +52,9 @@ internal sealed class ModelUpscaleTransform : IImageTransform
         _model = model;
         _request = request;
         _inputs = inputs;
-        if (request.Precision == TensorPrecision.Float16 && !context.HalfStorage)
-        {
-            throw new ArgumentException($"--precision fp16 needs storageBuffer16BitAccess, which {context.DeviceName} does not support.");
-        }
-        _tilers = new TilerCache(context, request.Precision);
+        var tuning = KernelTuning.ForDevice(context.Traits) with { Precision = request.Precision, HalfArithmetic = request.HalfArithmetic };
+        Program.CheckPrecision(tuning, context);
+        _tilers = new TilerCache(context, tuning);
     }
 
     public string Description => _model.Info.Source;

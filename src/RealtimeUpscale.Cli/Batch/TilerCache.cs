@@ -15,11 +15,11 @@ internal sealed class TilerCache : IDisposable
     private TiledUpscaler? _tiler;
     private (ModelDefinition Model, int? Tile) _key;
 
-    /// <summary>Tilers on <paramref name="context"/> whose tensors are stored at <paramref name="precision"/>.</summary>
-    public TilerCache(GpuContext context, TensorPrecision precision = TensorPrecision.Float32)
+    /// <summary>Tilers on <paramref name="context"/> whose kernels are tuned by <paramref name="tuning"/> (null: for the device).</summary>
+    public TilerCache(GpuContext context, KernelTuning? tuning = null)
     {
         _context = context;
-        _tuning = KernelTuning.ForDevice(context.Traits) with { Precision = precision };
+        _tuning = tuning ?? KernelTuning.ForDevice(context.Traits);
     }
 
     /// <summary>

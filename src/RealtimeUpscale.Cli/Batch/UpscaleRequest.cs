@@ -50,6 +50,9 @@ public sealed record UpscaleRequest
     /// <summary>How the tensors between the model's layers are stored (<c>--precision</c>; float32 by default).</summary>
     public Runtime.TensorPrecision Precision { get; init; }
 
+    /// <summary>Whether the convolutions multiply and add in float16 (<c>--precision fp16-arithmetic</c>; needs float16 tensors).</summary>
+    public bool HalfArithmetic { get; init; }
+
     /// <summary>One JSON line per file and a summary line.</summary>
     public bool Json { get; init; }
 

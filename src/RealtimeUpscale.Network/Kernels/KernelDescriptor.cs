@@ -28,6 +28,9 @@ public interface IKernelDescriptor
 
     /// <summary>The bindings of descriptor set 0 (binding i is element i) and the push-constant size.</summary>
     PipelineLayoutDescription Layout { get; }
+
+    /// <summary>Whether the kernel also comes with float16 multiply-adds (NAME_f16m.spv).</summary>
+    bool HasHalfArithmetic { get; }
 }
 
 /// <summary>
@@ -46,6 +49,7 @@ public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAcce
 {
     private readonly Lazy<ShaderCode> _shader;
     private readonly Lazy<ShaderCode> _halfShader;
+    private readonly Lazy<ShaderCode> _halfMathShader;
 
     /// <summary>Describes shaders/<paramref name="name"/>.comp, embedded in <paramref name="assembly"/>.</summary>
     public KernelDescriptor(Assembly assembly, string name, WorkgroupSize workgroup, params BindingKind[] bindings)
@@ -60,7 +64,12 @@ public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAcce
         ConstantIds = SpecializationConstants.Ids<TConstants>();
         _shader = new Lazy<ShaderCode>(() => ShaderCode.FromEmbedded(assembly, name));
         _halfShader = new Lazy<ShaderCode>(() => ShaderCode.FromEmbedded(assembly, name + KernelDispatch.HalfSuffix));
+        _halfMathShader = new Lazy<ShaderCode>(() => ShaderCode.FromEmbedded(assembly, name + KernelDispatch.HalfMathSuffix));
+        HasHalfArithmetic = assembly.GetManifestResourceInfo($"shaders/{name}{KernelDispatch.HalfMathSuffix}.spv") is not null;
     }
+
+    /// <inheritdoc />
+    public bool HasHalfArithmetic { get; }
 
     /// <inheritdoc />
     public string Name { get; }
@@ -83,8 +92,15 @@ public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAcce
     /// <summary>The SPIR-V of the variant whose tensors are float16, loaded on first use.</summary>
     public ShaderCode HalfShader => _halfShader.Value;
 
-    /// <summary>The SPIR-V whose tensors are stored at <paramref name="precision"/>.</summary>
-    public ShaderCode ShaderFor(TensorPrecision precision) => precision == TensorPrecision.Float16 ? HalfShader : Shader;
+    /// <summary>The SPIR-V whose tensors are float16 and whose multiply-adds are float16, loaded on first use.</summary>
+    public ShaderCode HalfArithmeticShader => _halfMathShader.Value;
+
+    /// <summary>
+    /// The SPIR-V whose tensors are stored at <paramref name="precision"/>, multiplying and adding in float16 when
+    /// <paramref name="halfArithmetic"/> (the kernels that have that variant; the others compute in float32).
+    /// </summary>
+    public ShaderCode ShaderFor(TensorPrecision precision, bool halfArithmetic = false) =>
+        precision != TensorPrecision.Float16 ? Shader : halfArithmetic && HasHalfArithmetic ? HalfArithmeticShader : HalfShader;
 
     /// <summary>The specialization data for <paramref name="constants"/> (see <see cref="SpecializationConstants.Pack"/>).</summary>
     public uint[] Specialize(in TConstants constants) => SpecializationConstants.Pack(Workgroup, constants);
@@ -94,7 +110,10 @@ public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAcce
     /// context's library: one per distinct shader and specialization, shared, owned by the library. Float16 needs
     /// <see cref="GpuContext.HalfStorage"/>.
     /// </summary>
-    public ComputePipeline Pipeline(GpuContext context, in TConstants constants, TensorPrecision precision = TensorPrecision.Float32)
+    /// <remarks>With <paramref name="halfArithmetic"/> a kernel that has the variant multiplies and adds in float16
+    /// (<see cref="HasHalfArithmetic"/>; it needs float16 tensors and <see cref="GpuContext.HalfArithmetic"/>).</remarks>
+    public ComputePipeline Pipeline(GpuContext context, in TConstants constants, TensorPrecision precision = TensorPrecision.Float32,
+        bool halfArithmetic = false)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (precision == TensorPrecision.Float16 && !context.HalfStorage)
@@ -102,7 +121,19 @@ public sealed class KernelDescriptor<[DynamicallyAccessedMembers(DynamicallyAcce
             throw new NotSupportedException(
                 $"Kernel '{Name}': float16 tensors need storageBuffer16BitAccess, which is not enabled on {context.DeviceName}.");
         }
-        return context.Pipelines.Get(ShaderFor(precision), Specialize(constants), Layout);
+        if (halfArithmetic && HasHalfArithmetic)
+        {
+            if (precision != TensorPrecision.Float16)
+            {
+                throw new ArgumentException($"Kernel '{Name}': float16 multiply-adds run on float16 tensors only.", nameof(halfArithmetic));
+            }
+            if (!context.HalfArithmetic)
+            {
+                throw new NotSupportedException(
+                    $"Kernel '{Name}': float16 multiply-adds need shaderFloat16, which is not enabled on {context.DeviceName}.");
+            }
+        }
+        return context.Pipelines.Get(ShaderFor(precision, halfArithmetic), Specialize(constants), Layout);
     }
 }
 
@@ -111,6 +142,9 @@ public static class KernelDispatch
 {
     /// <summary>The suffix of a shader's float16-tensor variant (shaders/include/storage.glsl): NAME_f16.spv.</summary>
     public const string HalfSuffix = "_f16";
+
+    /// <summary>The suffix of a convolution's variant with float16 tensors and float16 multiply-adds: NAME_f16m.spv.</summary>
+    public const string HalfMathSuffix = "_f16m";
 
     /// <summary>The pipeline of a kernel without constants of its own besides its workgroup size.</summary>
     public static ComputePipeline Pipeline<TPush>(this KernelDescriptor<NoConstants, TPush> kernel, GpuContext context,

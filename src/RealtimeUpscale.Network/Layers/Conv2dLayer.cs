@@ -84,7 +84,7 @@ public sealed class Conv2dLayer : GpuLayer
                 SubgroupWeights = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
                 BlocksFastest = cpu && !uniform && SubgroupWeightsFit(context.Traits, _block),
             };
-            _pipeline = Conv2dKernel.Descriptor.Pipeline(context, _constants, Precision);
+            _pipeline = Conv2dKernel.Descriptor.Pipeline(context, _constants, Precision, Tuning.HalfArithmetic);
         }
         catch
         {
@@ -143,7 +143,7 @@ public sealed class Conv2dLayer : GpuLayer
                 Texels = texels,
                 ResidualTexels = residualTexels,
                 ResidualWindow = residualWindow,
-            }, Precision);
+            }, Precision, Tuning.HalfArithmetic);
         }
         var workgroup = Conv2dKernel.Descriptor.Workgroup;
         long columns = (conv.Width + pixels - 1) / pixels;

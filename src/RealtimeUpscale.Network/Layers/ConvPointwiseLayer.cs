@@ -71,7 +71,7 @@ public sealed class ConvPointwiseLayer : GpuLayer
                 PointwiseActivation = Codes.Of(pw.Activation), PointwiseActivationA = pw.Activation.A, PointwiseActivationB = pw.Activation.B,
                 ParamsInUniform = uniform, PixelsPerInvocation = _maxPixels, Texels = false,
             };
-            _pipeline = ConvPointwiseKernel.Descriptor.Pipeline(context, _constants, Precision);
+            _pipeline = ConvPointwiseKernel.Descriptor.Pipeline(context, _constants, Precision, Tuning.HalfArithmetic);
         }
         catch
         {
@@ -99,7 +99,7 @@ public sealed class ConvPointwiseLayer : GpuLayer
         var pipeline = _pipeline;
         if (texels || pixels != _maxPixels)
         {
-            pipeline = ConvPointwiseKernel.Descriptor.Pipeline(Context, _constants with { PixelsPerInvocation = pixels, Texels = texels }, Precision);
+            pipeline = ConvPointwiseKernel.Descriptor.Pipeline(Context, _constants with { PixelsPerInvocation = pixels, Texels = texels }, Precision, Tuning.HalfArithmetic);
         }
         return NewDispatch(pipeline, d => ConvolutionBindings(d, inputs[0], output, _params, texels, push)
             .Cover((shape.Width + pixels - 1) / pixels, shape.Height, 1, ConvPointwiseKernel.Descriptor.Workgroup));

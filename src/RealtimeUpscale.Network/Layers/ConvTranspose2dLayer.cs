@@ -41,7 +41,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
                 InputPadding = Codes.Of(spec.InputPaddingMode), ParamsInUniform = uniform,
                 PixelsPerInvocation = PixelsPerInvocation, Texels = false,
             };
-            _pipeline = Deconv2dKernel.Descriptor.Pipeline(context, _constants, Precision);
+            _pipeline = Deconv2dKernel.Descriptor.Pipeline(context, _constants, Precision, Tuning.HalfArithmetic);
         }
         catch
         {
@@ -67,7 +67,7 @@ public sealed class ConvTranspose2dLayer : GpuLayer
         var pipeline = _pipeline;
         if (texels)
         {
-            pipeline = Deconv2dKernel.Descriptor.Pipeline(Context, _constants with { Texels = true }, Precision);
+            pipeline = Deconv2dKernel.Descriptor.Pipeline(Context, _constants with { Texels = true }, Precision, Tuning.HalfArithmetic);
         }
         return NewDispatch(pipeline, d => ConvolutionBindings(d, inputs[0], output, _params, texels, push)
             // Phase-major: one z slice per (channel block, output phase); x and y step over phase positions.

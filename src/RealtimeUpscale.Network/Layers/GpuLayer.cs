@@ -22,6 +22,10 @@ public abstract class GpuLayer : IDisposable
         Tuning = tuning ?? KernelTuning.ForDevice(context.Traits);
         Spec = spec;
         Name = name;
+        if (Tuning.HalfArithmetic && Tuning.Precision != TensorPrecision.Float16)
+        {
+            throw new ArgumentException($"Layer '{name}': float16 multiply-adds (KernelTuning.HalfArithmetic) run on float16 tensors only.");
+        }
         try
         {
             spec.Validate();
