@@ -44,7 +44,7 @@ lines = [
 ]
 def label(r):
     return os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r["winograd"] else "") + \
-        (" (fp16 tensors)" if r.get("precision") == "fp16" else "") + \
+        {"fp16": " (fp16 tensors)", "fp16-arithmetic": " (fp16 tensors and multiply-adds)"}.get(r.get("precision"), "") + \
         "".join(f" ({u} unfused)" for u in r.get("unfused") or [])
 for r in runs:
     name = label(r)

@@ -10,10 +10,11 @@
 #     - rtup devices
 #     - correctness on the GPU: FSRCNN x2/x3/x4 on Set5 and x2 on Set14 against the paper's table (within
 #       0.03 dB, as PaperTableTests)
-#     - float16 tensors on the GPU: FSRCNN x2 on Set5 and Set14, the PSNR change against float32
+#     - float16 tensors (and float16 multiply-adds) on the GPU: FSRCNN x2 on Set5 and Set14, the PSNR change against
+#       float32
 #     - rtup bench --json: FSRCNN x2 and the bundled deconv_x2 at 960x540 (-> 1920x1080), direct and
 #       Winograd, 200 runs, and FSRCNN x2 with its expanding 1x1 unfused; waifu2x upconv_7 at 960x540; each also on
-#       float16 tensors; each with ONNX Runtime's CPU time and the peak device memory of a 1920x1080 -> 3840x2160 upscale
+#       float16 tensors and with float16 multiply-adds; each with ONNX Runtime's CPU time and the peak device memory of a 1920x1080 -> 3840x2160 upscale
 #     - the tools side by side (scripts/bench_peers.sh, as "peers" below)
 #     writing every result to $OUT (or .device/out) and a summary to stdout. Exit status 1 if a check failed.
 #   scripts/device_check.sh peers     there, alone: waifu2x-ncnn-vulkan (upconv_7 photo) and realcugan-ncnn-vulkan
@@ -103,13 +104,14 @@ run|peers)
   done
   # Float16 tensors: the PSNR change against float32 on this device (lavapipe: scripts/measure_precision.sh).
   for set in Set5 Set14; do
-    for p in fp32 fp16; do
+    for p in fp32 fp16 fp16-arithmetic; do
       "$rtup" eval "$dev/data/$set" --model "$dev/data/FSRCNN_x2.onnx" --scale 2 --precision "$p" --json > "$out/eval_fsrcnn_x2_${set}_$p.json" || failed=1
     done
-    python3 - "$out/eval_fsrcnn_x2_${set}_fp32.json" "$out/eval_fsrcnn_x2_${set}_fp16.json" <<'PY' | tee -a "$out/precision.txt" || failed=1
+    python3 - "$out"/eval_fsrcnn_x2_${set}_{fp32,fp16,fp16-arithmetic}.json <<'PY' | tee -a "$out/precision.txt" || failed=1
 import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-print(f'FSRCNN x2 {a["dataset"].rsplit("/", 1)[-1]}: fp32 {a["psnr_y"]:.4f} dB, fp16 {b["psnr_y"]:.4f} dB, change {b["psnr_y"] - a["psnr_y"]:+.4f} dB')
+a, b, c = (json.load(open(p)) for p in sys.argv[1:4])
+print(f'FSRCNN x2 {a["dataset"].rsplit("/", 1)[-1]}: fp32 {a["psnr_y"]:.4f} dB, fp16 {b["psnr_y"] - a["psnr_y"]:+.4f} dB, '
+      f'fp16-arithmetic {c["psnr_y"] - a["psnr_y"]:+.4f} dB')
 PY
   done
   bench() { # name model size extra-args...
@@ -129,14 +131,17 @@ PY
   }
   bench fsrcnn_x2 "$dev/data/FSRCNN_x2.onnx" 960x540
   bench fsrcnn_x2_fp16 "$dev/data/FSRCNN_x2.onnx" 960x540 --precision fp16
+  bench fsrcnn_x2_fp16a "$dev/data/FSRCNN_x2.onnx" 960x540 --precision fp16-arithmetic --memory-size none
   bench fsrcnn_x2_winograd "$dev/data/FSRCNN_x2.onnx" 960x540 --winograd --memory-size none
   bench fsrcnn_x2_unfused "$dev/data/FSRCNN_x2.onnx" 960x540 --unfused-expansions --memory-size none
   bench deconv_x2 deconv_x2 960x540
   bench deconv_x2_fp16 deconv_x2 960x540 --precision fp16
+  bench deconv_x2_fp16a deconv_x2 960x540 --precision fp16-arithmetic --memory-size none
   bench deconv_x2_winograd deconv_x2 960x540 --winograd --memory-size none
   RUNS_SAVED=$runs; runs=$(( runs < 20 ? runs : 20 ))
   bench upconv7_x2 "$dev/data/upconv7_photo_x2.onnx" 960x540
   bench upconv7_x2_fp16 "$dev/data/upconv7_photo_x2.onnx" 960x540 --precision fp16 --memory-size none
+  bench upconv7_x2_fp16a "$dev/data/upconv7_photo_x2.onnx" 960x540 --precision fp16-arithmetic --memory-size none
   bench upconv7_x2_winograd "$dev/data/upconv7_photo_x2.onnx" 960x540 --winograd --memory-size none
   runs=$RUNS_SAVED
   peers
