@@ -17,7 +17,9 @@ namespace RealtimeUpscale.Tests;
 /// plus the float32 tolerance (<see cref="Compare.RelativeTolerance"/> of the largest output); pure moves exactly.
 /// Against PyTorch's own float32 outputs, on inputs not rounded, within <see cref="TorchTolerance"/>. Whole networks
 /// round every intermediate: FSRCNN x2 against ONNX Runtime within <see cref="NetworkTolerance"/>, and the
-/// upscaler's 8-bit output within one level of float32's.
+/// upscaler's 8-bit output within one level of float32's. The convolutions' float16 multiply-adds
+/// (<see cref="KernelTuning.HalfArithmetic"/>) round every product and partial sum: within
+/// <see cref="HalfArithmeticTolerance"/> per layer and <see cref="HalfArithmeticNetworkTolerance"/> per network.
 /// </summary>
 public sealed class HalfStorageTests : GpuTest
 {
