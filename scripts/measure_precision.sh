@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Float16 tensors (fp16) and float16 multiply-adds (fp16-arithmetic) against float32: PSNR and SSIM on Y of Set5 and
-# Set14 by ../shared/EVAL.md (`rtup eval --precision`), for the FSRCNN authors' weights and the bundled models (the RGB
+# Set14 by ../shared/EVAL.md (`rtup eval --precision`), for the FSRCNN authors' weights and every bundled model (the RGB
 # default also on its RGB output), and GPU time (`rtup bench --precision`, FSRCNN x2 and the default at 960x540, every
 # precision in one session). Prints Markdown tables of the differences. Resumable: each run's JSON is kept in DIR (default benchmarks/precision) and not run again.
 #   scripts/measure_precision.sh [DIR]
@@ -21,10 +21,9 @@ for p in fp32 fp16 fp16-arithmetic; do
   for set in Set5 Set14; do
     for s in 2 3 4; do
       run "eval_FSRCNN_x${s}_${set}_$p" eval "../shared/datasets/$set" --model "$fsrcnn/FSRCNN_x$s.onnx" --scale "$s" --precision "$p"
-      run "eval_subpixel_x${s}_${set}_$p" eval "../shared/datasets/$set" --model "subpixel_x$s" --scale "$s" --precision "$p"
-    done
-    for m in deconv_x2 resizeconv_x2; do
-      run "eval_${m}_${set}_$p" eval "../shared/datasets/$set" --model "$m" --scale 2 --precision "$p"
+      for family in subpixel deconv resizeconv; do
+        run "eval_${family}_x${s}_${set}_$p" eval "../shared/datasets/$set" --model "${family}_x$s" --scale "$s" --precision "$p"
+      done
     done
     run "eval_subpixel_rgb_x2_${set}_$p" eval "../shared/datasets/$set" --model subpixel_rgb_x2 --scale 2 --rgb --precision "$p"
   done
@@ -39,7 +38,7 @@ d = sys.argv[1]
 load = lambda n: json.load(open(os.path.join(d, n + ".json")))
 print("| model | set | PSNR Y fp32 | fp16: change | SSIM Y | RGB path | fp16-arithmetic: change | SSIM Y | RGB path |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-models = [f"FSRCNN_x{s}" for s in (2, 3, 4)] + [f"subpixel_x{s}" for s in (2, 3, 4)] + ["deconv_x2", "resizeconv_x2", "subpixel_rgb_x2"]
+models = [f"{f}_x{s}" for f in ("FSRCNN", "subpixel", "deconv", "resizeconv") for s in (2, 3, 4)] + ["subpixel_rgb_x2"]
 for m in models:
     for st in ("Set5", "Set14"):
         a = load(f"eval_{m}_{st}_fp32")
