@@ -22,6 +22,7 @@ public sealed class ConvPointwiseTests : IDisposable
         // inC, mid, out, kernel, padding mode, height, width
         { 1, 56, 12, 5, PaddingMode.Replicate, 9, 301 },   // FSRCNN x2's conv1 and conv2
         { 1, 32, 5, 5, PaddingMode.Zeros, 7, 45 },          // FSRCNN-s
+        { 1, 20, 3, 3, PaddingMode.Reflect, 6, 29 },        // one input channel held, mid blocks, the last padded
         { 12, 12, 56, 3, PaddingMode.Replicate, 11, 129 },  // an expanding 1x1: 56 outputs in blocks
         { 3, 20, 7, 3, PaddingMode.Reflect, 13, 11 },       // 20 mid channels: the last block padded
         { 2, 9, 3, 1, PaddingMode.Zeros, 5, 7 },            // two 1x1 convolutions

@@ -66,6 +66,9 @@ public static class ConvPointwiseKernel
 
         /// <summary>Read the input through binding 4 [TEXELS].</summary>
         [SpecId(17)] public bool Texels;
+
+        /// <summary>HOLD_INPUT: one input channel, whose KH window rows are loaded once and read by every mid block.</summary>
+        [SpecId(18)] public bool HoldInput;
     }
 
     /// <summary>Push constants: shapes and where each part of the parameters starts.</summary>

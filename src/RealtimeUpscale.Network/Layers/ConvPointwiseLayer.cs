@@ -70,6 +70,8 @@ public sealed class ConvPointwiseLayer : GpuLayer
                 Activation = Codes.Of(conv.Activation), ActivationA = conv.Activation.A, ActivationB = conv.Activation.B,
                 PointwiseActivation = Codes.Of(pw.Activation), PointwiseActivationA = pw.Activation.A, PointwiseActivationB = pw.Activation.B,
                 ParamsInUniform = uniform, PixelsPerInvocation = _maxPixels, Texels = false,
+                // One input channel read again by every mid block (FSRCNN's first layer): its window rows are held.
+                HoldInput = conv.InChannels == 1 && _midStride > midBlock,
             };
             _pipeline = ConvPointwiseKernel.Descriptor.Pipeline(context, _constants, Precision, Tuning.HalfArithmetic);
         }
