@@ -312,7 +312,6 @@ public static class Program
             {
                 throw new ArgumentException($"--factor {by} must be 2 to 64.");
             }
-            var (precision, halfArithmetic) = ParsePrecision(r);
             var request = new UpscaleRequest
             {
                 Inputs = r.GetValue(inputs)!, Output = r.GetValue(output)!, Format = r.GetValue(format)?.ToLowerInvariant(),

@@ -54,7 +54,9 @@ public sealed unsafe class GpuContext : IDisposable
             Traits = Traits with { ShaderFloat16 = DeviceTraits.QueryShaderFloat16(vk, physicalDevice) };
         }
         HalfStorage = Traits.StorageBuffer16Bit && (ownsDevice || options.HostEnabledStorageBuffer16Bit);
-        HalfArithmetic = HalfStorage && (ownsDevice ? Traits.ShaderFloat16 : options.HostEnabledShaderFloat16);
+        // The engine's word is checked against the device: a feature it lacks cannot have been enabled.
+        HalfArithmetic = HalfStorage && (ownsDevice ? Traits.ShaderFloat16
+            : options.HostEnabledShaderFloat16 && DeviceTraits.QueryShaderFloat16(vk, physicalDevice));
 
         var poolInfo = new CommandPoolCreateInfo(
             flags: CommandPoolCreateFlags.ResetCommandBufferBit,

@@ -60,6 +60,7 @@ public sealed class CliOptionTests : IDisposable
         { "--max-pixels", ["--max-pixels", "0"] },
         { "--format", ["--format", "gif"] },
         { "--skip-existing", ["--overwrite", "--skip-existing"] },
+        { "--precision", ["--precision", "fp8"] },
     };
 
     [Theory]
@@ -81,6 +82,17 @@ public sealed class CliOptionTests : IDisposable
         AssertUsage(Rtup("eval", _dir, "--model", "x", "--scale", "9"), "--scale");
         AssertUsage(Rtup("bench", "--model", "x", "--size", "16x16", "--runs", "0"), "--runs");
         AssertUsage(Rtup("analyze", "--model", "bicubic:99"), "bicubic");
+        AssertUsage(Rtup("bench", "--model", "x", "--size", "16x16", "--precision", "half"), "--precision");
+    }
+
+    /// <summary>The commands that take options of their own parse without the others': downscale has no --precision.</summary>
+    [Fact]
+    public void DownscaleRunsWithItsOwnOptionsAlone()
+    {
+        string output = Path.Combine(_dir, "small.png");
+        var run = Rtup("downscale", _image, "-o", output, "--factor", "2");
+        Assert.True(run.Code == 0, run.Out + run.Err);
+        Assert.True(File.Exists(output));
     }
 
     [Fact]
