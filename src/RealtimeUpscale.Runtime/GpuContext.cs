@@ -48,15 +48,14 @@ public sealed unsafe class GpuContext : IDisposable
         Properties = props;
         Traits = DeviceTraits.Query(vk, physicalDevice, queueFamily);
         // A device the context creates has the features enabled wherever they are supported (its instance is Vulkan
-        // 1.2); the engine says for its own.
+        // 1.2); the engine says for its own, and its word is checked against the device.
+        bool float16 = (ownsDevice || options.HostEnabledShaderFloat16) && DeviceTraits.QueryShaderFloat16(vk, physicalDevice);
         if (ownsDevice)
         {
-            Traits = Traits with { ShaderFloat16 = DeviceTraits.QueryShaderFloat16(vk, physicalDevice) };
+            Traits = Traits with { ShaderFloat16 = float16 };
         }
         HalfStorage = Traits.StorageBuffer16Bit && (ownsDevice || options.HostEnabledStorageBuffer16Bit);
-        // The engine's word is checked against the device: a feature it lacks cannot have been enabled.
-        HalfArithmetic = HalfStorage && (ownsDevice ? Traits.ShaderFloat16
-            : options.HostEnabledShaderFloat16 && DeviceTraits.QueryShaderFloat16(vk, physicalDevice));
+        HalfArithmetic = HalfStorage && float16;
 
         var poolInfo = new CommandPoolCreateInfo(
             flags: CommandPoolCreateFlags.ResetCommandBufferBit,
