@@ -19,10 +19,12 @@ public sealed class MemoryPlan
     /// Plans <paramref name="definition"/> at <paramref name="inputShape"/>, the values in <paramref name="supplied"/>
     /// given by the caller and those in <paramref name="kept"/> read back by the caller after the run. Only the
     /// nodes the output or a kept value needs run (<see cref="Runs"/>): a supplied value's node does not, nor do
-    /// the nodes only it would have read. Tensors are stored at <paramref name="precision"/>.
+    /// the nodes only it would have read. Tensors are stored at <paramref name="precision"/>. The layers that
+    /// <paramref name="tuning"/> (null: none) runs as several passes over scratch buffers share those
+    /// (<see cref="ScratchSizes"/>).
     /// </summary>
     public MemoryPlan(ModelDefinition definition, TensorShape inputShape, IReadOnlyCollection<string>? supplied = null,
-        IReadOnlyCollection<string>? kept = null, TensorPrecision precision = TensorPrecision.Float32)
+        IReadOnlyCollection<string>? kept = null, TensorPrecision precision = TensorPrecision.Float32, KernelTuning? tuning = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         supplied ??= Array.Empty<string>();
@@ -66,6 +68,7 @@ public sealed class MemoryPlan
         var slotOf = new Dictionary<string, int>();
         // Free buffers by index, kept sorted by size so that the first large enough is the smallest.
         var free = new List<int>();
+        var scratch = new List<ulong>();
         ulong own = inputShape.BytesAt(precision);
         for (int i = 0; i < count; i++)
         {
@@ -78,6 +81,19 @@ public sealed class MemoryPlan
             }
             ulong bytes = shape.BytesAt(precision);
             LargestTensorBytes = Math.Max(LargestTensorBytes, bytes);
+            if (runs[i] && tuning is not null)
+            {
+                var needs = Layers.GpuLayer.ScratchSizes(node.Spec, node.Inputs.Select(v => Shapes[v]).ToArray(), tuning);
+                for (int k = 0; k < needs.Count; k++)
+                {
+                    if (k == scratch.Count)
+                    {
+                        scratch.Add(0);
+                    }
+                    scratch[k] = Math.Max(scratch[k], needs[k]);
+                    LargestTensorBytes = Math.Max(LargestTensorBytes, needs[k]);
+                }
+            }
             if (!runs[i] || node.Output == definition.Output || kept.Contains(node.Output))
             {
                 // Supplied values are written by the caller before the run, the output and kept values are read
@@ -115,7 +131,8 @@ public sealed class MemoryPlan
         }
         _slots = slots;
         _bufferSizes = sizes.ToArray();
-        Bytes = own + sizes.Aggregate(0UL, (sum, s) => sum + s);
+        ScratchSizes = scratch.ToArray();
+        Bytes = own + sizes.Concat(scratch).Aggregate(0UL, (sum, s) => sum + s);
     }
 
     /// <summary>The slot of a value that has a tensor of its own (the output, a supplied or kept value).</summary>
@@ -140,11 +157,17 @@ public sealed class MemoryPlan
     public IReadOnlyList<ulong> BufferSizes => _bufferSizes;
 
     /// <summary>
-    /// Bytes a binding of the plan allocates: the shared buffers, the input tensor, the output and the supplied
-    /// and kept values.
+    /// Bytes of each scratch buffer the layers that run as several passes share (<see cref="Layers.GpuLayer.BindPasses"/>):
+    /// the largest any of them needs at each position; empty when none does.
+    /// </summary>
+    public IReadOnlyList<ulong> ScratchSizes { get; }
+
+    /// <summary>
+    /// Bytes a binding of the plan allocates: the shared buffers, the scratch buffers, the input tensor, the output
+    /// and the supplied and kept values.
     /// </summary>
     public ulong Bytes { get; }
 
-    /// <summary>Bytes of the largest value, which has to fit one storage-buffer binding.</summary>
+    /// <summary>Bytes of the largest value or scratch buffer, which has to fit one storage-buffer binding.</summary>
     public ulong LargestTensorBytes { get; private set; }
 }

@@ -124,7 +124,8 @@ public sealed class Network : IDisposable
 }
 
 /// <summary>
-/// A network, or a graph built around one, bound to one input size: its tensors and one dispatch per node.
+/// A network, or a graph built around one, bound to one input size: its tensors and the dispatches of each node
+/// (one, or several over shared scratch buffers for a layer that runs in passes).
 /// Record it every frame with <see cref="Record"/>; write <see cref="Input"/> before and read
 /// <see cref="Output"/> after the work runs. Owns its tensors (except a borrowed input), its dispatches and the
 /// layers of the graph's nodes that the network does not hold; the network keeps the others.
@@ -142,7 +143,7 @@ public sealed class NetworkBinding : IDisposable
         IReadOnlyCollection<string> supplied, IReadOnlyCollection<string> kept)
     {
         var precision = network.Tuning.Precision;
-        var plan = new MemoryPlan(definition, inputShape, supplied, kept, precision);
+        var plan = new MemoryPlan(definition, inputShape, supplied, kept, precision, network.Tuning);
         var shapes = plan.Shapes;
         if (input is not null && input.Shape != inputShape)
         {
@@ -168,6 +169,20 @@ public sealed class NetworkBinding : IDisposable
             // The plan's shared buffers, allocated when first used.
             var buffers = new GpuBuffer?[plan.BufferSizes.Count];
             ulong limit = context.Properties.Limits.MaxStorageBufferRange;
+            // The scratch buffers of the layers that run as several passes, shared by all of them.
+            var scratch = new List<GpuBuffer>();
+            foreach (ulong size in plan.ScratchSizes)
+            {
+                if (size > limit)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(inputShape),
+                        $"A layer needs {size >> 20} MiB of scratch at input {inputShape}, more than the device binds as one buffer " +
+                        $"(maxStorageBufferRange {limit >> 20} MiB); process the image in smaller tiles.");
+                }
+                var buffer = new GpuBuffer(context, size);
+                _buffers.Add(buffer);
+                scratch.Add(buffer);
+            }
             for (int i = 0; i < definition.Nodes.Count; i++)
             {
                 var node = definition.Nodes[i];
@@ -215,7 +230,7 @@ public sealed class NetworkBinding : IDisposable
                     layer = GpuLayer.Create(context, node.Spec, node.Name, network.Tuning);
                     _layers.Add(layer);
                 }
-                _dispatches.Add(layer.Bind(node.Inputs.Select(v => values[v]).ToArray(), output));
+                _dispatches.AddRange(layer.BindPasses(node.Inputs.Select(v => values[v]).ToArray(), output, scratch));
             }
             Output = values[definition.Output];
             Shapes = shapes;
@@ -246,6 +261,9 @@ public sealed class NetworkBinding : IDisposable
 
     /// <summary>Every value's shape at this input size.</summary>
     public IReadOnlyDictionary<string, TensorShape> Shapes { get; } = new Dictionary<string, TensorShape>();
+
+    /// <summary>Dispatches <see cref="Record"/> records: one per node that runs, more for layers that run in passes.</summary>
+    public int PassCount => _dispatches.Count;
 
     /// <summary>Bytes of GPU buffers this binding allocated.</summary>
     public ulong BytesAllocated => (ulong)_buffers.Sum(b => (decimal)b.Size) + (ulong)_tensors.Where(t => !_buffers.Contains(t.Buffer)).Sum(t => (decimal)t.ByteSize);

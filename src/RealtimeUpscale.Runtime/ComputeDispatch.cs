@@ -115,6 +115,35 @@ public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
     public ComputeDispatch TexelBuffer(uint binding, GpuBuffer buffer, long elements, TensorPrecision precision = TensorPrecision.Float32)
     {
         ArgumentNullException.ThrowIfNull(buffer);
+        if (elements <= 0 || (ulong)elements * (ulong)precision.ElementBytes() > buffer.Size || !CanViewAsTexels(_context, elements, precision))
+        {
+            throw new ArgumentOutOfRangeException(nameof(elements),
+                $"'{Label}': {elements} {precision.ShortName()} values cannot be viewed as texels of a {buffer.Size}-byte buffer " +
+                $"(maxTexelBufferElements {_context.Properties.Limits.MaxTexelBufferElements}).");
+        }
+        return View(binding, buffer, precision == TensorPrecision.Float16 ? Format.R16Sfloat : Format.R32Sfloat,
+            (ulong)elements * (ulong)precision.ElementBytes());
+    }
+
+    /// <summary>
+    /// Binds a buffer to a uniform-texel-buffer binding through an R32G32B32A32_SFLOAT view of its first
+    /// <paramref name="vectors"/> float32 vec4s (at most <c>maxTexelBufferElements</c>; see
+    /// <see cref="CanViewAsVectorTexels"/>): one fetch returns four consecutive floats. The dispatch owns the view.
+    /// </summary>
+    public ComputeDispatch VectorTexelBuffer(uint binding, GpuBuffer buffer, long vectors)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (vectors <= 0 || (ulong)vectors * 16 > buffer.Size || !CanViewAsVectorTexels(_context, vectors))
+        {
+            throw new ArgumentOutOfRangeException(nameof(vectors),
+                $"'{Label}': {vectors} vec4s cannot be viewed as texels of a {buffer.Size}-byte buffer " +
+                $"(maxTexelBufferElements {_context.Properties.Limits.MaxTexelBufferElements}).");
+        }
+        return View(binding, buffer, Format.R32G32B32A32Sfloat, (ulong)vectors * 16);
+    }
+
+    private ComputeDispatch View(uint binding, GpuBuffer buffer, Format format, ulong bytes)
+    {
         ThrowIfDisposed();
         buffer.ThrowIfDisposed();
         if (binding >= _bound.Length || Pipeline.Description.Bindings[binding] != BindingKind.UniformTexelBuffer)
@@ -125,14 +154,6 @@ public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
         {
             throw new ArgumentException($"'{Label}': binding {binding} needs a buffer created with UniformTexelBufferBit.");
         }
-        ulong bytes = (ulong)Math.Max(elements, 0) * (ulong)precision.ElementBytes();
-        if (elements <= 0 || bytes > buffer.Size || !CanViewAsTexels(_context, elements, precision))
-        {
-            throw new ArgumentOutOfRangeException(nameof(elements),
-                $"'{Label}': {elements} {precision.ShortName()} values cannot be viewed as texels of a {buffer.Size}-byte buffer " +
-                $"(maxTexelBufferElements {_context.Properties.Limits.MaxTexelBufferElements}).");
-        }
-        var format = precision == TensorPrecision.Float16 ? Format.R16Sfloat : Format.R32Sfloat;
         var info = new BufferViewCreateInfo(buffer: buffer.Handle, format: format, offset: 0, range: bytes);
         _context.Vk.CreateBufferView(_context.Device, in info, null, out var view).Check("vkCreateBufferView");
         DestroyView(binding);
@@ -159,6 +180,16 @@ public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
         ArgumentNullException.ThrowIfNull(context);
         return elements <= context.Properties.Limits.MaxTexelBufferElements &&
                (precision == TensorPrecision.Float32 || context.Traits.HalfUniformTexels);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="vectors"/> float32 vec4s fit in one texel-buffer view on this device (every Vulkan
+    /// device reads R32G32B32A32_SFLOAT uniform texel buffers).
+    /// </summary>
+    public static bool CanViewAsVectorTexels(GpuContext context, long vectors)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return vectors <= context.Properties.Limits.MaxTexelBufferElements;
     }
 
     /// <summary>Binds an image to a sampled-image (read) or storage-image (write) binding.</summary>

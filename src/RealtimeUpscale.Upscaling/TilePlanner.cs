@@ -28,7 +28,7 @@ internal sealed class TilePlanner
     private readonly int _step;
     private readonly Dictionary<(int, int), (ulong Bytes, ulong Largest)> _needs = new();
     private readonly Func<int, double> _widthCost;
-    private readonly TensorPrecision _precision;
+    private readonly KernelTuning? _tuning;
     private readonly Dictionary<(int, int), (int, int)> _chosen = new();
 
     /// <summary>
@@ -36,12 +36,13 @@ internal sealed class TilePlanner
     /// their input origins aligned to (<paramref name="alignX"/>, <paramref name="alignY"/>) and their sides
     /// multiples of <paramref name="step"/>, within <paramref name="budget"/> bytes and values of at most
     /// <paramref name="bindingLimit"/> bytes, rows of a kernel weighed by <paramref name="widthCost"/>
-    /// (<see cref="KernelTuning.WidthCost"/>; null: every row alike), tensors stored at <paramref name="precision"/>.
+    /// (<see cref="KernelTuning.WidthCost"/>; null: every row alike), tensors stored and layers run as
+    /// <paramref name="tuning"/> says (null: float32 tensors, every layer one pass).
     /// </summary>
     public TilePlanner(UpscalingGraph graphs, int overlap, int alignX, int alignY, int step, ulong budget, ulong bindingLimit,
-        Func<int, double>? widthCost = null, TensorPrecision precision = TensorPrecision.Float32)
+        Func<int, double>? widthCost = null, KernelTuning? tuning = null)
     {
-        _precision = precision;
+        _tuning = tuning;
         _widthCost = widthCost ?? (_ => 1);
         _graphs = graphs;
         _overlap = overlap;
@@ -99,7 +100,7 @@ internal sealed class TilePlanner
         {
             var plan = _graphs.Build(inputWidth, inputHeight, keepAlpha: true, grey: false);
             var memory = new MemoryPlan(plan.Graph, new TensorShape(ImageToTensor.ChannelCount(plan.Input), inputHeight, inputWidth),
-                precision: _precision);
+                precision: _tuning?.Precision ?? TensorPrecision.Float32, tuning: _tuning);
             var output = memory.Shapes[plan.Graph.Output];
             ulong images = 2UL * 4 * sizeof(float) * ((ulong)inputWidth * (ulong)inputHeight + (ulong)output.Width * (ulong)output.Height);
             needs = (memory.Bytes + images, memory.LargestTensorBytes);

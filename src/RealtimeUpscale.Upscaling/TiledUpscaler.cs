@@ -93,7 +93,7 @@ public sealed class TiledUpscaler : IDisposable
         if (budget is { } limits)
         {
             _planner = new TilePlanner(_network.Graphs, Overlap, AlignX, AlignY, downsampling, limits.Bytes, limits.BindingLimit,
-                _network.Network.Tuning.WidthCost, _network.Network.Tuning.Precision);
+                _network.Network.Tuning.WidthCost, _network.Network.Tuning);
         }
         // A model with whole-image statistics (squeeze-excitation: a global average feeding a per-channel scale)
         // sees another average in each tile: its tiles get the whole image's (see WholeImageStatistics), or,

@@ -96,12 +96,32 @@ public abstract class GpuLayer : IDisposable
     /// Creates the dispatch that reads <paramref name="inputs"/> and writes <paramref name="output"/>, whose
     /// shape must be <see cref="OutputShape"/> of the inputs'. The caller owns the returned dispatch and
     /// disposes it before the layer or the tensors. The tensors must stay alive while recorded work runs.
+    /// A layer that runs as several passes over scratch buffers (<see cref="ScratchSizes(IReadOnlyList{TensorShape})"/>
+    /// not empty) is bound with <see cref="BindPasses"/> instead.
     /// </summary>
     public ComputeDispatch Bind(IReadOnlyList<GpuTensor> inputs, GpuTensor output)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (ScratchSizes(inputs.Select(t => t.Shape).ToArray()).Count > 0)
+        {
+            throw new InvalidOperationException($"Layer '{Name}' runs as several passes over scratch buffers: bind it with BindPasses.");
+        }
+        return BindPasses(inputs, output, Array.Empty<GpuBuffer>())[0];
+    }
+
+    /// <summary>
+    /// Creates the dispatches that read <paramref name="inputs"/> and write <paramref name="output"/>, to be recorded
+    /// in order (the recorder's barriers order them): one for most layers, several for a layer that works through
+    /// <paramref name="scratch"/>, buffers of at least <see cref="ScratchSizes(IReadOnlyList{TensorShape})"/> bytes
+    /// each that nothing else uses while the passes run (layers of one binding share them). The caller owns the
+    /// dispatches, as with <see cref="Bind(IReadOnlyList{GpuTensor}, GpuTensor)"/>.
+    /// </summary>
+    public IReadOnlyList<ComputeDispatch> BindPasses(IReadOnlyList<GpuTensor> inputs, GpuTensor output, IReadOnlyList<GpuBuffer> scratch)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(scratch);
         if (inputs.Count != Spec.InputCount)
         {
             throw new ArgumentException($"Layer '{Name}' takes {Spec.InputCount} input(s), got {inputs.Count}.");
@@ -125,9 +145,15 @@ public abstract class GpuLayer : IDisposable
             throw new ArgumentException($"Layer '{Name}' runs on {Precision.ShortName()} tensors, but one of its tensors ({other.Shape}) " +
                                         $"is {other.Precision.ShortName()}.");
         }
+        var sizes = ScratchSizes(inputs.Select(t => t.Shape).ToArray());
+        if (scratch.Count < sizes.Count || sizes.Where((size, i) => scratch[i].Size < size).Any())
+        {
+            throw new ArgumentException($"Layer '{Name}' needs scratch buffers of {string.Join(", ", sizes)} bytes, " +
+                                        $"got {string.Join(", ", scratch.Select(b => b.Size))}.");
+        }
         try
         {
-            return CreateDispatch(inputs, output);
+            return CreatePasses(inputs, output, scratch);
         }
         catch (VulkanException e) when (e.Layer is null)
         {
@@ -135,8 +161,34 @@ public abstract class GpuLayer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Bytes of each scratch buffer the layer's passes use at these input shapes (<see cref="BindPasses"/>); empty
+    /// for the layers that run as one dispatch.
+    /// </summary>
+    public virtual IReadOnlyList<ulong> ScratchSizes(IReadOnlyList<TensorShape> inputs) => Array.Empty<ulong>();
+
+    /// <summary>
+    /// Bytes of each scratch buffer the layer <see cref="Create"/> makes for <paramref name="spec"/> under
+    /// <paramref name="tuning"/> uses at these input shapes; empty for one that runs as one dispatch. Memory plans
+    /// count them without building layers.
+    /// </summary>
+    public static IReadOnlyList<ulong> ScratchSizes(LayerSpec spec, IReadOnlyList<TensorShape> inputs, KernelTuning tuning)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(tuning);
+        return spec is Conv2dSpec c && tuning.Winograd && Conv2dWinogradLayer.Suits(c)
+            ? Conv2dWinogradLayer.ScratchSizes(c, inputs[0], c.OutputShape(inputs))
+            : Array.Empty<ulong>();
+    }
+
     /// <summary>Builds the dispatch; shapes are already checked.</summary>
     protected abstract ComputeDispatch CreateDispatch(IReadOnlyList<GpuTensor> inputs, GpuTensor output);
+
+    /// <summary>Builds the dispatches, in recording order; shapes and scratch sizes are already checked. One
+    /// <see cref="CreateDispatch"/> unless overridden.</summary>
+    protected virtual IReadOnlyList<ComputeDispatch> CreatePasses(IReadOnlyList<GpuTensor> inputs, GpuTensor output, IReadOnlyList<GpuBuffer> scratch) =>
+        new[] { CreateDispatch(inputs, output) };
 
     /// <summary>Releases what the layer owns.</summary>
     public void Dispose()
@@ -205,7 +257,7 @@ public abstract class GpuLayer : IDisposable
         texels ? dispatch.TexelBuffer(binding, input.Buffer, input.Shape.ElementCount, input.Precision) : dispatch.UnusedTexelBuffer(binding);
 
     /// <summary>
-    /// The bindings the convolution kernels share (conv2d, conv_pointwise, conv2d_winograd, deconv2d): the input at
+    /// The bindings the convolution kernels share (conv2d, conv_pointwise, deconv2d): the input at
     /// 0 (and at 4 as texels when <paramref name="texels"/>), the output at 1, the parameter buffer at 2 (storage)
     /// and 3 (uniform), and the push constants.
     /// </summary>
