@@ -43,7 +43,7 @@ lines = [
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
 ]
 def label(r):
-    return os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r["winograd"] else "") + \
+    return os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r.get("winograd_layers", 0) else "") + \
         {"fp16": " (fp16 tensors)", "fp16-arithmetic": " (fp16 tensors and multiply-adds)"}.get(r.get("precision"), "") + \
         "".join(f" ({u} unfused)" for u in r.get("unfused") or [])
 for r in runs:

@@ -12,9 +12,10 @@
 #       0.03 dB, as PaperTableTests)
 #     - float16 tensors (and float16 multiply-adds) on the GPU: FSRCNN x2 on Set5 and Set14, the PSNR change against
 #       float32
-#     - rtup bench --json: FSRCNN x2 and the bundled deconv_x2 at 960x540 (-> 1920x1080), direct and
-#       Winograd, 200 runs, and FSRCNN x2 with its expanding 1x1 unfused; waifu2x upconv_7 at 960x540; each also on
-#       float16 tensors and with float16 multiply-adds; each with ONNX Runtime's CPU time and the peak device memory of a 1920x1080 -> 3840x2160 upscale
+#     - rtup bench --json: FSRCNN x2 and the bundled deconv_x2 at 960x540 (-> 1920x1080), 200 runs, and FSRCNN x2
+#       with its expanding 1x1 unfused; waifu2x upconv_7 at 960x540, direct and with its 3x3 layers of 32 or more
+#       input channels by Winograd F(4x4, 3x3) (off by default on GPUs); each also on float16 tensors and with float16
+#       multiply-adds; each with ONNX Runtime's CPU time and the peak device memory of a 1920x1080 -> 3840x2160 upscale
 #     - the tools side by side (scripts/bench_peers.sh, as "peers" below)
 #     writing every result to $OUT (or .device/out) and a summary to stdout. Exit status 1 if a check failed.
 #   scripts/device_check.sh peers     there, alone: waifu2x-ncnn-vulkan (upconv_7 photo) and realcugan-ncnn-vulkan
@@ -132,17 +133,15 @@ PY
   bench fsrcnn_x2 "$dev/data/FSRCNN_x2.onnx" 960x540
   bench fsrcnn_x2_fp16 "$dev/data/FSRCNN_x2.onnx" 960x540 --precision fp16
   bench fsrcnn_x2_fp16a "$dev/data/FSRCNN_x2.onnx" 960x540 --precision fp16-arithmetic --memory-size none
-  bench fsrcnn_x2_winograd "$dev/data/FSRCNN_x2.onnx" 960x540 --winograd --memory-size none
   bench fsrcnn_x2_unfused "$dev/data/FSRCNN_x2.onnx" 960x540 --unfused-expansions --memory-size none
   bench deconv_x2 deconv_x2 960x540
   bench deconv_x2_fp16 deconv_x2 960x540 --precision fp16
   bench deconv_x2_fp16a deconv_x2 960x540 --precision fp16-arithmetic --memory-size none
-  bench deconv_x2_winograd deconv_x2 960x540 --winograd --memory-size none
   RUNS_SAVED=$runs; runs=$(( runs < 20 ? runs : 20 ))
   bench upconv7_x2 "$dev/data/upconv7_photo_x2.onnx" 960x540
   bench upconv7_x2_fp16 "$dev/data/upconv7_photo_x2.onnx" 960x540 --precision fp16 --memory-size none
   bench upconv7_x2_fp16a "$dev/data/upconv7_photo_x2.onnx" 960x540 --precision fp16-arithmetic --memory-size none
-  bench upconv7_x2_winograd "$dev/data/upconv7_photo_x2.onnx" 960x540 --winograd --memory-size none
+  bench upconv7_x2_winograd "$dev/data/upconv7_photo_x2.onnx" 960x540 --winograd on --memory-size none
   runs=$RUNS_SAVED
   peers
   exit $failed

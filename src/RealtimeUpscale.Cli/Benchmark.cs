@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Layers;
 using RealtimeUpscale.Network.Passes;
 using RealtimeUpscale.Runtime;
 using RealtimeUpscale.Upscaling;
@@ -28,7 +29,8 @@ public sealed record MemoryFigure(int InputWidth, int InputHeight, int OutputWid
 /// <summary>
 /// One benchmark: the GPU pipeline and ONNX Runtime's CPU provider on the same model and input, in one run.
 /// <see cref="Unfused"/> names the fusions left out of the timed graph (empty for the graph that ships); the memory
-/// figure, when measured, is always the shipped graph's.
+/// figure, when measured, is always the shipped graph's. <see cref="Winograd"/> is the tuning's setting,
+/// <see cref="WinogradLayers"/> the layers it ran by Winograd F(4x4, 3x3).
 /// </summary>
 public sealed record BenchmarkResult(
     string Model, string Device, string DeviceType, string ApiVersion, string DriverVersion, string Date,
@@ -39,7 +41,7 @@ public sealed record BenchmarkResult(
     [property: JsonPropertyName("gmac_per_s")] double GMacPerSecond,
     [property: JsonPropertyName("pipeline_setup_ms")] double PipelineSetupMs,
     [property: JsonPropertyName("first_run_ms")] double FirstRunMs,
-    IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory, IReadOnlyList<string> Unfused);
+    IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory, IReadOnlyList<string> Unfused, int WinogradLayers);
 
 /// <summary>
 /// Times a model at one input size: on the GPU with timestamp queries (first to last pass), and on ONNX Runtime's
@@ -104,12 +106,15 @@ public sealed class Benchmark
         var labels = new List<string>();
         var macs = new List<double>();
         double setupMs, firstRunMs = 0;
+        int winogradLayers;
         var setup = Stopwatch.StartNew();
         using (var network = new Network.Network(_context, model, tuning: _tuning))
         using (var binding = network.Bind(shape))
         using (var timer = new GpuTimer(_context, binding.PassCount + 4))
         {
             setupMs = setup.Elapsed.TotalMilliseconds;
+            winogradLayers = model.Nodes.Count(n =>
+                GpuLayer.ScratchSizes(n.Spec, n.Inputs.Select(v => binding.Shapes[v]).ToArray(), _tuning).Count > 0);
             binding.Input.Upload(input);
             for (int i = 0; i < warmup + runs; i++)
             {
@@ -124,18 +129,7 @@ public sealed class Benchmark
                     firstRunMs = host.Elapsed.TotalMilliseconds;
                 }
                 // A layer that runs as several passes (Winograd's bands) is timed as their sum.
-                var times = new List<PassTiming>();
-                foreach (var t in timer.Read())
-                {
-                    if (times.Count > 0 && times[^1].Label == t.Label)
-                    {
-                        times[^1] = t with { Milliseconds = times[^1].Milliseconds + t.Milliseconds };
-                    }
-                    else
-                    {
-                        times.Add(t);
-                    }
-                }
+                var times = PassTiming.PerLabel(timer.Read());
                 if (i < warmup)
                 {
                     continue;
@@ -189,7 +183,7 @@ public sealed class Benchmark
         return new BenchmarkResult(modelPath, _context.DeviceName, _context.Traits.Type.ToString(), _context.Traits.ApiVersion,
             $"{driver >> 22}.{(driver >> 12) & 0x3ff}.{driver & 0xfff}", DateTime.UtcNow.ToString("yyyy-MM-dd"),
             width, height, runs, _tuning.Winograd, _tuning.PrecisionName, gpu, cpu, gpu / cpu, total, gpu > 0 ? total * 1e3 / gpu : 0,
-            setupMs, firstRunMs, layers, null, unfused);
+            setupMs, firstRunMs, layers, null, unfused, winogradLayers);
     }
 
     /// <summary>

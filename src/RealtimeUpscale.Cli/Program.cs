@@ -133,7 +133,11 @@ public static class Program
 
         var size = new Option<string>("--size") { Description = "Input size WxH", Required = true };
         var runs = new Option<int>("--runs") { Description = "Timed runs (after 3 warm-up runs)", DefaultValueFactory = _ => 15 };
-        var winograd = new Option<bool>("--winograd") { Description = "Run 3x3 convolutions by Winograd F(2x2, 3x3) (off by default on every device type)" };
+        var winograd = new Option<string?>("--winograd")
+        {
+            Description = "on or off: run 3x3 convolutions with 32 or more input channels by Winograd F(4x4, 3x3) " +
+                          "(default: the device type's, on for CPU devices, off for GPUs)",
+        };
         var unfusedResiduals = new Option<bool>("--unfused-residuals")
         {
             Description = "Run residual additions as passes of their own instead of in the convolutions that write them (to measure the fusion)",
@@ -160,7 +164,14 @@ public static class Program
             }
             string memoryArg = r.GetValue(memorySize)!;
             ImageSize? memoryAt = memoryArg == "none" ? null : ImageSize.Parse(memoryArg, "--memory-size", max: 16384);
-            var tuning = TuningFor(r, gpu) with { Winograd = r.GetValue(winograd) };
+            var tuning = TuningFor(r, gpu);
+            tuning = r.GetValue(winograd) switch
+            {
+                null => tuning,
+                "on" => tuning with { Winograd = true },
+                "off" => tuning with { Winograd = false },
+                var other => throw new ArgumentException($"--winograd {other} must be on or off."),
+            };
             string path = ModelCatalog.Locate(r.GetValue(model)!);
             var result = new Benchmark(gpu, tuning).Run(path, w, h, runs: r.GetValue(runs), fuseResiduals: !r.GetValue(unfusedResiduals),
                 fuseExpansions: !r.GetValue(unfusedExpansions));
@@ -175,7 +186,7 @@ public static class Program
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
                 return;
             }
-            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up, {result.Precision} tensors{(result.Winograd ? ", Winograd" : "")}" +
+            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up, {result.Precision} tensors{(result.WinogradLayers > 0 ? $", {result.WinogradLayers} layer(s) by Winograd" : "")}" +
                               string.Concat(result.Unfused.Select(u => $", {u} unfused")));
             Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms  ({result.GMac:F2} GMAC, {result.GMacPerSecond:F1} GMAC/s)");
             if (double.IsNaN(result.OnnxRuntimeCpuMs))

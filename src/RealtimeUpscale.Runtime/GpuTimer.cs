@@ -5,7 +5,30 @@ namespace RealtimeUpscale.Runtime;
 /// <summary>GPU time of one recorded pass.</summary>
 /// <param name="Label">The pass label (layer name).</param>
 /// <param name="Milliseconds">Time from the end of the previous pass (or the start) to the end of this one.</param>
-public sealed record PassTiming(string Label, double Milliseconds);
+public sealed record PassTiming(string Label, double Milliseconds)
+{
+    /// <summary>
+    /// The timings with each run of consecutive passes of one label summed into one: a layer that records several
+    /// passes (a Winograd convolution's bands) counts once.
+    /// </summary>
+    public static IReadOnlyList<PassTiming> PerLabel(IEnumerable<PassTiming> timings)
+    {
+        ArgumentNullException.ThrowIfNull(timings);
+        var merged = new List<PassTiming>();
+        foreach (var t in timings)
+        {
+            if (merged.Count > 0 && merged[^1].Label == t.Label)
+            {
+                merged[^1] = t with { Milliseconds = merged[^1].Milliseconds + t.Milliseconds };
+            }
+            else
+            {
+                merged.Add(t);
+            }
+        }
+        return merged;
+    }
+}
 
 /// <summary>
 /// Timestamp queries around recorded passes: one timestamp at <see cref="CommandRecorder.BeginTiming"/> and

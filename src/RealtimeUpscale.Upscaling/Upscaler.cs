@@ -223,10 +223,11 @@ public sealed class Upscaler : IDisposable
     /// <summary>Bytes of GPU memory the upscaler's bindings allocated (tensors; the weights are the network's).</summary>
     internal ulong BytesAllocated => _graphs.Values.Aggregate(0UL, (sum, b) => sum + b.Binding.BytesAllocated);
 
-    /// <summary>Reads the timings of a recording made with a timer, after it completed.</summary>
+    /// <summary>Reads the timings of a recording made with a timer, after it completed, one per layer (see <see cref="PassTiming.PerLabel"/>).</summary>
     public IReadOnlyList<PassTiming> ReadTimings(GpuTimer timer)
     {
-        LastTimings = timer.Read();
+        ArgumentNullException.ThrowIfNull(timer);
+        LastTimings = PassTiming.PerLabel(timer.Read());
         return LastTimings;
     }
 
@@ -356,8 +357,8 @@ public sealed class Upscaler : IDisposable
         using var input = new GpuImage(_context, InputWidth, InputHeight, format);
         using var output = new GpuImage(_context, OutputWidth, OutputHeight, format);
         input.Upload(texels);
-        // Every node of the graph, the two image conversions and a few spare.
-        using var timer = _context.Traits.SupportsTimestamps ? new GpuTimer(_context, Model.Nodes.Count + 16) : null;
+        // Every pass of the graph, the two image conversions and a few spare.
+        using var timer = _context.Traits.SupportsTimestamps ? new GpuTimer(_context, Binding(alpha, grey, stage).PassCount + 16) : null;
         try
         {
             _context.Execute(r => RecordStage(r, input.Binding, output.Binding, alpha, grey, timer, stage));

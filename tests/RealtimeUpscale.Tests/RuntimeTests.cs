@@ -14,6 +14,17 @@ public sealed unsafe class RuntimeTests : GpuTest
     }
 
     [Fact]
+    public void PassTimingsOfOneLayerSumOnlyWhileConsecutive()
+    {
+        var merged = PassTiming.PerLabel(new[]
+        {
+            new PassTiming("a", 1), new PassTiming("b", 2), new PassTiming("b", 3.5), new PassTiming("b", 0.5), new PassTiming("a", 4),
+        });
+        Assert.Equal(new[] { new PassTiming("a", 1), new PassTiming("b", 6), new PassTiming("a", 4) }, merged);
+        Assert.Empty(PassTiming.PerLabel(Array.Empty<PassTiming>()));
+    }
+
+    [Fact]
     public void DeviceReportExplainsTheChoice()
     {
         var chosen = Assert.Single(Context.Candidates, c => c.Chosen);
