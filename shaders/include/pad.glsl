@@ -1,4 +1,4 @@
-// Padding of a convolution's input, shared by conv2d, conv2d_winograd and conv_pointwise.
+// Padding of a convolution's input, shared by conv2d, conv_pointwise and winograd_input.
 // The including shader includes codes.glsl and declares the specialization constants
 //   PAD_MODE : a PAD_ code of codes.glsl
 //   BORDER   : for PAD_BOUNDED_REPLICATE, how far outside the input the edge repeats.

@@ -9,7 +9,8 @@ namespace RealtimeUpscale.Network.Layers;
 /// matrix products over the input channels (winograd_product.comp) and the output transform with bias and activation
 /// (winograd_output.comp). 36 multiply-adds per 4x4 output tile, input and output channel, where the direct
 /// convolution takes 144. The weights are transformed once here, U = G g G^T, in float64. The tiles run in bands of
-/// tile rows whose transformed values fit <see cref="BandBytes"/>, so the scratch stays small at any image size.
+/// tile rows whose transformed values fit <see cref="BandBytes"/> (one row at least), so the scratch stays small at any
+/// image size.
 /// The transformed values are float32 whatever the tensors' precision.
 /// </summary>
 public sealed class Conv2dWinogradLayer : GpuLayer
@@ -21,7 +22,10 @@ public sealed class Conv2dWinogradLayer : GpuLayer
     /// </summary>
     internal const int MinInputChannels = 32;
 
-    /// <summary>Bytes of each scratch buffer a band's transformed input or products may take, at most.</summary>
+    /// <summary>
+    /// Bytes of each scratch buffer a band's transformed input or products may take, unless one tile row alone takes
+    /// more (a band holds one row at least).
+    /// </summary>
     internal const ulong BandBytes = 32UL << 20;
 
     /// <summary>
