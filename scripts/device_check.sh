@@ -9,7 +9,7 @@
 #   scripts/device_check.sh run       there (carry .device): the loader, then
 #     - rtup devices
 #     - correctness on the GPU: FSRCNN x2/x3/x4 on Set5 and x2 on Set14 against the paper's table (within
-#       0.03 dB, as PaperTableTests)
+#       0.03 dB, as PaperTableTests); waifu2x upconv_7 on Set5 by Winograd F(4x4, 3x3) and directly (within 0.01 dB)
 #     - float16 tensors (and float16 multiply-adds) on the GPU: FSRCNN x2 on Set5 and Set14, the PSNR change against
 #       float32
 #     - rtup bench --json: FSRCNN x2 and the bundled deconv_x2 at 960x540 (-> 1920x1080), 200 runs, and FSRCNN x2
@@ -42,6 +42,8 @@ prepare)
   tar -C "$dev" -cf - publish | xz -T0 -6 > "$dev/rtup.tar.xz"
   rm -rf "$dev/publish"
   cp ../shared/reference/fsrcnn-official/FSRCNN_x[234].onnx "$dev/data/"
+  cp ../shared/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model.param "$dev/data/upconv7_photo_x2.param"
+  cp ../shared/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model.bin "$dev/data/upconv7_photo_x2.bin"
   cp -r ../shared/datasets/Set5 ../shared/datasets/Set14 "$dev/data/"
   /usr/bin/python3 benchmarks/waifu2x_to_onnx.py ../shared/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model "$dev/data/upconv7_photo_x2.onnx"
   # The tools, the two models of the side-by-side table (laid out as ../shared/peers) and the photograph.
@@ -103,6 +105,18 @@ run|peers)
     echo "paper table $1 x$2: $psnr dB (paper $3) $ok" | tee -a "$out/paper_table.txt"
     [ "$ok" = ok ] || failed=1
   done
+  # Winograd F(4x4, 3x3) on this device: waifu2x upconv_7 (its ncnn files) on Set5 with and without it must agree
+  # within 0.01 dB (lavapipe: 37.10716 and 37.10715 dB).
+  for w in on off; do
+    "$rtup" eval "$dev/data/Set5" --model "$dev/data/upconv7_photo_x2.param" --scale 2 --winograd "$w" --json > "$out/eval_upconv7_x2_winograd_$w.json" || failed=1
+  done
+  python3 - "$out"/eval_upconv7_x2_winograd_{on,off}.json <<'PY' | tee -a "$out/winograd.txt" || failed=1
+import json, sys
+on, off = (json.load(open(p))["psnr_y"] for p in sys.argv[1:3])
+ok = abs(on - off) <= 0.01
+print(f'upconv_7 x2 Set5: Winograd {on:.5f} dB, direct {off:.5f} dB, {"ok" if ok else "FAILED"}')
+sys.exit(0 if ok else 1)
+PY
   # Float16 tensors: the PSNR change against float32 on this device (lavapipe: scripts/measure_precision.sh).
   for set in Set5 Set14; do
     for p in fp32 fp16 fp16-arithmetic; do

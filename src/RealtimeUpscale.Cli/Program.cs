@@ -49,11 +49,27 @@ public static class Program
         var other => throw new ArgumentException($"--precision {other} must be fp32, fp16 or fp16-arithmetic."),
     };
 
-    /// <summary>The device's kernel tuning with the tensor precision <c>--precision</c> asks for.</summary>
+    private static readonly Option<string?> WinogradOption = new("--winograd")
+    {
+        Description = "on or off: run 3x3 convolutions with 32 or more input channels by Winograd F(4x4, 3x3) " +
+                      "(default: the device type's, on for CPU devices, off for GPUs)",
+    };
+
+    /// <summary><c>--winograd</c>: true for on, false for off, null for the device type's default.</summary>
+    internal static bool? ParseWinograd(ParseResult r) => r.GetValue(WinogradOption) switch
+    {
+        null => null,
+        "on" => true,
+        "off" => false,
+        var other => throw new ArgumentException($"--winograd {other} must be on or off."),
+    };
+
+    /// <summary>The device's kernel tuning with the tensor precision <c>--precision</c> and the Winograd choice <c>--winograd</c> ask for.</summary>
     private static KernelTuning TuningFor(ParseResult r, GpuContext gpu)
     {
         var (precision, halfArithmetic) = ParsePrecision(r);
         var tuning = KernelTuning.ForDevice(gpu.Traits) with { Precision = precision, HalfArithmetic = halfArithmetic };
+        tuning = tuning with { Winograd = ParseWinograd(r) ?? tuning.Winograd };
         CheckPrecision(tuning, gpu);
         return tuning;
     }
@@ -100,7 +116,7 @@ public static class Program
         };
         var eval = new Command("eval", "PSNR/SSIM on a dataset by the SR papers' protocol (../shared/EVAL.md), with bicubic for reference")
         {
-            dataset, model, scale, rgbPath, PrecisionOption,
+            dataset, model, scale, rgbPath, PrecisionOption, WinogradOption,
         };
         eval.SetAction(r => Run(r, gpu =>
         {
@@ -133,11 +149,6 @@ public static class Program
 
         var size = new Option<string>("--size") { Description = "Input size WxH", Required = true };
         var runs = new Option<int>("--runs") { Description = "Timed runs (after 3 warm-up runs)", DefaultValueFactory = _ => 15 };
-        var winograd = new Option<string?>("--winograd")
-        {
-            Description = "on or off: run 3x3 convolutions with 32 or more input channels by Winograd F(4x4, 3x3) " +
-                          "(default: the device type's, on for CPU devices, off for GPUs)",
-        };
         var unfusedResiduals = new Option<bool>("--unfused-residuals")
         {
             Description = "Run residual additions as passes of their own instead of in the convolutions that write them (to measure the fusion)",
@@ -153,7 +164,7 @@ public static class Program
         };
         var bench = new Command("bench", "Median GPU time (timestamp queries) against ONNX Runtime's CPU provider in the same run")
         {
-            model, size, runs, winograd, unfusedResiduals, unfusedExpansions, memorySize, PrecisionOption,
+            model, size, runs, WinogradOption, unfusedResiduals, unfusedExpansions, memorySize, PrecisionOption,
         };
         bench.SetAction(r => Run(r, gpu =>
         {
@@ -165,13 +176,6 @@ public static class Program
             string memoryArg = r.GetValue(memorySize)!;
             ImageSize? memoryAt = memoryArg == "none" ? null : ImageSize.Parse(memoryArg, "--memory-size", max: 16384);
             var tuning = TuningFor(r, gpu);
-            tuning = r.GetValue(winograd) switch
-            {
-                null => tuning,
-                "on" => tuning with { Winograd = true },
-                "off" => tuning with { Winograd = false },
-                var other => throw new ArgumentException($"--winograd {other} must be on or off."),
-            };
             string path = ModelCatalog.Locate(r.GetValue(model)!);
             var result = new Benchmark(gpu, tuning).Run(path, w, h, runs: r.GetValue(runs), fuseResiduals: !r.GetValue(unfusedResiduals),
                 fuseExpansions: !r.GetValue(unfusedExpansions));
@@ -269,7 +273,7 @@ public static class Program
         var upscale = new Command("upscale", "Upscale image files and folders")
         {
             inputs, output, upModel, upScale, width, height, upSize, tile, format, quality, overwrite, skipExisting, followSymlinks, maxPixels, dropAlpha,
-            PrecisionOption,
+            PrecisionOption, WinogradOption,
         };
         upscale.SetAction(r => CliErrors.Guard(r.GetValue(json), () =>
         {
@@ -294,7 +298,7 @@ public static class Program
                 Width = w, Height = h, Tile = tileSide, Format = r.GetValue(format)?.ToLowerInvariant(), Quality = r.GetValue(quality),
                 Overwrite = r.GetValue(overwrite), SkipExisting = r.GetValue(skipExisting), FollowSymlinks = r.GetValue(followSymlinks),
                 MaxPixels = r.GetValue(maxPixels), DropAlpha = r.GetValue(dropAlpha), Json = r.GetValue(json),
-                Precision = precision, HalfArithmetic = halfArithmetic,
+                Precision = precision, HalfArithmetic = halfArithmetic, Winograd = ParseWinograd(r),
             };
             // Options, paths and the model are checked before the GPU is touched.
             var plan = BatchUpscaler.Prepare(request);

@@ -61,6 +61,7 @@ public sealed class CliOptionTests : IDisposable
         { "--format", ["--format", "gif"] },
         { "--skip-existing", ["--overwrite", "--skip-existing"] },
         { "--precision", ["--precision", "fp8"] },
+        { "--winograd", ["--winograd", "yes"] },
     };
 
     [Theory]
@@ -83,6 +84,8 @@ public sealed class CliOptionTests : IDisposable
         AssertUsage(Rtup("bench", "--model", "x", "--size", "16x16", "--runs", "0"), "--runs");
         AssertUsage(Rtup("analyze", "--model", "bicubic:99"), "bicubic");
         AssertUsage(Rtup("bench", "--model", "x", "--size", "16x16", "--precision", "half"), "--precision");
+        AssertUsage(Rtup("bench", "--model", "subpixel_x2", "--size", "16x16", "--winograd", "1"), "--winograd");
+        AssertUsage(Rtup("eval", _dir, "--model", "subpixel_x2", "--scale", "2", "--winograd", "maybe"), "--winograd");
     }
 
     /// <summary>The commands that take options of their own parse without the others': downscale has no --precision.</summary>

@@ -53,6 +53,7 @@ internal sealed class ModelUpscaleTransform : IImageTransform
         _request = request;
         _inputs = inputs;
         var tuning = KernelTuning.ForDevice(context.Traits) with { Precision = request.Precision, HalfArithmetic = request.HalfArithmetic };
+        tuning = tuning with { Winograd = request.Winograd ?? tuning.Winograd };
         Program.CheckPrecision(tuning, context);
         _tilers = new TilerCache(context, tuning);
     }

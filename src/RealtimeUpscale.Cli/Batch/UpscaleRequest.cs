@@ -53,6 +53,9 @@ public sealed record UpscaleRequest
     /// <summary>Whether the convolutions multiply and add in float16 (<c>--precision fp16-arithmetic</c>; needs float16 tensors).</summary>
     public bool HalfArithmetic { get; init; }
 
+    /// <summary>Whether 3x3 convolutions of 32 or more input channels run by Winograd F(4x4, 3x3) (<c>--winograd</c>); null: the device type's default.</summary>
+    public bool? Winograd { get; init; }
+
     /// <summary>One JSON line per file and a summary line.</summary>
     public bool Json { get; init; }
 
