@@ -83,8 +83,12 @@ public sealed class Conv2dWinogradLayer : GpuLayer
                conv.DilationY == 1 && conv.DilationX == 1 && conv.Groups == 1;
     }
 
-    /// <summary>Whether the layer runs <paramref name="conv"/> and should: a shape it runs with enough input channels.</summary>
-    internal static bool Suits(Conv2dSpec conv) => Applies(conv) && conv.InChannels >= MinInputChannels;
+    /// <summary>
+    /// Whether <see cref="GpuLayer.Create"/> runs <paramref name="conv"/> by this layer under <paramref name="tuning"/>:
+    /// Winograd is on, and the shape is one it runs with enough input channels.
+    /// </summary>
+    internal static bool Suits(Conv2dSpec conv, KernelTuning tuning) =>
+        tuning.Winograd && Applies(conv) && conv.InChannels >= MinInputChannels;
 
     /// <summary>The tile grid of an output and its bands: 4x4 tiles, in quads of four along a row, rows per band.</summary>
     internal static (int TilesY, int Quads, int Rows) Bands(Conv2dSpec conv, TensorShape output, ulong bandBytes = BandBytes)

@@ -66,7 +66,7 @@ public abstract class GpuLayer : IDisposable
         {
             return spec switch
             {
-                Conv2dSpec c when tuning.Winograd && Conv2dWinogradLayer.Suits(c) => new Conv2dWinogradLayer(context, c, name, tuning),
+                Conv2dSpec c when Conv2dWinogradLayer.Suits(c, tuning) => new Conv2dWinogradLayer(context, c, name, tuning),
                 Conv2dSpec or ResizeConvSpec or SubPixelConvSpec or BlurPoolSpec or ResidualConvSpec or ChannelScaledConvSpec or PointwiseConvSpec => new Conv2dLayer(context, spec, name, tuning),
                 ConvPointwiseSpec cp => new ConvPointwiseLayer(context, cp, name, tuning),
                 ConvTranspose2dSpec t => new ConvTranspose2dLayer(context, t, name, tuning),
@@ -177,7 +177,7 @@ public abstract class GpuLayer : IDisposable
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(tuning);
-        return spec is Conv2dSpec c && tuning.Winograd && Conv2dWinogradLayer.Suits(c)
+        return spec is Conv2dSpec c && Conv2dWinogradLayer.Suits(c, tuning)
             ? Conv2dWinogradLayer.ScratchSizes(c, inputs[0], c.OutputShape(inputs))
             : Array.Empty<ulong>();
     }
