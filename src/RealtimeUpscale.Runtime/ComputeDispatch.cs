@@ -142,6 +142,13 @@ public sealed unsafe class ComputeDispatch : IDisposable, IContextChild
         return View(binding, buffer, Format.R32G32B32A32Sfloat, (ulong)vectors * 16);
     }
 
+    /// <summary>
+    /// <see cref="VectorTexelBuffer"/> for <paramref name="vectors"/> above zero; otherwise the binding holds a placeholder
+    /// (<see cref="UnusedTexelBuffer"/>), for a pipeline variant that does not read it.
+    /// </summary>
+    public ComputeDispatch VectorTexelsOrUnused(uint binding, GpuBuffer buffer, long vectors) =>
+        vectors > 0 ? VectorTexelBuffer(binding, buffer, vectors) : UnusedTexelBuffer(binding);
+
     private ComputeDispatch View(uint binding, GpuBuffer buffer, Format format, ulong bytes)
     {
         ThrowIfDisposed();

@@ -254,6 +254,56 @@ public sealed class KernelTuningTests : IDisposable
 
     private static string Tuning(KernelTuning tuning) => tuning.CpuStyle ? "CPU tuning" : "GPU tuning";
 
+    public static TheoryData<int, int, int, int, int, PaddingMode, int, int, int> VectorCases() => new()
+    {
+        // inC, outC, kernel, stride, pad, padding mode, replicated border, height, width (a window wider than the input: R32F reads)
+        { 3, 16, 3, 1, 0, PaddingMode.Zeros, 0, 13, 29 },       // waifu2x's valid first layer; 1131 elements: the last vec4 is partly past them
+        { 1, 16, 5, 1, 2, PaddingMode.Replicate, 0, 11, 45 },   // the bundled models' first layer: rows start at every offset within a vec4
+        { 12, 12, 3, 1, 1, PaddingMode.Replicate, 0, 9, 263 },  // FSRCNN's mapping layers: several workgroups per row
+        { 56, 4, 5, 1, 2, PaddingMode.Replicate, 2, 7, 77 },    // the lowered deconvolution's edge, replicated for 2 pixels
+        { 9, 10, 5, 1, 4, PaddingMode.Replicate, 2, 6, 19 },    // zeros past that edge
+        { 16, 16, 3, 1, 1, PaddingMode.Zeros, 0, 5, 7 },        // narrower than one row of a workgroup's pixels
+        { 3, 4, 5, 1, 2, PaddingMode.Replicate, 0, 3, 2 },      // narrower than a window, which would pad past both edges
+        { 4, 6, 3, 2, 1, PaddingMode.Zeros, 0, 15, 33 },        // stride 2
+        { 6, 5, 4, 3, 1, PaddingMode.Replicate, 0, 10, 50 },    // stride 3, an even kernel
+        { 5, 7, 1, 1, 0, PaddingMode.Zeros, 0, 9, 23 },         // 1x1
+    };
+
+    /// <summary>
+    /// The CPU-style kernel reads its window rows as vec4 texels (conv2d.comp's VEC_TEXELS) wherever the input's buffer holds
+    /// whole vec4s: here over a caller's buffer rounded up to them, so that element counts that are no multiple of 4 take that
+    /// path too; every case must take it, and match the reference. With the buffer cut to the elements, such a count falls
+    /// back to the R32F reads, with the same result.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(VectorCases))]
+    public void VectorTexelReadsMatchReference(int inC, int outC, int kernel, int stride, int pad, PaddingMode mode, int border, int height, int width)
+    {
+        var rng = new Random(inC * 1009 + outC * 31 + width);
+        var x = HostTensor.Random(rng, inC, height, width);
+        var spec = new Conv2dSpec
+        {
+            InChannels = inC, OutChannels = outC, KernelH = kernel, KernelW = kernel, StrideY = stride, StrideX = stride,
+            Padding = Padding.All(pad), PaddingMode = mode, ReplicateBorder = border,
+            Weights = HostTensor.RandomFloats(rng, outC * inC * kernel * kernel), Bias = HostTensor.RandomFloats(rng, outC),
+            Activation = Activation.PRelu(HostTensor.RandomFloats(rng, outC, -0.5, 0.5)),
+        };
+        var expected = CpuReference.Conv2d(x, spec);
+        long elements = x.Shape.ElementCount;
+        foreach (ulong bytes in new[] { (ulong)(elements + 3) / 4 * 16, x.Shape.ByteSize })
+        {
+            using var buffer = new GpuBuffer(_context, bytes);
+            using var input = new GpuTensor(buffer, x.Shape);
+            input.Upload(x.ToFloat());
+            using (var layer = (Conv2dLayer)GpuLayer.Create(_context, spec, tuning: CpuTuned))
+            {
+                bool reads = bytes >= (ulong)(elements + 3) / 4 * 16 && width >= kernel;
+                Assert.Equal(reads ? (elements + 3) / 4 : 0, layer.VectorTexels(input));
+            }
+            Compare.Close(expected, Run(CpuTuned, spec, input), what: $"vec4 reads {inC}->{outC} k{kernel} s{stride} {mode} b{border} {height}x{width}, {bytes} bytes");
+        }
+    }
+
     private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor x)
     {
         using var input = new GpuTensor(_context, x.Shape, x.ToFloat());

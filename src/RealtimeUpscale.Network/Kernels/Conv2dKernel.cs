@@ -15,13 +15,13 @@ public static class Conv2dKernel
     /// <summary>
     /// The descriptor. Bindings: 0 input, 1 output, 2 and 3 the parameters (one buffer, as storage and as
     /// uniform block), 4 the input as R32F texels, 5 the residual source, 6 the residual source as R32F texels,
-    /// 7 the input's channel scales, 8 the residual source's channel scales.
+    /// 7 the input's channel scales, 8 the residual source's channel scales, 9 the input as RGBA32F texels.
     /// </summary>
     public static readonly KernelDescriptor<Constants, Push> Descriptor = new(
         typeof(Conv2dKernel).Assembly, "conv2d", new WorkgroupSize(8, 8, 1),
         BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer,
         BindingKind.UniformTexelBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer,
-        BindingKind.StorageBuffer, BindingKind.StorageBuffer);
+        BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer);
 
     /// <summary>Specialization constants (the shader's names in brackets).</summary>
     public struct Constants
@@ -137,6 +137,13 @@ public static class Conv2dKernel
         /// window of source rows [RES_WINDOW].
         /// </summary>
         [SpecId(35)] public bool ResidualWindow;
+
+        /// <summary>
+        /// Read the input's window rows as RGBA32F texels through binding 9, four elements per fetch [VEC_TEXELS]. Needs
+        /// <see cref="Texels"/>, float32 tensors, no <see cref="Upsample"/> or <see cref="InputExpand"/>, <see cref="DilationX"/> 1
+        /// and no reflect padding.
+        /// </summary>
+        [SpecId(36)] public bool VectorTexels;
     }
 
     /// <summary>Push constants: shapes and per-size settings.</summary>

@@ -131,11 +131,11 @@ public sealed class Conv2dLayer : GpuLayer
         }
         bool texels = ReadsTexels(inputs[0].Buffer, input.ElementCount);
         bool residualTexels = _residual is not null && ReadsTexels(residual.Buffer, residual.Shape.ElementCount);
-        // GPUs keep the layer's own count; CPU devices fit it to the width.
-        int pixels = Tuning.CpuStyle ? PixelsForWidth(_maxPixels, conv.Width) : _maxPixels;
+        int pixels = PixelsFor(conv.Width);
         residualWindow &= pixels > 1;
+        long vectors = VectorTexels(inputs[0]);
         var pipeline = _pipeline;
-        if (texels || residualTexels || residualWindow || pixels != _maxPixels)
+        if (texels || residualTexels || residualWindow || vectors > 0 || pixels != _maxPixels)
         {
             pipeline = Conv2dKernel.Descriptor.Pipeline(Context, _constants with
             {
@@ -143,6 +143,7 @@ public sealed class Conv2dLayer : GpuLayer
                 Texels = texels,
                 ResidualTexels = residualTexels,
                 ResidualWindow = residualWindow,
+                VectorTexels = vectors > 0,
             }, Precision, Tuning.HalfArithmetic);
         }
         var workgroup = Conv2dKernel.Descriptor.Workgroup;
@@ -157,11 +158,33 @@ public sealed class Conv2dLayer : GpuLayer
         var inputScale = _scales is { ScalesInput: true } ? inputs[_scales.InputScaleIndex] : inputs[0];
         var residualScale = _scales is { ScalesResidual: true } ? inputs[_scales.ResidualScaleIndex] : inputs[0];
         return NewDispatch(pipeline, d => InputTexels(ConvolutionBindings(d, inputs[0], output, _params, texels, push), 6, residual, residualTexels)
+            .VectorTexelsOrUnused(9, inputs[0].Buffer, vectors)
             .Buffer(5, residual.Buffer, write: false)
             .Buffer(7, inputScale.Buffer, write: false)
             .Buffer(8, residualScale.Buffer, write: false)
             .Cover(x, conv.Height, z, workgroup));
     }
+
+    /// <summary>
+    /// How many vec4 texels the shader reads <paramref name="input"/> as besides its R32F ones (conv2d.comp's VEC_TEXELS), or 0:
+    /// float32 tensors read as they are stored (no fused upsample or 1x1 convolution), contiguous windows (dilation 1 along x),
+    /// and padding the shader takes from the row's edge (not reflect); see <see cref="GpuLayer.ReadsVectorTexels"/>.
+    /// Measured on lavapipe at 960x540: FSRCNN x2 257 -> 218 ms, the bundled subpixel_x2 268 -> 205 ms (same session).
+    /// A window wider than the input could pad past both its edges, where the shader takes one; those inputs keep R32F reads.
+    /// </summary>
+    internal long VectorTexels(GpuTensor input)
+    {
+        var shape = input.Shape;
+        if (_upsample is not null || _pointwise is not null || _conv.DilationX != 1 || _constants.Padding == PadCode.Reflect)
+        {
+            return 0;
+        }
+        int window = (PixelsFor(_conv.OutputShape(shape, Name).Width) - 1) * _conv.StrideX + _conv.KernelW;
+        return window <= shape.Width ? ReadsVectorTexels(input.Buffer, shape.ElementCount) : 0;
+    }
+
+    /// <summary>Output pixels per invocation for an output <paramref name="width"/> wide: GPUs keep the layer's own count; CPU devices fit it to the width.</summary>
+    private int PixelsFor(int width) => Tuning.CpuStyle ? PixelsForWidth(_maxPixels, width) : _maxPixels;
 
     /// <summary>
     /// Whether the weights can be read once per subgroup and broadcast (conv2d.comp's SUBGROUP_WEIGHTS): the

@@ -272,6 +272,17 @@ public abstract class GpuLayer : IDisposable
             .Push(push);
 
     /// <summary>
+    /// How many RGBA32F texels a kernel reads <paramref name="input"/> as, when it can (conv2d.comp's VEC_TEXELS), or 0:
+    /// as <see cref="ReadsTexels"/>, for float32 tensors whose buffer holds whole vec4s up to the last element.
+    /// </summary>
+    internal long ReadsVectorTexels(GpuBuffer input, long inputElements)
+    {
+        long vectors = (inputElements + 3) / 4;
+        return Precision == TensorPrecision.Float32 && ReadsTexels(input, inputElements) && (ulong)vectors * 16 <= input.Size &&
+               ComputeDispatch.CanViewAsVectorTexels(Context, vectors) ? vectors : 0;
+    }
+
+    /// <summary>
     /// Whether a shader reads its input through a texel buffer (the TEXELS constant of conv2d.comp,
     /// deconv2d.comp and upsample.comp): when tuned for a CPU device, where a texel fetch is one gather and a storage-buffer read
     /// a loop over the SIMD lanes, when the input fits in one texel-buffer view (of the layer's precision) and its
