@@ -32,7 +32,8 @@ if not runs:
 r0 = runs[0]
 driver = mesa if r0["device_type"] == "Cpu" and mesa else f'driver {r0["driver_version"]}'
 lines = [
-    f'Measured {r0["date"]} on {r0["device"]} ({r0["device_type"]}, Vulkan {r0["api_version"]}, {driver}) by '
+    f'Measured {r0["date"]} on {r0["device"]} ({r0["device_type"]}, Vulkan {r0["api_version"]}, {driver}; host '
+    f'{r0.get("host_cpu", "not recorded")}) by '
     f'`scripts/bench_readme.sh`: `rtup bench --json`, median of the timed runs after 3 warm-up runs, ONNX Runtime '
     f'1.31\'s CPU provider on the same machine in the same run. GMAC counts the direct convolution\'s multiply-adds '
     f'whatever algorithm runs. Setup is building layers, pipelines and tensors; the first run includes the '

@@ -30,7 +30,8 @@ public sealed record MemoryFigure(int InputWidth, int InputHeight, int OutputWid
 /// One benchmark: the GPU pipeline and ONNX Runtime's CPU provider on the same model and input, in one run.
 /// <see cref="Unfused"/> names the fusions left out of the timed graph (empty for the graph that ships); the memory
 /// figure, when measured, is always the shipped graph's. <see cref="Winograd"/> is the tuning's setting,
-/// <see cref="WinogradLayers"/> the layers it ran by Winograd F(4x4, 3x3).
+/// <see cref="WinogradLayers"/> the layers it ran by Winograd F(4x4, 3x3). <see cref="HostCpu"/> names the processor ONNX
+/// Runtime ran on, which on a CPU Vulkan device (lavapipe) is the device's too: the ratio depends on it.
 /// </summary>
 public sealed record BenchmarkResult(
     string Model, string Device, string DeviceType, string ApiVersion, string DriverVersion, string Date,
@@ -41,7 +42,8 @@ public sealed record BenchmarkResult(
     [property: JsonPropertyName("gmac_per_s")] double GMacPerSecond,
     [property: JsonPropertyName("pipeline_setup_ms")] double PipelineSetupMs,
     [property: JsonPropertyName("first_run_ms")] double FirstRunMs,
-    IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory, IReadOnlyList<string> Unfused, int WinogradLayers);
+    IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory, IReadOnlyList<string> Unfused, int WinogradLayers,
+    [property: JsonPropertyName("host_cpu")] string HostCpu);
 
 /// <summary>
 /// Times a model at one input size: on the GPU with timestamp queries (first to last pass), and on ONNX Runtime's
@@ -183,7 +185,26 @@ public sealed class Benchmark
         return new BenchmarkResult(modelPath, _context.DeviceName, _context.Traits.Type.ToString(), _context.Traits.ApiVersion,
             $"{driver >> 22}.{(driver >> 12) & 0x3ff}.{driver & 0xfff}", DateTime.UtcNow.ToString("yyyy-MM-dd"),
             width, height, runs, _tuning.Winograd, _tuning.PrecisionName, gpu, cpu, gpu / cpu, total, gpu > 0 ? total * 1e3 / gpu : 0,
-            setupMs, firstRunMs, layers, null, unfused, winogradLayers);
+            setupMs, firstRunMs, layers, null, unfused, winogradLayers, HostCpu());
+    }
+
+    /// <summary>The host processor's model name (Linux: /proc/cpuinfo) and its logical processor count, as "NAME, N cores".</summary>
+    internal static string HostCpu()
+    {
+        string name = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+        try
+        {
+            if (File.Exists("/proc/cpuinfo") &&
+                File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) is { } line)
+            {
+                name = line[(line.IndexOf(':') + 1)..].Trim();
+            }
+        }
+        catch (IOException)
+        {
+            // The architecture stands in for the name.
+        }
+        return $"{name}, {Environment.ProcessorCount} cores";
     }
 
     /// <summary>

@@ -193,6 +193,7 @@ public static class Program
             Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up, {result.Precision} tensors{(result.WinogradLayers > 0 ? $", {result.WinogradLayers} layer(s) by Winograd" : "")}" +
                               string.Concat(result.Unfused.Select(u => $", {u} unfused")));
             Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms  ({result.GMac:F2} GMAC, {result.GMacPerSecond:F1} GMAC/s)");
+            Console.WriteLine($"  host: {result.HostCpu}");
             if (double.IsNaN(result.OnnxRuntimeCpuMs))
             {
                 Console.WriteLine("  ONNX Runtime CPU:  not run (it runs ONNX files only)");

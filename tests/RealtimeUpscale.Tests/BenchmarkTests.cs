@@ -62,6 +62,12 @@ public sealed class BenchmarkTests
         // The total is the median of per-run sums, not the sum of per-pass medians; both are positive.
         Assert.True(result.GpuMs > 0 && result.Layers.All(l => l.GpuMs >= 0));
         Assert.Empty(result.Unfused);
+        // The host processor is named (on Linux from /proc/cpuinfo) with this process's processor count.
+        Assert.EndsWith($", {Environment.ProcessorCount} cores", result.HostCpu);
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            Assert.Contains(result.HostCpu[..result.HostCpu.LastIndexOf(',')], File.ReadAllText("/proc/cpuinfo"));
+        }
         // Without a fusion, its passes run apart and count the same multiply-adds.
         var unfused = new Benchmark(gpu).Run(model, 37, 23, warmup: 1, runs: 1, onnxRuntime: false, fuseResiduals: false, fuseExpansions: false);
         Assert.Equal(new[] { "residual additions", "expanding 1x1 convolutions" }, unfused.Unfused);
