@@ -47,10 +47,12 @@
 // With VEC_TEXELS the input is also read as RGBA32F texels (binding 9, four consecutive elements per fetch): each
 // window row is then (WIDTH + 6) / 4 fetches where R32F texels take WIDTH, the window shifted out of them by the row's
 // offset within a vec4 (lavapipe, 3x3 12 -> 12 and 16 -> 16 at 960x540: 21 and 23% less time). Padding positions take
-// zero or, for the replicating modes, the edge element (two R32F fetches per row), so every lane runs the same code:
-// a lane at the image's edge reads past its row (or its tensor, clamped to the view) only where padding replaces it.
+// zero or, for the replicating modes, the element at the edge the window reaches past (one R32F fetch per row), so every
+// lane runs the same code: a lane at the image's edge reads past its row (or its tensor, clamped to the view) only where
+// padding replaces it.
 // The host sets it for float32 tensors without a fused upsample or 1x1 convolution, dilation 1 along x, no reflect
-// padding, and a buffer holding whole vec4s.
+// padding, windows narrower than the input, and a buffer holding whole vec4s. (The held rows of a fused 1x1 read this way
+// measured slower: FSRCNN x2's head 84 -> 138 ms.)
 // The loops whose indices address the accumulators and the window are unrolled, so those arrays stay in
 // registers (a dynamically indexed array lives in memory on CPU drivers).
 // With SUBGROUP_WEIGHTS each lane of a subgroup reads the weight of one output channel of the block, and
@@ -200,7 +202,9 @@ void main()
     // for the replicating modes the edge element, column 0 to the left and upW - 1 to the right).
     int x0 = ox0 * SX - pc.padLeft;
     bool own[WIDTH];
-    [[unroll]] for (int m = 0; m < WIDTH; m++) own[m] = cols[m] >= 0 && cols[m] == x0 + m;
+    // With zero padding a padding position maps to -1, which x0 + m can equal; with the replicating modes column -1 maps to 0
+    // (BORDER >= 1), so there only a position's own column maps to itself. One comparison either way.
+    [[unroll]] for (int m = 0; m < WIDTH; m++) own[m] = PAD_MODE == PAD_ZEROS ? cols[m] >= 0 : cols[m] == x0 + m;
     int lastVector = VEC_TEXELS == 1 ? textureSize(inVectors) - 1 : 0;
     const bool replicates = PAD_MODE == PAD_REPLICATE || PAD_MODE == PAD_BOUNDED_REPLICATE;
 
