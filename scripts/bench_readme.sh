@@ -2,11 +2,12 @@
 # Regenerates README.md's benchmark block (between "<!-- bench:begin -->" and "<!-- bench:end -->" in
 # "Performance") from `rtup bench --json`: FSRCNN x2 (the authors' weights), the bundled luma subpixel_x2 and the
 # default subpixel_rgb_x2 (three channels in and out), and
-# waifu2x upconv_7 photo x2 (converted from ../shared/peers by benchmarks/waifu2x_to_onnx.py; at 480x270 by default,
-# since at 960x540 its 128-channel tensors exceed lavapipe's 128 MiB binding), the others at 960x540, against ONNX Runtime's CPU provider in the same run, with per-pass GPU time and GMAC/s, pipeline setup and
+# waifu2x upconv_7 photo x2 (converted from ../shared/peers by benchmarks/waifu2x_to_onnx.py), all at 960x540 (where a
+# tensor of the whole input exceeds one storage-buffer binding, as upconv_7's 256-channel ones do on lavapipe's 128 MiB,
+# `rtup bench` runs the GPU in bands and sums them), against ONNX Runtime's CPU provider in the same run, with per-pass GPU time and GMAC/s, pipeline setup and
 # first-run compile time, and the peak device memory of a 1920x1080 -> 3840x2160 upscale; device, driver and date
 # come from the run. Benchmarks take the build lock, so nothing else builds or tests on the machine meanwhile.
-#   scripts/bench_readme.sh            run the benchmarks (RUNS timed runs, default 15; 5 for upconv_7), then render
+#   scripts/bench_readme.sh            run the benchmarks (RUNS timed runs, default 15; UPCONV_RUNS, 3, for upconv_7), then render
 #   scripts/bench_readme.sh DIR        render from DIR/*.json of an earlier run (e.g. scripts/device_check.sh's $OUT)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ else
   flock /tmp/rtup-build.lock ./rtup bench --model ../shared/reference/fsrcnn-official/FSRCNN_x2.onnx --size 960x540 --runs "$runs" --json > "$dir/bench_fsrcnn_x2.json"
   flock /tmp/rtup-build.lock ./rtup bench --model subpixel_x2 --size 960x540 --runs "$runs" --json > "$dir/bench_subpixel_x2.json"
   flock /tmp/rtup-build.lock ./rtup bench --model subpixel_rgb_x2 --size 960x540 --runs "$runs" --json > "$dir/bench_subpixel_rgb_x2.json"
-  flock /tmp/rtup-build.lock ./rtup bench --model "$dir/upconv7_photo_x2.onnx" --size "${UPCONV_SIZE:-480x270}" --runs "${UPCONV_RUNS:-5}" --memory-size none --json > "$dir/bench_upconv7_x2.json"
+  flock /tmp/rtup-build.lock ./rtup bench --model "$dir/upconv7_photo_x2.onnx" --size "${UPCONV_SIZE:-960x540}" --runs "${UPCONV_RUNS:-3}" --memory-size none --json > "$dir/bench_upconv7_x2.json"
 fi
 driver=$(dpkg-query -W -f='Mesa ${Version}' mesa-vulkan-drivers 2>/dev/null || true)
 /usr/bin/python3 - "$dir" "$driver" <<'PY'
@@ -46,7 +47,8 @@ lines = [
 def label(r):
     return os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r.get("winograd_layers", 0) else "") + \
         {"fp16": " (fp16 tensors)", "fp16-arithmetic": " (fp16 tensors and multiply-adds)"}.get(r.get("precision"), "") + \
-        "".join(f" ({u} unfused)" for u in r.get("unfused") or [])
+        "".join(f" ({u} unfused)" for u in r.get("unfused") or []) + \
+        (f' (GPU in {r["bands"]} bands of {r["band_height"]} rows)' if r.get("bands", 1) > 1 else "")
 for r in runs:
     name = label(r)
     m = r.get("memory")

@@ -32,6 +32,8 @@ public sealed record MemoryFigure(int InputWidth, int InputHeight, int OutputWid
 /// figure, when measured, is always the shipped graph's. <see cref="Winograd"/> is the tuning's setting,
 /// <see cref="WinogradLayers"/> the layers it ran by Winograd F(4x4, 3x3). <see cref="HostCpu"/> names the processor ONNX
 /// Runtime ran on, which on a CPU Vulkan device (lavapipe) is the device's too: the ratio depends on it.
+/// <see cref="Bands"/> is 1 when the network ran on the whole input; more when a tensor of the whole input exceeds one
+/// storage-buffer binding, and the GPU ran that many bands of <see cref="BandHeight"/> input rows (see <see cref="Benchmark.Run"/>).
 /// </summary>
 public sealed record BenchmarkResult(
     string Model, string Device, string DeviceType, string ApiVersion, string DriverVersion, string Date,
@@ -43,7 +45,7 @@ public sealed record BenchmarkResult(
     [property: JsonPropertyName("pipeline_setup_ms")] double PipelineSetupMs,
     [property: JsonPropertyName("first_run_ms")] double FirstRunMs,
     IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory, IReadOnlyList<string> Unfused, int WinogradLayers,
-    [property: JsonPropertyName("host_cpu")] string HostCpu);
+    [property: JsonPropertyName("host_cpu")] string HostCpu, int Bands, int BandHeight);
 
 /// <summary>
 /// Times a model at one input size: on the GPU with timestamp queries (first to last pass), and on ONNX Runtime's
@@ -68,6 +70,12 @@ public sealed class Benchmark
     /// a framing (ncnn waifu2x and Real-CUGAN files) runs on the padded input an image of
     /// <paramref name="width"/> x <paramref name="height"/> becomes. The result has no
     /// <see cref="BenchmarkResult.Memory"/>: see <see cref="MeasureMemory"/>.
+    /// Where a tensor of the whole input would exceed one storage-buffer binding (waifu2x upconv_7's 128-channel
+    /// tensors at 960x540 on lavapipe's 128 MiB), the GPU runs the input as the fewest full-width bands whose tensors fit,
+    /// each band its share of the rows plus the model's receptive radius above and below (as tiles overlap in
+    /// <c>rtup upscale</c>), one submission per band: its GPU time, per pass and in all, is the sum over the bands, and
+    /// the multiply-adds count the overlaps; ONNX Runtime runs the whole input. Models with whole-image statistics
+    /// (squeeze-excitation) are not split: a band's statistics would not be the image's.
     /// </summary>
     /// <param name="modelPath">The model file.</param>
     /// <param name="width">Input width.</param>
@@ -77,8 +85,9 @@ public sealed class Benchmark
     /// <param name="onnxRuntime">Whether to time ONNX Runtime too.</param>
     /// <param name="fuseResiduals">False: the graph without <see cref="ResidualIntoConvolution"/>, the residual additions as passes of their own.</param>
     /// <param name="fuseExpansions">False: the graph without <see cref="PointwiseIntoNextConvolution"/>, expanding 1x1 convolutions as passes of their own.</param>
+    /// <param name="bindingLimit">The largest tensor one band may hold (null: the device's maxStorageBufferRange).</param>
     public BenchmarkResult Run(string modelPath, int width, int height, int warmup = 3, int runs = 15, bool onnxRuntime = true,
-        bool fuseResiduals = true, bool fuseExpansions = true)
+        bool fuseResiduals = true, bool fuseExpansions = true, ulong? bindingLimit = null)
     {
         var unfused = new List<string>();
         if (!fuseResiduals)
@@ -109,44 +118,62 @@ public sealed class Benchmark
         var macs = new List<double>();
         double setupMs, firstRunMs = 0;
         int winogradLayers;
+        var (bands, bandHeight) = Bands(model, shape, bindingLimit ?? _context.Properties.Limits.MaxStorageBufferRange, _tuning);
+        var bandShape = new TensorShape(shape.Channels, bandHeight, shape.Width);
         var setup = Stopwatch.StartNew();
         using (var network = new Network.Network(_context, model, tuning: _tuning))
-        using (var binding = network.Bind(shape))
+        using (var binding = network.Bind(bandShape))
         using (var timer = new GpuTimer(_context, binding.PassCount + 4))
         {
             setupMs = setup.Elapsed.TotalMilliseconds;
             winogradLayers = model.Nodes.Count(n =>
                 GpuLayer.ScratchSizes(n.Spec, n.Inputs.Select(v => binding.Shapes[v]).ToArray(), _tuning).Count > 0);
-            binding.Input.Upload(input);
+            // Every band reads rows of the same random input (the first band's; the time does not depend on the values).
+            binding.Input.Upload(input.AsSpan(0, (int)bandShape.ElementCount).ToArray());
             for (int i = 0; i < warmup + runs; i++)
             {
                 var host = Stopwatch.StartNew();
-                _context.Execute(r =>
+                var sums = new List<PassTiming>();
+                for (int band = 0; band < bands; band++)
                 {
-                    r.BeginTiming(timer);
-                    binding.Record(r);
-                });
+                    _context.Execute(r =>
+                    {
+                        r.BeginTiming(timer);
+                        binding.Record(r);
+                    });
+                    // A layer that runs as several passes (Winograd's bands) is timed as their sum, and so is a layer over the bands.
+                    var times = PassTiming.PerLabel(timer.Read());
+                    for (int k = 0; k < times.Count; k++)
+                    {
+                        if (band == 0)
+                        {
+                            sums.Add(times[k]);
+                        }
+                        else
+                        {
+                            sums[k] = sums[k] with { Milliseconds = sums[k].Milliseconds + times[k].Milliseconds };
+                        }
+                    }
+                }
                 if (i == 0)
                 {
                     firstRunMs = host.Elapsed.TotalMilliseconds;
                 }
-                // A layer that runs as several passes (Winograd's bands) is timed as their sum.
-                var times = PassTiming.PerLabel(timer.Read());
                 if (i < warmup)
                 {
                     continue;
                 }
-                totals.Add(times.Sum(t => t.Milliseconds));
-                for (int k = 0; k < times.Count; k++)
+                totals.Add(sums.Sum(t => t.Milliseconds));
+                for (int k = 0; k < sums.Count; k++)
                 {
                     if (k == perLayer.Count)
                     {
                         perLayer.Add(new List<double>());
-                        labels.Add(times[k].Label);
-                        var node = model.Nodes.FirstOrDefault(n => n.Name == times[k].Label);
-                        macs.Add(node is null ? 0 : MultiplyAdds.Of(node.Spec, binding.Shapes[node.Inputs[0]], binding.Shapes[node.Output]));
+                        labels.Add(sums[k].Label);
+                        var node = model.Nodes.FirstOrDefault(n => n.Name == sums[k].Label);
+                        macs.Add(node is null ? 0 : bands * MultiplyAdds.Of(node.Spec, binding.Shapes[node.Inputs[0]], binding.Shapes[node.Output]));
                     }
-                    perLayer[k].Add(times[k].Milliseconds);
+                    perLayer[k].Add(sums[k].Milliseconds);
                 }
             }
         }
@@ -185,7 +212,34 @@ public sealed class Benchmark
         return new BenchmarkResult(modelPath, _context.DeviceName, _context.Traits.Type.ToString(), _context.Traits.ApiVersion,
             $"{driver >> 22}.{(driver >> 12) & 0x3ff}.{driver & 0xfff}", DateTime.UtcNow.ToString("yyyy-MM-dd"),
             width, height, runs, _tuning.Winograd, _tuning.PrecisionName, gpu, cpu, gpu / cpu, total, gpu > 0 ? total * 1e3 / gpu : 0,
-            setupMs, firstRunMs, layers, null, unfused, winogradLayers, HostCpu());
+            setupMs, firstRunMs, layers, null, unfused, winogradLayers, HostCpu(), bands, bandHeight);
+    }
+
+    /// <summary>
+    /// How the GPU runs <paramref name="shape"/>: whole (1 band of all its rows) when every tensor and scratch buffer of the
+    /// network fits <paramref name="limit"/> (one storage-buffer binding); otherwise the fewest full-width bands of equal height (their share of the
+    /// rows plus the receptive radius above and below, at most all rows) that fit. Models with whole-image statistics stay
+    /// whole, and binding them reports the size that does not fit.
+    /// </summary>
+    internal static (int Bands, int Height) Bands(ModelDefinition model, TensorShape shape, ulong limit, KernelTuning tuning)
+    {
+        bool Fits(int height) =>
+            new MemoryPlan(model, new TensorShape(shape.Channels, height, shape.Width), precision: tuning.Precision, tuning: tuning)
+                .LargestTensorBytes <= limit;
+        if (model.HasWholeImageStatistics || Fits(shape.Height))
+        {
+            return (1, shape.Height);
+        }
+        int radius = model.ReceptiveRadius();
+        for (int bands = 2; bands <= shape.Height; bands++)
+        {
+            int height = Math.Min(shape.Height, (shape.Height + bands - 1) / bands + 2 * radius);
+            if (height < shape.Height && Fits(height))
+            {
+                return (bands, height);
+            }
+        }
+        return (1, shape.Height);
     }
 
     /// <summary>The host processor's model name (Linux: /proc/cpuinfo) and its logical processor count, as "NAME, N cores".</summary>

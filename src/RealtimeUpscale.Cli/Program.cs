@@ -194,6 +194,10 @@ public static class Program
                               string.Concat(result.Unfused.Select(u => $", {u} unfused")));
             Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms  ({result.GMac:F2} GMAC, {result.GMacPerSecond:F1} GMAC/s)");
             Console.WriteLine($"  host: {result.HostCpu}");
+            if (result.Bands > 1)
+            {
+                Console.WriteLine($"  GPU in {result.Bands} bands of {result.BandHeight} input rows (the whole input's tensors exceed one storage-buffer binding): their sum");
+            }
             if (double.IsNaN(result.OnnxRuntimeCpuMs))
             {
                 Console.WriteLine("  ONNX Runtime CPU:  not run (it runs ONNX files only)");

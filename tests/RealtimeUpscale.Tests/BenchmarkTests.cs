@@ -46,6 +46,43 @@ public sealed class BenchmarkTests
     }
 
     [Fact]
+    public void RunsInBandsWhereATensorOfTheWholeInputExceedsTheBindingLimit()
+    {
+        // A 3x3 convolution from 3 to 16 channels at 37x45 (ModelDefinition.ReceptiveRadius: 2, the window's 1 and a pixel
+        // more): its output, 16 x 45 x 37 floats, is 106,560 bytes. Against a limit of 16 x 19 x 37 x 4 = 44,992 bytes a band
+        // holds at most 19 rows, and n bands hold ceil(45 / n) + 4 rows each: 2 bands 27, 3 bands 19, 4 bands 16.
+        var rng = new Random(3);
+        string path = Path.Combine(Path.GetTempPath(), $"rtup-bands-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, new OnnxBuilder { InputChannels = 3 }
+            .Initializer("W", new long[] { 16, 3, 3, 3 }, HostTensor.RandomFloats(rng, 16 * 27))
+            .Node("Conv", new[] { "input", "W" }, "output", OnnxBuilder.IntsAttribute("pads", 1, 1, 1, 1), "conv1")
+            .Build());
+        try
+        {
+            using var gpu = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
+            var tuning = KernelTuning.ForDevice(gpu.Traits);
+            var model = ModelDefinition.Load(path);
+            const ulong limit = 16 * 19 * 37 * 4;
+            Assert.Equal((1, 45), Benchmark.Bands(model, new TensorShape(3, 45, 37), 16 * 45 * 37 * 4, tuning));
+            Assert.Equal((3, 19), Benchmark.Bands(model, new TensorShape(3, 45, 37), limit, tuning));
+            Assert.Equal((4, 16), Benchmark.Bands(model, new TensorShape(3, 45, 37), limit - 1, tuning));
+
+            var result = new Benchmark(gpu, tuning).Run(path, 37, 45, warmup: 1, runs: 1, onnxRuntime: false, bindingLimit: limit);
+            Assert.Equal((3, 19), (result.Bands, result.BandHeight));
+            // The multiply-adds are the three bands', overlaps included; the time is the bands' sum, per pass and in all.
+            Assert.Equal(3 * 16 * 19 * 37 * 27 / 1e9, result.GMac, 12);
+            var pass = Assert.Single(result.Layers);
+            Assert.Equal(result.GpuMs, pass.GpuMs, 9);
+            Assert.True(result.GpuMs > 0);
+            Assert.Empty(gpu.Validation!.Drain());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void ReportsPassesPeerAndMemory()
     {
         string model = Path.Combine(AppContext.BaseDirectory, "Models", "fsrcnn_like_x2.onnx");
@@ -62,6 +99,7 @@ public sealed class BenchmarkTests
         // The total is the median of per-run sums, not the sum of per-pass medians; both are positive.
         Assert.True(result.GpuMs > 0 && result.Layers.All(l => l.GpuMs >= 0));
         Assert.Empty(result.Unfused);
+        Assert.Equal((1, 23), (result.Bands, result.BandHeight));
         // The host processor is named (on Linux from /proc/cpuinfo) with this process's processor count.
         Assert.EndsWith($", {Environment.ProcessorCount} cores", result.HostCpu);
         if (File.Exists("/proc/cpuinfo"))
