@@ -218,22 +218,38 @@ public sealed class Benchmark
     /// <summary>
     /// How the GPU runs <paramref name="shape"/>: whole (1 band of all its rows) when every tensor and scratch buffer of the
     /// network fits <paramref name="limit"/> (one storage-buffer binding); otherwise the fewest full-width bands of equal height (their share of the
-    /// rows plus the receptive radius above and below, at most all rows) that fit. Models with whole-image statistics stay
-    /// whole, and binding them reports the size that does not fit.
+    /// rows plus the receptive radius above and below, at most all rows) that fit. A band's height differs from the whole
+    /// input's by a multiple of the downsampling layers' stride and of the framing's alignment, so that the network's shapes
+    /// work out for it as for the whole input. Models with whole-image statistics stay whole, and binding them reports the
+    /// size that does not fit.
     /// </summary>
     internal static (int Bands, int Height) Bands(ModelDefinition model, TensorShape shape, ulong limit, KernelTuning tuning)
     {
-        bool Fits(int height) =>
-            new MemoryPlan(model, new TensorShape(shape.Channels, height, shape.Width), precision: tuning.Precision, tuning: tuning)
-                .LargestTensorBytes <= limit;
+        bool Fits(int height)
+        {
+            try
+            {
+                return new MemoryPlan(model, new TensorShape(shape.Channels, height, shape.Width), precision: tuning.Precision, tuning: tuning)
+                    .LargestTensorBytes <= limit;
+            }
+            catch (ArgumentException)
+            {
+                return false; // a height the network's shapes do not work out for
+            }
+        }
         if (model.HasWholeImageStatistics || Fits(shape.Height))
         {
             return (1, shape.Height);
         }
         int radius = model.ReceptiveRadius();
+        int stride = model.DownsamplingStride(), alignment = model.Info.Framing?.Alignment ?? 1;
         for (int bands = 2; bands <= shape.Height; bands++)
         {
-            int height = Math.Min(shape.Height, (shape.Height + bands - 1) / bands + 2 * radius);
+            int height = (shape.Height + bands - 1) / bands + 2 * radius;
+            while (height < shape.Height && ((shape.Height - height) % stride != 0 || (shape.Height - height) % alignment != 0))
+            {
+                height++;
+            }
             if (height < shape.Height && Fits(height))
             {
                 return (bands, height);
@@ -254,7 +270,7 @@ public sealed class Benchmark
                 name = line[(line.IndexOf(':') + 1)..].Trim();
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The architecture stands in for the name.
         }

@@ -267,6 +267,7 @@ public sealed class KernelTuningTests : IDisposable
         { 4, 6, 3, 2, 1, PaddingMode.Zeros, 0, 15, 33 },        // stride 2
         { 6, 5, 4, 3, 1, PaddingMode.Replicate, 0, 10, 50 },    // stride 3, an even kernel
         { 5, 7, 1, 1, 0, PaddingMode.Zeros, 0, 9, 23 },         // 1x1
+        { 40, 72, 3, 1, 1, PaddingMode.Replicate, 0, 6, 97 },   // 104 KB of weights: the subgroup broadcast, lanes past the output computing
     };
 
     /// <summary>

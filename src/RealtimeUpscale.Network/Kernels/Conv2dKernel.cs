@@ -140,8 +140,9 @@ public static class Conv2dKernel
 
         /// <summary>
         /// Read the input's window rows as RGBA32F texels through binding 9, four elements per fetch [VEC_TEXELS]. Needs
-        /// <see cref="Texels"/>, float32 tensors, no <see cref="Upsample"/> or <see cref="InputExpand"/>, <see cref="DilationX"/> 1
-        /// and no reflect padding.
+        /// <see cref="Texels"/>, float32 tensors, no <see cref="Upsample"/> or <see cref="InputExpand"/>, <see cref="DilationX"/> 1,
+        /// no reflect padding, a window ((PX - 1) x stride + kernel width) no wider than the input (the shader replicates one
+        /// edge per window), and a view of binding 9 that covers every element.
         /// </summary>
         [SpecId(36)] public bool VectorTexels;
     }
