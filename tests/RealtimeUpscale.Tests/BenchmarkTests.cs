@@ -45,18 +45,29 @@ public sealed class BenchmarkTests
         Assert.Equal(0, MultiplyAdds.Of(new PixelShuffleSpec(2, DepthToSpaceOrder.Crd), new TensorShape(4, 5, 6), new TensorShape(1, 10, 12)));
     }
 
+    /// <summary>Writes an ONNX file of one 3x3 convolution from 3 to 16 channels (padding 1, random weights) and returns its path.</summary>
+    private static string ConvModel(int stride)
+    {
+        var rng = new Random(stride);
+        string path = Path.Combine(Path.GetTempPath(), $"rtup-bands-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(path, new OnnxBuilder { InputChannels = 3 }
+            .Initializer("W", new long[] { 16, 3, 3, 3 }, HostTensor.RandomFloats(rng, 16 * 27))
+            .Node("Conv", new[] { "input", "W" }, "output", o =>
+            {
+                OnnxBuilder.IntsAttribute("pads", 1, 1, 1, 1)(o);
+                OnnxBuilder.IntsAttribute("strides", stride, stride)(o);
+            }, "conv1")
+            .Build());
+        return path;
+    }
+
     [Fact]
     public void RunsInBandsWhereATensorOfTheWholeInputExceedsTheBindingLimit()
     {
         // A 3x3 convolution from 3 to 16 channels at 37x45 (ModelDefinition.ReceptiveRadius: 2, the window's 1 and a pixel
         // more): its output, 16 x 45 x 37 floats, is 106,560 bytes. Against a limit of 16 x 19 x 37 x 4 = 44,992 bytes a band
         // holds at most 19 rows, and n bands hold ceil(45 / n) + 4 rows each: 2 bands 27, 3 bands 19, 4 bands 16.
-        var rng = new Random(3);
-        string path = Path.Combine(Path.GetTempPath(), $"rtup-bands-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(path, new OnnxBuilder { InputChannels = 3 }
-            .Initializer("W", new long[] { 16, 3, 3, 3 }, HostTensor.RandomFloats(rng, 16 * 27))
-            .Node("Conv", new[] { "input", "W" }, "output", OnnxBuilder.IntsAttribute("pads", 1, 1, 1, 1), "conv1")
-            .Build());
+        string path = ConvModel(stride: 1);
         try
         {
             using var gpu = GpuContext.Create(new GpuContextOptions { EnableValidation = true });
@@ -88,16 +99,7 @@ public sealed class BenchmarkTests
         // A stride-2 3x3 convolution (downsampling stride 2, receptive radius 2) at 37x45: a band's height differs from
         // the input's 45 rows by a multiple of 2. Against 16 x 9 x 19 x 4 bytes (an output of 9 rows, from 17 input rows),
         // 3 bands of 19 rows (10 output rows) do not fit; 4 bands take ceil(45 / 4) + 4 = 16 rows, raised to 17.
-        var rng = new Random(5);
-        string path = Path.Combine(Path.GetTempPath(), $"rtup-bands-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(path, new OnnxBuilder { InputChannels = 3 }
-            .Initializer("W", new long[] { 16, 3, 3, 3 }, HostTensor.RandomFloats(rng, 16 * 27))
-            .Node("Conv", new[] { "input", "W" }, "output", o =>
-            {
-                OnnxBuilder.IntsAttribute("pads", 1, 1, 1, 1)(o);
-                OnnxBuilder.IntsAttribute("strides", 2, 2)(o);
-            }, "conv1")
-            .Build());
+        string path = ConvModel(stride: 2);
         try
         {
             var model = ModelDefinition.Load(path);
