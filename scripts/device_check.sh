@@ -23,7 +23,8 @@
 #                                     (PEER_SIZES, PEER_RUNS: median of 3 after a warm-up run), the README's table of
 #                                     Speed against the tools; the tools' libraries are unpacked under /tmp, not /
 # "run" and "peers" also work here on lavapipe (RTUP_DEVICE picks a device; RUNS sets the timed runs; PEER_DEVICE
-# the tools' -g), but for upconv_7's benches at 960x540, whose 128-channel tensors exceed lavapipe's 128 MiB binding.
+# the tools' -g); there upconv_7's benches at 960x540 run in bands (its 256-channel tensors exceed lavapipe's 128 MiB
+# binding), each a long run at 200 runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dev=.device
