@@ -45,7 +45,43 @@ public sealed record BenchmarkResult(
     [property: JsonPropertyName("pipeline_setup_ms")] double PipelineSetupMs,
     [property: JsonPropertyName("first_run_ms")] double FirstRunMs,
     IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory, IReadOnlyList<string> Unfused, int WinogradLayers,
-    [property: JsonPropertyName("host_cpu")] string HostCpu, int Bands, int BandHeight);
+    [property: JsonPropertyName("host_cpu")] string HostCpu, int Bands, int BandHeight)
+{
+    /// <summary>The result as <c>rtup bench</c> prints it without <c>--json</c>: one line per figure, then one per pass.</summary>
+    public string Report()
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine($"{Path.GetFileName(Model)} at {Width}x{Height}, median of {Runs} runs after warm-up, {Precision} tensors" +
+                        (WinogradLayers > 0 ? $", {WinogradLayers} layer(s) by Winograd" : "") + string.Concat(Unfused.Select(u => $", {u} unfused")));
+        text.AppendLine($"  GPU ({Device}): {GpuMs,9:F2} ms  ({GMac:F2} GMAC, {GMacPerSecond:F1} GMAC/s)");
+        text.AppendLine($"  host: {HostCpu}");
+        if (Bands > 1)
+        {
+            text.AppendLine($"  GPU in {Bands} bands of {BandHeight} input rows (the whole input's tensors exceed one storage-buffer binding): their sum");
+        }
+        if (double.IsNaN(OnnxRuntimeCpuMs))
+        {
+            text.AppendLine("  ONNX Runtime CPU:  not run (it runs ONNX files only)");
+        }
+        else
+        {
+            text.AppendLine($"  ONNX Runtime CPU:  {OnnxRuntimeCpuMs,9:F2} ms");
+            text.AppendLine($"  ratio GPU / ONNX Runtime: {Ratio:F2} ({(Ratio < 1 ? "faster" : "slower")})");
+        }
+        text.AppendLine($"  pipelines and tensors: {PipelineSetupMs:F0} ms; first run (pipeline compilation): {FirstRunMs:F0} ms");
+        if (Memory is { } mem)
+        {
+            text.AppendLine($"  peak device memory, {mem.InputWidth}x{mem.InputHeight} -> {mem.OutputWidth}x{mem.OutputHeight}: " +
+                            $"{mem.PeakBytesAllocated / 1048576.0:F1} MiB in buffers and images, {mem.PeakBytesReserved / 1048576.0:F1} MiB reserved");
+        }
+        text.AppendLine("  GPU ms per pass, GMAC/s:");
+        foreach (var l in Layers)
+        {
+            text.AppendLine($"    {l.Name,-24} {l.GpuMs,9:F2} {l.GMacPerSecond,7:F1}");
+        }
+        return text.ToString();
+    }
+}
 
 /// <summary>
 /// Times a model at one input size: on the GPU with timestamp queries (first to last pass), and on ONNX Runtime's

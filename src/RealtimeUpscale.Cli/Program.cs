@@ -190,34 +190,7 @@ public static class Program
                 Console.WriteLine(JsonSerializer.Serialize(result, Json));
                 return;
             }
-            Console.WriteLine($"{Path.GetFileName(result.Model)} at {w}x{h}, median of {result.Runs} runs after warm-up, {result.Precision} tensors{(result.WinogradLayers > 0 ? $", {result.WinogradLayers} layer(s) by Winograd" : "")}" +
-                              string.Concat(result.Unfused.Select(u => $", {u} unfused")));
-            Console.WriteLine($"  GPU ({result.Device}): {result.GpuMs,9:F2} ms  ({result.GMac:F2} GMAC, {result.GMacPerSecond:F1} GMAC/s)");
-            Console.WriteLine($"  host: {result.HostCpu}");
-            if (result.Bands > 1)
-            {
-                Console.WriteLine($"  GPU in {result.Bands} bands of {result.BandHeight} input rows (the whole input's tensors exceed one storage-buffer binding): their sum");
-            }
-            if (double.IsNaN(result.OnnxRuntimeCpuMs))
-            {
-                Console.WriteLine("  ONNX Runtime CPU:  not run (it runs ONNX files only)");
-            }
-            else
-            {
-                Console.WriteLine($"  ONNX Runtime CPU:  {result.OnnxRuntimeCpuMs,9:F2} ms");
-                Console.WriteLine($"  ratio GPU / ONNX Runtime: {result.Ratio:F2} ({(result.Ratio < 1 ? "faster" : "slower")})");
-            }
-            Console.WriteLine($"  pipelines and tensors: {result.PipelineSetupMs:F0} ms; first run (pipeline compilation): {result.FirstRunMs:F0} ms");
-            if (result.Memory is { } mem)
-            {
-                Console.WriteLine($"  peak device memory, {mem.InputWidth}x{mem.InputHeight} -> {mem.OutputWidth}x{mem.OutputHeight}: " +
-                                  $"{mem.PeakBytesAllocated / 1048576.0:F1} MiB in buffers and images, {mem.PeakBytesReserved / 1048576.0:F1} MiB reserved");
-            }
-            Console.WriteLine("  GPU ms per pass, GMAC/s:");
-            foreach (var l in result.Layers)
-            {
-                Console.WriteLine($"    {l.Name,-24} {l.GpuMs,9:F2} {l.GMacPerSecond,7:F1}");
-            }
+            Console.Write(result.Report());
         }));
         root.Subcommands.Add(bench);
 
