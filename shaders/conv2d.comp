@@ -46,7 +46,8 @@
 // loop over the lanes. GPUs read the storage buffer.
 // With VEC_TEXELS the input is also read as RGBA32F texels (binding 9, four consecutive elements per fetch): each
 // window row is then (WIDTH + 6) / 4 fetches where R32F texels take WIDTH, the window shifted out of them by the row's
-// offset within a vec4 (lavapipe, 3x3 12 -> 12 and 16 -> 16 at 960x540: 21 and 23% less time). Padding positions take
+// offset within a vec4 (lavapipe at 960x540, paired runs: FSRCNN's 3x3 12 -> 12 layers 31.6-33.3 -> 25.6-26.6 ms, the
+// bundled models' 16 -> 16 layers 52-58 -> 40-45 ms). Padding positions take
 // zero or, for the replicating modes, the element at the edge the window reaches past (one R32F fetch per row), so every
 // lane runs the same code: a lane at the image's edge reads past its row (or its tensor, clamped to the view) only where
 // padding replaces it.

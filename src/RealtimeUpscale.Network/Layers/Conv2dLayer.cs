@@ -169,7 +169,8 @@ public sealed class Conv2dLayer : GpuLayer
     /// How many vec4 texels the shader reads <paramref name="input"/> as besides its R32F ones (conv2d.comp's VEC_TEXELS), or 0:
     /// float32 tensors read as they are stored (no fused upsample or 1x1 convolution), contiguous windows (dilation 1 along x),
     /// and padding the shader takes from the row's edge (not reflect); see <see cref="GpuLayer.ReadsVectorTexels"/>.
-    /// Measured on lavapipe at 960x540: FSRCNN x2 257 -> 218 ms, the bundled subpixel_x2 268 -> 205 ms (same session).
+    /// Measured on lavapipe at 960x540 in paired runs: FSRCNN x2 at 1.15x and 1.18x ONNX Runtime's time -> 1.03x and 1.02x, the
+    /// bundled subpixel_x2 at 1.13x and 1.05x -> 0.88x and 0.89x (README, Vector texel reads).
     /// A window wider than the input could pad past both its edges, where the shader takes one; those inputs keep R32F reads.
     /// </summary>
     internal long VectorTexels(GpuTensor input)
