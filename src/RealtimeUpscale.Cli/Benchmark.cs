@@ -165,7 +165,7 @@ public sealed class Benchmark
             winogradLayers = model.Nodes.Count(n =>
                 GpuLayer.ScratchSizes(n.Spec, n.Inputs.Select(v => binding.Shapes[v]).ToArray(), _tuning).Count > 0);
             // Every band reads rows of the same random input (the first band's; the time does not depend on the values).
-            binding.Input.Upload(input.AsSpan(0, (int)bandShape.ElementCount).ToArray());
+            binding.Input.Upload(input.AsSpan(0, (int)bandShape.ElementCount));
             for (int i = 0; i < warmup + runs; i++)
             {
                 var host = Stopwatch.StartNew();
