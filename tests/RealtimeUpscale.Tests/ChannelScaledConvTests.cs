@@ -1,4 +1,5 @@
 using RealtimeUpscale.Network;
+using RealtimeUpscale.Network.Layers;
 using RealtimeUpscale.Runtime;
 using Xunit;
 
@@ -99,6 +100,41 @@ public sealed class ChannelScaledConvTests : IDisposable
         var head = new ResidualConvSpec(new SubPixelConvSpec(Conv(rng, 5, 12, 3, 1, Activation.None, pad: 1), new PixelShuffleSpec(2, DepthToSpaceOrder.Dcr)), up);
         Check(new ChannelScaledConvSpec(head, ScalesInput: true, ScalesResidual: true),
             new[] { HostTensor.Random(rng, 5, 9, 23), HostTensor.Random(rng, 3, 9, 23), Factors(rng, 5), Factors(rng, 3) }, "sub-pixel x2 DCR + scaled bilinear x2");
+    }
+
+    /// <summary>
+    /// On CPU devices the input's factors are read as texels (IN_SCALE_TEXELS) when their buffer allows a texel view, and
+    /// from the storage buffer when a caller's buffer does not: both match the reference. GPUs read the storage buffer.
+    /// </summary>
+    [Fact]
+    public void FactorsAreReadAsTexelsWhereTheirBufferAllows()
+    {
+        var rng = new Random(12);
+        var spec = new ChannelScaledConvSpec(Conv(rng, 10, 7, 3, 1, Activation.LeakyRelu(0.1f), pad: 1), ScalesInput: true, ScalesResidual: false);
+        var x = HostTensor.Random(rng, 10, 11, 45);
+        var factors = Factors(rng, 10);
+        var expected = CpuReference.Layer(spec, new[] { x, factors });
+        using var input = new GpuTensor(_context, x.Shape, x.ToFloat());
+        using var texelFactors = new GpuTensor(_context, factors.Shape, factors.ToFloat());
+        using var storageOnly = new GpuBuffer(_context, factors.Shape.ByteSize, MemoryUsage.Device,
+            Silk.NET.Vulkan.BufferUsageFlags.StorageBufferBit | Silk.NET.Vulkan.BufferUsageFlags.TransferDstBit);
+        using var storageFactors = new GpuTensor(storageOnly, factors.Shape);
+        storageFactors.Upload(factors.ToFloat());
+        foreach (var (tuning, scale, texels) in new[]
+                 {
+                     (new KernelTuning { CpuStyle = true }, texelFactors, true), (new KernelTuning { CpuStyle = true }, storageFactors, false),
+                     (new KernelTuning { CpuStyle = false }, texelFactors, false),
+                 })
+        {
+            using var layer = (Conv2dLayer)GpuLayer.Create(_context, spec, tuning: tuning);
+            Assert.Equal(texels, layer.ReadsScaleTexels(new[] { input, scale }));
+            using var output = new GpuTensor(_context, layer.OutputShape(new[] { x.Shape, factors.Shape }));
+            using var dispatch = layer.Bind(new[] { input, scale }, output);
+            _context.Execute(r => r.Dispatch(dispatch));
+            Compare.Close(expected, HostTensor.FromFloat(output.Shape, output.Download()), what: $"factors as texels {texels}, CPU style {tuning.CpuStyle}");
+            var messages = _context.Validation!.Drain();
+            Assert.True(messages.Count == 0, "The Vulkan validation layer reported:" + Environment.NewLine + string.Join(Environment.NewLine, messages));
+        }
     }
 
     [Fact]

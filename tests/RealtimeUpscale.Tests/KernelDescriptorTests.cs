@@ -137,10 +137,10 @@ public sealed class KernelDescriptorTests : GpuTest
     [Fact]
     public void ReaderFindsWhatConv2dDeclares()
     {
-        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..36, a push block of 26
-        // four-byte members, ten bindings of four kinds.
+        // The reader itself, on numbers written in shaders/conv2d.comp: constant ids 0..37, a push block of 26
+        // four-byte members, eleven bindings of four kinds.
         var module = Module(Conv2dKernel.Descriptor);
-        Assert.Equal(Enumerable.Range(0, 37).Select(i => (uint)i), module.SpecIds);
+        Assert.Equal(Enumerable.Range(0, 38).Select(i => (uint)i), module.SpecIds);
         Assert.Equal(104u, module.PushConstantSize);
         Assert.Equal(BindingKind.UniformBuffer, module.Bindings[3]);
         Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[4]);
@@ -148,6 +148,7 @@ public sealed class KernelDescriptorTests : GpuTest
         Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[6]);
         Assert.Equal(BindingKind.StorageBuffer, module.Bindings[8]);
         Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[9]);
+        Assert.Equal(BindingKind.UniformTexelBuffer, module.Bindings[10]);
         Assert.Equal(BindingKind.SampledImage, Module(ImageToTensorKernel.Descriptor).Bindings[0]);
         Assert.Equal(BindingKind.StorageImage, Module(TensorToImageKernel.Descriptor).Bindings[1]);
         // scene.comp's block is ivec2, vec2 and four floats: 8 + 8 + 16.
@@ -163,10 +164,11 @@ public sealed class KernelDescriptorTests : GpuTest
             ActivationA = -0.5f, ActivationB = 1.25f, AlignCorners = true, Shuffle = ShuffleCode.Dcr, PixelsPerInvocation = 16,
             Border = 2, Texels = true, ResidualUpsample = UpsampleCode.Bicubic, BlocksFastest = true, ResidualCrop = true,
             ResidualScale = true, InputExpand = 12, ExpandActivation = ActivationCode.LeakyRelu, ExpandActivationB = 0.75f,
-            ResidualWindow = true, VectorTexels = true,
+            ResidualWindow = true, VectorTexels = true, InputScaleTexels = true,
         };
         var data = Conv2dKernel.Descriptor.Specialize(constants);
-        Assert.Equal(37, data.Length);
+        Assert.Equal(38, data.Length);
+        Assert.Equal(1u, data[37]);                                   // IN_SCALE_TEXELS
         Assert.Equal(1u, data[36]);                                   // VEC_TEXELS
         Assert.Equal(1u, data[35]);                                   // RES_WINDOW
         Assert.Equal(12u, data[31]);                                  // IN_EXPAND

@@ -15,13 +15,14 @@ public static class Conv2dKernel
     /// <summary>
     /// The descriptor. Bindings: 0 input, 1 output, 2 and 3 the parameters (one buffer, as storage and as
     /// uniform block), 4 the input as R32F texels, 5 the residual source, 6 the residual source as R32F texels,
-    /// 7 the input's channel scales, 8 the residual source's channel scales, 9 the input as RGBA32F texels.
+    /// 7 the input's channel scales, 8 the residual source's channel scales, 9 the input as RGBA32F texels, 10 the input's
+    /// channel scales as R32F texels.
     /// </summary>
     public static readonly KernelDescriptor<Constants, Push> Descriptor = new(
         typeof(Conv2dKernel).Assembly, "conv2d", new WorkgroupSize(8, 8, 1),
         BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformBuffer,
         BindingKind.UniformTexelBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer,
-        BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer);
+        BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer, BindingKind.UniformTexelBuffer);
 
     /// <summary>Specialization constants (the shader's names in brackets).</summary>
     public struct Constants
@@ -145,6 +146,9 @@ public static class Conv2dKernel
         /// edge per window), and a view of binding 9 that covers every element.
         /// </summary>
         [SpecId(36)] public bool VectorTexels;
+
+        /// <summary>Read the <see cref="InputScale"/> factors through binding 10 as texels [IN_SCALE_TEXELS].</summary>
+        [SpecId(37)] public bool InputScaleTexels;
     }
 
     /// <summary>Push constants: shapes and per-size settings.</summary>

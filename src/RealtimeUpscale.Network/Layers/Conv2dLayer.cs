@@ -131,11 +131,15 @@ public sealed class Conv2dLayer : GpuLayer
         }
         bool texels = ReadsTexels(inputs[0].Buffer, input.ElementCount);
         bool residualTexels = _residual is not null && ReadsTexels(residual.Buffer, residual.Shape.ElementCount);
+        // Without scales, bindings 7 and 8 hold the input likewise.
+        var inputScale = _scales is { ScalesInput: true } ? inputs[_scales.InputScaleIndex] : inputs[0];
+        var residualScale = _scales is { ScalesResidual: true } ? inputs[_scales.ResidualScaleIndex] : inputs[0];
+        bool scaleTexels = ReadsScaleTexels(inputs);
         int pixels = PixelsFor(conv.Width);
         residualWindow &= pixels > 1;
         long vectors = VectorTexels(inputs[0]);
         var pipeline = _pipeline;
-        if (texels || residualTexels || residualWindow || vectors > 0 || pixels != _maxPixels)
+        if (texels || residualTexels || residualWindow || vectors > 0 || scaleTexels || pixels != _maxPixels)
         {
             pipeline = Conv2dKernel.Descriptor.Pipeline(Context, _constants with
             {
@@ -144,6 +148,7 @@ public sealed class Conv2dLayer : GpuLayer
                 ResidualTexels = residualTexels,
                 ResidualWindow = residualWindow,
                 VectorTexels = vectors > 0,
+                InputScaleTexels = scaleTexels,
             }, Precision, Tuning.HalfArithmetic);
         }
         var workgroup = Conv2dKernel.Descriptor.Workgroup;
@@ -154,10 +159,8 @@ public sealed class Conv2dLayer : GpuLayer
         (long x, long z) = _constants.BlocksFastest
             ? ((columns + workgroup.X - 1) / workgroup.X * workgroup.X * blocks, 1)
             : (columns, blocks);
-        // Without scales, bindings 7 and 8 hold the input likewise.
-        var inputScale = _scales is { ScalesInput: true } ? inputs[_scales.InputScaleIndex] : inputs[0];
-        var residualScale = _scales is { ScalesResidual: true } ? inputs[_scales.ResidualScaleIndex] : inputs[0];
-        return NewDispatch(pipeline, d => InputTexels(ConvolutionBindings(d, inputs[0], output, _params, texels, push), 6, residual, residualTexels)
+        return NewDispatch(pipeline, d => InputTexels(InputTexels(ConvolutionBindings(d, inputs[0], output, _params, texels, push),
+                6, residual, residualTexels), 10, inputScale, scaleTexels)
             .VectorTexelsOrUnused(9, inputs[0].Buffer, vectors)
             .Buffer(5, residual.Buffer, write: false)
             .Buffer(7, inputScale.Buffer, write: false)
@@ -183,6 +186,13 @@ public sealed class Conv2dLayer : GpuLayer
         int window = (PixelsFor(_conv.OutputShape(shape, Name).Width) - 1) * _conv.StrideX + _conv.KernelW;
         return window <= shape.Width ? ReadsVectorTexels(input.Buffer, shape.ElementCount) : 0;
     }
+
+    /// <summary>
+    /// Whether the shader reads the input's channel factors (<see cref="ChannelScaledConvSpec.ScalesInput"/>) as texels (conv2d.comp's
+    /// IN_SCALE_TEXELS): on CPU devices, for a factor tensor whose buffer allows a texel view (see <see cref="GpuLayer.ReadsTexels"/>).
+    /// </summary>
+    internal bool ReadsScaleTexels(IReadOnlyList<GpuTensor> inputs) =>
+        _scales is { ScalesInput: true } && inputs[_scales.InputScaleIndex] is var scale && ReadsTexels(scale.Buffer, scale.Shape.ElementCount);
 
     /// <summary>Output pixels per invocation for an output <paramref name="width"/> wide: GPUs keep the layer's own count; CPU devices fit it to the width.</summary>
     private int PixelsFor(int width) => Tuning.CpuStyle ? PixelsForWidth(_maxPixels, width) : _maxPixels;
