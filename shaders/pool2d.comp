@@ -37,9 +37,18 @@ void globalPool()
     int base = (c * pc.inH + pc.regionTop) * pc.inW + pc.regionLeft;
     float acc = MODE == POOL_MAX ? -3.402823466e38 : 0.0;
     float compensation = 0.0;
+    // Pixel p of the region is at (row, col) = (p / regionW, p % regionW), stepped by n without dividing per pixel
+    // (CPU drivers divide integer vectors lane by lane: lavapipe, Real-CUGAN se x2's 128 x 117 x 117 mean 21.9 ms that way).
+    int stepRows = n / pc.regionW, stepCols = n % pc.regionW;
+    int row = lane / pc.regionW, col = lane % pc.regionW;
     for (int p = lane; p < plane; p += n)
     {
-        float v = LOAD(inData[base + (p / pc.regionW) * pc.inW + p % pc.regionW]);
+        float v = LOAD(inData[base + row * pc.inW + col]);
+        row += stepRows;
+        col += stepCols;
+        bool wraps = col >= pc.regionW;
+        row += wraps ? 1 : 0;
+        col -= wraps ? pc.regionW : 0;
         if (MODE == POOL_MAX)
         {
             acc = max(acc, v);

@@ -420,6 +420,8 @@ public sealed class LayerTests : GpuTest
     [InlineData(PoolMode.Max, 13, 11)]
     [InlineData(PoolMode.Average, 1, 1)]
     [InlineData(PoolMode.Average, 97, 131)] // more pixels than the workgroup's lanes, unevenly
+    [InlineData(PoolMode.Average, 9, 64)]   // rows exactly as wide as the workgroup (64 lanes), and half as wide
+    [InlineData(PoolMode.Max, 7, 32)]
     public void GlobalPoolMatchesReference(PoolMode mode, int h, int w)
     {
         var rng = new Random(h * 7 + w + (int)mode);
