@@ -427,7 +427,7 @@ public sealed class LayerTests : GpuTest
         var rng = new Random(h * 7 + w + (int)mode);
         var x = HostTensor.Random(rng, 5, h, w);
         var spec = new Pool2dSpec { Mode = mode, Global = true };
-        Compare.Close(CpuReference.Pool2d(x, spec), Gpu.Run(spec, x), what: $"global {mode}");
+        PoolInBothTunings(spec, x, $"global {mode}");
     }
 
     [Theory]
@@ -441,7 +441,7 @@ public sealed class LayerTests : GpuTest
         var rng = new Random(top * 13 + left * 5 + height);
         var x = HostTensor.Random(rng, 5, 13, 11);
         var spec = new Pool2dSpec { Mode = mode, Global = true, Region = new PlaneRegion(top, left, height, width) };
-        Compare.Close(CpuReference.Pool2d(x, spec), Gpu.Run(spec, x), what: $"global {mode} over {spec.Region}");
+        PoolInBothTunings(spec, x, $"global {mode} over {spec.Region}");
         Assert.Throws<ArgumentException>(() => spec.OutputShape(new[] { new Runtime.TensorShape(5, top + height - 1, 11) }));
     }
 
@@ -460,7 +460,17 @@ public sealed class LayerTests : GpuTest
             Mode = mode, KernelH = kernel, KernelW = kernel, StrideY = stride, StrideX = stride, Padding = Padding.All(pad),
             CountIncludePad = countPad,
         };
-        Compare.Close(CpuReference.Pool2d(x, spec), Gpu.Run(spec, x), what: $"pool {mode} {kernel} s{stride} p{pad}");
+        PoolInBothTunings(spec, x, $"pool {mode} {kernel} s{stride} p{pad}");
+    }
+
+    /// <summary>Pooling read through texels (CPU style) and from the storage buffer (GPU style), against the reference.</summary>
+    private void PoolInBothTunings(Pool2dSpec spec, HostTensor x, string what)
+    {
+        foreach (bool cpu in new[] { true, false })
+        {
+            var tuning = new KernelTuning { CpuStyle = cpu };
+            Compare.Close(CpuReference.Pool2d(x, spec), TunedLayer.Run(Gpu.Context, tuning, spec, x), what: $"{what}, CPU style {cpu}");
+        }
     }
 
     [Theory]

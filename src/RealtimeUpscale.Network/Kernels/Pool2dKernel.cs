@@ -9,10 +9,13 @@ namespace RealtimeUpscale.Network.Kernels;
 /// </summary>
 public static class Pool2dKernel
 {
-    /// <summary>The descriptor. Bindings: 0 input, 1 output. The workgroup size is a power of two (the global reduction's tree).</summary>
+    /// <summary>
+    /// The descriptor. Bindings: 0 input, 1 output, 2 the input as R32F (or R16F) texels. The workgroup size is a power of two
+    /// (the global reduction's tree).
+    /// </summary>
     public static readonly KernelDescriptor<Constants, Push> Descriptor = new(
         typeof(Pool2dKernel).Assembly, "pool2d", new WorkgroupSize(64, 1, 1),
-        BindingKind.StorageBuffer, BindingKind.StorageBuffer);
+        BindingKind.StorageBuffer, BindingKind.StorageBuffer, BindingKind.UniformTexelBuffer);
 
     /// <summary>Specialization constants (the shader's names in brackets).</summary>
     public struct Constants
@@ -25,6 +28,9 @@ public static class Pool2dKernel
 
         /// <summary>Averages divide by the window's area, padding included [COUNT_PAD].</summary>
         [SpecId(5)] public bool CountPad;
+
+        /// <summary>Read the input through binding 2 [TEXELS].</summary>
+        [SpecId(6)] public bool Texels;
     }
 
     /// <summary>Push constants.</summary>

@@ -7,15 +7,17 @@ namespace RealtimeUpscale.Network.Layers;
 public sealed class Pool2dLayer : GpuLayer
 {
     private readonly Pool2dSpec _spec;
-    private readonly ComputePipeline _pipeline;
+    private readonly Pool2dKernel.Constants _constants;
 
     internal Pool2dLayer(GpuContext context, Pool2dSpec spec, string name, KernelTuning tuning) : base(context, spec, name, tuning)
     {
         _spec = spec;
-        _pipeline = Pool2dKernel.Descriptor.Pipeline(context, new Pool2dKernel.Constants
+        _constants = new Pool2dKernel.Constants
         {
-            Mode = Codes.Of(spec.Mode), Global = spec.Global, CountPad = spec.CountIncludePad,
-        }, Precision);
+            Mode = Codes.Of(spec.Mode), Global = spec.Global, CountPad = spec.CountIncludePad, Texels = tuning.CpuStyle,
+        };
+        // Built now so that setup compiles it; an input that cannot be read as texels takes the storage-buffer variant.
+        Pool2dKernel.Descriptor.Pipeline(context, _constants, Precision);
     }
 
     /// <inheritdoc />
@@ -32,7 +34,9 @@ public sealed class Pool2dLayer : GpuLayer
         var region = _spec.Region ?? new PlaneRegion(0, 0, i.Height, i.Width);
         (push.RegionTop, push.RegionLeft, push.RegionH, push.RegionW) = (region.Top, region.Left, region.Height, region.Width);
         var workgroup = Pool2dKernel.Descriptor.Workgroup;
-        var dispatch = new ComputeDispatch(Context, _pipeline, Name)
+        bool texels = ReadsTexels(inputs[0].Buffer, i.ElementCount);
+        var pipeline = Pool2dKernel.Descriptor.Pipeline(Context, _constants with { Texels = texels }, Precision);
+        var dispatch = InputTexels(new ComputeDispatch(Context, pipeline, Name), 2, inputs[0], texels)
             .Buffer(0, inputs[0].Buffer, write: false)
             .Buffer(1, output.Buffer, write: true)
             .Push(push);
