@@ -3,11 +3,15 @@
 # a few minutes): that machine starts bare (no .NET, no Vulkan loader) and sees only the repository, so
 # everything it needs is prepared here, in .device/ (git-ignored), and carried there.
 #
-#   scripts/device_check.sh prepare   here: a self-contained, trimmed rtup (linux-x64, ONNX Runtime included), the
-#                                     models, Set5 and Set14, waifu2x upconv_7 as ONNX, the Vulkan loader
-#                                     (Debian's libvulkan1, unpacked there)
+#   scripts/device_check.sh prepare   here: the test project published with rtup beside it (linux-x64, ONNX Runtime
+#                                     included), the .NET runtime they run on and xUnit's console runner (that machine
+#                                     has no SDK), the models, Set5 and Set14, waifu2x upconv_7 as ONNX, the Vulkan
+#                                     loader and validation layer (Debian's libvulkan1 and vulkan-validationlayers,
+#                                     unpacked there)
 #   scripts/device_check.sh run       there (carry .device): the loader, then
 #     - rtup devices
+#     - the Vulkan tests of the kernels and the runtime on the GPU, each against its CPU reference with the validation
+#       layer on (the test classes that need no data beside the checkout: TEST_CLASSES below)
 #     - correctness on the GPU: FSRCNN x2/x3/x4 on Set5 and x2 on Set14 against the paper's table (within
 #       0.03 dB, as PaperTableTests); waifu2x upconv_7 on Set5 by Winograd F(4x4, 3x3) and directly (within 0.01 dB)
 #     - float16 tensors (and float16 multiply-adds) on the GPU: FSRCNN x2 on Set5 and Set14, the PSNR change against
@@ -33,15 +37,33 @@ prepare)
   set -e
   grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> "$(git rev-parse --git-common-dir)/info/exclude"
   rm -rf "$dev" && mkdir -p "$dev/data" "$dev/gl"
-  # Trimmed (the framework's unused code left out; the project's assemblies whole, JSON by reflection as in the
-  # ordinary build) so that it travels with the rest within the machine's 64 MiB: 19 MB compressed against 38.
-  dotnet publish src/RealtimeUpscale.Cli/RealtimeUpscale.Cli.csproj -c Release -r linux-x64 --self-contained \
-    -p:PublishTrimmed=true -p:TrimMode=partial -p:SuppressTrimAnalysisWarnings=true \
-    -p:JsonSerializerIsReflectionEnabledByDefault=true -p:TreatWarningsAsErrors=false -o "$dev/publish" -nologo -v q
-  # The Windows copy of ONNX Runtime, symbols and XML docs do not travel.
-  rm -f "$dev"/publish/onnxruntime.dll "$dev"/publish/*.pdb "$dev"/publish/*.xml
-  tar -C "$dev" -cf - publish | xz -T0 -6 > "$dev/rtup.tar.xz"
-  rm -rf "$dev/publish"
+  # The test project, framework-dependent: its folder holds rtup and everything rtup needs too, so that one copy of the
+  # .NET runtime serves both (a self-contained rtup and the tests would not fit the machine's 64 MiB together).
+  dotnet publish tests/RealtimeUpscale.Tests/RealtimeUpscale.Tests.csproj -c Release -r linux-x64 --self-contained false \
+    -o "$dev/app" -nologo -v q
+  # What does not travel: symbols and XML docs, the Windows copy of ONNX Runtime, the test platform's own runner and
+  # code coverage (the console runner below takes their place) and the satellite resources.
+  rm -f "$dev"/app/*.pdb "$dev"/app/*.xml "$dev"/app/onnxruntime*.dll "$dev"/app/testhost.dll "$dev"/app/Microsoft.CodeCoverage.* \
+    "$dev"/app/Microsoft.TestPlatform.* "$dev"/app/Microsoft.VisualStudio.* "$dev"/app/Mono.Cecil*.dll \
+    "$dev"/app/Microsoft.DiaSymReader.dll "$dev"/app/xunit.runner.visualstudio.*
+  rm -rf "$dev"/app/{CodeCoverage,alpine,macos,ubuntu,x64,x86,arm64} "$dev"/app/{cs,de,es,fr,it,ja,ko,pl,pt-BR,ru,tr,zh-Hans,zh-Hant}
+  # xUnit's console runner (the machine has no SDK for `dotnet test`), from the NuGet cache, beside the tests: they find
+  # their files (Golden/, Models/) in the running app's folder.
+  mkdir -p /tmp/rtup-runner && cat > /tmp/rtup-runner/runner.csproj <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+  <ItemGroup><PackageDownload Include="xunit.runner.console" Version="[2.4.1]" /></ItemGroup>
+</Project>
+XML
+  dotnet restore /tmp/rtup-runner/runner.csproj -nologo -v q
+  packages=$(dotnet nuget locals global-packages -l | sed 's/^global-packages: //')
+  cp "$packages"/xunit.runner.console/2.4.1/tools/netcoreapp2.0/* "$dev/app/"
+  tar -C "$dev" -cf - app | xz -T0 -6 > "$dev/app.tar.xz"
+  rm -rf "$dev/app"
+  # The .NET runtime the app was built for: the host, its resolver and the shared framework.
+  root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+  framework=$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')
+  tar -C "$root" -cf - dotnet host/fxr "shared/Microsoft.NETCore.App/$framework" | xz -T0 -6 > "$dev/dotnet.tar.xz"
   cp ../shared/reference/fsrcnn-official/FSRCNN_x[234].onnx "$dev/data/"
   cp ../shared/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model.param "$dev/data/upconv7_photo_x2.param"
   cp ../shared/peers/waifu2x/models/models-upconv_7_photo/scale2.0x_model.bin "$dev/data/upconv7_photo_x2.bin"
@@ -59,21 +81,30 @@ prepare)
   o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
   mkdir -p /tmp/amd64/partial
   apt-get $o update -qq
-  (cd "$dev/gl" && apt-get $o download libvulkan1 >/dev/null)
+  (cd "$dev/gl" && apt-get $o download libvulkan1 vulkan-validationlayers >/dev/null)
   # What the tools link beyond the C and C++ runtimes (../shared/peers/bin/README.md).
   (cd "$dev/peerlibs" && apt-get $o download libwebp7 libgomp1 libpng16-16 libjpeg62-turbo >/dev/null)
   du -sh "$dev"
   ;;
 run|peers)
   out="${OUT:-$dev/out}"
-  mkdir -p "$out" /tmp/rtup && tar -C /tmp/rtup -xJf "$dev/rtup.tar.xz"
+  mkdir -p "$out" /tmp/rtup && tar -C /tmp/rtup -xJf "$dev/dotnet.tar.xz" && tar -C "$dev" -xJf "$dev/app.tar.xz"
+  # The app stays inside the checkout: the tests find the repository (and tests/Golden) above their own folder.
+  app=$(cd "$dev/app" && pwd)
+  printf '#!/bin/sh\nDOTNET_ROOT=/tmp/rtup exec /tmp/rtup/dotnet %s/rtup.dll "$@"\n' "$app" > /tmp/rtup/rtup
+  chmod +x /tmp/rtup/rtup
   if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
-    for f in "$dev"/gl/*.deb; do dpkg -x "$f" /; done
+    dpkg -x "$dev"/gl/libvulkan1_*.deb /
+    ldconfig
+  fi
+  # The tests run with the validation layer on.
+  if [ ! -f /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json ]; then
+    dpkg -x "$dev"/gl/vulkan-validationlayers_*.deb /
     ldconfig
   fi
   nv=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
   [ -f "$nv" ] && [ -z "${VK_DRIVER_FILES:-}" ] && export VK_DRIVER_FILES=$nv
-  rtup=/tmp/rtup/publish/rtup
+  rtup=/tmp/rtup/rtup
   runs="${RUNS:-200}"
   failed=0
   peers() {
@@ -98,7 +129,21 @@ run|peers)
     exit $failed
   fi
   "$rtup" devices | tee "$out/devices.txt" || failed=1
-  # Correctness first: the paper's table on this device.
+  # The Vulkan tests first: every kernel against its CPU reference on this device, the validation layer on (xUnit's
+  # console runner on the carried runtime; it was built for an older .NET, so it rolls forward to this one).
+  TEST_CLASSES=${TEST_CLASSES:-"LayerTests KernelTuningTests ChannelScaledConvTests ConvPointwiseTests PointwiseConvTests
+    ResidualConvTests WinogradTests GoldenTests SqueezeExcitationTilingTests RuntimeTests RuntimeOwnershipTests
+    BorrowedContextTests DeconvLoweringTests OdenaTests UpscalingGraphTests KernelDescriptorTests
+    Ncnn.NcnnGoldenTests Ncnn.NcnnLayerGoldenTests"}
+  classes=()
+  for c in $TEST_CLASSES; do classes+=(-class "RealtimeUpscale.Tests.$c"); done
+  if DOTNET_ROOT=/tmp/rtup DOTNET_ROLL_FORWARD=Major /tmp/rtup/dotnet "$app/xunit.console.dll" \
+      "$app/RealtimeUpscale.Tests.dll" "${classes[@]}" -nocolor -xml "$out/tests.xml" > "$out/tests.txt" 2>&1; then
+    grep -E 'Total:' "$out/tests.txt"
+  else
+    grep -E '\[FAIL\]|Total:' "$out/tests.txt" | head -40; echo "tests FAILED"; failed=1
+  fi
+  # Then the paper's table on this device.
   for check in "Set5 2 37.00" "Set5 3 33.16" "Set5 4 30.71" "Set14 2 32.63"; do
     set -- $check
     psnr=$("$rtup" eval "$dev/data/$1" --model "$dev/data/FSRCNN_x$2.onnx" --scale "$2" --json | /usr/bin/env python3 -c 'import json,sys; print(json.load(sys.stdin)["psnr_y"])' 2>/dev/null || echo nan)
