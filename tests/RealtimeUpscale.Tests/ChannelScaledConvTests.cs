@@ -135,6 +135,15 @@ public sealed class ChannelScaledConvTests : IDisposable
             var messages = _context.Validation!.Drain();
             Assert.True(messages.Count == 0, "The Vulkan validation layer reported:" + Environment.NewLine + string.Join(Environment.NewLine, messages));
         }
+        // Float16 tensors (the factors as R16F texels where the device reads them): within a few float16 roundings of the
+        // reference on the inputs as the upload rounds them.
+        if (_context.HalfStorage)
+        {
+            var rounded = new[] { x, factors }.Select(t => t with { Data = t.Data.Select(v => (double)(float)(Half)(float)v).ToArray() }).ToArray();
+            var half = new KernelTuning { CpuStyle = true, Precision = TensorPrecision.Float16 };
+            double error = Compare.RelativeError(CpuReference.Layer(spec, rounded), TunedLayer.Run(_context, half, spec, x, factors));
+            Assert.True(error < 4 * Math.Pow(2, -11), $"float16 factors: relative error {error:E3}");
+        }
     }
 
     [Fact]

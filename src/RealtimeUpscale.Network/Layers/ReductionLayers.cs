@@ -14,9 +14,11 @@ public sealed class Pool2dLayer : GpuLayer
         _spec = spec;
         _constants = new Pool2dKernel.Constants
         {
-            Mode = Codes.Of(spec.Mode), Global = spec.Global, CountPad = spec.CountIncludePad, Texels = tuning.CpuStyle,
+            Mode = Codes.Of(spec.Mode), Global = spec.Global, CountPad = spec.CountIncludePad,
+            Texels = tuning.CpuStyle && ComputeDispatch.CanViewAsTexels(context, 1, Precision),
         };
-        // Built now so that setup compiles it; an input that cannot be read as texels takes the storage-buffer variant.
+        // Built now so that setup compiles the variant inputs take (an input too large for a texel view, or a caller's buffer
+        // without one, takes the storage-buffer variant at its first binding).
         Pool2dKernel.Descriptor.Pipeline(context, _constants, Precision);
     }
 
@@ -36,14 +38,15 @@ public sealed class Pool2dLayer : GpuLayer
         var workgroup = Pool2dKernel.Descriptor.Workgroup;
         bool texels = ReadsTexels(inputs[0].Buffer, i.ElementCount);
         var pipeline = Pool2dKernel.Descriptor.Pipeline(Context, _constants with { Texels = texels }, Precision);
-        var dispatch = InputTexels(new ComputeDispatch(Context, pipeline, Name), 2, inputs[0], texels)
-            .Buffer(0, inputs[0].Buffer, write: false)
-            .Buffer(1, output.Buffer, write: true)
-            .Push(push);
         // Global: workgroup c reduces channel c. Windowed: one invocation per output element.
-        return _spec.Global
-            ? dispatch.Cover((long)i.Channels * workgroup.X, 1, 1, workgroup)
-            : dispatch.CoverLinear(o.ElementCount, workgroup);
+        return NewDispatch(pipeline, d =>
+        {
+            var bound = InputTexels(d, 2, inputs[0], texels)
+                .Buffer(0, inputs[0].Buffer, write: false)
+                .Buffer(1, output.Buffer, write: true)
+                .Push(push);
+            return _spec.Global ? bound.Cover((long)i.Channels * workgroup.X, 1, 1, workgroup) : bound.CoverLinear(o.ElementCount, workgroup);
+        });
     }
 }
 
