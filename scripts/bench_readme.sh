@@ -48,7 +48,9 @@ def label(r):
     return os.path.basename(r["model"]).removesuffix(".onnx") + (" (Winograd)" if r.get("winograd_layers", 0) else "") + \
         {"fp16": " (fp16 tensors)", "fp16-arithmetic": " (fp16 tensors and multiply-adds)"}.get(r.get("precision"), "") + \
         "".join(f" ({u} unfused)" for u in r.get("unfused") or []) + \
-        (f' (GPU in {r["bands"]} bands of {r["band_height"]} rows)' if r.get("bands", 1) > 1 else "")
+        (f' (GPU in {r["bands"]} bands of {r["band_height"]} rows)' if r.get("bands", 1) > 1 else "") + \
+        (f' ({r["conv_pixels"]} pixels per invocation)' if r.get("conv_pixels") else "") + \
+        (f' (blocks of up to {r["conv_block"]} channels)' if r.get("conv_block") else "")
 for r in runs:
     name = label(r)
     m = r.get("memory")

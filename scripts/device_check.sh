@@ -20,7 +20,8 @@
 #     - float16 tensors (and float16 multiply-adds) on the GPU: FSRCNN x2 on Set5 and Set14, the PSNR change against
 #       float32
 #     - rtup bench --json: FSRCNN x2 and the bundled deconv_x2 at 960x540 (-> 1920x1080), 200 runs, and FSRCNN x2
-#       with its expanding 1x1 unfused; waifu2x upconv_7 at 960x540, direct and with its 3x3 layers of 32 or more
+#       with its expanding 1x1 unfused, and with 1, 2, 4 and 8 pixels per invocation in blocks of 4 and 12 channels
+#       (50 runs each); waifu2x upconv_7 at 960x540, direct and with its 3x3 layers of 32 or more
 #       input channels by Winograd F(4x4, 3x3) (off by default on GPUs); each also on float16 tensors and with float16
 #       multiply-adds; each with ONNX Runtime's CPU time and the peak device memory of a 1920x1080 -> 3840x2160 upscale
 #     - the tools side by side (scripts/bench_peers.sh, as "peers" below)
@@ -215,6 +216,15 @@ PY
   bench fsrcnn_x2_fp16 "$data/FSRCNN_x2.onnx" 960x540 --precision fp16
   bench fsrcnn_x2_fp16a "$data/FSRCNN_x2.onnx" 960x540 --precision fp16-arithmetic --memory-size none
   bench fsrcnn_x2_unfused "$data/FSRCNN_x2.onnx" 960x540 --unfused-expansions --memory-size none
+  # Kernel shapes for this device: FSRCNN x2's direct convolutions at other pixel counts and channel blocks than the
+  # device type's choice (rtup bench --conv-pixels, --conv-block), so that one loan says which to make the default.
+  RUNS_SAVED=$runs; runs=$(( runs < 50 ? runs : 50 ))
+  for px in 1 2 4 8; do
+    for block in 4 12; do
+      bench "fsrcnn_x2_px${px}_b${block}" "$data/FSRCNN_x2.onnx" 960x540 --conv-pixels "$px" --conv-block "$block" --memory-size none
+    done
+  done
+  runs=$RUNS_SAVED
   bench deconv_x2 deconv_x2 960x540
   bench deconv_x2_fp16 deconv_x2 960x540 --precision fp16
   bench deconv_x2_fp16a deconv_x2 960x540 --precision fp16-arithmetic --memory-size none

@@ -45,14 +45,17 @@ public sealed record BenchmarkResult(
     [property: JsonPropertyName("pipeline_setup_ms")] double PipelineSetupMs,
     [property: JsonPropertyName("first_run_ms")] double FirstRunMs,
     IReadOnlyList<LayerTime> Layers, MemoryFigure? Memory, IReadOnlyList<string> Unfused, int WinogradLayers,
-    [property: JsonPropertyName("host_cpu")] string HostCpu, int Bands, int BandHeight)
+    [property: JsonPropertyName("host_cpu")] string HostCpu, int Bands, int BandHeight,
+    [property: JsonPropertyName("conv_pixels")] int? ConvPixels, [property: JsonPropertyName("conv_block")] int? ConvBlock)
 {
     /// <summary>The result as <c>rtup bench</c> prints it without <c>--json</c>: one line per figure, then one per pass.</summary>
     public string Report()
     {
         var text = new System.Text.StringBuilder();
         text.AppendLine($"{Path.GetFileName(Model)} at {Width}x{Height}, median of {Runs} runs after warm-up, {Precision} tensors" +
-                        (WinogradLayers > 0 ? $", {WinogradLayers} layer(s) by Winograd" : "") + string.Concat(Unfused.Select(u => $", {u} unfused")));
+                        (WinogradLayers > 0 ? $", {WinogradLayers} layer(s) by Winograd" : "") + string.Concat(Unfused.Select(u => $", {u} unfused")) +
+                        (ConvPixels is { } px ? $", convolutions at {px} pixels per invocation" : "") +
+                        (ConvBlock is { } block ? $", in blocks of up to {block} channels" : ""));
         text.AppendLine($"  GPU ({Device}): {GpuMs,9:F2} ms  ({GMac:F2} GMAC, {GMacPerSecond:F1} GMAC/s)");
         text.AppendLine($"  host: {HostCpu}");
         if (Bands > 1)
@@ -248,7 +251,8 @@ public sealed class Benchmark
         return new BenchmarkResult(modelPath, _context.DeviceName, _context.Traits.Type.ToString(), _context.Traits.ApiVersion,
             $"{driver >> 22}.{(driver >> 12) & 0x3ff}.{driver & 0xfff}", DateTime.UtcNow.ToString("yyyy-MM-dd"),
             width, height, runs, _tuning.Winograd, _tuning.PrecisionName, gpu, cpu, gpu / cpu, total, gpu > 0 ? total * 1e3 / gpu : 0,
-            setupMs, firstRunMs, layers, null, unfused, winogradLayers, HostCpu(), bands, bandHeight);
+            setupMs, firstRunMs, layers, null, unfused, winogradLayers, HostCpu(), bands, bandHeight, _tuning.ConvPixels,
+            _tuning.ConvChannelBlock);
     }
 
     /// <summary>

@@ -157,6 +157,14 @@ public static class Program
         {
             Description = "Run expanding 1x1 convolutions as passes of their own instead of in the convolutions that read them (to measure the fusion)",
         };
+        var convPixels = new Option<int?>("--conv-pixels")
+        {
+            Description = "Output pixels per invocation of the direct convolution, 1 to 64, in place of the device type's choice (to measure kernel shapes)",
+        };
+        var convBlock = new Option<int?>("--conv-block")
+        {
+            Description = "Most output channels per invocation of the direct convolution, 1 to 64, in place of the device type's choice (to measure kernel shapes)",
+        };
         var memorySize = new Option<string>("--memory-size")
         {
             Description = "Also report the peak device memory of one upscale from this input size, WxH, or none",
@@ -164,7 +172,7 @@ public static class Program
         };
         var bench = new Command("bench", "Median GPU time (timestamp queries) against ONNX Runtime's CPU provider in the same run")
         {
-            model, size, runs, WinogradOption, unfusedResiduals, unfusedExpansions, memorySize, PrecisionOption,
+            model, size, runs, WinogradOption, unfusedResiduals, unfusedExpansions, memorySize, PrecisionOption, convPixels, convBlock,
         };
         bench.SetAction(r => Run(r, gpu =>
         {
@@ -175,7 +183,14 @@ public static class Program
             }
             string memoryArg = r.GetValue(memorySize)!;
             ImageSize? memoryAt = memoryArg == "none" ? null : ImageSize.Parse(memoryArg, "--memory-size", max: 16384);
-            var tuning = TuningFor(r, gpu);
+            foreach (var (name, value) in new[] { ("--conv-pixels", r.GetValue(convPixels)), ("--conv-block", r.GetValue(convBlock)) })
+            {
+                if (value is < 1 or > 64)
+                {
+                    throw new ArgumentException($"{name} {value} must be 1 to 64.");
+                }
+            }
+            var tuning = TuningFor(r, gpu) with { ConvPixels = r.GetValue(convPixels), ConvChannelBlock = r.GetValue(convBlock) };
             string path = ModelCatalog.Locate(r.GetValue(model)!);
             var result = new Benchmark(gpu, tuning).Run(path, w, h, runs: r.GetValue(runs), fuseResiduals: !r.GetValue(unfusedResiduals),
                 fuseExpansions: !r.GetValue(unfusedExpansions));

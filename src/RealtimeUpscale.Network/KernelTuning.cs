@@ -41,6 +41,20 @@ public sealed record KernelTuning
     /// </summary>
     public bool HalfArithmetic { get; init; }
 
+    /// <summary>
+    /// Output pixels per invocation of the direct convolution (conv2d.comp's PX, along x; layers dilated along x keep 1), in
+    /// place of the device type's choice, or null for that choice. On CPU devices each layer still takes fewer where its
+    /// width is better served so. For measuring kernel shapes on a device (<c>rtup bench --conv-pixels</c>).
+    /// </summary>
+    public int? ConvPixels { get; init; }
+
+    /// <summary>
+    /// The most output channels per invocation of the direct convolution (conv2d.comp's OC_BLOCK; the layer's channels are
+    /// split into blocks of equal size no larger), in place of the device type's choice, or null for that choice. For
+    /// measuring kernel shapes on a device (<c>rtup bench --conv-block</c>).
+    /// </summary>
+    public int? ConvChannelBlock { get; init; }
+
     /// <summary>"fp32", "fp16" (float16 tensors) or "fp16-arithmetic" (float16 tensors and multiply-adds), as
     /// <c>--precision</c> and the benchmark's JSON write it.</summary>
     public string PrecisionName => HalfArithmetic ? "fp16-arithmetic" : Precision.ShortName();

@@ -85,6 +85,8 @@ public sealed class CliOptionTests : IDisposable
         AssertUsage(Rtup("analyze", "--model", "bicubic:99"), "bicubic");
         AssertUsage(Rtup("bench", "--model", "x", "--size", "16x16", "--precision", "half"), "--precision");
         AssertUsage(Rtup("bench", "--model", "subpixel_x2", "--size", "16x16", "--winograd", "1"), "--winograd");
+        AssertUsage(Rtup("bench", "--model", "subpixel_x2", "--size", "16x16", "--conv-pixels", "0"), "--conv-pixels");
+        AssertUsage(Rtup("bench", "--model", "subpixel_x2", "--size", "16x16", "--conv-block", "65"), "--conv-block");
         AssertUsage(Rtup("eval", _dir, "--model", "subpixel_x2", "--scale", "2", "--winograd", "maybe"), "--winograd");
     }
 

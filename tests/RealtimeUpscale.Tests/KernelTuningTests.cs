@@ -305,6 +305,85 @@ public sealed class KernelTuningTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The kernel shapes <c>rtup bench --conv-pixels</c> and <c>--conv-block</c> ask for (KernelTuning.ConvPixels and
+    /// ConvChannelBlock) replace the device type's choice in both tunings, and every shape computes the same convolution: a
+    /// padded 3x3 12 -> 12 layer (FSRCNN's mapping), a strided 5x5 one, and a fused 1x1 with a sub-pixel head (its deconvolution).
+    /// A layer dilated along x keeps one pixel per invocation.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 4)]
+    [InlineData(3, 5)]
+    [InlineData(4, 12)]
+    [InlineData(8, 16)]
+    public void KernelShapesAskedForReplaceTheChoiceAndMatchReference(int pixels, int block)
+    {
+        var rng = new Random(pixels * 100 + block);
+        var mapping = new Conv2dSpec
+        {
+            InChannels = 12, OutChannels = 12, KernelH = 3, KernelW = 3, Padding = Padding.All(1), PaddingMode = PaddingMode.Replicate,
+            Weights = HostTensor.RandomFloats(rng, 12 * 12 * 9), Bias = HostTensor.RandomFloats(rng, 12), Activation = Activation.PRelu(HostTensor.RandomFloats(rng, 12, 0.05, 0.5)),
+        };
+        var strided = mapping with
+        {
+            InChannels = 5,
+            OutChannels = 9,
+            KernelH = 5,
+            KernelW = 5,
+            StrideY = 2,
+            StrideX = 2,
+            Padding = Padding.All(2),
+            PaddingMode = PaddingMode.Zeros,
+            Weights = HostTensor.RandomFloats(rng, 9 * 5 * 25),
+            Bias = HostTensor.RandomFloats(rng, 9),
+            Activation = Activation.LeakyRelu(0.1f),
+        };
+        var expand = mapping with
+        {
+            InChannels = 6,
+            OutChannels = 14,
+            KernelH = 1,
+            KernelW = 1,
+            Padding = Padding.All(0),
+            Weights = HostTensor.RandomFloats(rng, 14 * 6),
+            Bias = HostTensor.RandomFloats(rng, 14),
+            Activation = Activation.LeakyRelu(0.2f),
+        };
+        var head = new SubPixelConvSpec(mapping with
+        {
+            InChannels = 14,
+            OutChannels = 4,
+            KernelH = 5,
+            KernelW = 5,
+            Padding = Padding.All(2),
+            Weights = HostTensor.RandomFloats(rng, 4 * 14 * 25),
+            Bias = HostTensor.RandomFloats(rng, 4),
+            Activation = Activation.None,
+        }, new PixelShuffleSpec(2, DepthToSpaceOrder.Crd));
+        var dilated = mapping with { DilationX = 2, Padding = Padding.All(2) };
+        var cases = new (LayerSpec Spec, Conv2dSpec Conv, HostTensor X)[]
+        {
+            (mapping, mapping, HostTensor.Random(rng, 12, 19, 71)),
+            (strided, strided, HostTensor.Random(rng, 5, 23, 61)),
+            (new PointwiseConvSpec(expand, head), head.Conv, HostTensor.Random(rng, 6, 13, 45)),
+            (dilated, dilated, HostTensor.Random(rng, 12, 11, 37)),
+        };
+        foreach (bool cpu in new[] { true, false })
+        {
+            var tuning = new KernelTuning { CpuStyle = cpu, ConvPixels = pixels, ConvChannelBlock = block };
+            foreach (var (spec, conv, x) in cases)
+            {
+                string what = $"{spec.GetType().Name} {conv.KernelW}x{conv.KernelW} s{conv.StrideX} d{conv.DilationX}, {pixels} pixels, blocks of {block}, CPU style {cpu}";
+                using (var layer = (Conv2dLayer)GpuLayer.Create(_context, spec, tuning: tuning))
+                {
+                    int blocks = (conv.OutChannels + block - 1) / block;
+                    Assert.Equal((conv.DilationX == 1 ? pixels : 1, (conv.OutChannels + blocks - 1) / blocks), layer.Shape);
+                }
+                Compare.Close(CpuReference.Layer(spec, new[] { x }), Run(tuning, spec, x), what: what);
+            }
+        }
+    }
+
     private HostTensor Run(KernelTuning tuning, LayerSpec spec, HostTensor x)
     {
         using var input = new GpuTensor(_context, x.Shape, x.ToFloat());

@@ -47,7 +47,7 @@ public sealed class Conv2dLayer : GpuLayer
         // (see there); wider ones keep CpuMaxBlock, the subgroup weight broadcast's.
         int cpuBlock = _pointwise is not null ? Math.Max(CpuMaxBlock, _conv.OutChannels)
             : FitsUniformBlock(_conv, CpuMaxUniformBlock) ? CpuMaxUniformBlock : CpuMaxBlock;
-        (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups, cpu ? cpuBlock : 32);
+        (_block, _stride) = ChannelBlocking(_conv.OutChannels, _conv.Groups, tuning.ConvChannelBlock ?? (cpu ? cpuBlock : 32));
         var act = _conv.Activation;
         var values = PadTo(_conv.Weights, _stride * (_conv.Weights.Length / _conv.OutChannels))
             .Concat(PadTo(_conv.Bias, _stride))
@@ -61,7 +61,9 @@ public sealed class Conv2dLayer : GpuLayer
             values.AddRange(pw.Activation.Slopes ?? Array.Empty<float>());
         }
         _params = UploadParameterBlock(values.ToArray(), out bool uniform);
-        _maxPixels = PixelsPerInvocation(_conv, _block, cpu, _pointwise?.InChannels ?? 0, uniform);
+        _maxPixels = tuning.ConvPixels is { } px && _conv.DilationX == 1
+            ? px
+            : PixelsPerInvocation(_conv, _block, cpu, _pointwise?.InChannels ?? 0, uniform);
         try
         {
             _constants = new Conv2dKernel.Constants
@@ -193,6 +195,9 @@ public sealed class Conv2dLayer : GpuLayer
     /// </summary>
     internal bool ReadsScaleTexels(IReadOnlyList<GpuTensor> inputs) =>
         _scales is { ScalesInput: true } && inputs[_scales.InputScaleIndex] is var scale && ReadsTexels(scale.Buffer, scale.Shape.ElementCount);
+
+    /// <summary>The most output pixels per invocation (the shader's PX before a CPU device fits it to a width) and the channel block.</summary>
+    internal (int Pixels, int Block) Shape => (_maxPixels, _block);
 
     /// <summary>Output pixels per invocation for an output <paramref name="width"/> wide: GPUs keep the layer's own count; CPU devices fit it to the width.</summary>
     private int PixelsFor(int width) => Tuning.CpuStyle ? PixelsForWidth(_maxPixels, width) : _maxPixels;
