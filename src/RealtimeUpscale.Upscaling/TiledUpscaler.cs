@@ -89,6 +89,16 @@ public sealed class TiledUpscaler : IDisposable
         int stride = Lcm(model.DownsamplingStride(), model.Info.Framing?.Alignment ?? 1);
         AlignX = Lcm((int)Network.Kernels.Conv2dKernel.Descriptor.Workgroup.X, stride);
         AlignY = stride;
+        // A model whose output falls short of its input times the scale (convolutions without padding, and no framing to
+        // make up for them) leaves every tile short of the region it must cover: said here, before any tile is planned.
+        int probe = Math.Max(64, 4 * AlignX);
+        var probed = UpscalingGraph.Framed(model, probe, probe).OutputShape(new TensorShape(model.Info.InputChannels, probe, probe));
+        if (probed.Width < probe * Scale || probed.Height < probe * Scale)
+        {
+            throw new ArgumentException($"{model.Info.Source}: a {probe}x{probe} input gives {probed.Width}x{probed.Height}, not " +
+                $"{probe * Scale}x{probe * Scale}: the model trims its borders (convolutions without padding), so its tiles cannot " +
+                "cover an image. Pad its input by the trimmed border first (waifu2x's and Real-CUGAN's ncnn files are, on import).");
+        }
         _network = new UpscalingNetwork(context, model, tuning);
         if (budget is { } limits)
         {

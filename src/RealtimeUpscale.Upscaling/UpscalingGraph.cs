@@ -194,7 +194,7 @@ public sealed class UpscalingGraph
     /// the alignment's extra output after it, so that n pixels become Scale x n (plus the image upsampled by
     /// nearest neighbour, for a network that predicts a residual). The model itself when it has no framing.
     /// </summary>
-    private static ModelDefinition Framed(ModelDefinition model, int width, int height)
+    internal static ModelDefinition Framed(ModelDefinition model, int width, int height)
     {
         if (model.Info.Framing is not { } framing)
         {

@@ -206,6 +206,30 @@ public sealed class UpscalerTests : GpuTest
         Assert.Contains($"{W}x{H}", e.Message);
     }
 
+    /// <summary>
+    /// A model that trims its borders (a convolution without padding, no framing) cannot be tiled: each tile would come out
+    /// short of the region it covers. The tiled upscaler says so when it is made, with the sizes; the same model padded tiles.
+    /// </summary>
+    [Fact]
+    public void TilingRefusesAModelThatTrimsItsBorders()
+    {
+        var rng = new Random(3);
+        ModelDefinition Model(int pad) => new(new ModelInfo("trim", ColorSpace.Rgb, 3, 2, "0-1", new Dictionary<string, string>()), "x", "y", new[]
+        {
+            new ModelNode("conv", new Conv2dSpec
+            {
+                InChannels = 3, OutChannels = 3, KernelH = 3, KernelW = 3, Padding = Padding.All(pad),
+                Weights = HostTensor.RandomFloats(rng, 81), Bias = HostTensor.RandomFloats(rng, 3),
+            }, new[] { "x" }, "c"),
+            new ModelNode("up", UpsampleSpec.By(UpsampleMode.Nearest, 2), new[] { "c" }, "y"),
+        });
+        var e = Assert.Throws<ArgumentException>(() => TiledUpscaler.Automatic(Context, Model(0)));
+        Assert.Contains("a 64x64 input gives 124x124, not 128x128", e.Message);
+        Assert.Contains("trims its borders", e.Message);
+        using var padded = TiledUpscaler.Automatic(Context, Model(1));
+        Assert.Equal(2, padded.Scale);
+    }
+
     [Fact]
     public void DeepModelsAreTimedWithoutRunningOutOfTimestamps()
     {
